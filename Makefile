@@ -1,0 +1,64 @@
+# pms — `make run` serves the demo; `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SYSTEM_PACKAGES := libharfbuzz-subset0 fonts-noto-cjk chromium poppler-utils
+HOST ?= 127.0.0.1
+PORT ?= 5000
+PYTEST_ARGS ?=
+# Two workers on the two cores; each worker gets its own fresh database.
+PYTEST_WORKERS ?= 2
+
+.PHONY: run test install sysdeps migrate demo scheduler serve i18n clean bench
+
+$(STAMP): pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Debian/Ubuntu as root: install what WeasyPrint (HarfBuzz subsetting, a CJK font) and the
+# browser tests need. Anywhere else: print the command to run.
+sysdeps:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -z "$$missing" ]; then echo "system packages present"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing:$$missing"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null) \
+	  || { echo "apt-get failed for:$$missing"; [ "$${CI:-}" != true ]; }; \
+	else echo "please run: sudo apt-get install -y$$missing"; fi
+
+migrate: install
+	$(BIN)/pms db upgrade
+
+demo: migrate
+	$(BIN)/pms demo load --if-empty
+
+serve:
+	$(BIN)/pms run --host $(HOST) --port $(PORT) --no-reload --with-threads
+
+scheduler:
+	$(BIN)/pms scheduler
+
+run: install sysdeps demo
+	@echo "starting the scheduler and the web service on http://$(HOST):$(PORT)"
+	@$(BIN)/pms scheduler & sched=$$!; trap "kill $$sched 2>/dev/null" EXIT INT TERM; \
+	$(BIN)/pms run --host $(HOST) --port $(PORT) --no-reload --with-threads
+
+test: install sysdeps
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -p no:cacheprovider $(PYTEST_ARGS)
+
+i18n: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o pms/translations/messages.pot .
+	$(BIN)/pybabel update -i pms/translations/messages.pot -d pms/translations --no-fuzzy-matching
+	$(BIN)/pybabel compile -d pms/translations
+
+bench: install
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) instance/*.sqlite3* .pytest_cache

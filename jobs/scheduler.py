@@ -1,0 +1,66 @@
+"""The one scheduler process: APScheduler's BlockingScheduler in Asia/Shanghai.
+
+Each module in this package may define `JOBS`: a list of `Job`s. Bodies stay thin: they open an
+app context, call one service, commit and log. Never start this inside a web worker.
+"""
+from __future__ import annotations
+
+import importlib
+import logging
+import pkgutil
+from dataclasses import dataclass, field
+from typing import Callable
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+
+log = logging.getLogger("pms.jobs")
+
+
+@dataclass(frozen=True)
+class Job:
+    """A scheduled job: a stable id, a cron spec and a body taking the Flask app."""
+
+    id: str
+    func: Callable
+    cron: dict = field(default_factory=dict)
+
+
+def all_jobs() -> list[Job]:
+    """Every `Job` declared by the modules of this package."""
+    import jobs
+
+    found: list[Job] = []
+    for info in sorted(pkgutil.iter_modules(jobs.__path__), key=lambda m: m.name):
+        if info.name == "scheduler":
+            continue
+        module = importlib.import_module(f"jobs.{info.name}")
+        found.extend(getattr(module, "JOBS", []))
+    ids = [job.id for job in found]
+    if len(ids) != len(set(ids)):
+        raise RuntimeError(f"duplicate job ids: {ids}")
+    return found
+
+
+def build_scheduler(app) -> BlockingScheduler:
+    """A scheduler with every job registered under its explicit id."""
+    scheduler = BlockingScheduler(timezone=app.config["TIMEZONE"])
+    for job in all_jobs():
+        scheduler.add_job(
+            job.func, CronTrigger(timezone=app.config["TIMEZONE"], **job.cron), args=[app],
+            id=job.id, name=job.id, replace_existing=True, coalesce=True,
+            misfire_grace_time=6 * 3600, max_instances=1,
+        )
+    return scheduler
+
+
+def run_forever(app) -> None:
+    """Start the scheduler and block until interrupted."""
+    scheduler = build_scheduler(app)
+    names = ", ".join(job.id for job in scheduler.get_jobs()) or "none yet"
+    log.info("scheduler started (%s); jobs: %s", app.config["TIMEZONE"], names)
+    print(f"pms scheduler: timezone {app.config['TIMEZONE']}, jobs: {names}", flush=True)
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass

@@ -1,0 +1,87 @@
+"""pms — property management and long-term upkeep for renovated old estates."""
+from __future__ import annotations
+
+import importlib
+import logging
+import pkgutil
+from types import ModuleType
+
+from flask import Flask, jsonify
+
+from pms.config import PROJECT_ROOT, load_config
+
+# Domain packages, discovered (every sub-package of pms except core): each may have
+# models.py, services.py, views.py (`bp`), api.py (`bp`) and cli.py (`group`).
+CORE_PACKAGES = {"core", "translations"}
+
+
+def domain_names() -> list[str]:
+    """Names of the domain packages, in a stable order."""
+    import pms
+
+    return sorted(m.name for m in pkgutil.iter_modules(pms.__path__)
+                  if m.ispkg and m.name not in CORE_PACKAGES)
+
+
+def domain_module(domain: str, part: str) -> ModuleType | None:
+    """`pms.<domain>.<part>` if that module exists."""
+    name = f"pms.{domain}.{part}"
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name == name:
+            return None
+        raise
+
+
+def import_models() -> None:
+    """Import every table model so the metadata is complete (Alembic, create_all)."""
+    importlib.import_module("pms.core.models")
+    for domain in domain_names():
+        domain_module(domain, "models")
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """The application factory."""
+    app = Flask(
+        "pms",
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.update(load_config())
+    if test_config:
+        app.config.update(test_config)
+    logging.basicConfig(level=app.config["LOG_LEVEL"])
+
+    from pms.core import db, http, i18n, templating
+    from pms.core.api import API_PREFIX, spec_for_current_app
+
+    import_models()
+    db.init_app(app)
+    i18n.init_app(app)
+    http.install(app)
+    templating.init_app(app)
+
+    for domain in domain_names():
+        services = domain_module(domain, "services")
+        if services is not None and hasattr(services, "init_app"):
+            services.init_app(app)
+        views = domain_module(domain, "views")
+        if views is not None:
+            app.register_blueprint(views.bp)
+        api = domain_module(domain, "api")
+        if api is not None:
+            http.csrf.exempt(api.bp)
+            app.register_blueprint(api.bp, url_prefix=API_PREFIX)
+
+    @app.get(f"{API_PREFIX}/openapi.json")
+    def openapi():
+        """The OpenAPI 3 document of the whole API."""
+        return jsonify(spec_for_current_app())
+
+    @app.get("/healthz")
+    def healthz():
+        """Liveness for process supervisors."""
+        return {"status": "ok"}
+
+    return app

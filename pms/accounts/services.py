@@ -1,0 +1,190 @@
+"""Accounts: creating users, logging in with lock-out, API tokens, and building scopes."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+from typing import Optional
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from pms.accounts.models import ApiToken, User, UserRoom
+from pms.core import audit, auth
+from pms.core.auth import ADMIN, AUDITOR, RESIDENT, ROLES, STAFF_ROLES, Principal, Scope
+from pms.core.db import get_session, utcnow
+from pms.core.errors import Conflict, Invalid, NotAuthenticated
+from pms.estates import services as estates
+
+MIN_PASSWORD_LENGTH = 8
+
+
+def create_user(session, *, username: str, password: str, role: str, company_code: str | None = None,
+                room_codes: list[str] | tuple = (), district_code: str | None = None,
+                display_name: str = "", actor: str = "system") -> User:
+    """A new account with the links its role needs (company, rooms or district)."""
+    username = (username or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not username or len(username) > 64:
+        errors["username"] = [_("A username of 1 to 64 characters is required.")]
+    if role not in ROLES:
+        errors["role"] = [_("Unknown role %(role)s.", role=role)]
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        errors["password"] = [_("At least %(n)d characters.", n=MIN_PASSWORD_LENGTH)]
+    company = district = None
+    rooms = []
+    if role in STAFF_ROLES:
+        if not company_code:
+            errors["company"] = [_("Staff accounts need a company.")]
+        else:
+            company = estates.find_company(session, company_code)
+            if company is None:
+                errors["company"] = [_("Unknown company %(code)s.", code=company_code)]
+    if role == RESIDENT:
+        if not room_codes:
+            errors["room"] = [_("Resident accounts need at least one room.")]
+        for code in room_codes:
+            room = estates.find_room(session, code)
+            if room is None:
+                errors.setdefault("room", []).append(_("Unknown room %(code)s.", code=code))
+            else:
+                rooms.append(room)
+    if role == AUDITOR:
+        if not district_code:
+            errors["district"] = [_("Auditor accounts need a district.")]
+        else:
+            district = estates.find_district(session, district_code)
+            if district is None:
+                errors["district"] = [_("Unknown district %(code)s.", code=district_code)]
+    if errors:
+        raise Invalid(_("The account cannot be created."), fields=errors)
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise Conflict(_("The username %(name)s is taken.", name=username), fields={"username": [_("taken")]})
+    user = User(username=username, password_hash=_hash_password(password), role=role,
+                display_name=display_name or username,
+                company_id=company.id if company else None,
+                district_id=district.id if district else None)
+    session.add(user)
+    session.flush()
+    for room in rooms:
+        session.add(UserRoom(user_id=user.id, room_id=room.id, estate_id=room.estate_id))
+    audit.record(session, actor=actor, action="user.create", object_type="user", object_id=user.id,
+                 payload={"username": username, "role": role, "company": company_code,
+                          "district": district_code, "rooms": list(room_codes)})
+    session.flush()
+    return user
+
+
+class LoginFailed(NotAuthenticated):
+    """Wrong password for an existing account; the edge records it in its own transaction."""
+
+    def __init__(self, message: str, *, user_id: int):
+        super().__init__(message)
+        self.user_id = user_id
+
+
+def record_login_failure(session, user_id: int, *, now: Optional[datetime] = None) -> None:
+    """Count a failed login; enough of them in a row lock the account for a while."""
+    now = now or utcnow()
+    user = session.get(User, user_id)
+    user.failed_logins += 1
+    if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
+        user.locked_until = now + timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
+        user.failed_logins = 0
+        audit.record(session, actor=user.username, action="user.locked", object_type="user",
+                     object_id=user.id)
+    session.flush()
+
+
+def authenticate(session, username: str, password: str, *, now: Optional[datetime] = None) -> User:
+    """The user for these credentials; raises LoginFailed (to be recorded) on a wrong password."""
+    now = now or utcnow()
+    user = session.scalar(select(User).where(User.username == (username or "").strip()))
+    generic = NotAuthenticated(_("Wrong username or password."))
+    if user is None or not user.is_active:
+        # Spend the same time as a real check so usernames cannot be probed by timing.
+        check_password_hash(_DUMMY_HASH, password or "")
+        raise generic
+    if user.locked_until is not None and user.locked_until > now:
+        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
+        raise NotAuthenticated(_("Too many failed attempts; try again in %(n)d minutes.", n=minutes))
+    if not check_password_hash(user.password_hash, password or ""):
+        raise LoginFailed(generic.message, user_id=user.id)
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    session.flush()
+    return user
+
+
+_DUMMY_HASH = generate_password_hash("not-a-real-password", method="pbkdf2:sha256:1000")
+
+
+def _hash_password(password: str) -> str:
+    # scrypt in production; tests set a cheap method so the role matrix stays fast.
+    return generate_password_hash(password, method=current_app.config.get("PASSWORD_HASH_METHOD", "scrypt"))
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def issue_token(session, user: User, *, now: Optional[datetime] = None) -> tuple[str, datetime]:
+    """A new bearer token for `user` (returned once; only its hash is kept)."""
+    now = now or utcnow()
+    token = secrets.token_urlsafe(32)
+    expires_at = now + timedelta(hours=current_app.config["TOKEN_TTL_HOURS"])
+    session.add(ApiToken(user_id=user.id, token_hash=_token_hash(token), created_at=now,
+                         expires_at=expires_at))
+    session.flush()
+    return token, expires_at
+
+
+def build_principal(session, user: User, *, via_token: bool = False) -> Principal:
+    """The user's Principal with the scope their role and links give."""
+    if user.role == ADMIN:
+        scope = Scope(all_estates=True)
+    elif user.role in STAFF_ROLES:
+        scope = Scope(estate_ids=frozenset(estates.estate_ids_of_company(session, user.company_id)))
+    elif user.role == AUDITOR:
+        scope = Scope(estate_ids=frozenset(estates.estate_ids_of_district(session, user.district_id)))
+    else:
+        links = session.execute(select(UserRoom.room_id, UserRoom.estate_id)
+                                .where(UserRoom.user_id == user.id)).all()
+        scope = Scope(estate_ids=frozenset(e for _r, e in links), room_ids=frozenset(r for r, _e in links))
+    return Principal(user_id=user.id, username=user.username, role=user.role, scope=scope,
+                     company_id=user.company_id, district_id=user.district_id,
+                     display_name=user.display_name or user.username, via_token=via_token)
+
+
+def principal_for_user_id(user_id: int) -> Optional[Principal]:
+    """Loader for browser sessions."""
+    session = get_session()
+    user = session.get(User, user_id)
+    if user is None or not user.is_active:
+        return None
+    return build_principal(session, user)
+
+
+def principal_for_token(token: str) -> Optional[Principal]:
+    """Loader for bearer tokens."""
+    session = get_session()
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
+    if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or not user.is_active:
+        return None
+    return build_principal(session, user, via_token=True)
+
+
+def find_user(session, username: str) -> Optional[User]:
+    """The user with this username, if any."""
+    return session.scalar(select(User).where(User.username == username))
+
+
+def init_app(app) -> None:
+    """Teach core how to resolve sessions and tokens to principals."""
+    auth.register_principal_loaders(from_user_id=principal_for_user_id, from_token=principal_for_token)

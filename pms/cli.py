@@ -1,0 +1,80 @@
+"""The `pms` console script: one click group per domain, calling the same services as the web."""
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup
+
+from pms import create_app, domain_module, domain_names
+
+
+@click.group(cls=FlaskGroup, create_app=lambda: create_app(), add_default_commands=True,
+             add_version_option=False)
+def cli():
+    """pms: property management for renovated old estates."""
+
+
+@cli.group("db")
+def db_group():
+    """Database schema."""
+
+
+@db_group.command("upgrade")
+@click.option("--revision", default="heads", show_default=True)
+def db_upgrade(revision):
+    """Apply migrations."""
+    from pms.core.migrate import upgrade
+
+    upgrade(current_app.config["DATABASE_URL"], revision)
+    click.echo(f"database at {revision}")
+
+
+@cli.group("audit")
+def audit_group():
+    """Integrity of the audit log and the ledger."""
+
+
+@audit_group.command("verify")
+def audit_verify():
+    """Check the audit-log hash chain and every registered ledger check; exit 1 on the first breach."""
+    from pms.core.audit import run_checks
+    from pms.core.db import unit_of_work
+
+    failed = False
+    with unit_of_work() as session:
+        for name, breach in run_checks(session):
+            if breach is None:
+                click.echo(f"ok    {name}")
+            else:
+                click.echo(f"FAIL  {name}: {breach.record}: {breach.detail}")
+                failed = True
+                break
+    sys.exit(1 if failed else 0)
+
+
+@cli.command("scheduler")
+def scheduler_command():
+    """Run the one scheduler process (blocking)."""
+    from jobs.scheduler import run_forever
+
+    run_forever(current_app._get_current_object())
+
+
+def _register_domain_commands() -> None:
+    for domain in domain_names():
+        module = domain_module(domain, "cli")
+        if module is None:
+            continue
+        for group in getattr(module, "commands", [getattr(module, "group", None)]):
+            if group is not None:
+                cli.add_command(group)
+
+
+_register_domain_commands()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="pms")

@@ -1,0 +1,62 @@
+"""Configuration from PMS_* environment variables."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = PROJECT_ROOT / "instance"
+
+# Every PMS_* key the service understands; anything else is a typo we refuse to guess about.
+KNOWN_KEYS = {
+    "PMS_DATABASE_URL",
+    "PMS_SECRET_KEY",
+    "PMS_TIMEZONE",
+    "PMS_ENV",
+    "PMS_TEST_DATABASE_URL",
+    "PMS_INSTANCE_DIR",
+    "PMS_TOKEN_TTL_HOURS",
+    "PMS_LOGIN_MAX_FAILURES",
+    "PMS_LOGIN_LOCK_MINUTES",
+    "PMS_MAX_UPLOAD_MB",
+    "PMS_LOG_LEVEL",
+}
+
+
+class ConfigError(RuntimeError):
+    """The environment does not describe a valid configuration."""
+
+
+def load_config(environ: dict[str, str] | None = None) -> dict:
+    """Build the Flask config from the environment, rejecting unknown PMS_* keys."""
+    env = dict(os.environ if environ is None else environ)
+    unknown = sorted(k for k in env if k.startswith("PMS_") and k not in KNOWN_KEYS)
+    if unknown:
+        raise ConfigError(f"unknown configuration keys: {', '.join(unknown)}")
+    instance_dir = Path(env.get("PMS_INSTANCE_DIR") or INSTANCE_DIR)
+    pms_env = env.get("PMS_ENV", "development")
+    if pms_env not in {"development", "production", "testing"}:
+        raise ConfigError("PMS_ENV must be development, production or testing")
+    secret = env.get("PMS_SECRET_KEY")
+    if pms_env == "production" and not secret:
+        raise ConfigError("PMS_SECRET_KEY is required when PMS_ENV=production")
+    database_url = env.get("PMS_DATABASE_URL") or f"sqlite:///{instance_dir / 'pms.sqlite3'}"
+    return {
+        "PMS_ENV": pms_env,
+        "INSTANCE_DIR": str(instance_dir),
+        "SECRET_KEY": secret or "dev-only-not-secret",
+        "DATABASE_URL": database_url,
+        "TIMEZONE": env.get("PMS_TIMEZONE", "Asia/Shanghai"),
+        "TOKEN_TTL_HOURS": int(env.get("PMS_TOKEN_TTL_HOURS", "720")),
+        "LOGIN_MAX_FAILURES": int(env.get("PMS_LOGIN_MAX_FAILURES", "5")),
+        "LOGIN_LOCK_MINUTES": int(env.get("PMS_LOGIN_LOCK_MINUTES", "15")),
+        # Registry files above this are refused before parsing (a 50 MB sheet is a mistake).
+        "MAX_CONTENT_LENGTH": int(env.get("PMS_MAX_UPLOAD_MB", "20")) * 1024 * 1024,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": pms_env == "production",
+        "BABEL_DEFAULT_LOCALE": "zh_CN",
+        "BABEL_DEFAULT_TIMEZONE": env.get("PMS_TIMEZONE", "Asia/Shanghai"),
+        "WTF_CSRF_TIME_LIMIT": None,
+        "LOG_LEVEL": env.get("PMS_LOG_LEVEL", "INFO"),
+    }

@@ -1,0 +1,1 @@
+"""Core: database, auth and scopes, errors, money, audit log, PDFs, i18n."""

@@ -1,0 +1,177 @@
+"""Who is calling, what they may do, and the one place where scope is enforced."""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+from flask import g
+from sqlalchemy import false, select
+from sqlalchemy.sql import Select
+
+from pms.core.errors import Forbidden, NotAuthenticated, NotFound
+
+ADMIN = "admin"
+MANAGER = "manager"
+FINANCE = "finance"
+TECHNICIAN = "technician"
+CARE_WORKER = "care_worker"
+RESIDENT = "resident"
+AUDITOR = "auditor"
+ROLES = (ADMIN, MANAGER, FINANCE, TECHNICIAN, CARE_WORKER, RESIDENT, AUDITOR)
+STAFF_ROLES = (MANAGER, FINANCE, TECHNICIAN, CARE_WORKER)
+# Roles that may change data at all; an auditor only ever reads.
+WRITER_ROLES = (ADMIN, *STAFF_ROLES, RESIDENT)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The estates (and, for residents, rooms) a principal may see."""
+
+    all_estates: bool = False
+    estate_ids: frozenset[int] = frozenset()
+    room_ids: Optional[frozenset[int]] = None  # None: not limited to particular rooms
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated caller of a request, job or command."""
+
+    user_id: int
+    username: str
+    role: str
+    scope: Scope
+    company_id: Optional[int] = None
+    district_id: Optional[int] = None
+    display_name: str = ""
+    via_token: bool = False
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF_ROLES or self.role == ADMIN
+
+    @property
+    def read_only(self) -> bool:
+        return self.role == AUDITOR
+
+
+@dataclass(frozen=True)
+class ScopeRule:
+    """How a table is scoped: its estate column, its room column, what residents may see.
+
+    resident: "room" → rows of the resident's rooms only; "estate" → rows of the estates their
+    rooms are in; None → residents see no rows of this table.
+    """
+
+    estate: str = "estate_id"
+    room: Optional[str] = None
+    resident: Optional[str] = None
+    extra: tuple = field(default_factory=tuple)
+
+
+def system_principal() -> Principal:
+    """The principal of jobs and CLI commands: the platform itself."""
+    return Principal(user_id=0, username="system", role=ADMIN, scope=Scope(all_estates=True))
+
+
+def current_principal() -> Optional[Principal]:
+    """The caller of this request, or None when anonymous."""
+    return g.get("principal")
+
+
+def require_principal() -> Principal:
+    """The caller of this request; 401 when anonymous."""
+    principal = current_principal()
+    if principal is None:
+        raise NotAuthenticated("authentication required")
+    return principal
+
+
+def scope_filter(model, principal: Principal):
+    """A SQL condition restricting `model` rows to what `principal` may see."""
+    rule: ScopeRule = getattr(model, "__scope__", None)
+    if rule is None:
+        raise TypeError(f"{model.__name__} declares no __scope__; it cannot be listed by scope")
+    scope = principal.scope
+    estate_col = getattr(model, rule.estate)
+    if principal.role == RESIDENT:
+        if rule.resident == "room" and rule.room:
+            return getattr(model, rule.room).in_(sorted(scope.room_ids or ()))
+        if rule.resident == "estate":
+            return estate_col.in_(sorted(scope.estate_ids))
+        return false()
+    if scope.all_estates:
+        return estate_col.is_not(None) | estate_col.is_(None)
+    return estate_col.in_(sorted(scope.estate_ids))
+
+
+def scoped(stmt: Select, model, principal: Optional[Principal] = None) -> Select:
+    """Add the caller's scope to a query over `model` — every list query goes through here."""
+    principal = principal or require_principal()
+    return stmt.where(scope_filter(model, principal))
+
+
+def get_in_scope(session, model, *conditions, principal: Optional[Principal] = None):
+    """One row of `model` matching `conditions` inside the caller's scope, else 404."""
+    stmt = scoped(select(model).where(*conditions), model, principal)
+    row = session.scalars(stmt.limit(2)).first()
+    if row is None:
+        raise NotFound(f"{model.__name__.lower()} not found")
+    return row
+
+
+def can_write(principal: Principal, *roles: str) -> bool:
+    """Whether the principal's role is among `roles` (admin always is)."""
+    return principal.role == ADMIN or principal.role in roles
+
+
+def ensure_role(principal: Principal, *roles: str) -> None:
+    """403 unless the principal has one of `roles` (admin always passes)."""
+    if not can_write(principal, *roles):
+        raise Forbidden("your role may not do this")
+
+
+def roles_required(*roles: str) -> Callable:
+    """Decorator: the caller must be logged in and hold one of `roles` (admin always may)."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            ensure_role(require_principal(), *roles)
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def login_required(view) -> Callable:
+    """Decorator: the caller must be logged in."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        require_principal()
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+# The accounts domain tells core how to turn a session cookie or a token into a Principal,
+# so core never imports a domain.
+_loaders: dict[str, Callable] = {}
+
+
+def register_principal_loaders(*, from_user_id: Callable, from_token: Callable) -> None:
+    """Install the functions that resolve a user id / a bearer token to a Principal."""
+    _loaders["user_id"] = from_user_id
+    _loaders["token"] = from_token
+
+
+def load_principal_from_user_id(user_id: int) -> Optional[Principal]:
+    """The Principal for a logged-in browser session, None if the user is gone or disabled."""
+    return _loaders["user_id"](user_id)
+
+
+def load_principal_from_token(token: str) -> Optional[Principal]:
+    """The Principal for a bearer token, None if it is unknown or expired."""
+    return _loaders["token"](token)

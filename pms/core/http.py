@@ -1,0 +1,130 @@
+"""Request hooks: who is calling, one commit per request, errors in one shape."""
+from __future__ import annotations
+
+import logging
+
+from flask import g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError, CSRFProtect, validate_csrf
+from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import HTTPException
+
+from pms.core import auth
+from pms.core.api import API_PREFIX
+from pms.core.errors import Conflict, Forbidden, NotAuthenticated, PmsError, error_response
+
+log = logging.getLogger("pms")
+csrf = CSRFProtect()
+
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def is_api_request() -> bool:
+    """Whether this request is for the JSON API."""
+    return request.path.startswith(API_PREFIX)
+
+
+def _load_principal() -> None:
+    g.principal = None
+    header = request.headers.get("Authorization", "")
+    if header:
+        scheme, _sep, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise NotAuthenticated(_("Use 'Authorization: Bearer <token>'."))
+        principal = auth.load_principal_from_token(token.strip())
+        if principal is None:
+            raise NotAuthenticated(_("The token is unknown or has expired."))
+        g.principal = principal
+        return
+    user_id = session.get("user_id")
+    if user_id is not None:
+        g.principal = auth.load_principal_from_user_id(user_id)
+        if g.principal is None:
+            session.pop("user_id", None)
+        elif is_api_request() and request.method not in SAFE_METHODS:
+            # Cookie-authenticated API writes come from our own pages and must carry the CSRF token.
+            try:
+                validate_csrf(request.headers.get("X-CSRFToken", ""))
+            except Exception as exc:  # flask_wtf raises ValidationError subclasses
+                raise Forbidden(_("The CSRF token is missing or invalid.")) from exc
+    if g.principal is not None and g.principal.read_only and request.method not in SAFE_METHODS \
+            and request.endpoint not in READ_ONLY_ALLOWED:
+        raise Forbidden(_("Auditors have read-only access."))
+
+
+# Endpoints a read-only principal may still POST to (logging out, choosing a language).
+READ_ONLY_ALLOWED = {"accounts.logout", "accounts.login", "accounts_api.create_token"}
+
+
+def _finish_transaction(response):
+    db_session = g.get("db_session")
+    if db_session is None:
+        return response
+    if response.status_code >= 400:
+        db_session.rollback()
+        return response
+    try:
+        db_session.commit()
+    except IntegrityError:
+        db_session.rollback()
+        log.warning("commit refused by a constraint", exc_info=True)
+        return _render_error(Conflict(_("This conflicts with data that already exists.")))
+    return response
+
+
+def _render_error(error: PmsError):
+    if is_api_request():
+        return error_response(error.status, error.code, error.message, error.fields)
+    if isinstance(error, NotAuthenticated):
+        return redirect(url_for("accounts.login", next=request.full_path))
+    return render_template("error.html", error=error), error.status
+
+
+_HTTP_CODES = {400: "bad_request", 401: "not_authenticated", 403: "forbidden", 404: "not_found",
+               405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media",
+               422: "invalid", 429: "too_many_requests"}
+
+
+def install(app) -> None:
+    """Wire the hooks and error handlers into the app."""
+    csrf.init_app(app)
+
+    @app.before_request
+    def _before():
+        try:
+            _load_principal()
+        except PmsError as err:
+            return _render_error(err)
+        return None
+
+    app.after_request(_finish_transaction)
+
+    @app.errorhandler(PmsError)
+    def _pms_error(err: PmsError):
+        return _render_error(err)
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(err):
+        return _render_error(PmsError_with(400, "csrf", _("The form expired; reload the page and try again.")))
+
+    @app.errorhandler(HTTPException)
+    def _http_error(err: HTTPException):
+        code = _HTTP_CODES.get(err.code or 500, "error")
+        message = {404: _("Not found."), 405: _("Method not allowed."),
+                   413: _("The upload is too large."), 400: _("Malformed request.")}.get(err.code, err.description)
+        return _render_error(PmsError_with(err.code or 500, code, message))
+
+    @app.errorhandler(Exception)
+    def _unexpected(err: Exception):
+        log.exception("unhandled error")
+        db_session = g.get("db_session")
+        if db_session is not None:
+            db_session.rollback()
+        return _render_error(PmsError_with(500, "internal", _("Something went wrong on our side.")))
+
+
+def PmsError_with(status: int, code: str, message: str) -> PmsError:
+    """A PmsError with an arbitrary status (for framework-raised HTTP errors)."""
+    err = PmsError(message)
+    err.status, err.code = status, code
+    return err

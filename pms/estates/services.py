@@ -1,0 +1,239 @@
+"""Estates: companies, the estate tree, room look-ups and search, with masking of ID numbers."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from flask_babel import gettext as _
+from sqlalchemy import func, or_, select
+
+from pms.core import audit
+from pms.core.auth import Principal, get_in_scope, scoped
+from pms.core.errors import Conflict, Invalid
+from pms.estates.models import (Building, Company, District, Entrance, Estate, Ownership, Person,
+                                Residency, Room)
+
+
+def find_company(session, code: str) -> Optional[Company]:
+    return session.scalar(select(Company).where(Company.code == code))
+
+
+def find_district(session, code: str) -> Optional[District]:
+    return session.scalar(select(District).where(District.code == code))
+
+
+def find_room(session, code: str) -> Optional[Room]:
+    """A room by code, unscoped (for admin tools and linking accounts)."""
+    return session.scalar(select(Room).where(Room.code == code))
+
+
+def find_estate(session, code: str) -> Optional[Estate]:
+    """An estate by code, unscoped (for admin tools and CLI)."""
+    return session.scalar(select(Estate).where(Estate.code == code))
+
+
+def estate_ids_of_company(session, company_id: int) -> list[int]:
+    return list(session.scalars(select(Estate.id).where(Estate.company_id == company_id)))
+
+
+def estate_ids_of_district(session, district_id: int) -> list[int]:
+    return list(session.scalars(select(Estate.id).where(Estate.district_id == district_id)))
+
+
+def create_company(session, code: str, name: str, *, actor: str = "system") -> Company:
+    """A property company; its code is unique."""
+    code, name = (code or "").strip(), (name or "").strip()
+    errors = {}
+    if not code or len(code) > 32:
+        errors["code"] = [_("A code of 1 to 32 characters is required.")]
+    if not name:
+        errors["name"] = [_("A name is required.")]
+    if errors:
+        raise Invalid(_("The company cannot be created."), fields=errors)
+    if find_company(session, code) is not None:
+        raise Conflict(_("Company %(code)s already exists.", code=code))
+    company = Company(code=code, name=name)
+    session.add(company)
+    session.flush()
+    audit.record(session, actor=actor, action="company.create", object_type="company",
+                 object_id=company.id, payload={"code": code, "name": name})
+    return company
+
+
+def mask_id_number(id_number: Optional[str]) -> Optional[str]:
+    """'110101199003071234' → '110101********1234' (条例 Art. 65)."""
+    if not id_number:
+        return id_number
+    return id_number[:6] + "*" * (len(id_number) - 10) + id_number[-4:]
+
+
+def may_see_id_numbers(principal: Principal, estate: Estate) -> bool:
+    """Only the owning company's staff (and platform admins) see ID numbers unmasked."""
+    if principal.role == "admin":
+        return True
+    return principal.is_staff and principal.company_id == estate.company_id
+
+
+def mask_phone(phone: Optional[str]) -> Optional[str]:
+    """'13912345678' → '139****5678' for people who are not the company's staff."""
+    if not phone or len(phone) < 7:
+        return phone
+    return phone[:3] + "****" + phone[-4:]
+
+
+# ---- read models handed to views and API schemas ----------------------------------------
+
+@dataclass
+class EstateSummary:
+    code: str
+    name: str
+    district_code: str
+    district_name: str
+    company_code: str
+    company_name: str
+    buildings: int
+    rooms: int
+    area_centi_m2: int
+
+
+def list_estates(session, principal: Principal) -> list[EstateSummary]:
+    """Estates in the caller's scope with their size."""
+    room_counts = (select(Room.estate_id, func.count(Room.id).label("rooms"),
+                          func.coalesce(func.sum(Room.area_centi_m2), 0).label("area"))
+                   .group_by(Room.estate_id).subquery())
+    building_counts = (select(Building.estate_id, func.count(Building.id).label("buildings"))
+                       .group_by(Building.estate_id).subquery())
+    stmt = scoped(
+        select(Estate, District, Company,
+               func.coalesce(room_counts.c.rooms, 0), func.coalesce(room_counts.c.area, 0),
+               func.coalesce(building_counts.c.buildings, 0))
+        .join(District, District.id == Estate.district_id)
+        .join(Company, Company.id == Estate.company_id)
+        .outerjoin(room_counts, room_counts.c.estate_id == Estate.id)
+        .outerjoin(building_counts, building_counts.c.estate_id == Estate.id)
+        .order_by(Estate.code),
+        Estate, principal)
+    return [EstateSummary(code=e.code, name=e.name, district_code=d.code, district_name=d.name,
+                          company_code=c.code, company_name=c.name, buildings=b, rooms=r,
+                          area_centi_m2=a)
+            for e, d, c, r, a, b in session.execute(stmt)]
+
+
+def get_estate(session, principal: Principal, code: str) -> Estate:
+    """An estate in scope by code (404 otherwise)."""
+    return get_in_scope(session, Estate, Estate.code == code, principal=principal)
+
+
+@dataclass
+class EntranceSummary:
+    code: str
+    rooms: int
+    floors: int
+
+
+@dataclass
+class BuildingSummary:
+    code: str
+    entrances: list[EntranceSummary]
+    rooms: int
+
+
+def list_buildings(session, principal: Principal, estate: Estate) -> list[BuildingSummary]:
+    """The buildings of an estate with their entrances and room counts."""
+    rows = session.execute(
+        scoped(select(Building.code, Entrance.code, func.count(Room.id), func.max(Room.floor))
+               .join(Entrance, Entrance.building_id == Building.id)
+               .outerjoin(Room, Room.entrance_id == Entrance.id)
+               .where(Building.estate_id == estate.id)
+               .group_by(Building.code, Entrance.code), Building, principal)
+    ).all()
+    buildings: dict[str, BuildingSummary] = {}
+    for b_code, e_code, rooms, floors in sorted(rows, key=lambda r: (_natural(r[0]), _natural(r[1]))):
+        b = buildings.setdefault(b_code, BuildingSummary(code=b_code, entrances=[], rooms=0))
+        b.entrances.append(EntranceSummary(code=e_code, rooms=rooms, floors=floors or 0))
+        b.rooms += rooms
+    return list(buildings.values())
+
+
+def _natural(code: str):
+    return (0, int(code), code) if code.isdigit() else (1, 0, code)
+
+
+@dataclass
+class PersonView:
+    name: str
+    phone: str
+    id_number: Optional[str]
+    relation: str
+
+
+@dataclass
+class RoomView:
+    code: str
+    estate_code: str
+    estate_name: str
+    building: str
+    entrance: str
+    number: str
+    floor: int
+    area_centi_m2: int
+    usage: str
+    owners: list[PersonView]
+    residents: list[PersonView]
+
+
+def room_view(session, principal: Principal, room: Room) -> RoomView:
+    """A room with its owners and residents, ID numbers masked unless the caller may see them."""
+    estate = session.get(Estate, room.estate_id)
+    building = session.get(Building, room.building_id)
+    entrance = session.get(Entrance, room.entrance_id)
+    full = may_see_id_numbers(principal, estate)
+
+    def person(p: Person, relation: str) -> PersonView:
+        return PersonView(name=p.name, phone=p.phone if principal.role != "auditor" else mask_phone(p.phone),
+                          id_number=p.id_number if full else mask_id_number(p.id_number),
+                          relation=relation)
+
+    owners = session.scalars(select(Person).join(Ownership, Ownership.person_id == Person.id)
+                             .where(Ownership.room_id == room.id).order_by(Person.name)).all()
+    residents = session.execute(select(Person, Residency.relation)
+                                .join(Residency, Residency.person_id == Person.id)
+                                .where(Residency.room_id == room.id).order_by(Person.name)).all()
+    return RoomView(code=room.code, estate_code=estate.code, estate_name=estate.name,
+                    building=building.code, entrance=entrance.code, number=room.number,
+                    floor=room.floor, area_centi_m2=room.area_centi_m2, usage=room.usage,
+                    owners=[person(p, "owner") for p in owners],
+                    residents=[person(p, rel) for p, rel in residents])
+
+
+def get_room(session, principal: Principal, code: str) -> Room:
+    """A room in scope by code (404 otherwise)."""
+    return get_in_scope(session, Room, Room.code == code, principal=principal)
+
+
+def list_rooms(session, principal: Principal, *, estate: Optional[Estate] = None,
+               building: Optional[str] = None, entrance: Optional[str] = None,
+               query: str = "", limit: int = 50, offset: int = 0) -> tuple[list[Room], int]:
+    """Rooms in scope, optionally within an estate/building/entrance or matching a search.
+
+    The search matches a room code (or its tail, e.g. '3-2-501'), an owner's name or phone.
+    """
+    stmt = select(Room)
+    if estate is not None:
+        stmt = stmt.where(Room.estate_id == estate.id)
+    if building:
+        stmt = stmt.join(Building, Building.id == Room.building_id).where(Building.code == building)
+    if entrance:
+        stmt = stmt.join(Entrance, Entrance.id == Room.entrance_id).where(Entrance.code == entrance)
+    query = (query or "").strip()
+    if query:
+        owner_match = (select(Ownership.room_id).join(Person, Person.id == Ownership.person_id)
+                       .where(or_(Person.name.contains(query, autoescape=True),
+                                  Person.phone.contains(query, autoescape=True))))
+        stmt = stmt.where(or_(Room.code == query, Room.code.endswith("-" + query, autoescape=True),
+                              Room.code.startswith(query, autoescape=True),
+                              Room.id.in_(owner_match)))
+    stmt = scoped(stmt, Room, principal)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery()))
+    rows = session.scalars(stmt.order_by(Room.code).limit(limit).offset(offset)).all()
+    return list(rows), total
