@@ -11,7 +11,8 @@ from flask import Flask, jsonify
 from pms.config import PROJECT_ROOT, load_config
 
 # Domain packages, discovered (every sub-package of pms except core): each may have
-# models.py, services.py, views.py (`bp`), api.py (`bp`) and cli.py (`group`).
+# models.py, services.py, views.py / views_*.py (`bp`), api.py / api_*.py (`bp`, under /api/v1)
+# and cli.py / cli_*.py (`group` or `commands`).
 CORE_PACKAGES = {"core", "translations"}
 
 
@@ -32,6 +33,14 @@ def domain_module(domain: str, part: str) -> ModuleType | None:
         if exc.name == name:
             return None
         raise
+
+
+def domain_parts(domain: str, part: str) -> list[ModuleType]:
+    """`pms.<domain>.<part>` and `pms.<domain>.<part>_*` modules (e.g. api.py, api_payments.py)."""
+    package = importlib.import_module(f"pms.{domain}")
+    names = sorted(m.name for m in pkgutil.iter_modules(package.__path__)
+                   if m.name == part or m.name.startswith(part + "_"))
+    return [importlib.import_module(f"pms.{domain}.{name}") for name in names]
 
 
 def import_models() -> None:
@@ -66,11 +75,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         services = domain_module(domain, "services")
         if services is not None and hasattr(services, "init_app"):
             services.init_app(app)
-        views = domain_module(domain, "views")
-        if views is not None:
+        for views in domain_parts(domain, "views"):
             app.register_blueprint(views.bp)
-        api = domain_module(domain, "api")
-        if api is not None:
+        for api in domain_parts(domain, "api"):
             http.csrf.exempt(api.bp)
             app.register_blueprint(api.bp, url_prefix=API_PREFIX)
 

@@ -7,7 +7,7 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup
 
-from pms import create_app, domain_module, domain_names
+from pms import create_app, domain_names, domain_parts
 
 
 @click.group(cls=FlaskGroup, create_app=lambda: create_app(), add_default_commands=True,
@@ -64,12 +64,10 @@ def scheduler_command():
 
 def _register_domain_commands() -> None:
     for domain in domain_names():
-        module = domain_module(domain, "cli")
-        if module is None:
-            continue
-        for group in getattr(module, "commands", [getattr(module, "group", None)]):
-            if group is not None:
-                cli.add_command(group)
+        for module in domain_parts(domain, "cli"):
+            for group in getattr(module, "commands", [getattr(module, "group", None)]):
+                if group is not None:
+                    cli.add_command(group)
 
 
 _register_domain_commands()

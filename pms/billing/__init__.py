@@ -1,0 +1,1 @@
+"""Billing: fee plans, billing runs, bills, payments, late fees, arrears, the ledger."""

@@ -1,0 +1,98 @@
+"""Billing runs, bills and their lines, and gap-free bill numbering."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Optional
+
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from pms.core.auth import ScopeRule
+from pms.core.db import UTCDateTime, utcnow
+
+BILL_STATUSES = ("open", "paid", "void")
+
+
+class BillingRun(SQLModel, table=True):
+    """One estate's billing of one period; UNIQUE makes runs idempotent."""
+
+    __tablename__ = "billing_run"
+    __scope__ = ScopeRule()
+    __table_args__ = (UniqueConstraint("estate_id", "period"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    estate_id: int = Field(foreign_key="estate.id", index=True)
+    period: str = Field(max_length=7)
+    fee_plan_id: int = Field(foreign_key="fee_plan.id")
+    bills_created: int = Field(default=0)
+    total_fen: int = Field(default=0)
+    subsidy_fen: int = Field(default=0)
+    payable_fen: int = Field(default=0)
+    triggered_by: str = Field(default="system", max_length=64)
+    started_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    finished_at: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
+
+
+class BillNumberCounter(SQLModel, table=True):
+    """The last bill number used per company and year (gap-free, never reused)."""
+
+    __tablename__ = "bill_number_counter"
+    company_id: int = Field(foreign_key="company.id", primary_key=True)
+    year: int = Field(primary_key=True)
+    last_seq: int = Field(default=0)
+
+
+class Bill(SQLModel, table=True):
+    """A room's bill for a period. Amounts are fixed at issue; corrections are new documents."""
+
+    __tablename__ = "bill"
+    __scope__ = ScopeRule(room="room_id", resident="room")
+    __table_args__ = (
+        UniqueConstraint("room_id", "period"),
+        UniqueConstraint("company_id", "year", "seq"),
+        CheckConstraint("status IN ('open', 'paid', 'void')", name="status_known"),
+        CheckConstraint("payable_fen = total_fen - subsidy_fen", name="payable_is_total_less_subsidy"),
+        CheckConstraint("paid_fen >= 0 AND paid_fen + waived_fen <= payable_fen", name="paid_within_payable"),
+        Index("ix_bill_estate_period", "estate_id", "period"),
+    )
+    id: Optional[int] = Field(default=None, primary_key=True)
+    number: str = Field(max_length=32, unique=True)
+    company_id: int = Field(foreign_key="company.id")
+    year: int
+    seq: int
+    estate_id: int = Field(foreign_key="estate.id")
+    room_id: int = Field(foreign_key="room.id", index=True)
+    billing_run_id: int = Field(foreign_key="billing_run.id", index=True)
+    period: str = Field(max_length=7)
+    due_date: date
+    total_fen: int
+    subsidy_fen: int = Field(default=0)
+    payable_fen: int
+    # Running totals kept in step with the ledger by the payment services (checked by `pms audit verify`).
+    paid_fen: int = Field(default=0)
+    waived_fen: int = Field(default=0)
+    status: str = Field(default="open", max_length=8)
+    issued_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class BillLine(SQLModel, table=True):
+    """One item of a bill with its basis (area × rate, floor weight and entrance cost, …)."""
+
+    __tablename__ = "bill_line"
+    __scope__ = ScopeRule(room="room_id", resident="room")
+    __table_args__ = (UniqueConstraint("bill_id", "item_code"),
+                      CheckConstraint("subsidy_fen >= 0 AND subsidy_fen <= amount_fen",
+                                      name="subsidy_within_amount"))
+    id: Optional[int] = Field(default=None, primary_key=True)
+    bill_id: int = Field(foreign_key="bill.id", index=True)
+    estate_id: int = Field(foreign_key="estate.id", index=True)
+    room_id: int = Field(foreign_key="room.id")
+    fee_item_id: int = Field(foreign_key="fee_item.id")
+    item_code: str = Field(max_length=32)
+    item_name: str = Field(max_length=64)
+    kind: str = Field(max_length=16)
+    amount_fen: int
+    subsidy_fen: int = Field(default=0)
+    program_id: Optional[int] = Field(default=None, foreign_key="program.id")
+    # The basis as plain numbers: area_centi_m2 & rate_fen_per_m2; or floor, weight, weight_total
+    # & entrance_cost_fen; or amount_fen. Stored as canonical JSON for the statement.
+    basis: str = Field(default="{}")

@@ -1,0 +1,1 @@
+"""Subsidy programmes (minimal registry; claims and disbursements come later)."""
