@@ -1,10 +1,11 @@
 """Flask-Babel set-up: Chinese by default, English on request."""
 from __future__ import annotations
 
-from flask import request, session
-from flask_babel import Babel
+from pathlib import Path
+from urllib.parse import urlencode
 
-from pms.config import PROJECT_ROOT
+from flask import request, session
+from flask_babel import Babel, get_locale
 
 LANGUAGES = {"zh_CN": "中文", "en": "English"}
 babel = Babel()
@@ -26,11 +27,32 @@ def select_locale() -> str:
     return "zh_CN"
 
 
+def switch_language_url(lang: str) -> str:
+    """This page again (same path and query) in another language."""
+    args = request.args.to_dict(flat=False)
+    args["lang"] = [lang]
+    return f"{request.path}?{urlencode(args, doseq=True)}"
+
+
+# pms/translations next to this package: found in a checkout, an editable install and a wheel
+# (pyproject ships the .mo files as package data).
+TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
+
+
 def init_app(app) -> None:
     """Bind Babel with the project's translations."""
     babel.init_app(
         app,
         locale_selector=select_locale,
-        default_translation_directories=str(PROJECT_ROOT / "pms" / "translations"),
+        default_translation_directories=str(TRANSLATIONS_DIR),
     )
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
+    app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["switch_language_url"] = switch_language_url
+
+    @app.before_request
+    def _remember_language():
+        # Babel asks for the locale only when something is translated; a redirect translates
+        # nothing, so ?lang= on e.g. "/" would otherwise be forgotten.
+        if request.args.get("lang") in LANGUAGES:
+            select_locale()
