@@ -268,6 +268,11 @@ class RoomRow:
     usage: str
     owners: list[OwnerBrief]
 
+    @property
+    def owners_text(self) -> str:
+        """'张三 13912345678 / 李四 13800000000'."""
+        return " / ".join(f"{o.name} {o.phone}".strip() for o in self.owners)
+
 
 def room_rows(session, principal: Principal, rooms: list[Room]) -> list[RoomRow]:
     """List lines for `rooms` with their owners (phones masked for auditors), in one query."""
