@@ -136,6 +136,13 @@ def install(app) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf_error(err):
+        # CSRFProtect checks before our hook runs: load the caller so the page shows who is
+        # logged in (and a fresh token in the log-out form).
+        if "principal" not in g:
+            try:
+                _load_principal()
+            except PmsError:
+                pass
         return _render_error(PmsError_with(400, "csrf", _("The form expired; reload the page and try again.")))
 
     @app.errorhandler(HTTPException)

@@ -213,10 +213,13 @@ def get_room(session, principal: Principal, code: str) -> Room:
 
 def list_rooms(session, principal: Principal, *, estate: Optional[Estate] = None,
                building: Optional[str] = None, entrance: Optional[str] = None,
-               query: str = "", limit: int = 50, offset: int = 0) -> tuple[list[Room], int]:
+               query: str = "", limit: int = 50, offset: int = 0,
+               by_floor: bool = False) -> tuple[list[Room], int]:
     """Rooms in scope, optionally within an estate/building/entrance or matching a search.
 
     The search matches a room code (or its tail, e.g. '3-2-501'), an owner's name or phone.
+    Ordered by code, or with `by_floor` entrance by entrance from the ground floor up
+    (101, 102, …, 1001 rather than 1001, 101, …).
     """
     stmt = select(Room)
     if estate is not None:
@@ -235,7 +238,9 @@ def list_rooms(session, principal: Principal, *, estate: Optional[Estate] = None
                               Room.id.in_(owner_match)))
     stmt = scoped(stmt, Room, principal)
     total = session.scalar(select(func.count()).select_from(stmt.subquery()))
-    rows = session.scalars(stmt.order_by(Room.code).limit(limit).offset(offset)).all()
+    order = ((Room.entrance_id, Room.floor, func.length(Room.number), Room.number, Room.code)
+             if by_floor else (Room.code,))
+    rows = session.scalars(stmt.order_by(*order).limit(limit).offset(offset)).all()
     return list(rows), total
 
 

@@ -55,7 +55,7 @@ def room_search():
     rooms, total = services.list_rooms(
         session, principal, estate=place.estate, building=args["building"] or None,
         entrance=args["entrance"] or None, query=args["q"], limit=ROOMS_PER_PAGE,
-        offset=(args["page"] - 1) * ROOMS_PER_PAGE)
+        offset=(args["page"] - 1) * ROOMS_PER_PAGE, by_floor=place.building is not None)
     return render_template("estates/rooms.html", rooms=services.room_rows(session, principal, rooms),
                            page=Page(args["page"], ROOMS_PER_PAGE, total), place=place, q=args["q"])
 

@@ -191,12 +191,15 @@ def test_room_list_pages(client, world, big_entrance):
     url = "/rooms?estate=YJL&building=4&entrance=1"
     first = client.get(url)
     assert first.status_code == 200
-    assert len(room_links(first)) == 30
+    codes = ROOM_LINK.findall(text(first))
+    # From the ground floor up, numbers in numeric order (not 1001 before 101).
+    assert codes[:4] == ["YJL-4-1-101", "YJL-4-1-102", "YJL-4-1-103", "YJL-4-1-201"]
+    assert codes[-1] == "YJL-4-1-1003" and len(codes) == 30
     page = text(first)
     assert "33 户" in page and "第 1 / 2 页" in page and "显示第 1–30 户" in page
     assert 'href="/rooms?estate=YJL&amp;building=4&amp;entrance=1&amp;page=2"' in page
     second = client.get(url + "&page=2")
-    assert len(room_links(second)) == 3
+    assert ROOM_LINK.findall(text(second)) == ["YJL-4-1-1101", "YJL-4-1-1102", "YJL-4-1-1103"]
     assert room_links(first).isdisjoint(room_links(second))
     assert "第 2 / 2 页" in text(second) and "page=1" in text(second)
     beyond = client.get(url + "&page=3")
