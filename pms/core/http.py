@@ -5,8 +5,8 @@ import logging
 
 from flask import g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from markupsafe import escape
 from flask_wtf.csrf import CSRFError, CSRFProtect, validate_csrf
+from markupsafe import escape
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
