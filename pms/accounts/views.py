@@ -8,6 +8,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from pms.accounts import services
+from pms.core.auth import current_principal
 from pms.core.db import get_session, unit_of_work
 from pms.core.errors import NotAuthenticated
 
@@ -21,37 +22,50 @@ class LoginForm(FlaskForm):
 
 def _safe_next(target: str | None) -> str:
     # Only same-site paths: an open redirect after login is a phishing aid.
-    if target and target.startswith("/") and not target.startswith("//"):
+    # Browsers read "/\\host" as "//host", so backslashes are refused too.
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return url_for("estates.home")
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    """The login page."""
+    """The login page; wrong passwords are counted (in their own transaction) towards a lock."""
+    if current_principal() is not None and request.method == "GET":
+        return redirect(_safe_next(request.args.get("next")))
     form = LoginForm()
     error = None
     if form.validate_on_submit():
-        db_session = get_session()
         try:
-            user = services.authenticate(db_session, form.username.data, form.password.data)
+            user = services.authenticate(get_session(), form.username.data, form.password.data)
         except services.LoginFailed as failed:
+            # Counted in its own transaction: a failed login must never depend on this request.
             with unit_of_work() as own:
                 services.record_login_failure(own, failed.user_id)
             error = failed.message
         except NotAuthenticated as exc:
             error = exc.message
         else:
-            session.clear()
-            session["user_id"] = user.id
-            session.permanent = True
+            _start_session(user.id)
             return redirect(_safe_next(request.args.get("next")))
+    elif form.is_submitted():
+        error = _("Please enter your username and password.")
     return render_template("accounts/login.html", form=form, error=error)
+
+
+def _start_session(user_id: int) -> None:
+    # A fresh session (nothing carried over from before login) that keeps the chosen language.
+    lang = session.get("lang")
+    session.clear()
+    session["user_id"] = user_id
+    if lang:
+        session["lang"] = lang
+    session.permanent = True
 
 
 @bp.post("/logout")
 def logout():
-    """Forget the browser session."""
+    """Forget the browser session (a POST with the CSRF token, so no page can log you out)."""
     lang = session.get("lang")
     session.clear()
     if lang:

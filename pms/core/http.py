@@ -6,6 +6,7 @@ import logging
 from flask import current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, CSRFProtect, validate_csrf
+from markupsafe import escape
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
@@ -72,12 +73,42 @@ def _finish_transaction(response):
     return response
 
 
+def _page_text(error: PmsError) -> tuple[str, str]:
+    """The translated title and explanation of an error page.
+
+    404/403/405/500 always get a generic text: their messages may be internal English
+    ("room not found") and must never tell a foreign id from a missing one. For the others the
+    message was written for people (through gettext) and is shown.
+    """
+    if error.code == "csrf":
+        return _("The form has expired"), error.message
+    generic = {
+        403: (_("Not allowed"), _("Your account may not open this page or do this.")),
+        404: (_("Page not found"), _("This page does not exist, or it is not available to you.")),
+        405: (_("Not allowed"), _("This page cannot be used this way.")),
+        422: (_("Please check your input"), _("Some of what was entered is not valid.")),
+    }
+    if error.status in generic:
+        return generic[error.status]
+    if error.status >= 500:
+        return (_("Something went wrong"),
+                _("Something went wrong on our side. Please try again later."))
+    return {409: _("Conflict"), 413: _("Too large")}.get(error.status, _("Cannot do this")), error.message
+
+
 def _render_error(error: PmsError):
     if is_api_request():
         return error_response(error.status, error.code, error.message, error.fields)
     if isinstance(error, NotAuthenticated):
         return redirect(url_for("accounts.login", next=request.full_path))
-    return render_template("error.html", error=error), error.status
+    title, detail = _page_text(error)
+    try:
+        return render_template("error.html", error=error, title=title, detail=detail), error.status
+    except Exception:  # the page itself failed (e.g. the database is gone): still no stack trace
+        log.exception("the error page failed")
+        return (f"<!doctype html><meta charset=utf-8><title>{error.status}</title>"
+                f"<h1>{error.status}</h1><p>{escape(title)}</p>", error.status,
+                {"Content-Type": "text/html; charset=utf-8"})
 
 
 _HTTP_CODES = {400: "bad_request", 401: "not_authenticated", 403: "forbidden", 404: "not_found",
@@ -105,6 +136,13 @@ def install(app) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf_error(err):
+        # CSRFProtect checks before our hook runs: load the caller so the page shows who is
+        # logged in (and a fresh token in the log-out form).
+        if "principal" not in g:
+            try:
+                _load_principal()
+            except PmsError:
+                pass
         return _render_error(PmsError_with(400, "csrf", _("The form expired; reload the page and try again.")))
 
     @app.errorhandler(HTTPException)

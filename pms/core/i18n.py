@@ -1,13 +1,60 @@
 """Flask-Babel set-up: Chinese by default, English on request."""
 from __future__ import annotations
 
-from flask import request, session
-from flask_babel import Babel, get_locale
+from functools import cached_property
+from pathlib import Path
+from urllib.parse import urlencode
 
-from pms.config import PROJECT_ROOT
+from babel import support
+from flask import request, session
+from flask_babel import Babel, Domain, get_locale
 
 LANGUAGES = {"zh_CN": "中文", "en": "English"}
-babel = Babel()
+
+# pms/translations next to this package: found in a checkout, an editable install and a wheel
+# (pyproject ships the .mo files as package data).
+TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
+
+
+class CatalogDomain(Domain):
+    """Finds a catalog under the POSIX name pybabel gives it (``zh_CN``) as well as Babel's.
+
+    Babel ≥ 2.12 parses "zh_CN" as zh_Hans_CN (likely script added) and Flask-Babel 4 looks
+    only for a ``zh_Hans_CN`` folder, so a ``pybabel init -l zh_CN`` catalog was silently
+    ignored and every page came out in English.
+    """
+
+    def get_translations(self):
+        locale = get_locale()
+        if locale is None:
+            return support.NullTranslations()
+        directories = tuple(self.translation_directories)
+        key = (str(locale), self.domain[0], directories)
+        translations = self.cache.get(key)
+        if translations is None:
+            names = [str(locale)]
+            if locale.territory:
+                names.append(f"{locale.language}_{locale.territory}")
+            names.append(locale.language)
+            translations = support.Translations()
+            for dirname in directories:
+                catalog = support.Translations.load(dirname, names, self.domain[0])
+                translations.merge(catalog)
+                if hasattr(catalog, "plural"):  # merge() does not copy the plural rule
+                    translations.plural = catalog.plural
+            self.cache[key] = translations
+        return translations
+
+
+class PmsBabel(Babel):
+    """Flask-Babel with the catalog look-up above."""
+
+    @cached_property
+    def domain_instance(self):
+        return CatalogDomain(domain=self.domain)
+
+
+babel = PmsBabel()
 
 
 def select_locale() -> str:
@@ -26,12 +73,33 @@ def select_locale() -> str:
     return "zh_CN"
 
 
+def current_language() -> str:
+    """The page's language as a LANGUAGES key ('zh_CN' or 'en'), whatever Babel calls it."""
+    locale = get_locale()
+    return "en" if locale is not None and locale.language == "en" else "zh_CN"
+
+
+def switch_language_url(lang: str) -> str:
+    """This page again (same path and query) in another language."""
+    args = request.args.to_dict(flat=False)
+    args["lang"] = [lang]
+    return f"{request.path}?{urlencode(args, doseq=True)}"
+
+
 def init_app(app) -> None:
     """Bind Babel with the project's translations."""
     babel.init_app(
         app,
         locale_selector=select_locale,
-        default_translation_directories=str(PROJECT_ROOT / "pms" / "translations"),
+        default_translation_directories=str(TRANSLATIONS_DIR),
     )
-    app.jinja_env.globals["LANGUAGES"] = LANGUAGES
-    app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals.update(LANGUAGES=LANGUAGES, get_locale=get_locale,
+                                 current_language=current_language,
+                                 switch_language_url=switch_language_url)
+
+    @app.before_request
+    def _remember_language():
+        # Babel asks for the locale only when something is translated; a redirect translates
+        # nothing, so ?lang= on e.g. "/" would otherwise be forgotten.
+        if request.args.get("lang") in LANGUAGES:
+            select_locale()

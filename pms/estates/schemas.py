@@ -1,7 +1,7 @@
 """Estate schemas at the API edge (what each role sees is decided here and in services)."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 
 class EstateSchema(Schema):
@@ -84,3 +84,24 @@ class RoomQuerySchema(Schema):
     q = fields.String(load_default="", validate=validate.Length(max=64))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+
+
+class RoomPageArgsSchema(Schema):
+    """Query string of the room list page: a place (estate › building › entrance), a search, a page."""
+
+    class Meta:
+        # Pages also carry ?lang= and whatever a browser or a shared link adds; ignore the rest.
+        unknown = EXCLUDE
+
+    estate = fields.String(load_default="", validate=validate.Length(max=32))
+    building = fields.String(load_default="", validate=validate.Length(max=16))
+    entrance = fields.String(load_default="", validate=validate.Length(max=16))
+    q = fields.String(load_default="", validate=validate.Length(max=64))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+
+    @validates_schema
+    def _place_is_a_path(self, data, **_kwargs):
+        if data.get("building") and not data.get("estate"):
+            raise ValidationError("a building needs its estate", "building")
+        if data.get("entrance") and not data.get("building"):
+            raise ValidationError("an entrance needs its building", "entrance")

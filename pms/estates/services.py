@@ -213,10 +213,13 @@ def get_room(session, principal: Principal, code: str) -> Room:
 
 def list_rooms(session, principal: Principal, *, estate: Optional[Estate] = None,
                building: Optional[str] = None, entrance: Optional[str] = None,
-               query: str = "", limit: int = 50, offset: int = 0) -> tuple[list[Room], int]:
+               query: str = "", limit: int = 50, offset: int = 0,
+               by_floor: bool = False) -> tuple[list[Room], int]:
     """Rooms in scope, optionally within an estate/building/entrance or matching a search.
 
     The search matches a room code (or its tail, e.g. '3-2-501'), an owner's name or phone.
+    Ordered by code, or with `by_floor` entrance by entrance from the ground floor up
+    (101, 102, …, 1001 rather than 1001, 101, …).
     """
     stmt = select(Room)
     if estate is not None:
@@ -235,5 +238,79 @@ def list_rooms(session, principal: Principal, *, estate: Optional[Estate] = None
                               Room.id.in_(owner_match)))
     stmt = scoped(stmt, Room, principal)
     total = session.scalar(select(func.count()).select_from(stmt.subquery()))
-    rows = session.scalars(stmt.order_by(Room.code).limit(limit).offset(offset)).all()
+    order = ((Room.entrance_id, Room.floor, func.length(Room.number), Room.number, Room.code)
+             if by_floor else (Room.code,))
+    rows = session.scalars(stmt.order_by(*order).limit(limit).offset(offset)).all()
     return list(rows), total
+
+
+def get_building(session, principal: Principal, estate: Estate, code: str) -> Building:
+    """A building of an estate, in scope (404 otherwise; residents browse no buildings)."""
+    return get_in_scope(session, Building, Building.estate_id == estate.id, Building.code == code,
+                        principal=principal)
+
+
+def get_entrance(session, principal: Principal, building: Building, code: str) -> Entrance:
+    """An entrance of a building, in scope (404 otherwise)."""
+    return get_in_scope(session, Entrance, Entrance.building_id == building.id, Entrance.code == code,
+                        principal=principal)
+
+
+@dataclass
+class OwnerBrief:
+    name: str
+    phone: str
+
+
+@dataclass
+class RoomRow:
+    """A room as one line of a list: enough to recognise it, owners included."""
+
+    code: str
+    number: str
+    floor: int
+    area_centi_m2: int
+    usage: str
+    owners: list[OwnerBrief]
+
+    @property
+    def owners_text(self) -> str:
+        """'张三 13912345678 / 李四 13800000000'."""
+        return " / ".join(f"{o.name} {o.phone}".strip() for o in self.owners)
+
+
+def room_rows(session, principal: Principal, rooms: list[Room]) -> list[RoomRow]:
+    """List lines for `rooms` with their owners (phones masked for auditors), in one query."""
+    owners: dict[int, list[OwnerBrief]] = {r.id: [] for r in rooms}
+    if rooms:
+        stmt = scoped(select(Ownership.room_id, Person.name, Person.phone)
+                      .join(Person, Person.id == Ownership.person_id)
+                      .where(Ownership.room_id.in_(list(owners)))
+                      .order_by(Ownership.room_id, Person.name), Ownership, principal)
+        for room_id, name, phone in session.execute(stmt):
+            shown = mask_phone(phone) if principal.role == "auditor" else phone
+            owners[room_id].append(OwnerBrief(name=name, phone=shown or ""))
+    return [RoomRow(code=r.code, number=r.number, floor=r.floor, area_centi_m2=r.area_centi_m2,
+                    usage=r.usage, owners=owners[r.id]) for r in rooms]
+
+
+@dataclass
+class Place:
+    """Where in the estate tree a list is: an estate, optionally a building and an entrance."""
+
+    estate: Optional[Estate] = None
+    building: Optional[Building] = None
+    entrance: Optional[Entrance] = None
+
+
+def locate(session, principal: Principal, estate: str = "", building: str = "",
+           entrance: str = "") -> Place:
+    """The estate › building › entrance named by these codes, each in scope (404 otherwise)."""
+    place = Place()
+    if estate:
+        place.estate = get_estate(session, principal, estate)
+        if building:
+            place.building = get_building(session, principal, place.estate, building)
+            if entrance:
+                place.entrance = get_entrance(session, principal, place.building, entrance)
+    return place

@@ -1,13 +1,18 @@
 """Estate pages: the start page, estates → buildings → rooms, search, a resident's rooms."""
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, url_for
 
+from pms.core.api import load_args
 from pms.core.auth import RESIDENT, login_required, require_principal
 from pms.core.db import get_session
+from pms.core.pagination import Page
 from pms.estates import services
+from pms.estates.schemas import RoomPageArgsSchema
 
 bp = Blueprint("estates", __name__)
+
+ROOMS_PER_PAGE = 30
 
 
 @bp.get("/")
@@ -31,27 +36,28 @@ def estate_list():
 @bp.get("/estates/<code>")
 @login_required
 def estate_detail(code):
-    """One estate: its buildings and entrances."""
+    """One estate: its buildings and entrances (a resident sees their own rooms in it instead)."""
     principal, session = require_principal(), get_session()
     estate = services.get_estate(session, principal, code)
     buildings = services.list_buildings(session, principal, estate)
-    return render_template("estates/detail.html", estate=estate, buildings=buildings)
+    own = services.list_rooms(session, principal, estate=estate)[0] if principal.role == RESIDENT else []
+    return render_template("estates/detail.html", estate=estate, buildings=buildings,
+                           own_rooms=services.room_rows(session, principal, own))
 
 
 @bp.get("/rooms")
 @login_required
 def room_search():
-    """Search rooms by code, owner name or phone; or list an entrance's rooms."""
+    """Search rooms by code, owner name or phone; or list an entrance's rooms, a page at a time."""
     principal, session = require_principal(), get_session()
-    estate_code = request.args.get("estate", "")
-    estate = services.get_estate(session, principal, estate_code) if estate_code else None
-    page = max(1, request.args.get("page", 1, type=int))
-    rooms, total = services.list_rooms(session, principal, estate=estate,
-                                       building=request.args.get("building") or None,
-                                       entrance=request.args.get("entrance") or None,
-                                       query=request.args.get("q", ""), limit=50, offset=(page - 1) * 50)
-    return render_template("estates/rooms.html", rooms=rooms, total=total, page=page, estate=estate,
-                           q=request.args.get("q", ""))
+    args = load_args(RoomPageArgsSchema())
+    place = services.locate(session, principal, args["estate"], args["building"], args["entrance"])
+    rooms, total = services.list_rooms(
+        session, principal, estate=place.estate, building=args["building"] or None,
+        entrance=args["entrance"] or None, query=args["q"], limit=ROOMS_PER_PAGE,
+        offset=(args["page"] - 1) * ROOMS_PER_PAGE, by_floor=place.building is not None)
+    return render_template("estates/rooms.html", rooms=services.room_rows(session, principal, rooms),
+                           page=Page(args["page"], ROOMS_PER_PAGE, total), place=place, q=args["q"])
 
 
 @bp.get("/rooms/<code>")
@@ -66,8 +72,10 @@ def room_detail(code):
 @bp.get("/my/rooms")
 @login_required
 def my_rooms():
-    """A resident's own rooms."""
+    """A resident's own rooms ("my home"); staff and auditors have the estate list instead."""
     principal, session = require_principal(), get_session()
-    rooms, _total = services.list_rooms(session, principal, limit=50)
+    if principal.role != RESIDENT:
+        return redirect(url_for("estates.estate_list"))
+    rooms, _total = services.list_rooms(session, principal, limit=ROOMS_PER_PAGE)
     views = [services.room_view(session, principal, r) for r in rooms]
     return render_template("estates/my_rooms.html", rooms=views)
