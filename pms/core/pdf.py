@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Optional
 from urllib.parse import unquote, urlsplit
 
-from flask import current_app, has_request_context, render_template
+from flask import Response, current_app, has_request_context, render_template
 
 from pms.config import PROJECT_ROOT
 
@@ -141,3 +141,12 @@ def render_document(template: str, context: dict[str, Any], *, locale: Optional[
 def render_pdf(template: str, context: dict[str, Any], *, locale: Optional[str] = None) -> bytes:
     """The PDF of `templates/pdf/<template>` with `context` (A4, CJK font embedded)."""
     return render_document(template, context, locale=locale).write_pdf()
+
+
+def pdf_response(pdf: bytes, filename: str) -> Response:
+    """An inline PDF response (opens in the browser's viewer, saves as `filename`)."""
+    response = Response(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    # Documents show amounts that change (payments): never serve a stale copy from a cache.
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

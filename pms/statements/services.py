@@ -166,3 +166,12 @@ def _basis(text: Optional[str]) -> dict[str, Any]:
     except ValueError:
         return {}
     return value if isinstance(value, dict) else {}
+
+
+
+def statement_pdf(session, bill: Bill) -> bytes:
+    """The bill's statement as PDF bytes."""
+    from pms.core.pdf import render_pdf
+
+    return render_pdf("statements.html", {"statements": [statement_for_bill(session, bill)],
+                                          "cover": None})
