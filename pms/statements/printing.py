@@ -18,6 +18,7 @@ import json
 import multiprocessing
 import os
 import re
+import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -166,13 +167,26 @@ def remove_stale_temp_files(out_dir: Path, estate: str, period: str) -> int:
 _worker_app = None
 
 
-def _init_worker(config: dict) -> None:
+def _init_worker(config: dict, parent_pid: int) -> None:
     """Each worker builds its own app (engine, Jinja env, Babel) and keeps an app context."""
     global _worker_app
     from pms import create_app
 
+    _watch_parent(parent_pid)
     _worker_app = create_app(config)
     _worker_app.app_context().push()
+
+
+def _watch_parent(parent_pid: int) -> None:
+    """Exit when the parent dies: a pool worker whose parent was killed (kill -9, OOM) would
+    otherwise wait on its task queue forever. A half-written temp file is removed by the next run."""
+
+    def watch():
+        while os.getppid() == parent_pid:
+            time.sleep(1)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _render_in_worker(job: BuildingJob) -> int:
@@ -220,7 +234,7 @@ def run_print(jobs: list[BuildingJob], *, app_config: dict, workers: int = 2,
         # and Pango/fontconfig state.
         pool = ProcessPoolExecutor(max_workers=min(workers, len(todo)),
                                    mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_init_worker, initargs=(app_config,))
+                                   initializer=_init_worker, initargs=(app_config, os.getpid()))
         try:
             pending = {pool.submit(_render_in_worker, job): job for job in todo}
             while pending:
