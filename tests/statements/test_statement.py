@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from sqlalchemy import select
 
+from pms.billing.models import Bill
 from pms.core.pdf import render_pdf
+from pms.estates.models import Room
 from pms.statements import services
 from tests import factories as f
 from tests.statements import helpers as h
@@ -50,8 +53,6 @@ def test_statement_data_hand_computed(db, bill):
 
 def test_later_bills_are_not_earlier_arrears(db, bill):
     room_bill = services.statement_for_bill(db, bill)
-    from pms.estates.models import Room
-
     room = db.get(Room, bill.room_id)
     february = h.make_bill(db, room, "2026-02")
     db.commit()
@@ -72,7 +73,7 @@ def test_pdf_text_and_embedded_cjk_font(db, bill, pdf_tools):
                      "fixed amount", "物业服务费", "电梯运行费", "停车费",
                      "¥103.86", "¥51.93", "老旧小区物业先尝后买补贴", "¥180.00", "¥150.00",
                      "¥433.86", "¥381.93", "¥10.00", "¥371.93", "¥53.86", "¥425.79",
-                     "How to pay"]:
+                     "How to pay", "open"]:
         assert expected in text, expected
     # No ID number, no phone number: a statement may lie on a doormat.
     assert "11010519491231002X" not in text and "13912345678" not in text
@@ -99,3 +100,11 @@ def test_explicit_locale_renders(app, db, bill, pdf_tools):
     english = pdf_tools.text(render_pdf("statements.html", {"statements": [data], "cover": None},
                                         locale="en"))
     assert "Statement of property fees" in english and "张三" in english
+
+
+def test_paid_and_void_status_shown(db, bill, pdf_tools):
+    paid = db.scalar(select(Bill).where(Bill.period == "2025-11"))
+    assert "Status paid" in pdf_tools.text(services.statement_pdf(db, paid))
+    bill.status = "void"
+    db.flush()
+    assert "do not pay" in pdf_tools.text(services.statement_pdf(db, bill))
