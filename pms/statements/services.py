@@ -1,0 +1,177 @@
+"""Statement data: everything a bill's statement shows, as plain JSON-able dicts.
+
+Built set-based (a handful of queries for one bill or for a whole building), so a print run of
+an estate costs the same few queries as a single statement. Templates get these dicts, never ORM
+objects; worker processes get them pickled, and print runs hash them to detect changed bills.
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from typing import Any, Optional
+
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql import Select
+
+from pms.billing.models import Bill, BillLine
+from pms.core.auth import AUDITOR, FINANCE, MANAGER, RESIDENT, Principal, ensure_role, get_in_scope
+from pms.core.errors import Invalid, NotFound
+from pms.core.periods import is_period, timezone
+from pms.estates.models import (Building, Company, District, Entrance, Estate, Ownership, Person,
+                                Room, Street)
+from pms.subsidies.models import Program
+
+# Who may read statements: billing readers. Technicians and care workers have no billing access.
+STATEMENT_READERS = (MANAGER, FINANCE, RESIDENT, AUDITOR)
+
+
+def natural_key(code: str) -> tuple:
+    """'YJL-3-10-101' sorts after 'YJL-3-2-501' (numbers compared as numbers)."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part)
+                 for part in re.split(r"(\d+)", code) if part)
+
+
+def get_statement_bill(session, principal: Principal, number: str) -> Bill:
+    """The bill whose statement the caller asks for: 404 outside scope, 403 for non-billing roles."""
+    bill = get_in_scope(session, Bill, Bill.number == number, principal=principal)
+    ensure_role(principal, *STATEMENT_READERS)
+    return bill
+
+
+def statement_for_bill(session, bill: Bill) -> dict[str, Any]:
+    """The statement data of one bill."""
+    return _collect(session, select(Bill.id).where(Bill.id == bill.id))[0]
+
+
+def find_estate(session, code: str) -> Estate:
+    """An estate by code for print runs (CLI: the platform's own scope)."""
+    estate = session.scalar(select(Estate).where(Estate.code == code))
+    if estate is None:
+        raise NotFound(f"unknown estate {code!r}")
+    return estate
+
+
+def building_statements(session, estate: Estate, period: str,
+                        building: Optional[str] = None) -> dict[str, list[dict[str, Any]]]:
+    """Statement data of an estate's bills of `period`, per building code, in room-code order."""
+    if not is_period(period):
+        raise Invalid("not a period", fields={"period": ["use YYYY-MM"]})
+    ids = (select(Bill.id).join(Room, Room.id == Bill.room_id)
+           .where(Bill.estate_id == estate.id, Bill.period == period, Bill.status != "void"))
+    if building is not None:
+        ids = ids.join(Building, Building.id == Room.building_id).where(Building.code == building)
+    by_building: dict[str, list[dict]] = defaultdict(list)
+    for statement in _collect(session, ids):
+        by_building[statement["room"]["building"]].append(statement)
+    return {code: by_building[code] for code in sorted(by_building, key=natural_key)}
+
+
+def building_summary(estate_code: str, period: str, building: str,
+                     statements: list[dict[str, Any]]) -> dict[str, Any]:
+    """The cover page of a building's print: how many statements and what they add up to."""
+    return {
+        "estate_code": estate_code, "estate_name": statements[0]["estate"]["name"] if statements else "",
+        "company_name": statements[0]["company"]["name"] if statements else "",
+        "period": period, "building": building, "statements": len(statements),
+        "first_room": statements[0]["room"]["code"] if statements else "",
+        "last_room": statements[-1]["room"]["code"] if statements else "",
+        "total_fen": sum(s["total_fen"] for s in statements),
+        "subsidy_fen": sum(s["subsidy_fen"] for s in statements),
+        "payable_fen": sum(s["payable_fen"] for s in statements),
+        "paid_fen": sum(s["paid_fen"] for s in statements),
+        "outstanding_fen": sum(s["outstanding_fen"] for s in statements),
+    }
+
+
+def _collect(session, bill_ids: Select) -> list[dict[str, Any]]:
+    """Statement dicts for the bills whose ids `bill_ids` selects, in room-code order."""
+    ids = bill_ids.subquery()
+    bill_id_in = Bill.id.in_(select(ids.c.id))
+    # The rooms of those bills (an alias: the arrears query below selects from Bill itself).
+    target = aliased(Bill)
+    room_ids = select(target.room_id).where(target.id.in_(select(ids.c.id)))
+    rows = session.execute(
+        select(Bill, Room, Building.code, Entrance.code, Estate, Company, District.name, Street.name)
+        .join(Room, Room.id == Bill.room_id)
+        .join(Building, Building.id == Room.building_id)
+        .join(Entrance, Entrance.id == Room.entrance_id)
+        .join(Estate, Estate.id == Bill.estate_id)
+        .join(Company, Company.id == Estate.company_id)
+        .join(District, District.id == Estate.district_id)
+        .outerjoin(Street, Street.id == Estate.street_id)
+        .where(bill_id_in)).all()
+    if not rows:
+        return []
+
+    owners: dict[int, list[str]] = defaultdict(list)
+    for room_id, name in session.execute(
+            select(Ownership.room_id, Person.name).join(Person, Person.id == Ownership.person_id)
+            .where(Ownership.room_id.in_(room_ids))
+            .order_by(Ownership.room_id, Ownership.id)):
+        owners[room_id].append(name)
+
+    lines: dict[int, list[dict]] = defaultdict(list)
+    for line, program_name in session.execute(
+            select(BillLine, Program.name).outerjoin(Program, Program.id == BillLine.program_id)
+            .where(BillLine.bill_id.in_(select(ids.c.id)))
+            .order_by(BillLine.bill_id, BillLine.id)):
+        lines[line.bill_id].append({
+            "code": line.item_code, "name": line.item_name, "kind": line.kind,
+            "amount_fen": line.amount_fen, "subsidy_fen": line.subsidy_fen,
+            "payable_fen": line.amount_fen - line.subsidy_fen, "program": program_name,
+            "basis": _basis(line.basis),
+        })
+
+    # Earlier arrears: the same rooms' open bills of earlier periods, still owing something.
+    older: dict[int, list[tuple[str, int]]] = defaultdict(list)
+    for room_id, period, outstanding in session.execute(
+            select(Bill.room_id, Bill.period, Bill.payable_fen - Bill.paid_fen - Bill.waived_fen)
+            .where(Bill.room_id.in_(room_ids), Bill.status == "open",
+                   Bill.payable_fen - Bill.paid_fen - Bill.waived_fen > 0)):
+        older[room_id].append((period, outstanding))
+
+    tz = timezone()
+    statements = []
+    for bill, room, building, entrance, estate, company, district, street in rows:
+        earlier = [amount for period, amount in older[room.id] if period < bill.period]
+        outstanding = bill.payable_fen - bill.paid_fen - bill.waived_fen
+        statements.append({
+            "number": bill.number, "period": bill.period, "status": bill.status,
+            "issue_date": bill.issued_at.astimezone(tz).date().isoformat(),
+            "due_date": bill.due_date.isoformat(),
+            "company": {"code": company.code, "name": company.name},
+            "estate": {"code": estate.code, "name": estate.name},
+            "district": district, "street": street or "",
+            "room": {"code": room.code, "building": building, "entrance": entrance,
+                     "number": room.number, "floor": room.floor,
+                     "area_centi_m2": room.area_centi_m2, "usage": room.usage},
+            "owners": owners.get(room.id, []),
+            "lines": lines.get(bill.id, []),
+            "total_fen": bill.total_fen, "subsidy_fen": bill.subsidy_fen,
+            "payable_fen": bill.payable_fen, "paid_fen": bill.paid_fen,
+            "waived_fen": bill.waived_fen, "outstanding_fen": outstanding,
+            "earlier_arrears_fen": sum(earlier), "earlier_open_bills": len(earlier),
+            "total_due_fen": outstanding + sum(earlier),
+        })
+    statements.sort(key=lambda s: natural_key(s["room"]["code"]))
+    return statements
+
+
+def _basis(text: Optional[str]) -> dict[str, Any]:
+    """The line's basis JSON as a dict (an unreadable basis is shown as none, not an error)."""
+    try:
+        value = json.loads(text or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+
+def statement_pdf(session, bill: Bill) -> bytes:
+    """The bill's statement as PDF bytes."""
+    from pms.core.pdf import render_pdf
+
+    return render_pdf("statements.html", {"statements": [statement_for_bill(session, bill)],
+                                          "cover": None})
