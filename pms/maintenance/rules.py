@@ -128,10 +128,13 @@ def add_years(day: date, years: int) -> date:
 def warranty_ends_on(kind: str, accepted_on: date) -> date:
     """The LAST day covered by the statutory warranty of a component accepted on `accepted_on`.
 
-    Years run from the acceptance day: accepted 2021-06-30 with 5 years → covered through
-    2026-06-29. Heating: two complete heating seasons (15 Nov – 15 Mar) that start on or after
-    the acceptance day; covered through 15 March at the end of the second one (accepted
-    2023-06-30 → 2025-03-15; accepted 2023-12-01, mid-season → 2026-03-15).
+    Years are counted as the Civil Code counts periods (民法典 Art. 201, 203): the acceptance day
+    itself is not counted and the period ends on the corresponding day of the final year (the
+    month's last day when there is none): accepted 2021-06-30 with 5 years → covered through
+    2026-06-30; accepted 2024-02-29 with 2 years → through 2026-02-28. Heating: two complete
+    heating seasons (15 Nov – 15 Mar) that start on or after the acceptance day; covered through
+    15 March at the end of the second one (accepted 2023-06-30 → 2025-03-15; accepted
+    2023-12-01, mid-season → 2026-03-15).
     """
     if kind == "heating":
         first_start_year = accepted_on.year if accepted_on <= date(accepted_on.year, *HEATING_START) \
@@ -140,7 +143,7 @@ def warranty_ends_on(kind: str, accepted_on: date) -> date:
     years = WARRANTY_YEARS.get(kind)
     if years is None:
         raise ValueError(f"unknown component kind {kind}")
-    return add_years(accepted_on, years) - timedelta(days=1)
+    return add_years(accepted_on, years)
 
 
 # ---- elevators (TSG T7001, 特种设备安全监察条例 §31) ------------------------------------------
