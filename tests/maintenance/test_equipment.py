@@ -127,11 +127,15 @@ def test_cli(runner, api, clock, db):
     assert result.exit_code != 0
 
 
-@pytest.mark.parametrize("query", ["?status=open", "?overdue=true", ""])
-def test_work_order_list_is_scoped(api, clock, db, query):
+def test_work_order_list_is_scoped(api, clock, db):
     _elevator(api)
     equipment.generate_work_orders(db, today=date(2026, 3, 2))
     db.commit()
+    for query in ("?status=open", "?overdue=true", ""):
+        _check_work_orders(api, query)
+
+
+def _check_work_orders(api, query):
     assert len(api.get("manager", f"/api/v1/work-orders{query}").get_json()["items"]) == (0 if "overdue" in query else 3)
     assert api.get("other_manager", f"/api/v1/work-orders{query}").get_json()["items"] == []
     assert len(api.get("auditor", f"/api/v1/work-orders{query}").get_json()["items"]) == (0 if "overdue" in query else 3)

@@ -16,14 +16,17 @@ def test_create_contract_shape_and_sla_defaults(api, clock):
     assert body["resolve_by"] == "2026-03-09T01:00:00Z"
 
 
-@pytest.mark.parametrize("urgency, respond, resolve", [
+SLA_CASES = [
     ("emergency", "2026-03-02T01:30:00Z", "2026-03-03T01:00:00Z"),
     ("urgent", "2026-03-02T03:00:00Z", "2026-03-05T01:00:00Z"),
     ("normal", "2026-03-03T01:00:00Z", "2026-03-09T01:00:00Z"),
-])
-def test_sla_per_urgency(api, clock, urgency, respond, resolve):
-    body = api.file(urgency=urgency)
-    assert (body["respond_by"], body["resolve_by"]) == (respond, resolve)
+]
+
+
+def test_sla_per_urgency(api, clock):
+    for urgency, respond, resolve in SLA_CASES:
+        body = api.file(urgency=urgency)
+        assert (body["respond_by"], body["resolve_by"]) == (respond, resolve), urgency
 
 
 def test_sla_override_per_estate(api, clock):
@@ -60,17 +63,18 @@ def test_get_ticket_detail(api, clock):
     assert api.get("manager", f"/api/v1/tickets/{tid}").get_json()["allowed_moves"] == ["accepted"]
 
 
-@pytest.mark.parametrize("location, label", [
-    ("YJL", "YJL"), ("YJL-3", "YJL-3"), ("YJL-3-2", "YJL-3-2"),
-    ({"estate": "YJL", "building": "3", "entrance": "2"}, "YJL-3-2"), ({"estate": "YJL"}, "YJL"),
-])
-def test_common_place_forms(api, clock, location, label):
-    tid = api.file(location=location, category="public_lighting", place="north gate")["id"]
-    body = api.get("resident", f"/api/v1/tickets/{tid}").get_json()
-    assert body["location"] == label and body["room"] is None and body["place"] == "north gate"
+PLACES = [("YJL", "YJL"), ("YJL-3", "YJL-3"), ("YJL-3-2", "YJL-3-2"),
+          ({"estate": "YJL", "building": "3", "entrance": "2"}, "YJL-3-2"), ({"estate": "YJL"}, "YJL")]
 
 
-@pytest.mark.parametrize("body, field", [
+def test_common_place_forms(api, clock):
+    for location, label in PLACES:
+        tid = api.file(location=location, category="public_lighting", place="north gate")["id"]
+        body = api.get("resident", f"/api/v1/tickets/{tid}").get_json()
+        assert body["location"] == label and body["room"] is None and body["place"] == "north gate", location
+
+
+BAD_BODIES = [
     ({"room": "YJL-9-9-999"}, "room"),                  # unknown room
     ({"room": "YJL-3-2-502"}, "room"),                  # a neighbour's room
     ({"room": "HXY-1-1-101"}, "room"),                  # another company's room
@@ -86,12 +90,15 @@ def test_common_place_forms(api, clock, location, label):
     ({"room": "YJL-3-2-501", "urgency": "asap"}, "urgency"),
     ({"room": "YJL-3-2-501", "description": "  "}, "description"),
     ({"room": "YJL-3-2-501", "colour": "red"}, "colour"),
-])
-def test_bad_requests_are_422_and_save_nothing(api, clock, app, body, field):
-    payload = {"category": "plumbing", "description": "leak", "urgency": "normal", **body}
-    response = api.post("resident", "/api/v1/tickets", payload)
-    assert response.status_code == 422, response.get_json()
-    assert field in response.get_json()["error"]["fields"]
+]
+
+
+def test_bad_requests_are_422_and_save_nothing(api, clock, app):
+    for body, field in BAD_BODIES:
+        payload = {"category": "plumbing", "description": "leak", "urgency": "normal", **body}
+        response = api.post("resident", "/api/v1/tickets", payload)
+        assert response.status_code == 422, (body, response.get_json())
+        assert field in response.get_json()["error"]["fields"], body
     with app.app_context():
         from pms.core.db import get_session
 
@@ -189,14 +196,15 @@ def _bring_to(api, status):
     return tid
 
 
-@pytest.mark.parametrize("frm, to", ILLEGAL)
-def test_illegal_moves_are_409_with_the_error_shape(api, clock, frm, to):
-    tid = _bring_to(api, frm)
-    response = api.post("admin", f"/api/v1/tickets/{tid}/transitions", {"to": to, "note": "x"})
-    assert response.status_code == 409
-    assert response.get_json()["error"]["code"] == "conflict"
-    assert set(response.get_json()["error"]) == {"code", "message", "fields"}
-    assert api.get("admin", f"/api/v1/tickets/{tid}").get_json()["status"] == frm
+def test_illegal_moves_are_409_with_the_error_shape(api, clock):
+    at = {status: _bring_to(api, status) for status in {frm for frm, _to in ILLEGAL}}
+    for frm, to in ILLEGAL:
+        tid = at[frm]
+        response = api.post("admin", f"/api/v1/tickets/{tid}/transitions", {"to": to, "note": "x"})
+        assert response.status_code == 409, (frm, to)
+        assert response.get_json()["error"]["code"] == "conflict"
+        assert set(response.get_json()["error"]) == {"code", "message", "fields"}
+        assert api.get("admin", f"/api/v1/tickets/{tid}").get_json()["status"] == frm
 
 
 # (status, to, users allowed, users refused with 403)
@@ -211,18 +219,18 @@ ROLE_RULES = [
 ]
 
 
-@pytest.mark.parametrize("status, to, allowed, refused", ROLE_RULES)
-def test_who_may_make_each_move(api, clock, status, to, allowed, refused):
-    tid = _bring_to(api, status)
-    for user in refused:
-        response = api.post(user, f"/api/v1/tickets/{tid}/transitions", {"to": to, "note": ""})
-        assert response.status_code == 403, (user, response.get_json())
-    assert api.post("auditor", f"/api/v1/tickets/{tid}/transitions", {"to": to}).status_code == 403
-    for user in ("other_manager", "other_resident", "other_auditor"):
-        assert api.post(user, f"/api/v1/tickets/{tid}/transitions", {"to": to}).status_code == 404
-    for user in allowed:
+def test_who_may_make_each_move(api, clock):
+    for status, to, allowed, refused in ROLE_RULES:
         tid = _bring_to(api, status)
-        api.move(user, tid, to)
+        for user in refused:
+            response = api.post(user, f"/api/v1/tickets/{tid}/transitions", {"to": to, "note": ""})
+            assert response.status_code == 403, (status, to, user, response.get_json())
+        assert api.post("auditor", f"/api/v1/tickets/{tid}/transitions", {"to": to}).status_code == 403
+        for user in ("other_manager", "other_resident", "other_auditor"):
+            assert api.post(user, f"/api/v1/tickets/{tid}/transitions", {"to": to}).status_code == 404
+        for user in allowed:
+            tid = _bring_to(api, status)
+            api.move(user, tid, to)
 
 
 def _add_user(app, username, role, company):
