@@ -434,3 +434,81 @@ class NotificationSchema(Schema):
 class NotificationListSchema(Schema):
     items = fields.List(fields.Nested(NotificationSchema))
     unread = fields.Integer()
+
+
+# ---- HTML forms (strings from the browser; money typed in yuan) ------------------------------
+
+class YuanField(fields.Field):
+    """'45', '45.5', '¥45.50' → 4550 fen."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        from pms.core.money import parse_yuan
+
+        try:
+            fen = parse_yuan(value)
+        except ValueError:
+            raise ValidationError("Enter an amount such as 45.50.") from None
+        if fen < 0:
+            raise ValidationError("Must not be negative.")
+        return fen
+
+
+class LocalDateTimeField(fields.Field):
+    """A browser's datetime-local value ('2026-03-05T09:00') in the business timezone → aware."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        from datetime import datetime
+
+        from pms.maintenance import clock
+
+        try:
+            naive = datetime.fromisoformat(str(value))
+        except ValueError:
+            raise ValidationError("Enter a date and time.") from None
+        return naive if naive.tzinfo else naive.replace(tzinfo=clock.zone())
+
+
+class TicketFormSchema(Schema):
+    room = fields.String(validate=validate.Length(min=1, max=64))
+    location = LocationField()
+    place = fields.String(load_default="", validate=validate.Length(max=128))
+    category = fields.String(required=True, validate=_one_of(rules.CATEGORIES))
+    description = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    urgency = fields.String(required=True, validate=_one_of(rules.URGENCIES))
+    channel = fields.String(validate=_one_of(rules.CHANNELS))
+    reporter_name = fields.String(load_default="", validate=validate.Length(max=64))
+    reporter_phone = fields.String(load_default="", validate=validate.Length(max=32))
+    complaint = fields.Boolean(load_default=False)
+
+    @validates_schema
+    def _room_or_location(self, data, **kwargs):
+        if ("room" in data) == ("location" in data):
+            raise ValidationError("Choose your home or a common place.", field_name="room")
+
+
+class MoveFormSchema(Schema):
+    to = fields.String(required=True, validate=_one_of(rules.STATUSES))
+    note = fields.String(load_default="", validate=validate.Length(max=2000))
+    technician = fields.String(validate=validate.Length(min=1, max=64))
+    payer = fields.String(validate=_one_of(rules.PAYERS))
+    amount = YuanField(data_key="amount")
+    rating = fields.Integer(validate=validate.Range(min=1, max=5))
+    comment = fields.String(validate=validate.Length(max=500))
+
+
+class CostFormSchema(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(["material", "labour"]))
+    description = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    quantity = fields.Integer(required=True, validate=validate.Range(min=1, max=100_000))
+    unit_price = YuanField(required=True)
+
+
+class PlannedWorkFormSchema(Schema):
+    estate = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    building = fields.String(required=True, validate=validate.Length(min=1, max=16))
+    entrance = fields.String(required=True, validate=validate.Length(min=1, max=16))
+    service = fields.String(required=True, validate=_one_of(rules.SERVICES))
+    starts_at = LocalDateTimeField(required=True)
+    ends_at = LocalDateTimeField(required=True)
+    title = fields.String(load_default="", validate=validate.Length(max=200))
+    note = fields.String(load_default="", validate=validate.Length(max=1000))
