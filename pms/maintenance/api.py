@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, request, send_file
+from flask_babel import gettext as _
 
 from pms.core import notifications
 from pms.core.api import documented, load_args, load_body
@@ -150,7 +151,7 @@ def read_uploads() -> list[Upload]:
     for i, f in enumerate(files):
         data = f.stream.read(MAX_PHOTO_BYTES + 1)
         if len(data) > MAX_PHOTO_BYTES:
-            raise Invalid("The photo was refused.", fields={f"photos.{i}": ["A photo may be at most 5 MB."]})
+            raise Invalid(_("The photo was refused."), fields={f"photos.{i}": [_("A photo may be at most 5 MB.")]})
         uploads.append(Upload(f.filename, data))
     return uploads
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import timezone
 
+from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from pms.maintenance import rules
@@ -32,21 +33,21 @@ class LocationField(fields.Field):
             try:
                 return parse_location(value)
             except ValueError:
-                raise ValidationError("Use ESTATE, ESTATE-BUILDING or ESTATE-BUILDING-ENTRANCE.") from None
+                raise ValidationError(_("Use ESTATE, ESTATE-BUILDING or ESTATE-BUILDING-ENTRANCE.")) from None
         if isinstance(value, dict):
             unknown = set(value) - {"estate", "building", "entrance"}
             if unknown:
-                raise ValidationError(f"Unknown keys: {', '.join(sorted(unknown))}.")
+                raise ValidationError(_("Unknown keys: %(keys)s.", keys=", ".join(sorted(unknown))))
             out = {k: value.get(k) for k in ("estate", "building", "entrance")}
             if not isinstance(out["estate"], str) or not out["estate"].strip():
-                raise ValidationError("estate is required.")
+                raise ValidationError(_("estate is required."))
             for key in ("building", "entrance"):
                 if out[key] is not None and (not isinstance(out[key], str) or not out[key].strip()):
-                    raise ValidationError(f"{key} must be a non-empty string.")
+                    raise ValidationError(_("%(key)s must be a non-empty string.", key=key))
             if out["entrance"] and not out["building"]:
-                raise ValidationError("An entrance needs its building.")
+                raise ValidationError(_("An entrance needs its building."))
             return out
-        raise ValidationError("A string or an object is required.")
+        raise ValidationError(_("A string or an object is required."))
 
 
 def _one_of(choices):
@@ -74,9 +75,9 @@ class TicketCreateSchema(Schema):
     @validates_schema
     def _room_or_location(self, data, **kwargs):
         if ("room" in data) == ("location" in data):
-            raise ValidationError("Give either room or location.", field_name="room")
+            raise ValidationError(_("Give either room or location."), field_name="room")
         if not data["description"].strip():
-            raise ValidationError("Describe the problem.", field_name="description")
+            raise ValidationError(_("Describe the problem."), field_name="description")
 
 
 class TicketCreatedSchema(Schema):
@@ -255,7 +256,7 @@ class SlaMinutesSchema(Schema):
     @validates_schema
     def _ordered(self, data, **kwargs):
         if data["resolve_minutes"] < data["respond_minutes"]:
-            raise ValidationError("Must be at least the response time.", field_name="resolve_minutes")
+            raise ValidationError(_("Must be at least the response time."), field_name="resolve_minutes")
 
 
 class SlaPolicySchema(Schema):
@@ -378,7 +379,7 @@ class PlannedWorkInSchema(Schema):
     @validates_schema
     def _ordered(self, data, **kwargs):
         if "starts_at" in data and "ends_at" in data and data["ends_at"] <= data["starts_at"]:
-            raise ValidationError("The work must end after it starts.", field_name="ends_at")
+            raise ValidationError(_("The work must end after it starts."), field_name="ends_at")
 
 
 class PlannedWorkSchema(Schema):
@@ -447,9 +448,9 @@ class YuanField(fields.Field):
         try:
             fen = parse_yuan(value)
         except ValueError:
-            raise ValidationError("Enter an amount such as 45.50.") from None
+            raise ValidationError(_("Enter an amount such as 45.50.")) from None
         if fen < 0:
-            raise ValidationError("Must not be negative.")
+            raise ValidationError(_("Must not be negative."))
         return fen
 
 
@@ -464,7 +465,7 @@ class LocalDateTimeField(fields.Field):
         try:
             naive = datetime.fromisoformat(str(value))
         except ValueError:
-            raise ValidationError("Enter a date and time.") from None
+            raise ValidationError(_("Enter a date and time.")) from None
         return naive if naive.tzinfo else naive.replace(tzinfo=clock.zone())
 
 
@@ -483,7 +484,7 @@ class TicketFormSchema(Schema):
     @validates_schema
     def _room_or_location(self, data, **kwargs):
         if ("room" in data) == ("location" in data):
-            raise ValidationError("Choose your home or a common place.", field_name="room")
+            raise ValidationError(_("Choose your home or a common place."), field_name="room")
 
 
 class MoveFormSchema(Schema):
