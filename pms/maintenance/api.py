@@ -142,10 +142,19 @@ def complaint(id):
     return _ticket_response(session, principal, ticket)
 
 
+PHOTO_REQUEST_LIMIT = MAX_PHOTOS_PER_TICKET * MAX_PHOTO_BYTES + 1024 * 1024
+# Endpoints that take up to six 5 MB photos in one request: above the app-wide upload limit.
+PHOTO_ENDPOINTS = {"maintenance_api.add_photos", "maintenance.new_ticket", "maintenance.add_photos"}
+
+
+def allow_photo_uploads() -> None:
+    """Raise the body limit for photo endpoints only; runs before anything parses the form (CSRF)."""
+    if request.endpoint in PHOTO_ENDPOINTS:
+        request.max_content_length = PHOTO_REQUEST_LIMIT
+
+
 def read_uploads() -> list[Upload]:
     """The multipart files named 'photos' (or 'photo'); oversized ones are refused unread."""
-    # Up to six 5 MB photos in one request: above the app-wide upload limit, so raise it here only.
-    request.max_content_length = MAX_PHOTOS_PER_TICKET * MAX_PHOTO_BYTES + 1024 * 1024
     files = [f for f in request.files.getlist("photos") + request.files.getlist("photo") if f and f.filename]
     uploads = []
     for i, f in enumerate(files):

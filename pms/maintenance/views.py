@@ -13,10 +13,13 @@ from pms.core.errors import Conflict, Invalid
 from pms.estates import services as estates
 from pms.maintenance import clock, rules
 from pms.maintenance import schemas as s
-from pms.maintenance.api import read_uploads
+from pms.maintenance.api import allow_photo_uploads, read_uploads
 from pms.maintenance.services import equipment, kpis, photos, places, readmodels, tickets, works
 
 bp = Blueprint("maintenance", __name__, url_prefix="/maintenance")
+# First of all before-request hooks: CSRF protection reads the form, which must already be allowed
+# to hold six photos.
+bp.record_once(lambda state: state.app.before_request_funcs.setdefault(None, []).insert(0, allow_photo_uploads))
 
 
 def _form(*keys: str) -> dict:

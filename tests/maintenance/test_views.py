@@ -119,3 +119,31 @@ def test_foreign_ticket_page_is_404_and_auditor_cannot_post(client, world, clock
     assert client.get(f"/maintenance/tickets/{mine}").status_code == 200
     assert client.post(f"/maintenance/tickets/{mine}/move", data={"to": "accepted"}).status_code == 403
     assert client.post("/maintenance/new", data={}).status_code == 403
+
+
+def test_photo_requests_may_exceed_the_app_upload_limit_with_csrf_on(csrf_app, world, clock):
+    """Six photos of up to 5 MB each exceed MAX_CONTENT_LENGTH; CSRF parses the form first."""
+    csrf_app.config["MAX_CONTENT_LENGTH"] = 60 * 1024  # pretend the app-wide limit is 60 KB
+    client = csrf_app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    client.post("/login", data={"username": "resident", "password": PASSWORD, "csrf_token": token})
+    form = client.get("/maintenance/new").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+    import random
+
+    rnd = random.Random(1)
+    noisy = []
+    for i in range(2):  # ~2 × 48 KB of incompressible JPEG > 60 KB
+        from PIL import Image
+
+        img = Image.frombytes("RGB", (200, 200), bytes(rnd.getrandbits(8) for _ in range(200 * 200 * 3)))
+        out = io.BytesIO()
+        img.save(out, "JPEG", quality=95)
+        noisy.append(out.getvalue())
+    assert sum(map(len, noisy)) > 60 * 1024
+    r = file_form(client, csrf_token=token, photos=[(io.BytesIO(b), f"{i}.jpg") for i, b in enumerate(noisy)])
+    assert r.status_code == 302, r.get_data(as_text=True)[:500]
+    # other endpoints keep the app-wide limit
+    r = client.post("/maintenance/planned-works", data={"csrf_token": token, "note": "x" * (200 * 1024)})
+    assert r.status_code == 413
