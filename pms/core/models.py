@@ -24,3 +24,37 @@ class AuditEntry(SQLModel, table=True):
     payload: str = Field(default="{}")  # canonical JSON
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64, unique=True)
+
+
+class Notification(SQLModel, table=True):
+    """An in-app notification for one user (SLA alerts, planned-works notices, ...)."""
+
+    __tablename__ = "notification"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    recipient_user_id: int = Field(foreign_key="user_account.id", index=True)
+    estate_id: Optional[int] = Field(default=None, foreign_key="estate.id", index=True)
+    kind: str = Field(max_length=32)
+    title: str = Field(max_length=200)
+    body: str = Field(default="", max_length=2000)
+    link: str = Field(default="", max_length=300)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    read_at: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A message waiting for a sender process (email or SMS); `sent_at` is set once delivered.
+
+    `to_address` is an email address or phone number; when it is empty the sender resolves the
+    address from `recipient_user_id` (accounts have no email column yet).
+    """
+
+    __tablename__ = "outbox_message"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    estate_id: Optional[int] = Field(default=None, foreign_key="estate.id", index=True)
+    channel: str = Field(default="email", max_length=8)
+    recipient_user_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
+    to_address: str = Field(default="", max_length=254)
+    subject: str = Field(max_length=200)
+    body: str = Field(default="", max_length=4000)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    sent_at: Optional[datetime] = Field(default=None, sa_type=UTCDateTime, index=True)

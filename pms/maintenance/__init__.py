@@ -1,0 +1,1 @@
+"""Maintenance: repair requests, SLAs, warranty routing, preventive plans and planned works."""

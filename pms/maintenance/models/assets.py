@@ -1,0 +1,112 @@
+"""Renovation projects and their warranty components; equipment, preventive plans, work orders."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Optional
+
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from pms.core.auth import ScopeRule
+from pms.core.db import UTCDateTime, utcnow
+
+COMPONENT_CODES = ("roof_waterproofing", "wet_room_waterproofing", "exterior_wall", "insulation",
+                   "heating", "electrical", "water_pipes", "drainage_pipes", "elevator", "equipment",
+                   "fit_out")
+
+
+class RenovationProject(SQLModel, table=True):
+    """A renovation contract of an estate: contractor and completion-acceptance date."""
+
+    __tablename__ = "renovation_project"
+    __scope__ = ScopeRule(resident="estate")
+    __table_args__ = (UniqueConstraint("estate_id", "name"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    estate_id: int = Field(foreign_key="estate.id", index=True)
+    name: str = Field(max_length=128)
+    contractor: str = Field(max_length=128)
+    contractor_phone: str = Field(default="", max_length=32)
+    accepted_on: date  # 竣工验收合格之日: warranty periods run from here
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class WarrantyComponent(SQLModel, table=True):
+    """A part of a project at estate, building or entrance level with its warranty end."""
+
+    __tablename__ = "warranty_component"
+    __scope__ = ScopeRule(resident="estate")
+    __table_args__ = (
+        CheckConstraint("kind IN (" + ", ".join(repr(k) for k in COMPONENT_CODES) + ")", name="kind_known"),
+        CheckConstraint("entrance_id IS NULL OR building_id IS NOT NULL", name="entrance_in_building"),
+        Index("ix_warranty_component_estate_kind", "estate_id", "kind"),
+    )
+    id: Optional[int] = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="renovation_project.id", index=True)
+    estate_id: int = Field(foreign_key="estate.id")
+    building_id: Optional[int] = Field(default=None, foreign_key="building.id")
+    entrance_id: Optional[int] = Field(default=None, foreign_key="entrance.id")
+    kind: str = Field(max_length=32)
+    warranty_ends_on: date  # the last day covered (inclusive)
+    overridden: bool = Field(default=False)  # the contract sets a longer end than the statute
+    note: str = Field(default="", max_length=200)
+
+
+class Equipment(SQLModel, table=True):
+    """Equipment under preventive maintenance; first of all each entrance's elevator."""
+
+    __tablename__ = "equipment"
+    __scope__ = ScopeRule(resident="estate")
+    __table_args__ = (CheckConstraint("kind IN ('elevator')", name="kind_known"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    estate_id: int = Field(foreign_key="estate.id", index=True)
+    building_id: int = Field(foreign_key="building.id")
+    entrance_id: int = Field(foreign_key="entrance.id", index=True)
+    kind: str = Field(default="elevator", max_length=16)
+    registration_number: str = Field(max_length=64, unique=True)  # 使用登记证编号
+    accepted_on: date
+    maintainer: str = Field(default="", max_length=128)
+    maintainer_phone: str = Field(default="", max_length=32)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class MaintenancePlan(SQLModel, table=True):
+    """A recurring duty for a piece of equipment: 15-day maintenance or periodic inspection."""
+
+    __tablename__ = "maintenance_plan"
+    __scope__ = ScopeRule()
+    __table_args__ = (UniqueConstraint("equipment_id", "kind"),
+                      CheckConstraint("kind IN ('maintenance', 'inspection')", name="kind_known"),
+                      CheckConstraint("interval_days IS NULL OR interval_days > 0", name="interval_positive"))
+    id: Optional[int] = Field(default=None, primary_key=True)
+    equipment_id: int = Field(foreign_key="equipment.id", index=True)
+    estate_id: int = Field(foreign_key="estate.id", index=True)
+    kind: str = Field(max_length=16)
+    interval_days: Optional[int] = Field(default=None)  # maintenance: 15; inspection: TSG years
+    anchor_on: date
+    active: bool = Field(default=True)
+
+
+class WorkOrder(SQLModel, table=True):
+    """One due occurrence of a plan; UNIQUE (plan, due date) makes generation idempotent."""
+
+    __tablename__ = "work_order"
+    __scope__ = ScopeRule()
+    __table_args__ = (
+        UniqueConstraint("plan_id", "due_on"),
+        CheckConstraint("status IN ('open', 'done')", name="status_known"),
+        CheckConstraint("result IS NULL OR result IN ('done', 'passed', 'failed')", name="result_known"),
+        Index("ix_work_order_status_due", "status", "due_on"),
+    )
+    id: Optional[int] = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="maintenance_plan.id")
+    equipment_id: int = Field(foreign_key="equipment.id", index=True)
+    estate_id: int = Field(foreign_key="estate.id", index=True)
+    kind: str = Field(max_length=16)
+    due_on: date
+    status: str = Field(default="open", max_length=8)
+    result: Optional[str] = Field(default=None, max_length=8)
+    overdue: bool = Field(default=False)
+    done_at: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
+    done_by_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
+    note: str = Field(default="", max_length=500)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

@@ -1,0 +1,66 @@
+"""SLA breach alerts: one per ticket and deadline, to the estate's managers (in-app + outbox)."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Optional
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, or_, select
+
+from pms.accounts.models import User
+from pms.core import notifications
+from pms.estates.models import Estate
+from pms.maintenance import clock, rules
+from pms.maintenance.models import Ticket, TicketAlert
+from pms.maintenance.services.common import insert_ignoring_conflicts
+
+
+def check_sla(session, *, now: Optional[datetime] = None) -> int:
+    """Alert managers about every newly breached deadline; returns how many alerts were new.
+
+    A response is late when the request is still 'submitted' after respond_by; a resolution when
+    it is still open after resolve_by. UNIQUE (ticket, kind) makes repeated runs send nothing twice.
+    """
+    now = now or clock.now()
+    late = session.execute(
+        select(Ticket.id, Ticket.estate_id, Ticket.status, Ticket.respond_by, Ticket.resolve_by)
+        .where(or_(and_(Ticket.status == "submitted", Ticket.respond_by < now),
+                   and_(Ticket.status.in_(rules.OPEN_STATUSES), Ticket.resolve_by < now)))
+        .order_by(Ticket.id)).all()
+    rows = []
+    for ticket_id, estate_id, status, respond_by, resolve_by in late:
+        if status == "submitted" and respond_by < now:
+            rows.append(dict(ticket_id=ticket_id, estate_id=estate_id, kind="respond_breach", created_at=now))
+        if resolve_by < now:
+            rows.append(dict(ticket_id=ticket_id, estate_id=estate_id, kind="resolve_breach", created_at=now))
+    new_ids = insert_ignoring_conflicts(session, TicketAlert, rows, ("ticket_id", "kind"),
+                                        returning=TicketAlert.id)
+    if not new_ids:
+        return 0
+    alerts = session.execute(select(TicketAlert, Ticket, Estate)
+                             .join(Ticket, Ticket.id == TicketAlert.ticket_id)
+                             .join(Estate, Estate.id == Ticket.estate_id)
+                             .where(TicketAlert.id.in_(new_ids)).order_by(TicketAlert.id)).all()
+    companies = {estate.company_id for _a, _t, estate in alerts}
+    managers: dict[int, list[User]] = {}
+    for user in session.scalars(select(User).where(User.role == "manager", User.is_active.is_(True),
+                                                   User.company_id.in_(sorted(companies)))):
+        managers.setdefault(user.company_id, []).append(user)
+    messages, outbox = [], []
+    for alert, ticket, estate in alerts:
+        what = _("response") if alert.kind == "respond_breach" else _("resolution")
+        title = _("SLA breached: %(what)s of request #%(id)d (%(place)s)", what=what, id=ticket.id,
+                  place=ticket.location_label)
+        deadline = ticket.respond_by if alert.kind == "respond_breach" else ticket.resolve_by
+        body = _("%(category)s, %(urgency)s, due %(deadline)s UTC.",
+                 category=rules.CATEGORIES[ticket.category], urgency=rules.URGENCIES[ticket.urgency],
+                 deadline=deadline.strftime("%Y-%m-%d %H:%M"))
+        for user in managers.get(estate.company_id, []):
+            messages.append(notifications.Message(recipient_user_id=user.id, kind="sla_breach", title=title,
+                                                  body=body, link=f"/maintenance/tickets/{ticket.id}",
+                                                  estate_id=estate.id))
+            outbox.append(notifications.OutboxItem(subject=title, body=body, recipient_user_id=user.id,
+                                                   channel="email", estate_id=estate.id))
+    notifications.notify(session, messages, now=now)
+    notifications.enqueue(session, outbox, now=now)
+    return len(new_ids)

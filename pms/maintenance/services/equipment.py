@@ -1,0 +1,195 @@
+"""Elevators and their preventive plans: 15-day maintenance, TSG T7001 inspections, work orders."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Optional
+
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+
+from pms.core import audit
+from pms.core.auth import MANAGER, TECHNICIAN, Principal, get_in_scope, scoped
+from pms.core.errors import Conflict, Invalid
+from pms.estates.models import Building, Entrance, Estate
+from pms.maintenance import clock, rules
+from pms.maintenance.models import Equipment, MaintenancePlan, WorkOrder
+from pms.maintenance.services.common import ensure, insert_ignoring_conflicts, resolve_location
+
+# How far ahead work orders are created: maintenance visits a month, inspections a quarter
+# (the inspection body has to be booked).
+HORIZON_DAYS = {"maintenance": 30, "inspection": 90}
+
+
+def register_elevator(session, principal: Principal, *, estate: Estate, building: str, entrance: str,
+                      registration_number: str, accepted_on: date, maintainer: str = "",
+                      maintainer_phone: str = "") -> Equipment:
+    """An entrance's elevator with its two plans: maintenance every 15 days and TSG inspections."""
+    ensure(principal, MANAGER)
+    _e, b, e = resolve_location(session, principal, estate.code, building, entrance, field="entrance")
+    if e is None:
+        raise Invalid(_("Choose an entrance."), fields={"entrance": [_("Required.")]})
+    number = (registration_number or "").strip()
+    if not number:
+        raise Invalid(_("The registration number is required."), fields={"registration_number": [_("Required.")]})
+    if session.scalar(select(Equipment.id).where(Equipment.registration_number == number)):
+        raise Conflict(_("An elevator with this registration number exists."))
+    elevator = Equipment(estate_id=estate.id, building_id=b.id, entrance_id=e.id, kind="elevator",
+                         registration_number=number, accepted_on=accepted_on,
+                         maintainer=(maintainer or "").strip(), maintainer_phone=(maintainer_phone or "").strip())
+    session.add(elevator)
+    session.flush()
+    session.add_all([
+        MaintenancePlan(equipment_id=elevator.id, estate_id=estate.id, kind="maintenance",
+                        interval_days=rules.MAINTENANCE_INTERVAL_DAYS, anchor_on=accepted_on),
+        MaintenancePlan(equipment_id=elevator.id, estate_id=estate.id, kind="inspection",
+                        interval_days=None, anchor_on=accepted_on),
+    ])
+    session.flush()
+    audit.record(session, actor=principal.username, action="maintenance.elevator_register",
+                 object_type="equipment", object_id=elevator.id, estate_id=estate.id,
+                 payload={"registration_number": number, "accepted_on": accepted_on})
+    return elevator
+
+
+def due_dates(plan: MaintenancePlan, since: date, until: date) -> list[date]:
+    """A plan's due dates in [since, until]."""
+    if plan.kind == "inspection":
+        return [d for d in rules.inspection_due_dates(plan.anchor_on, until) if d >= since]
+    return list(rules.maintenance_due_dates(plan.anchor_on, until, plan.interval_days, since=since))
+
+
+def generate_work_orders(session, *, today: Optional[date] = None,
+                         horizon_days: Optional[dict] = None, estate_id: Optional[int] = None) -> int:
+    """Create the work orders falling due from today to the horizon; returns how many are new.
+
+    Idempotent through UNIQUE (plan_id, due_on): a second run (or a run after a crash) inserts
+    nothing twice.
+    """
+    today = today or clock.today()
+    horizon = {**HORIZON_DAYS, **(horizon_days or {})}
+    stmt = select(MaintenancePlan).where(MaintenancePlan.active.is_(True))
+    if estate_id is not None:
+        stmt = stmt.where(MaintenancePlan.estate_id == estate_id)
+    rows = []
+    for plan in session.scalars(stmt.order_by(MaintenancePlan.id)):
+        until = today + timedelta(days=horizon[plan.kind])
+        rows.extend(dict(plan_id=plan.id, equipment_id=plan.equipment_id, estate_id=plan.estate_id,
+                         kind=plan.kind, due_on=d, status="open", overdue=False, note="",
+                         created_at=clock.now())
+                    for d in due_dates(plan, today, until))
+    return len(insert_ignoring_conflicts(session, WorkOrder, rows, ("plan_id", "due_on"),
+                                         returning=WorkOrder.id))
+
+
+def flag_overdue(session, *, today: Optional[date] = None) -> int:
+    """Flag open work orders whose due date has passed; returns how many were newly flagged."""
+    today = today or clock.today()
+    result = session.execute(update(WorkOrder)
+                             .where(WorkOrder.status == "open", WorkOrder.due_on < today,
+                                    WorkOrder.overdue.is_(False))
+                             .values(overdue=True))
+    session.flush()
+    return result.rowcount or 0
+
+
+def complete_work_order(session, principal: Principal, work_order_id: int, *, result: str,
+                        note: str = "") -> WorkOrder:
+    """Record a maintenance visit ('done') or an inspection result ('passed'/'failed')."""
+    ensure(principal, MANAGER, TECHNICIAN)
+    order = get_in_scope(session, WorkOrder, WorkOrder.id == work_order_id, principal=principal)
+    allowed = ("passed", "failed") if order.kind == "inspection" else ("done",)
+    if result not in allowed:
+        raise Invalid(_("Wrong result for this work order."), fields={"result": [" / ".join(allowed)]})
+    if order.status == "done" and not (order.kind == "inspection" and order.result == "failed"):
+        raise Conflict(_("This work order is already done."))
+    order.status, order.result, order.note = "done", result, (note or "").strip()[:500]
+    order.overdue = False
+    order.done_at, order.done_by_id = clock.now(), principal.user_id or None
+    session.flush()
+    audit.record(session, actor=principal.username, action="maintenance.work_order_done",
+                 object_type="work_order", object_id=order.id, estate_id=order.estate_id,
+                 payload={"result": result, "kind": order.kind, "due_on": order.due_on})
+    return order
+
+
+@dataclass
+class ElevatorView:
+    id: int
+    estate_code: str
+    place: str
+    registration_number: str
+    accepted_on: date
+    maintainer: str
+    maintainer_phone: str
+    status: str  # in_service / stopped
+    reason: str
+    last_inspection_due: Optional[date]
+    next_inspection_due: Optional[date]
+    next_maintenance_due: Optional[date]
+    overdue_orders: int
+
+
+def elevator_status(session, elevator: Equipment, today: date) -> tuple[str, str]:
+    """'stopped' when the latest inspection due date has passed without a passed inspection, or
+    the latest recorded inspection failed (an uninspected or failed elevator must stop)."""
+    plan = session.scalar(select(MaintenancePlan).where(MaintenancePlan.equipment_id == elevator.id,
+                                                        MaintenancePlan.kind == "inspection"))
+    if plan is None:
+        return "in_service", ""
+    passed_due = [d for d in rules.inspection_due_dates(plan.anchor_on, today) if d < today]
+    last_result = session.scalar(select(WorkOrder.result).where(WorkOrder.plan_id == plan.id,
+                                                                WorkOrder.result.is_not(None))
+                                 .order_by(WorkOrder.due_on.desc()).limit(1))
+    if last_result == "failed":
+        return "stopped", _("The last periodic inspection failed.")
+    if passed_due:
+        ok = session.scalar(select(WorkOrder.id).where(WorkOrder.plan_id == plan.id,
+                                                       WorkOrder.due_on >= passed_due[-1],
+                                                       WorkOrder.result == "passed"))
+        if ok is None:
+            return "stopped", _("The periodic inspection due on %(day)s has lapsed.",
+                                day=passed_due[-1].isoformat())
+    return "in_service", ""
+
+
+def list_elevators(session, principal: Principal, *, estate_id: Optional[int] = None,
+                   today: Optional[date] = None) -> list[ElevatorView]:
+    """Elevators in scope with their state and next due dates."""
+    today = today or clock.today()
+    stmt = scoped(select(Equipment), Equipment, principal)
+    if estate_id is not None:
+        stmt = stmt.where(Equipment.estate_id == estate_id)
+    views = []
+    for el in session.scalars(stmt.order_by(Equipment.estate_id, Equipment.id)):
+        estate = session.get(Estate, el.estate_id)
+        b, e = session.get(Building, el.building_id), session.get(Entrance, el.entrance_id)
+        status, reason = elevator_status(session, el, today)
+        inspections = list(rules.inspection_due_dates(el.accepted_on, today + timedelta(days=3660)))
+        past = [d for d in inspections if d < today]
+        future = [d for d in inspections if d >= today]
+        next_maint = next(rules.maintenance_due_dates(el.accepted_on, today + timedelta(days=30),
+                                                      since=today), None)
+        overdue = len(session.scalars(select(WorkOrder.id).where(WorkOrder.equipment_id == el.id,
+                                                                 WorkOrder.overdue.is_(True))).all())
+        views.append(ElevatorView(id=el.id, estate_code=estate.code, place=f"{estate.code}-{b.code}-{e.code}",
+                                  registration_number=el.registration_number, accepted_on=el.accepted_on,
+                                  maintainer=el.maintainer, maintainer_phone=el.maintainer_phone,
+                                  status=status, reason=reason,
+                                  last_inspection_due=past[-1] if past else None,
+                                  next_inspection_due=future[0] if future else None,
+                                  next_maintenance_due=next_maint, overdue_orders=overdue))
+    return views
+
+
+def list_work_orders(session, principal: Principal, *, estate_id: Optional[int] = None,
+                     status: Optional[str] = None, overdue_only: bool = False,
+                     limit: int = 100) -> list[WorkOrder]:
+    stmt = scoped(select(WorkOrder), WorkOrder, principal)
+    if estate_id is not None:
+        stmt = stmt.where(WorkOrder.estate_id == estate_id)
+    if status:
+        stmt = stmt.where(WorkOrder.status == status)
+    if overdue_only:
+        stmt = stmt.where(WorkOrder.overdue.is_(True))
+    return list(session.scalars(stmt.order_by(WorkOrder.due_on, WorkOrder.id).limit(limit)))

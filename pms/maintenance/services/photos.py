@@ -1,0 +1,157 @@
+"""Ticket photos: validated by content, re-encoded without metadata, stored with random names."""
+from __future__ import annotations
+
+import io
+import secrets
+import warnings
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Optional
+
+from flask import current_app
+from flask_babel import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy import func, select
+
+from pms.core.auth import STAFF_ROLES, RESIDENT, Principal
+from pms.core.errors import Conflict, Invalid, NotFound
+from pms.maintenance import clock
+from pms.maintenance.models import Ticket, TicketPhoto
+from pms.maintenance.services.common import ensure
+from pms.maintenance.services.tickets import _event
+
+MAX_PHOTO_BYTES = 5 * 1024 * 1024
+MAX_PHOTOS_PER_TICKET = 6
+MAX_PIXELS = 50_000_000  # a 5 MB file claiming more is a decompression bomb
+# Pillow format → (content type, extension, save options). Re-encoding drops EXIF/GPS, XMP, text.
+FORMATS = {
+    "JPEG": ("image/jpeg", "jpg", {"quality": 88, "optimize": True}),
+    "PNG": ("image/png", "png", {"optimize": True}),
+    "WEBP": ("image/webp", "webp", {"quality": 85}),
+}
+
+
+@dataclass
+class Upload:
+    filename: str
+    data: bytes
+
+
+@dataclass
+class CleanImage:
+    content_type: str
+    extension: str
+    data: bytes
+    width: int
+    height: int
+
+
+def sniff(data: bytes) -> Optional[str]:
+    """The Pillow format named by the file's magic bytes, or None (the file name is never trusted)."""
+    if data[:3] == b"\xff\xd8\xff":
+        return "JPEG"
+    if data[:8] == b"\x89PNG\r\n\x1a\n":
+        return "PNG"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "WEBP"
+    return None
+
+
+def clean_image(data: bytes, field: str = "photo") -> CleanImage:
+    """Validate an upload by content and re-encode it without any metadata (GPS included)."""
+    def bad(message):
+        return Invalid(_("The photo was refused."), fields={field: [message]})
+
+    if len(data) > MAX_PHOTO_BYTES:
+        raise bad(_("A photo may be at most 5 MB."))
+    fmt = sniff(data)
+    if fmt is None:
+        raise bad(_("Only JPEG, PNG or WebP images are accepted."))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as probe:
+                if probe.format != fmt:
+                    raise bad(_("The file content does not match an image."))
+                if probe.width * probe.height > MAX_PIXELS:
+                    raise bad(_("The image is too large."))
+                probe.verify()
+            with Image.open(io.BytesIO(data)) as img:
+                img.load()
+                # Keep how the phone held the camera, then drop the EXIF block that said so.
+                img = ImageOps.exif_transpose(img)
+                if fmt == "JPEG" and img.mode not in ("RGB", "L"):
+                    img = img.convert("RGB")
+                content_type, ext, options = FORMATS[fmt]
+                out = io.BytesIO()
+                img.info.pop("exif", None)
+                img.info.pop("xmp", None)
+                img.save(out, format=fmt, exif=b"", **options)
+                return CleanImage(content_type, ext, out.getvalue(), img.width, img.height)
+    except Invalid:
+        raise
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
+            Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise bad(_("The file is not a readable image.")) from exc
+
+
+def upload_dir() -> Path:
+    path = Path(current_app.config["INSTANCE_DIR"]) / "uploads" / "tickets"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def photo_count(session, ticket: Ticket) -> int:
+    return session.scalar(select(func.count(TicketPhoto.id)).where(TicketPhoto.ticket_id == ticket.id)) or 0
+
+
+def add_photos(session, principal: Principal, ticket: Ticket, uploads: list[Upload], *,
+               now: Optional[datetime] = None) -> list[TicketPhoto]:
+    """Attach photos: all are checked before any is stored, so a bad one saves nothing."""
+    ensure(principal, *STAFF_ROLES, RESIDENT)
+    if ticket.status in ("closed", "cancelled"):
+        raise Conflict(_("Photos cannot be added to a closed request."))
+    if not uploads:
+        raise Invalid(_("Choose a photo."), fields={"photos": [_("Choose a photo.")]})
+    if photo_count(session, ticket) + len(uploads) > MAX_PHOTOS_PER_TICKET:
+        raise Invalid(_("Too many photos."),
+                      fields={"photos": [_("At most %(n)d photos per request.", n=MAX_PHOTOS_PER_TICKET)]})
+    cleaned = [clean_image(u.data, field=f"photos.{i}") for i, u in enumerate(uploads)]
+    now = now or clock.now()
+    folder, written, photos = upload_dir(), [], []
+    try:
+        for img in cleaned:
+            name = f"{secrets.token_hex(16)}.{img.extension}"
+            (folder / name).write_bytes(img.data)
+            written.append(folder / name)
+            photo = TicketPhoto(ticket_id=ticket.id, estate_id=ticket.estate_id, stored_name=name,
+                                content_type=img.content_type, size_bytes=len(img.data), width=img.width,
+                                height=img.height, uploaded_by_id=principal.user_id or None, uploaded_at=now)
+            session.add(photo)
+            photos.append(photo)
+        _event(session, ticket, principal, now, ticket.status, ticket.status,
+               _("%(n)d photo(s) added", n=len(photos)), kind="photo")
+        session.flush()
+    except Exception:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
+    return photos
+
+
+def photos_of(session, ticket: Ticket) -> list[TicketPhoto]:
+    return list(session.scalars(select(TicketPhoto).where(TicketPhoto.ticket_id == ticket.id)
+                                .order_by(TicketPhoto.id)))
+
+
+def photo_file(session, ticket: Ticket, photo_id: int) -> tuple[Path, str]:
+    """The stored file of a photo of this (already authorised) ticket; 404 otherwise."""
+    photo = session.scalar(select(TicketPhoto).where(TicketPhoto.id == photo_id,
+                                                     TicketPhoto.ticket_id == ticket.id))
+    if photo is None:
+        raise NotFound(_("Photo not found."))
+    path = upload_dir() / photo.stored_name
+    if not path.is_file():
+        raise NotFound(_("Photo not found."))
+    return path, photo.content_type

@@ -1,0 +1,443 @@
+"""Repair requests: filing, the workflow state machine, SLAs, costs, payer, rating."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Optional
+
+from flask_babel import gettext as _
+from sqlalchemy import func, or_, select
+
+from pms.accounts.models import User
+from pms.core import audit
+from pms.core.auth import (ADMIN, MANAGER, RESIDENT, STAFF_ROLES, TECHNICIAN, Principal, scope_filter)
+from pms.core.errors import Conflict, Forbidden, Invalid, NotFound
+from pms.estates.models import Building, Entrance, Estate, Room
+from pms.maintenance import clock, rules
+from pms.maintenance.models import SlaPolicy, Ticket, TicketCost, TicketEvent
+from pms.maintenance.services.common import ensure, location_label, resolve_location
+from pms.maintenance.services.warranty import find_warranty
+
+FILER_ROLES = (*STAFF_ROLES, RESIDENT)
+
+
+# ---- SLA -----------------------------------------------------------------------------------
+
+def sla_minutes(session, estate_id: int, urgency: str) -> tuple[int, int]:
+    """(respond, resolve) minutes for an urgency: the estate's override, else the default."""
+    row = session.scalar(select(SlaPolicy).where(SlaPolicy.estate_id == estate_id,
+                                                 SlaPolicy.urgency == urgency))
+    return (row.respond_minutes, row.resolve_minutes) if row else rules.SLA_DEFAULTS[urgency]
+
+
+def sla_table(session, estate_id: int) -> dict[str, tuple[int, int]]:
+    """The SLA minutes of every urgency for an estate."""
+    return {u: sla_minutes(session, estate_id, u) for u in rules.URGENCIES}
+
+
+def set_sla(session, principal: Principal, estate: Estate, urgency: str, respond_minutes: int,
+            resolve_minutes: int) -> SlaPolicy:
+    """Override an estate's SLA for one urgency (managers); applies to requests filed afterwards."""
+    ensure(principal, MANAGER)
+    if urgency not in rules.URGENCIES:
+        raise Invalid(_("Unknown urgency."), fields={"urgency": [_("Unknown urgency.")]})
+    if respond_minutes <= 0 or resolve_minutes < respond_minutes:
+        raise Invalid(_("The times are not consistent."),
+                      fields={"resolve_minutes": [_("Must be at least the response time.")]})
+    row = session.scalar(select(SlaPolicy).where(SlaPolicy.estate_id == estate.id,
+                                                 SlaPolicy.urgency == urgency))
+    if row is None:
+        row = SlaPolicy(estate_id=estate.id, urgency=urgency, respond_minutes=respond_minutes,
+                        resolve_minutes=resolve_minutes)
+        session.add(row)
+    else:
+        row.respond_minutes, row.resolve_minutes = respond_minutes, resolve_minutes
+    session.flush()
+    audit.record(session, actor=principal.username, action="maintenance.sla_set",
+                 object_type="estate", object_id=estate.id, estate_id=estate.id,
+                 payload={"urgency": urgency, "respond_minutes": respond_minutes,
+                          "resolve_minutes": resolve_minutes})
+    return row
+
+
+def sla_state(ticket: Ticket, now: datetime) -> dict:
+    """Per deadline: 'met', 'breached' or 'pending', and minutes left (negative = late)."""
+    def one(deadline: datetime, done_at: Optional[datetime], finished: bool) -> dict:
+        if done_at is not None:
+            return {"state": "met" if done_at <= deadline else "breached", "minutes_left": None}
+        if finished:
+            return {"state": "n/a", "minutes_left": None}
+        left = int((deadline - now).total_seconds() // 60)
+        return {"state": "breached" if now > deadline else "pending", "minutes_left": left}
+
+    cancelled = ticket.status == "cancelled"
+    resolved_at = ticket.resolved_at if ticket.status in ("resolved", "closed") else None
+    return {"respond": one(ticket.respond_by, ticket.responded_at, cancelled),
+            "resolve": one(ticket.resolve_by, resolved_at, cancelled)}
+
+
+# ---- visibility ----------------------------------------------------------------------------
+
+def visible(stmt, principal: Principal):
+    """Restrict a Ticket query to the caller: staff/auditors by estate, residents by their rooms
+    plus the common-place requests they filed themselves."""
+    condition = scope_filter(Ticket, principal)
+    if principal.role == RESIDENT:
+        condition = or_(condition, Ticket.reporter_user_id == principal.user_id)
+    return stmt.where(condition)
+
+
+def get_ticket(session, principal: Principal, ticket_id: int, *, for_update: bool = False) -> Ticket:
+    """A ticket the caller may see (404 otherwise)."""
+    stmt = visible(select(Ticket).where(Ticket.id == ticket_id), principal)
+    if for_update:
+        stmt = stmt.with_for_update()
+    ticket = session.scalar(stmt)
+    if ticket is None:
+        raise NotFound(_("Request not found."))
+    return ticket
+
+
+def list_tickets(session, principal: Principal, *, estate_id: Optional[int] = None,
+                 status: Optional[str] = None, open_only: bool = False, mine: bool = False,
+                 limit: int = 50, offset: int = 0) -> tuple[list[Ticket], int]:
+    """Tickets in the caller's view, most urgent deadline first for open ones."""
+    stmt = visible(select(Ticket), principal)
+    if estate_id is not None:
+        stmt = stmt.where(Ticket.estate_id == estate_id)
+    if status:
+        stmt = stmt.where(Ticket.status == status)
+    if open_only:
+        stmt = stmt.where(Ticket.status.in_(rules.OPEN_STATUSES))
+    if mine:
+        stmt = stmt.where(Ticket.assignee_id == principal.user_id if principal.role != RESIDENT
+                          else Ticket.reporter_user_id == principal.user_id)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery()))
+    order = (Ticket.resolve_by, Ticket.id) if open_only else (Ticket.submitted_at.desc(), Ticket.id.desc())
+    return list(session.scalars(stmt.order_by(*order).limit(limit).offset(offset))), total
+
+
+# ---- filing --------------------------------------------------------------------------------
+
+def create_ticket(session, principal: Principal, *, category: str, description: str, urgency: str,
+                  room: Optional[str] = None, location: Optional[dict] = None, place: str = "",
+                  channel: Optional[str] = None, reporter_name: str = "", reporter_phone: str = "",
+                  complaint: bool = False, now: Optional[datetime] = None) -> Ticket:
+    """File a repair request for a room or a common place; SLA deadlines from the submit time.
+
+    Residents file for their own rooms or common places of their estates (channel 'app');
+    staff file on a resident's behalf and record the channel (default 'phone').
+    """
+    ensure(principal, *FILER_ROLES)
+    if category not in rules.CATEGORIES:
+        raise Invalid(_("Unknown category."), fields={"category": [_("Unknown category.")]})
+    if urgency not in rules.URGENCIES:
+        raise Invalid(_("Unknown urgency."), fields={"urgency": [_("Unknown urgency.")]})
+    if (room is None) == (location is None):
+        raise Invalid(_("Give either a room or a location."),
+                      fields={"room": [_("Give either a room or a location.")]})
+    if room is not None:
+        found = session.scalar(select(Room).where(Room.code == room, scope_filter(Room, principal)))
+        if found is None:
+            raise Invalid(_("Unknown room."), fields={"room": [_("Unknown room %(code)s.", code=room)]})
+        estate = session.get(Estate, found.estate_id)
+        building, entrance = session.get(Building, found.building_id), session.get(Entrance, found.entrance_id)
+        label = found.code
+    else:
+        estate, building, entrance = resolve_location(session, principal, location.get("estate"),
+                                                      location.get("building"), location.get("entrance"))
+        label = location_label(estate, building, entrance)
+    if principal.role == RESIDENT:
+        channel = "app"
+        reporter_user_id, reporter_name = principal.user_id, reporter_name or principal.display_name
+    else:
+        channel = channel or "phone"
+        reporter_user_id = None
+    if channel not in rules.CHANNELS:
+        raise Invalid(_("Unknown channel."), fields={"channel": [_("Unknown channel.")]})
+    now = (now or clock.now()).replace(microsecond=0)
+    respond_minutes, resolve_minutes = sla_minutes(session, estate.id, urgency)
+    respond_by, resolve_by = rules.sla_deadlines(now, respond_minutes, resolve_minutes)
+    hit = find_warranty(session, estate.id, building.id if building else None,
+                        entrance.id if entrance else None, category, clock.local_date(now))
+    ticket = Ticket(estate_id=estate.id, room_id=found.id if room is not None else None,
+                    building_id=building.id if building else None,
+                    entrance_id=entrance.id if entrance else None, location_label=label,
+                    place=(place or "").strip()[:128], category=category,
+                    description=description.strip(), urgency=urgency, status="submitted",
+                    channel=channel, reporter_user_id=reporter_user_id,
+                    reporter_name=(reporter_name or "")[:64], reporter_phone=(reporter_phone or "")[:32],
+                    created_by_id=principal.user_id or None, submitted_at=now, respond_by=respond_by,
+                    resolve_by=resolve_by, in_warranty=hit is not None,
+                    warranty_component_id=hit.id if hit else None,
+                    payer="warranty" if hit else None, is_complaint=bool(complaint), updated_at=now)
+    session.add(ticket)
+    session.flush()
+    _event(session, ticket, principal, now, None, "submitted",
+           _("Filed by phone call") if channel == "phone" else "")
+    return ticket
+
+
+# ---- the workflow --------------------------------------------------------------------------
+
+def may_move(principal: Principal, ticket: Ticket, to: str) -> bool:
+    """Whether this principal may make the move now (without raising)."""
+    try:
+        _check_move(principal, ticket, to)
+    except (Conflict, Forbidden):
+        return False
+    return True
+
+
+def allowed_moves(principal: Principal, ticket: Ticket) -> list[str]:
+    return [to for to in rules.next_statuses(ticket.status) if may_move(principal, ticket, to)]
+
+
+def _check_move(principal: Principal, ticket: Ticket, to: str) -> None:
+    roles = rules.TRANSITIONS.get((ticket.status, to))
+    if roles is None:
+        raise Conflict(_("A request that is %(status)s cannot become %(to)s.",
+                         status=ticket.status, to=to))
+    ensure(principal, *roles)
+    if principal.role == TECHNICIAN and to != "assigned" and ticket.assignee_id != principal.user_id:
+        raise Forbidden(_("Only the assigned technician may do this."))
+
+
+def transition(session, principal: Principal, ticket: Ticket, to: str, note: str = "", *,
+               technician: Optional[str] = None, payer: Optional[str] = None,
+               amount_fen: Optional[int] = None, rating: Optional[int] = None,
+               comment: Optional[str] = None, now: Optional[datetime] = None) -> Ticket:
+    """Move a ticket in its workflow: 409 for an illegal move, 403 for a role that may not."""
+    if to not in rules.STATUSES:
+        raise Invalid(_("Unknown status."), fields={"to": [_("Unknown status.")]})
+    _check_move(principal, ticket, to)
+    extras = {"technician": technician if to != "assigned" else None,
+              "payer": payer if to != "resolved" else None,
+              "amount_fen": amount_fen if to != "resolved" else None,
+              "rating": rating if to != "closed" else None,
+              "comment": comment if to != "closed" else None}
+    wrong = {k: [_("Only allowed with this move's target status.")] for k, v in extras.items() if v is not None}
+    if wrong:
+        raise Invalid(_("Some fields do not belong to this move."), fields=wrong)
+    now = now or clock.now()
+    if to == "assigned":
+        _set_assignee(session, principal, ticket, technician)
+    elif to == "accepted":
+        ticket.responded_at = ticket.responded_at or now
+    elif to == "resolved":
+        _resolve(session, principal, ticket, payer, amount_fen)
+        ticket.resolved_at = now
+    elif to == "closed":
+        if rating is not None:
+            _check_rating(principal, ticket, rating)
+            ticket.rating, ticket.rating_comment = rating, (comment or "").strip()[:500]
+        ticket.closed_at = now
+    elif to == "reopened":
+        ticket.reopen_count += 1
+        ticket.resolved_at = None
+    elif to == "cancelled":
+        ticket.cancelled_at = now
+    _event(session, ticket, principal, now, ticket.status, to, note)
+    ticket.status = to
+    ticket.updated_at = now
+    session.flush()
+    return ticket
+
+
+def _set_assignee(session, principal: Principal, ticket: Ticket, technician: Optional[str]) -> None:
+    if technician is None:
+        if principal.role == TECHNICIAN:
+            ticket.assignee_id = principal.user_id
+            return
+        if ticket.assignee_id is not None:  # reopened → assigned keeps the technician
+            return
+        raise Invalid(_("Choose a technician."), fields={"technician": [_("Choose a technician.")]})
+    if principal.role == TECHNICIAN and technician != principal.username:
+        raise Forbidden(_("Technicians may only take requests themselves."))
+    ticket.assignee_id = technician_for(session, ticket, technician).id
+
+
+def technician_for(session, ticket: Ticket, username: str) -> User:
+    """The technician `username` if they work for the company running the ticket's estate."""
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(_("Unknown technician %(name)s.", name=username))
+    estate = session.get(Estate, ticket.estate_id)
+    if user.role != TECHNICIAN or user.company_id != estate.company_id or not user.is_active:
+        raise Invalid(_("This person cannot be assigned."),
+                      fields={"technician": [_("Not an active technician of the company running this estate.")]})
+    return user
+
+
+def assign(session, principal: Principal, ticket: Ticket, technician: str, note: str = "", *,
+           now: Optional[datetime] = None) -> Ticket:
+    """Assign (or reassign) a technician; a submitted request is accepted first (both recorded)."""
+    ensure(principal, MANAGER)
+    now = now or clock.now()
+    user = technician_for(session, ticket, technician)
+    if ticket.status == "submitted":
+        transition(session, principal, ticket, "accepted", "", now=now)
+    if ticket.status in ("accepted", "reopened"):
+        return transition(session, principal, ticket, "assigned", note, technician=technician, now=now)
+    if ticket.status in ("assigned", "in_progress"):
+        ticket.assignee_id = user.id
+        ticket.updated_at = now
+        _event(session, ticket, principal, now, ticket.status, ticket.status,
+               note or _("Reassigned to %(name)s", name=user.display_name or user.username), kind="assign")
+        session.flush()
+        return ticket
+    raise Conflict(_("A request that is %(status)s cannot be assigned.", status=ticket.status))
+
+
+# ---- payer, costs, rating, notes ---------------------------------------------------------------
+
+def _ensure_worker(principal: Principal, ticket: Ticket) -> None:
+    ensure(principal, MANAGER, TECHNICIAN)
+    if principal.role == TECHNICIAN and ticket.assignee_id != principal.user_id:
+        raise Forbidden(_("Only the assigned technician may do this."))
+
+
+def check_payer(ticket: Ticket, payer: str) -> None:
+    """422 for an unknown payer, or owner/fund on a request under warranty (Art. 41, 条例 Art. 85)."""
+    if payer not in rules.PAYERS:
+        raise Invalid(_("Unknown payer."), fields={"payer": [_("Unknown payer.")]})
+    if ticket.in_warranty and payer in rules.PAYERS_FORBIDDEN_IN_WARRANTY:
+        raise Invalid(_("Under warranty the contractor pays."),
+                      fields={"payer": [_("Under warranty neither the owner nor the maintenance fund pays.")]})
+    if payer == "owner" and ticket.room_id is None:
+        raise Invalid(_("Common places are not paid by one owner."),
+                      fields={"payer": [_("Only in-home repairs are paid by the owner.")]})
+
+
+def _resolve(session, principal: Principal, ticket: Ticket, payer: Optional[str],
+             amount_fen: Optional[int]) -> None:
+    if payer is None:
+        payer = ticket.payer or ("warranty" if ticket.in_warranty else
+                                 "owner" if ticket.room_id is not None else "common")
+    check_payer(ticket, payer)
+    _apply_payer(session, principal, ticket, payer, amount_fen)
+
+
+def _apply_payer(session, principal: Principal, ticket: Ticket, payer: str, amount_fen: Optional[int]) -> None:
+    if amount_fen is None:
+        amount_fen = 0 if payer == "warranty" else cost_total(session, ticket)
+    if amount_fen < 0:
+        raise Invalid(_("The amount cannot be negative."), fields={"amount_fen": [_("Must be ≥ 0.")]})
+    if payer == "warranty" and amount_fen:
+        raise Invalid(_("Warranty work is not charged."), fields={"amount_fen": [_("Must be 0 under warranty.")]})
+    changed = (ticket.payer, ticket.amount_fen) != (payer, amount_fen)
+    ticket.payer, ticket.amount_fen = payer, amount_fen
+    if changed:
+        audit.record(session, actor=principal.username, action="maintenance.payer_set",
+                     object_type="ticket", object_id=ticket.id, estate_id=ticket.estate_id,
+                     payload={"payer": payer, "amount_fen": amount_fen})
+
+
+def set_payer(session, principal: Principal, ticket: Ticket, payer: str, amount_fen: Optional[int] = None,
+              note: str = "", *, now: Optional[datetime] = None) -> Ticket:
+    """Record who pays and how much (integer fen) before the request is closed."""
+    _ensure_worker(principal, ticket)
+    if ticket.status in ("closed", "cancelled") or ticket.billed_ref:
+        raise Conflict(_("The payer of a closed or billed request cannot change."))
+    check_payer(ticket, payer)
+    now = now or clock.now()
+    _apply_payer(session, principal, ticket, payer, amount_fen)
+    _event(session, ticket, principal, now, ticket.status, ticket.status,
+           note or f"{payer} {ticket.amount_fen}", kind="payer")
+    session.flush()
+    return ticket
+
+
+def cost_total(session, ticket: Ticket) -> int:
+    return session.scalar(select(func.coalesce(func.sum(TicketCost.amount_fen), 0))
+                          .where(TicketCost.ticket_id == ticket.id)) or 0
+
+
+def add_cost(session, principal: Principal, ticket: Ticket, *, kind: str, description: str,
+             quantity: int, unit_price_fen: int, now: Optional[datetime] = None) -> TicketCost:
+    """Materials (quantity × unit price) or labour (minutes × hourly rate / 60, half-up) used."""
+    _ensure_worker(principal, ticket)
+    if ticket.status not in ("assigned", "in_progress", "reopened", "resolved"):
+        raise Conflict(_("Costs are recorded while the work is going on."))
+    if kind not in ("material", "labour"):
+        raise Invalid(_("Unknown kind."), fields={"kind": [_("material or labour")]})
+    if quantity <= 0 or unit_price_fen < 0:
+        raise Invalid(_("Quantity must be positive."), fields={"quantity": [_("Must be > 0.")]})
+    amount = quantity * unit_price_fen if kind == "material" else (quantity * unit_price_fen * 2 + 60) // 120
+    now = now or clock.now()
+    cost = TicketCost(ticket_id=ticket.id, estate_id=ticket.estate_id, kind=kind,
+                      description=description.strip()[:200], quantity=quantity,
+                      unit_price_fen=unit_price_fen, amount_fen=amount,
+                      created_by_id=principal.user_id or None, created_at=now)
+    session.add(cost)
+    _event(session, ticket, principal, now, ticket.status, ticket.status,
+           f"{kind}: {cost.description} ×{quantity}", kind="cost")
+    session.flush()
+    return cost
+
+
+def _check_rating(principal: Principal, ticket: Ticket, rating: int) -> None:
+    if principal.role not in (RESIDENT, ADMIN):
+        raise Forbidden(_("Only residents rate the work."))
+    if not isinstance(rating, int) or not 1 <= rating <= 5:
+        raise Invalid(_("The rating must be 1 to 5."), fields={"rating": [_("Must be between 1 and 5.")]})
+    if ticket.rating is not None:
+        raise Conflict(_("This request has already been rated."))
+
+
+def rate(session, principal: Principal, ticket: Ticket, rating: int, comment: str = "", *,
+         now: Optional[datetime] = None) -> Ticket:
+    """A resident rates resolved or closed work once (效果共评)."""
+    ensure(principal, RESIDENT)
+    _check_rating(principal, ticket, rating)
+    if ticket.status not in ("resolved", "closed"):
+        raise Conflict(_("Only finished work can be rated."))
+    now = now or clock.now()
+    ticket.rating, ticket.rating_comment = rating, (comment or "").strip()[:500]
+    _event(session, ticket, principal, now, ticket.status, ticket.status, f"{rating}/5 {comment or ''}".strip(),
+           kind="rating")
+    session.flush()
+    return ticket
+
+
+def add_note(session, principal: Principal, ticket: Ticket, note: str, *,
+             now: Optional[datetime] = None) -> TicketEvent:
+    """A note on the ticket's history (technician's findings, manager's remarks)."""
+    _ensure_worker(principal, ticket)
+    if not (note or "").strip():
+        raise Invalid(_("Write a note."), fields={"note": [_("Required.")]})
+    event = _event(session, ticket, principal, now or clock.now(), ticket.status, ticket.status, note,
+                   kind="note")
+    session.flush()
+    return event
+
+
+def flag_complaint(session, principal: Principal, ticket: Ticket, complaint: bool, note: str = "", *,
+                   now: Optional[datetime] = None) -> Ticket:
+    """Mark (or unmark) a request as a complaint; complaints are counted per estate."""
+    ensure(principal, MANAGER)
+    now = now or clock.now()
+    ticket.is_complaint = complaint
+    _event(session, ticket, principal, now, ticket.status, ticket.status,
+           note or (_("Marked as a complaint") if complaint else _("No longer a complaint")),
+           kind="complaint")
+    session.flush()
+    return ticket
+
+
+def _event(session, ticket: Ticket, principal: Principal, at: datetime, frm: Optional[str],
+           to: Optional[str], note: str = "", kind: str = "transition") -> TicketEvent:
+    event = TicketEvent(ticket_id=ticket.id, estate_id=ticket.estate_id, at=at,
+                        actor_id=principal.user_id or None, actor_name=principal.username[:64],
+                        kind=kind, from_status=frm, to_status=to, note=(note or "").strip()[:2000])
+    session.add(event)
+    return event
+
+
+def events_of(session, ticket: Ticket) -> list[TicketEvent]:
+    return list(session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)
+                                .order_by(TicketEvent.at, TicketEvent.id)))
+
+
+def costs_of(session, ticket: Ticket) -> list[TicketCost]:
+    return list(session.scalars(select(TicketCost).where(TicketCost.ticket_id == ticket.id)
+                                .order_by(TicketCost.id)))

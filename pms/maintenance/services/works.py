@@ -1,0 +1,157 @@
+"""Planned works (停水/停电/电梯停运) per entrance: conflict checks, notices, resident banners."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Optional
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from pms.accounts.models import UserRoom
+from pms.core import audit, notifications
+from pms.core.auth import MANAGER, RESIDENT, Principal, get_in_scope, scoped
+from pms.core.errors import Conflict, Invalid
+from pms.core.templating import local_time
+from pms.estates.models import Building, Entrance, Estate, Ownership, Person, Residency, Room
+from pms.maintenance import clock, rules
+from pms.maintenance.models import PlannedWork
+from pms.maintenance.services.common import ensure, resolve_location
+
+# Residents see a banner from this long before a work starts until it ends.
+BANNER_LEAD = timedelta(days=3)
+
+
+def create_planned_work(session, principal: Principal, *, estate: Estate, building: str, entrance: str,
+                        service: str, starts_at: datetime, ends_at: datetime, title: str = "",
+                        note: str = "", now: Optional[datetime] = None) -> PlannedWork:
+    """Schedule a work; refuse overlaps of the same service, and kitchen + bathroom water together."""
+    ensure(principal, MANAGER)
+    if service not in rules.SERVICES:
+        raise Invalid(_("Unknown service."), fields={"service": [_("Unknown service.")]})
+    if starts_at.tzinfo is None or ends_at.tzinfo is None:
+        raise Invalid(_("Times need a timezone."), fields={"starts_at": [_("Give an offset, e.g. +08:00.")]})
+    if ends_at <= starts_at:
+        raise Invalid(_("The work must end after it starts."),
+                      fields={"ends_at": [_("Must be after the start.")]})
+    _e, b, e = resolve_location(session, principal, estate.code, building, entrance, field="entrance")
+    if e is None:
+        raise Invalid(_("Choose an entrance."), fields={"entrance": [_("Required.")]})
+    # Serialise schedulers of the same entrance (PostgreSQL row lock; SQLite has one writer).
+    session.scalar(select(Entrance.id).where(Entrance.id == e.id).with_for_update())
+    clash = session.scalar(
+        select(PlannedWork).where(PlannedWork.entrance_id == e.id, PlannedWork.cancelled_at.is_(None),
+                                  PlannedWork.service.in_(rules.EXCLUSIVE_WITH[service]),
+                                  PlannedWork.starts_at < ends_at, PlannedWork.ends_at > starts_at)
+        .order_by(PlannedWork.starts_at).limit(1))
+    if clash is not None:
+        if clash.service == service:
+            message = _("%(service)s of this entrance is already off from %(start)s to %(end)s.",
+                        service=rules.SERVICES[service], start=local_time(clash.starts_at),
+                        end=local_time(clash.ends_at))
+        else:
+            message = _("Kitchen and bathroom water of one entrance may not be off at the same time "
+                        "(%(other)s is off from %(start)s to %(end)s).",
+                        other=rules.SERVICES[clash.service], start=local_time(clash.starts_at),
+                        end=local_time(clash.ends_at))
+        raise Conflict(message, fields={"starts_at": [message]})
+    now = now or clock.now()
+    work = PlannedWork(estate_id=estate.id, building_id=b.id, entrance_id=e.id, service=service,
+                       starts_at=starts_at, ends_at=ends_at,
+                       title=(title or "").strip()[:200] or str(rules.SERVICES[service]),
+                       note=(note or "").strip()[:1000], created_by_id=principal.user_id or None,
+                       created_at=now)
+    session.add(work)
+    session.flush()
+    notify_affected(session, work, f"{estate.code}-{b.code}-{e.code}", now=now)
+    audit.record(session, actor=principal.username, action="maintenance.planned_work_create",
+                 object_type="planned_work", object_id=work.id, estate_id=estate.id,
+                 payload={"service": service, "entrance": e.id, "starts_at": starts_at, "ends_at": ends_at})
+    return work
+
+
+def notify_affected(session, work: PlannedWork, place: str, *, now: datetime) -> tuple[int, int]:
+    """Every room of the entrance: an in-app notice for each linked resident account and an SMS
+    in the outbox for each owner's/resident's phone. Returns (notifications, outbox rows)."""
+    rooms = select(Room.id).where(Room.entrance_id == work.entrance_id)
+    title = _("%(service)s off at %(place)s", service=rules.SERVICES[work.service], place=place)
+    body = _("%(title)s: from %(start)s to %(end)s. %(note)s", title=work.title,
+             start=local_time(work.starts_at), end=local_time(work.ends_at), note=work.note).strip()
+    user_ids = session.scalars(select(UserRoom.user_id).where(UserRoom.room_id.in_(rooms))
+                               .distinct().order_by(UserRoom.user_id)).all()
+    sent = notifications.notify(session, [notifications.Message(
+        recipient_user_id=uid, kind="planned_work", title=title, body=body,
+        link="/maintenance/", estate_id=work.estate_id) for uid in user_ids], now=now)
+    owners = select(Person.phone).join(Ownership, Ownership.person_id == Person.id).where(
+        Ownership.room_id.in_(rooms))
+    residents = select(Person.phone).join(Residency, Residency.person_id == Person.id).where(
+        Residency.room_id.in_(rooms))
+    phones = sorted({p for p in session.scalars(owners.union(residents)) if p})
+    queued = notifications.enqueue(session, [notifications.OutboxItem(
+        subject=title, body=body, to_address=phone, channel="sms", estate_id=work.estate_id)
+        for phone in phones], now=now)
+    return sent, queued
+
+
+def cancel_planned_work(session, principal: Principal, work_id: int, *, now: Optional[datetime] = None) -> PlannedWork:
+    ensure(principal, MANAGER)
+    work = get_in_scope(session, PlannedWork, PlannedWork.id == work_id, principal=principal)
+    if work.cancelled_at is not None:
+        raise Conflict(_("This work is already cancelled."))
+    work.cancelled_at = now or clock.now()
+    session.flush()
+    return work
+
+
+@dataclass
+class WorkView:
+    id: int
+    estate_code: str
+    place: str
+    service: str
+    service_label: str
+    title: str
+    note: str
+    starts_at: datetime
+    ends_at: datetime
+    cancelled: bool
+    ongoing: bool
+
+
+def _view(session, work: PlannedWork, now: datetime) -> WorkView:
+    estate = session.get(Estate, work.estate_id)
+    b, e = session.get(Building, work.building_id), session.get(Entrance, work.entrance_id)
+    return WorkView(id=work.id, estate_code=estate.code, place=f"{estate.code}-{b.code}-{e.code}",
+                    service=work.service, service_label=str(rules.SERVICES[work.service]), title=work.title,
+                    note=work.note, starts_at=work.starts_at, ends_at=work.ends_at,
+                    cancelled=work.cancelled_at is not None,
+                    ongoing=work.starts_at <= now < work.ends_at)
+
+
+def list_planned_works(session, principal: Principal, *, estate_id: Optional[int] = None,
+                       upcoming_only: bool = True, only_id: Optional[int] = None,
+                       now: Optional[datetime] = None) -> list[WorkView]:
+    """Planned works in scope (residents: their estates), by start time."""
+    now = now or clock.now()
+    stmt = scoped(select(PlannedWork), PlannedWork, principal)
+    if only_id is not None:
+        stmt = stmt.where(PlannedWork.id == only_id)
+    if estate_id is not None:
+        stmt = stmt.where(PlannedWork.estate_id == estate_id)
+    if upcoming_only:
+        stmt = stmt.where(PlannedWork.ends_at > now, PlannedWork.cancelled_at.is_(None))
+    return [_view(session, w, now) for w in session.scalars(stmt.order_by(PlannedWork.starts_at))]
+
+
+def banners_for(session, principal: Principal, *, now: Optional[datetime] = None) -> list[WorkView]:
+    """The works a resident should be warned about now: their entrances, starting within three days
+    or under way. Other roles get none (they see the planned-works list). For any page to call."""
+    if principal is None or principal.role != RESIDENT or not principal.scope.room_ids:
+        return []
+    now = now or clock.now()
+    entrances = select(Room.entrance_id).where(Room.id.in_(sorted(principal.scope.room_ids)))
+    stmt = (select(PlannedWork).where(PlannedWork.entrance_id.in_(entrances),
+                                      PlannedWork.cancelled_at.is_(None), PlannedWork.ends_at > now,
+                                      PlannedWork.starts_at < now + BANNER_LEAD)
+            .order_by(PlannedWork.starts_at))
+    return [_view(session, w, now) for w in session.scalars(stmt)]

@@ -1,0 +1,96 @@
+"""A resident files a repair request with a photo on a phone-sized screen (real Chromium)."""
+from __future__ import annotations
+
+import io
+import os
+import re
+import threading
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from werkzeug.serving import make_server
+
+from tests.factories import PASSWORD
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def live_server(csrf_app):
+    """The test app served by werkzeug on a free port in a thread (CSRF on, as in production).
+
+    Local to this module so it cannot collide with the shared tests/browser fixture."""
+    server = make_server("127.0.0.1", 0, csrf_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def browser_page():
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{CHROMIUM} is missing (apt-get install chromium)")
+        pytest.skip(f"{CHROMIUM} is missing")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        context = browser.new_context(viewport={"width": 375, "height": 740}, device_scale_factor=2,
+                                      is_mobile=True, has_touch=True, locale="zh-CN")
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        yield page
+        context.close()
+        browser.close()
+
+
+def test_resident_files_a_request_with_a_photo_on_a_phone(live_server, browser_page, world, tmp_path, app):
+    photo = tmp_path / "leak.jpg"
+    img = Image.new("RGB", (800, 600), (30, 90, 160))
+    exif = Image.Exif()
+    exif[0x8825] = {1: "N", 2: (39.0, 54.0, 26.0), 3: "E", 4: (116.0, 23.0, 29.0)}
+    img.save(photo, "JPEG", exif=exif)
+
+    page = browser_page
+    page.goto(f"{live_server}/login?next=/maintenance/new")
+    page.fill("#username", "resident")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r"/maintenance/new$"))
+
+    page.select_option("#target", "room:YJL-3-2-501")
+    page.check("input[name=category][value=plumbing]")
+    page.check("input[name=urgency][value=urgent]")
+    page.fill("#description", "厨房水管接口漏水，地面有积水")
+    page.set_input_files("#photos", str(photo))
+    # nothing wider than the phone: no sideways scrolling for elderly users
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    page.click("#new-ticket button[type=submit]")
+
+    page.wait_for_url(re.compile(r"/maintenance/tickets/\d+$"))
+    ticket_id = int(page.url.rsplit("/", 1)[1])
+    assert page.locator("#status").inner_text().strip()
+    img_el = page.locator("#photos img").first
+    img_el.wait_for()
+    assert page.evaluate("(el) => el.complete && el.naturalWidth > 0", img_el.element_handle())
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    # what the server kept: one photo, re-encoded without the GPS block
+    with app.app_context():
+        from pms.core.db import get_session
+        from pms.maintenance.models import Ticket
+
+        session = get_session()
+        ticket = session.get(Ticket, ticket_id)
+        assert (ticket.status, ticket.category, ticket.urgency, ticket.channel) == ("submitted", "plumbing",
+                                                                                    "urgent", "app")
+    response = page.request.get(f"{live_server}/api/v1/tickets/{ticket_id}/photos/1")
+    assert response.status == 200
+    assert not Image.open(io.BytesIO(response.body())).getexif().get_ifd(0x8825)
