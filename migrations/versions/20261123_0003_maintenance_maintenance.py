@@ -1,7 +1,7 @@
 """maintenance
 
 Revision ID: 0003_maintenance
-Revises: 0001
+Revises: 0002_billing
 Create Date: 2026-11-23 19:37:21.156567
 """
 from typing import Sequence, Union
@@ -13,7 +13,7 @@ import pms.core.db
 
 
 revision: str = '0003_maintenance'
-down_revision: Union[str, Sequence[str], None] = '0001'
+down_revision: Union[str, Sequence[str], None] = '0002_billing'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

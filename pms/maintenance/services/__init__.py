@@ -19,8 +19,4 @@ def init_app(app) -> None:
         return works.banners_for(get_session(), principal)
 
     app.jinja_env.globals["maintenance_banners"] = maintenance_banners
-    # base.html calls get_locale(), which Flask-Babel 4 does not put in Jinja's globals; keep any
-    # definition the web layer installs, supply it otherwise so pages render.
-    from flask_babel import get_locale
 
-    app.jinja_env.globals.setdefault("get_locale", get_locale)
