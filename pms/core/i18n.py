@@ -1,7 +1,7 @@
 """Flask-Babel set-up: Chinese by default, English on request."""
 from __future__ import annotations
 
-from flask import request, session
+from flask import has_request_context, request, session
 from flask_babel import Babel, get_locale
 
 from pms.config import PROJECT_ROOT
@@ -12,6 +12,9 @@ babel = Babel()
 
 def select_locale() -> str:
     """?lang= switches and remembers; otherwise the remembered choice; otherwise zh_CN."""
+    if not has_request_context():
+        # CLI commands and jobs have an app context but no request: use the default locale.
+        return None
     wanted = request.args.get("lang")
     if wanted in LANGUAGES:
         session["lang"] = wanted
