@@ -91,7 +91,8 @@ class Problem:
 
     @property
     def sort_key(self):
-        return (self.row or 0, _COLUMN_ORDER.get(self.column, -1), self.column, self.message)
+        position = -1 if not self.column else _COLUMN_ORDER.get(self.column, len(COLUMNS))
+        return (self.row or 0, position, self.column, self.message)
 
 
 def _sorted(problems: Iterable[Problem]) -> list[Problem]:
@@ -165,14 +166,18 @@ def max_file_bytes() -> int:
     return DEFAULT_MAX_BYTES
 
 
-def too_large(size: int, limit: int) -> Problem:
+def too_large(size: Optional[int], limit: int) -> Problem:
     """The error for a file over the limit (checked before parsing)."""
-    return Problem(None, "", _("The file is %(size)s MB; the limit is %(limit)s MB.",
-                               size=_megabytes(size), limit=_megabytes(limit)))
+    if size is None:
+        return Problem(None, "", _("The file is larger than the limit of %(limit)s.", limit=_size(limit)))
+    return Problem(None, "", _("The file is %(size)s; the limit is %(limit)s.",
+                               size=_size(size), limit=_size(limit)))
 
 
-def _megabytes(n: int) -> str:
-    return f"{n / (1024 * 1024):.1f}".rstrip("0").rstrip(".")
+def _size(n: int) -> str:
+    if n >= 1024 * 1024:
+        return f"{n / (1024 * 1024):.1f}".rstrip("0").rstrip(".") + " MB"
+    return f"{max(1, round(n / 1024))} KB"
 
 
 class Sheet(NamedTuple):
@@ -809,3 +814,20 @@ def import_file(session, company: Company, data: bytes, *, dry_run: bool = False
     if not rows:
         raise RegistryInvalid([Problem(None, "", _("The file has a header but no rooms."))])
     return import_rows(session, company, rows, dry_run=dry_run, actor=actor, source=source)
+
+
+def import_for_principal(session, principal, data: bytes, *, company_code: Optional[str] = None,
+                         dry_run: bool = False, source: str = "") -> ImportResult:
+    """The web upload: a manager imports for their own company, an admin names the company."""
+    from pms.core.auth import ADMIN, MANAGER, ensure_role
+    from pms.estates.services import find_company
+
+    ensure_role(principal, MANAGER)
+    if principal.role == ADMIN:
+        company = find_company(session, company_code or "")
+        if company is None:
+            raise Invalid(_("Choose the company the estates belong to."),
+                          fields={"company": [_("Unknown company.")]})
+    else:
+        company = session.get(Company, principal.company_id)
+    return import_file(session, company, data, dry_run=dry_run, actor=principal.username, source=source)
