@@ -556,6 +556,11 @@ class _Writer:
         result = self.session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
         return [row[0] for row in result]
 
+    def insert_many(self, model, rows: list[dict]) -> None:
+        """A plain executemany (no RETURNING: on SQLite, ordered RETURNING goes row by row)."""
+        if rows and not self.dry_run:
+            self.session.execute(insert(model.__table__), rows)
+
     def update(self, model, rows: list[dict]) -> None:
         if not rows or self.dry_run:
             return
@@ -782,21 +787,34 @@ def _import_estate(session, writer: _Writer, estate_id: int, rows: list[Registry
             result.unchanged += 1
 
     # Write: people first (rooms' ownerships need their ids), then rooms, then ownerships.
-    new_ids = writer.insert(Person, [{"estate_id": estate_id, "name": n, "phone": p, "id_number": i}
-                                     for n, p, i in new_people])
-    result.new["persons"] += len(new_ids)
-
-    def real(pid):
-        return new_ids[pid[1]] if isinstance(pid, tuple) else pid
-
+    writer.insert_many(Person, [{"estate_id": estate_id, "name": n, "phone": p, "id_number": i}
+                                for n, p, i in new_people])
+    result.new["persons"] += len(new_people)
     writer.update(Person, [{"id": pid, "name": n, "phone": p, "id_number": i}
                            for pid, (n, p, i) in person_updates.items()])
-    room_ids = writer.insert(Room, room_inserts)
+    writer.insert_many(Room, room_inserts)
     writer.update(Room, room_updates)
     writer.delete_ownerships(replaced_rooms)
-    ownership_rows += list(zip(room_ids, new_room_owner))
-    writer.insert(Ownership, [{"estate_id": estate_id, "room_id": room_id, "person_id": real(pid)}
-                              for room_id, pid in ownership_rows])
+    if writer.dry_run:
+        return
+    # Ids of what was just inserted, by natural key: rooms by code; new people by their
+    # attributes (people with identical attributes are interchangeable).
+    new_person_ids: dict[tuple, list[int]] = {}
+    for pid, name, phone, id_number in session.execute(
+            select(Person.id, Person.name, Person.phone, Person.id_number)
+            .where(Person.estate_id == estate_id).order_by(Person.id.desc())):
+        if pid not in people:
+            new_person_ids.setdefault((name, phone or "", id_number), []).append(pid)
+    person_ids = [new_person_ids[attrs].pop() for attrs in new_people]
+
+    def real(pid):
+        return person_ids[pid[1]] if isinstance(pid, tuple) else pid
+
+    if room_inserts:
+        room_ids = dict(session.execute(select(Room.code, Room.id).where(Room.estate_id == estate_id)).all())
+        ownership_rows += [(room_ids[r["code"]], pid) for r, pid in zip(room_inserts, new_room_owner)]
+    writer.insert_many(Ownership, [{"estate_id": estate_id, "room_id": room_id, "person_id": real(pid)}
+                                   for room_id, pid in ownership_rows])
 
 
 # ---- everything together -----------------------------------------------------------------
