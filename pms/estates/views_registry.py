@@ -12,7 +12,7 @@ from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import BooleanField, SelectField
 
-from pms.core.auth import ADMIN, MANAGER, require_principal, roles_required
+from pms.core.auth import ADMIN, MANAGER, current_principal, require_principal, roles_required
 from pms.core.db import get_session
 from pms.core.errors import Invalid
 from pms.estates import registry
@@ -31,7 +31,7 @@ class RegistryImportForm(FlaskForm):
     @classmethod
     def for_principal(cls, session, principal, **kwargs) -> "RegistryImportForm":
         form = cls(**kwargs)
-        if principal.role == ADMIN:
+        if principal is not None and principal.role == ADMIN:
             form.company.choices = [(c.code, f"{c.code} {c.name}")
                                     for c in session.scalars(select(Company).order_by(Company.code))]
         else:
@@ -68,8 +68,11 @@ def _page(form, *, errors=(), warnings=None, result=None):
 
 @bp.errorhandler(RequestEntityTooLarge)
 def upload_too_large(_error):
-    """A file above PMS_MAX_UPLOAD_MB: the page again, saying what the limit is."""
-    principal = require_principal()
+    """A file above PMS_MAX_UPLOAD_MB: the page again, saying what the limit is.
+
+    The body is refused while it is read, which may happen before the caller is identified (the
+    CSRF check reads the form first), so this page must not need a principal; it shows no data.
+    """
     limit = int(current_app.config["MAX_CONTENT_LENGTH"])
-    form = RegistryImportForm.for_principal(get_session(), principal, formdata=None)
+    form = RegistryImportForm.for_principal(get_session(), current_principal(), formdata=None)
     return _page(form, errors=[registry.too_large(request.content_length, limit)]), 413

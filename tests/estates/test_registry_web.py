@@ -142,3 +142,14 @@ def test_the_form_is_csrf_protected(csrf_app, world):
     form = client.get(URL).get_data(as_text=True)
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form).group(1)
     assert upload(client, csv_bytes(BASE), csrf_token=token).status_code == 200
+
+
+def test_an_upload_over_the_limit_with_csrf_on(csrf_app, world):
+    client = csrf_app.test_client()
+    page = client.get("/login")
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    client.post("/login", data={"username": "manager", "password": PASSWORD, "csrf_token": token})
+    csrf_app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
+    response = upload(client, csv_bytes(BASE) + b"," * (100 * 1024), csrf_token=token)
+    assert response.status_code == 413
+    assert "the limit is 64 KB" in response.get_data(as_text=True)
