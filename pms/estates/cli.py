@@ -62,6 +62,8 @@ def import_registry(file, company_code, dry_run):
             click.echo(f"warning: {warning}")
         click.echo(f"{len(err.errors)} error(s); nothing was imported")
         sys.exit(1)
+    except PmsError as err:
+        _fail(err)
     for warning in result.warnings:
         click.echo(f"warning: {warning}")
     suffix = " (dry run: nothing was written)" if dry_run else ""

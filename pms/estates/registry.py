@@ -48,10 +48,11 @@ from typing import Callable, Iterable, NamedTuple, Optional
 
 from flask import current_app, has_app_context
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, text, update
+from sqlalchemy.exc import IntegrityError
 
 from pms.core import audit
-from pms.core.errors import Invalid
+from pms.core.errors import Conflict, Invalid
 from pms.estates.models import (Building, Company, District, Entrance, Estate, Ownership, Person,
                                 Room, Street)
 
@@ -629,11 +630,24 @@ def import_rows(session, company: Company, rows: list[RegistryRow], *, dry_run: 
     Flushes only: the caller's unit of work commits. A dry run computes the same result and
     writes nothing.
     """
+    if not dry_run and session.get_bind().dialect.name == "postgresql":
+        # One import at a time: two imports of the same new estate would otherwise both decide
+        # to create it (SQLite serialises writers by itself).
+        session.execute(text("SELECT pg_advisory_xact_lock(770102)"))
     errors, warns = check_rows(rows)
     errors += check_database(session, company, rows)
     if errors:
         raise RegistryInvalid(errors, warns)
     session.flush()
+    try:
+        return _apply(session, company, rows, warns, dry_run=dry_run, actor=actor, progress=progress,
+                      source=source)
+    except IntegrityError as exc:
+        # A concurrent change to the same rooms (SQLite); the caller's unit of work rolls back.
+        raise Conflict(_("The registry changed while importing; nothing was imported, try again.")) from exc
+
+
+def _apply(session, company, rows, warns, *, dry_run, actor, progress, source) -> ImportResult:
     writer = _Writer(session, dry_run)
     result = ImportResult(warnings=_sorted(warns), dry_run=dry_run)
     district_ids = _ensure_districts(session, writer, rows, result)
