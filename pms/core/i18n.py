@@ -6,7 +6,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from babel import support
-from flask import request, session
+from flask import has_request_context, request, session
 from flask_babel import Babel, Domain, get_locale
 
 LANGUAGES = {"zh_CN": "中文", "en": "English"}
@@ -59,6 +59,9 @@ babel = PmsBabel()
 
 def select_locale() -> str:
     """?lang= switches and remembers; otherwise the remembered choice; otherwise zh_CN."""
+    if not has_request_context():
+        # CLI commands and jobs have an app context but no request: use the default locale.
+        return None
     wanted = request.args.get("lang")
     if wanted in LANGUAGES:
         session["lang"] = wanted

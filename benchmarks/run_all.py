@@ -1,0 +1,22 @@
+"""Run every benchmark script in this folder (sorted by name) and print their figures."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def main() -> int:
+    failed = 0
+    for script in sorted(HERE.glob("*.py")):
+        if script.name.startswith("_") or script.name == "run_all.py":
+            continue
+        print(f"== {script.stem}", flush=True)
+        failed |= subprocess.run([sys.executable, str(script)], cwd=HERE.parent).returncode
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
