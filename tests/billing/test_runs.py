@@ -196,3 +196,73 @@ def test_future_period_and_missing_plan_are_refused(db, estate):
     with pytest.raises(Invalid) as err:
         run_billing(db, estate, "2025-12", today=FEB)  # before the first plan
     assert "period" in err.value.fields
+
+
+def _run_in_own_unit_of_work(app, estate_id, period, today, results, errors, barrier=None):
+    from pms.core.db import unit_of_work
+    from pms.estates.models import Estate
+    try:
+        with app.test_request_context():
+            if barrier is not None:
+                barrier.wait(timeout=10)
+            with unit_of_work() as session:
+                results.append(run_billing(session, session.get(Estate, estate_id), period, today=today))
+    except Exception as exc:  # reported to the test thread
+        errors.append(exc)
+
+
+def test_two_racing_runs_bill_once(app, db, estate, monkeypatch):
+    """Two scheduler processes started by mistake: one wins, the other creates nothing."""
+    import threading
+    import time
+
+    from pms.billing import runs
+
+    original = runs._create_stage
+
+    def slow_stage(session, pg):
+        time.sleep(0.4)  # hold the run row while the other run arrives
+        original(session, pg)
+
+    monkeypatch.setattr(runs, "_create_stage", slow_stage)
+    results, errors = [], []
+    barrier = threading.Barrier(2)
+    threads = [threading.Thread(target=_run_in_own_unit_of_work,
+                                args=(app, estate.id, "2026-02", FEB, results, errors, barrier))
+               for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == []
+    assert sorted(r.bills_created for r in results) == [0, 13]
+    assert sorted(r.created for r in results) == [False, True]
+    assert len({r.run_id for r in results}) == 1
+    db.rollback()
+    assert db.scalar(select(func.count(Bill.id))) == 13
+    assert db.scalar(select(func.count(JournalEntry.id))) == 13
+    assert db.scalar(select(BillNumberCounter.last_seq)) == 13
+
+
+def test_a_run_killed_half_way_leaves_nothing_and_the_rerun_bills_once(app, db, estate, monkeypatch):
+    from pms.billing import runs
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("killed after the bills and lines were inserted")
+
+    monkeypatch.setattr(runs, "_post_ledger", crash)
+    results, errors = [], []
+    _run_in_own_unit_of_work(app, estate.id, "2026-02", FEB, results, errors)
+    assert len(errors) == 1 and "killed" in str(errors[0])
+    db.rollback()
+    for model in (BillingRun, Bill, BillLine, JournalEntry, BillNumberCounter):
+        assert db.scalar(select(func.count()).select_from(model)) == 0, model
+    monkeypatch.undo()
+    errors.clear()
+    _run_in_own_unit_of_work(app, estate.id, "2026-02", FEB, results, errors)
+    assert errors == [] and results[0].bills_created == 13
+    db.rollback()
+    assert sorted(db.scalars(select(Bill.seq))) == list(range(1, 14))
+    assert db.scalar(select(func.count(BillLine.id))) == 12 + 1 + 8 + 1  # property, shop, elevator, parking
+    assert db.scalar(select(func.count(JournalEntry.id))) == 13
+    assert first_unbalanced_entry(db) is None
