@@ -192,3 +192,115 @@ def test_openapi_documents_the_billing_endpoints(client):
     for path in ("/api/v1/estates/{estate}/fee-plan", "/api/v1/billing-runs", "/api/v1/rooms/{room}/bills",
                  "/api/v1/estates/{estate}/fee-plans", "/api/v1/bills/{number}"):
         assert path in paths
+
+
+# ---- pages -------------------------------------------------------------------------------------
+
+def login(client, username):
+    from tests.factories import PASSWORD
+    response = client.post("/login", data={"username": username, "password": PASSWORD})
+    assert response.status_code == 302, response.data[:300]
+    return client
+
+
+def test_fee_page_shows_the_plan_in_plain_words(client, planned):
+    page = login(client, "manager").get("/estates/YJL/fees?lang=en")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    for text in ("Fee plan from 2026-01", "物业服务费", "By floor area", "¥1.20 per m² per month",
+                 "Elevator share by floor weight", "¥1,800.00 per entrance per month", "Entrances 3-2",
+                 "floor 6: 40", "Fixed amount per room", "Rooms YJL-3-2-501", "先尝后买", "100% in 2026-01",
+                 "50% in 2026-02", "0.05% per day", "from day 31 after the due date", "at most 30% of the bill",
+                 "Applies from 2026-01 until a later plan takes over", "Load a fee plan"):
+        assert text in html, text
+
+
+def test_fee_page_upload_loads_a_plan_or_shows_the_errors(client, planned):
+    import io
+    import json
+    login(client, "manager")
+    document = dict(CONTRACT_PLAN, effective_from="2026-12", subsidies=[], late_fee=None)
+    response = client.post("/estates/YJL/fees?lang=en", data={
+        "document": (io.BytesIO(json.dumps(document).encode()), "plan.json")},
+        content_type="multipart/form-data")
+    assert response.status_code == 303
+    html = client.get(response.headers["Location"] + "?lang=en").get_data(as_text=True)
+    assert "The fee plan from 2026-12 is loaded." in html and "Warning: items.1.floor_weights.6" in html
+    assert "Applies to the periods 2026-01 to 2026-11." in html and "no late-charge clause" in html
+    bad = dict(document, effective_from="2027-01", items=[{"code": "X", "name": "x", "kind": "per_ride"}])
+    response = client.post("/estates/YJL/fees?lang=en", data={
+        "document": (io.BytesIO(json.dumps(bad).encode()), "plan.json")}, content_type="multipart/form-data")
+    assert response.status_code == 422 and "items.0.kind" in response.get_data(as_text=True)
+    junk = client.post("/estates/YJL/fees", data={"document": (io.BytesIO(b"{"), "plan.json")},
+                       content_type="multipart/form-data")
+    assert junk.status_code == 422
+
+
+def test_fee_upload_needs_the_csrf_token(csrf_app, planned):
+    import io
+    client = csrf_app.test_client()
+    from tests.factories import PASSWORD
+    login_page = client.get("/login").get_data(as_text=True)
+    import re
+    token = re.search(r'csrf_token"[^>]*value="([^"]+)"', login_page).group(1)
+    assert client.post("/login", data={"username": "manager", "password": PASSWORD,
+                                       "csrf_token": token}).status_code == 302
+    response = client.post("/estates/YJL/fees", data={"document": (io.BytesIO(b"{}"), "plan.json")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 400
+    page = client.get("/estates/YJL/fees").get_data(as_text=True)
+    token = re.search(r'csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    import json
+    document = json.dumps(dict(CONTRACT_PLAN, effective_from="2026-12", subsidies=[])).encode()
+    response = client.post("/estates/YJL/fees", data={"document": (io.BytesIO(document), "plan.json"),
+                                                      "csrf_token": token}, content_type="multipart/form-data")
+    assert response.status_code == 303
+
+
+PAGE_STATUS = {"admin": 200, "manager": 200, "finance": 200, "tech": 403, "carer": 403, "resident": 403,
+               "auditor": 200, "other_manager": 404, "other_resident": 404, "other_auditor": 404}
+
+
+@pytest.mark.parametrize("user", sorted(PAGE_STATUS))
+def test_billing_pages_by_role(client, planned, user):
+    assert run(client).status_code == 201
+    login(client, user)
+    assert client.get("/estates/YJL/fees").status_code == PAGE_STATUS[user]
+    runs_page = client.get("/billing/runs?lang=en")
+    expected_runs = 403 if user in ("tech", "carer", "resident", "other_resident") else 200
+    assert runs_page.status_code == expected_runs
+    if expected_runs == 200:
+        html = runs_page.get_data(as_text=True)
+        assert ("¥2,157.72" in html) == (user in ("admin", "manager", "finance", "auditor"))
+        assert ("Issue the bills" in html) == (user in ("admin", "manager", "finance", "other_manager"))
+    bill = client.get("/bills/ACME-2026-000001?lang=en")
+    expected_bill = {"tech": 403, "carer": 403, "other_manager": 404, "other_resident": 404,
+                     "other_auditor": 404}.get(user, 200)
+    assert bill.status_code == expected_bill
+    if expected_bill == 200:
+        html = bill.get_data(as_text=True)
+        assert "86.55 m² × ¥1.20 per m²" in html
+        assert "Floor 5: weight 30 of 60 × entrance cost ¥1,800.00" in html
+        assert "¥1,153.86" in html
+    mine = client.get("/my/bills?lang=en")
+    assert mine.status_code == (200 if user in ("resident", "other_resident") else 403)
+    if user == "resident":
+        assert "ACME-2026-000001" in mine.get_data(as_text=True)
+        assert "ACME-2026-000002" not in mine.get_data(as_text=True)
+
+
+def test_run_button_bills_a_period(client, planned):
+    login(client, "finance")
+    response = client.post("/billing/runs?lang=en", data={"estate": "YJL", "period": "2026-11"})
+    assert response.status_code == 303
+    html = client.get("/billing/runs?lang=en").get_data(as_text=True)
+    assert "YJL 2026-11: 2 bills issued, total ¥2,157.72." in html
+    client.post("/billing/runs", data={"estate": "YJL", "period": "2026-11"})
+    assert "already billed" in client.get("/billing/runs?lang=en").get_data(as_text=True)
+    client.post("/billing/runs", data={"estate": "YJL", "period": "2030-01"})
+    assert "cannot be billed yet" in client.get("/billing/runs?lang=en").get_data(as_text=True)
+    assert client.post("/billing/runs", data={"estate": "HXY", "period": "2026-11"}).status_code == 404
+    login(client, "tech")
+    assert client.post("/billing/runs", data={"estate": "YJL", "period": "2026-10"}).status_code == 403
+    room_page = login(client, "resident").get("/rooms/YJL-3-2-501/bills?lang=en")
+    assert room_page.status_code == 200 and "Period 2026-11" in room_page.get_data(as_text=True)
