@@ -15,7 +15,7 @@ from pms.core.db import get_session
 
 bp = Blueprint("payments_api", __name__)
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX = arrears.XLSX_MIMETYPE
 
 
 @bp.post("/payments")

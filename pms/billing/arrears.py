@@ -28,6 +28,7 @@ from pms.estates import services as estates
 from pms.estates.models import Building, Estate, Ownership, Person, Room
 
 ARREARS_READERS = (MANAGER, FINANCE, AUDITOR)
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @dataclass

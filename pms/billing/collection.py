@@ -57,11 +57,22 @@ class CollectionReport:
     buildings: list[CollectionRow]
 
 
+def ensure_reader(principal: Principal) -> None:
+    """403 unless the caller may read collection rates."""
+    ensure_role(principal, *COLLECTION_READERS)
+
+
+def get_estate_for_collection(session, principal: Principal, estate_code: str):
+    """An estate in scope (404) whose collection rates the caller may read (403)."""
+    estate = estates.get_estate(session, principal, estate_code)
+    ensure_reader(principal)
+    return estate
+
+
 def collection_rates(session, principal: Principal, estate_code: str, period: str,
                      *, building: Optional[str] = None) -> CollectionReport:
     """The estate's collection rates for a period, in total and per building."""
-    estate = estates.get_estate(session, principal, estate_code)
-    ensure_role(principal, *COLLECTION_READERS)
+    estate = get_estate_for_collection(session, principal, estate_code)
     if not is_period(period):
         raise Invalid(_("The period is invalid."), fields={"period": [_("Use YYYY-MM.")]})
     owed = Bill.payable_fen - Bill.waived_fen

@@ -1,10 +1,12 @@
 """Schemas at the edge of payments, accounts, demands, arrears and collection rates."""
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate, validates
+from marshmallow import (EXCLUDE, Schema, ValidationError, fields, post_load, pre_load, validate,
+                         validates)
 
 from pms.billing.accounts import AGING_BUCKETS
 from pms.billing.models.payments import CHANNELS, DEMAND_METHODS
+from pms.core.money import parse_yuan
 from pms.core.periods import PERIOD_RE
 
 MAX_PAYMENT_FEN = 1_000_000_000  # ¥10,000,000: far above any household payment, below INT limits
@@ -185,3 +187,71 @@ class CollectionReportSchema(Schema):
     period = fields.String()
     total = fields.Nested(CollectionRowSchema)
     buildings = fields.List(fields.Nested(CollectionRowSchema))
+
+
+# ---- HTML forms (the CSRF token and the submit button are not data) -----------------------
+
+class _FormSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+
+class PaymentFormSchema(_FormSchema):
+    """The front desk's payment form: the amount in yuan ("123.45"), parsed with Decimal here."""
+
+    amount = fields.String(required=True)
+    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
+    reference = fields.String(load_default="", validate=validate.Length(max=128))
+    idempotency_key = fields.String(load_default=None, validate=validate.Length(min=1, max=128))
+
+    @post_load
+    def to_fen(self, data, **_kwargs):
+        try:
+            fen = parse_yuan(data.pop("amount"))
+        except ValueError as exc:
+            raise ValidationError({"amount": ["Enter an amount in yuan, e.g. 123.45."]}) from exc
+        if not 0 < fen <= MAX_PAYMENT_FEN:
+            raise ValidationError({"amount": ["The amount must be greater than zero."]})
+        data["amount_fen"] = fen
+        return data
+
+
+class ReversalFormSchema(_FormSchema, ReversalCreateSchema):
+    pass
+
+
+class DemandFormSchema(_FormSchema):
+    demanded_on = fields.Date(load_default=None)
+    method = fields.String(required=True, validate=validate.OneOf(DEMAND_METHODS))
+    note = fields.String(load_default="", validate=validate.Length(max=500))
+
+    @pre_load
+    def blank_date_is_today(self, data, **_kwargs):
+        data = dict(data)
+        if not data.get("demanded_on"):
+            data.pop("demanded_on", None)
+        return data
+
+
+class AccountPageQuerySchema(_FormSchema):
+    as_of = fields.Date(load_default=None)
+
+
+class ArrearsPageQuerySchema(_FormSchema):
+    format = fields.String(load_default="html", validate=validate.OneOf(("html", "csv", "xlsx")))
+    building = fields.String(load_default=None)
+    as_of = fields.Date(load_default=None)
+
+    @pre_load
+    def drop_blanks(self, data, **_kwargs):
+        return {k: v for k, v in dict(data).items() if v not in ("", None)}
+
+
+class CollectionPageQuerySchema(_FormSchema):
+    estate = fields.String(load_default=None)
+    period = fields.String(load_default=None, validate=validate.Regexp(PERIOD_RE))
+    building = fields.String(load_default=None)
+
+    @pre_load
+    def drop_blanks(self, data, **_kwargs):
+        return {k: v for k, v in dict(data).items() if v not in ("", None)}
