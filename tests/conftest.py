@@ -87,9 +87,21 @@ def client(app):
     return app.test_client()
 
 
+class _PmsRunner:
+    """Invokes the real `pms` console script (all domain groups) against the test app."""
+
+    def __init__(self, app):
+        self._runner = app.test_cli_runner()
+
+    def invoke(self, cli=None, args=None, **kwargs):
+        from pms.cli import cli as pms_cli
+
+        return self._runner.invoke(cli or pms_cli, args, **kwargs)
+
+
 @pytest.fixture
 def runner(app):
-    return app.test_cli_runner()
+    return _PmsRunner(app)
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import request, session
-from flask_babel import Babel
+from flask_babel import Babel, get_locale
 
 from pms.config import PROJECT_ROOT
 
@@ -34,3 +34,4 @@ def init_app(app) -> None:
         default_translation_directories=str(PROJECT_ROOT / "pms" / "translations"),
     )
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
+    app.jinja_env.globals["get_locale"] = get_locale
