@@ -76,11 +76,6 @@ def bill_paid_mismatch(session) -> Optional[Breach]:
 
 def init_app(app) -> None:
     """Add the billing integrity checks to `pms audit verify`."""
-    # base.html asks get_locale(), which Flask-Babel 4 does not put in the Jinja globals; until
-    # core registers it, the billing pages need it (setdefault: a core fix wins).
-    from flask_babel import get_locale
-
-    app.jinja_env.globals.setdefault("get_locale", get_locale)
     register_check("journal_balanced", first_unbalanced_entry)
     register_check("room_receivable", room_receivable_mismatch)
     register_check("room_prepayment", room_prepayment_mismatch)
