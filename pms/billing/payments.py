@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
 from typing import Iterable, Optional
 
-from flask_babel import gettext as _
+from flask import has_request_context
+from flask_babel import gettext
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
@@ -30,6 +31,15 @@ from pms.core.errors import Conflict, Invalid, NotFound
 from pms.core.periods import timezone as business_tz
 from pms.core.periods import today
 from pms.estates.models import Room
+
+
+
+def _(msgid: str, **params) -> str:
+    """gettext inside a request; the English msgid in jobs, CLI and tests (no request locale)."""
+    if has_request_context():
+        return gettext(msgid, **params)
+    return msgid % params if params else msgid
+
 
 PAYMENT_ROLES = (FINANCE, MANAGER)  # the front desk and its manager (admin always may)
 
