@@ -67,7 +67,9 @@ def build_rooms(session, n_rooms: int):
                           usage="commercial" if index % 50 == 0 else "residential"))
     for start in range(0, len(rooms), 20000):
         session.execute(insert(Room), rooms[start:start + 20000])
-    codes = [f"{row['code'].split('-')[1]}-{row['code'].split('-')[2]}" for row in rooms[::per_entrance]]
+    # Entrances with every floor (the last one may be cut short by the room count).
+    codes = [f"{row['code'].split('-')[1]}-{row['code'].split('-')[2]}"
+             for row in rooms[:len(rooms) - len(rooms) % per_entrance:per_entrance]]
     return estate, codes
 
 

@@ -20,13 +20,14 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import bindparam, column, func, insert, select, table, text
 
-from pms.billing.models import Bill, FeePlan, JournalEntry, JournalLine, Payment, PaymentAllocation
+from pms.billing.models import Bill, FeePlan, JournalEntry, Payment
 from pms.billing.plans import apply_fee_plan
 from pms.billing.runs import run_billing
 from pms.core import periods
 from pms.core.auth import system_principal
+from pms.core.db import UTCDateTime
 from pms.estates.models import Building, District, Entrance, Estate, Room
 from pms.subsidies.services import create_program, find_program
 
@@ -38,7 +39,7 @@ WEIGHTS = {"1": 0, "2": 0, "3": 10, "4": 20, "5": 30, "6": 40}
 TAPER = (100, 75, 50, 25)
 # Household habits: (share, kind). Irregular households go through `record_payment`.
 HABITS = ((0.80, "on_time"), (0.12, "late"), (0.05, "arrears"), (0.03, "irregular"))
-MAX_IRREGULAR = 200  # service calls are ~ms each; keep the big demo fast
+MAX_IRREGULAR = 120  # service calls are ~ms each; keep the big demo fast
 CHANNEL_WEIGHTS = (("wechat", 45), ("alipay", 25), ("bank", 15), ("cash", 15))
 
 
@@ -149,12 +150,19 @@ def _habits(rng, rooms) -> dict:
 
 
 def _at(day: date, rng) -> datetime:
-    local = datetime.combine(day, time(rng.randint(8, 19), rng.randint(0, 59)), tzinfo=periods.timezone())
+    """A moment during office hours of a business day, in UTC."""
+    minute = int(rng.random() * 720)  # 08:00–19:59
+    local = datetime.combine(day, time(8 + minute // 60, minute % 60), tzinfo=periods.timezone())
     return local.astimezone(timezone.utc)
 
 
+CHANNEL_CUMULATIVE = tuple((sum(w for _c, w in CHANNEL_WEIGHTS[:i + 1]), c)
+                           for i, (c, _w) in enumerate(CHANNEL_WEIGHTS))
+
+
 def _channel(rng) -> str:
-    return rng.choices([c for c, _w in CHANNEL_WEIGHTS], weights=[w for _c, w in CHANNEL_WEIGHTS])[0]
+    draw = rng.random() * CHANNEL_CUMULATIVE[-1][0]
+    return next(c for bound, c in CHANNEL_CUMULATIVE if draw < bound)
 
 
 def _full_payments(session, rng, habits, estates, period, today, now) -> list[dict]:
@@ -179,8 +187,9 @@ def _full_payments(session, rng, habits, estates, period, today, now) -> list[di
         if day >= today or received >= now:
             continue  # not paid yet
         channel = _channel(rng)
+        received = max(received, issued_at)
         out.append(dict(bill_id=bill_id, room_id=room_id, room_code=code, estate_id=estate_id,
-                        amount=payable, received_at=max(received, issued_at), channel=channel,
+                        amount=payable, received_at=received, business_date=day, channel=channel,
                         reference=_reference(rng, channel, number)))
     return out
 
@@ -210,37 +219,76 @@ def _irregular_payments(session, principal, rng, habits, start: date, end: date,
 
 
 def _write_full_payments(session, rows: list[dict], recorded_by: str) -> None:
-    """Bulk: one payment settling one bill each, as `record_payment` writes it (see module doc)."""
+    """Bulk: one payment settling one bill each, as `record_payment` writes it (see module doc).
+
+    Ids are reserved first, the rows staged once in a temporary table, then payments, allocations,
+    bills, journal entries and lines are written with INSERT … SELECT / UPDATE from the stage.
+    """
     if not rows:
         return
     from pms.billing.payments import request_hash
 
     session.flush()
-    payment_ids = list(session.scalars(insert(Payment).returning(Payment.id, sort_by_parameter_order=True), [
-        dict(estate_id=r["estate_id"], room_id=r["room_id"], amount_fen=r["amount"], channel=r["channel"],
-             reference=r["reference"], idempotency_key=None,
-             request_hash=request_hash(r["room_code"], r["amount"], r["channel"], r["reference"]),
-             received_at=r["received_at"], recorded_by=recorded_by) for r in rows]))
-    session.execute(insert(PaymentAllocation), [
-        dict(payment_id=pid, bill_id=r["bill_id"], estate_id=r["estate_id"], room_id=r["room_id"],
-             amount_fen=r["amount"], from_prepayment=False, allocated_at=r["received_at"])
-        for pid, r in zip(payment_ids, rows)])
-    # Each of these bills was unpaid and is now settled by exactly one allocation.
+    payment_ids = _reserve_ids(session, Payment, len(rows))
+    entry_ids = _reserve_ids(session, JournalEntry, len(rows))
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    session.execute(text("DROP TABLE IF EXISTS demo_payment_stage"))
     session.execute(text(
-        "UPDATE bill SET paid_fen = payable_fen - waived_fen, status = 'paid' WHERE id IN ("
-        " SELECT bill_id FROM payment_allocation WHERE payment_id BETWEEN :first AND :last"
-        " AND from_prepayment = :false)"), dict(first=min(payment_ids), last=max(payment_ids), false=False))
-    created = datetime.now(timezone.utc)
-    entry_ids = list(session.scalars(insert(JournalEntry).returning(JournalEntry.id, sort_by_parameter_order=True), [
-        dict(estate_id=r["estate_id"], kind="payment", source_type="payment", source_id=pid,
-             business_date=periods.today(r["received_at"]),
-             memo=f"{r['channel']} {r['reference']}".strip()[:255], created_at=created)
-        for pid, r in zip(payment_ids, rows)]))
-    lines = []
-    for entry_id, r in zip(entry_ids, rows):
-        lines.append(dict(entry_id=entry_id, estate_id=r["estate_id"], account="cash", room_id=None,
-                          program_id=None, item_code=None, amount_fen=r["amount"]))
-        lines.append(dict(entry_id=entry_id, estate_id=r["estate_id"], account="receivable",
-                          room_id=r["room_id"], program_id=None, item_code=None, amount_fen=-r["amount"]))
-    session.execute(insert(JournalLine), lines)
+        "CREATE TEMPORARY TABLE demo_payment_stage (payment_id INTEGER NOT NULL, entry_id INTEGER NOT NULL,"
+        " bill_id INTEGER NOT NULL, room_id INTEGER NOT NULL, estate_id INTEGER NOT NULL,"
+        " amount_fen INTEGER NOT NULL, channel VARCHAR(8) NOT NULL, reference VARCHAR(128) NOT NULL,"
+        " request_hash VARCHAR(64) NOT NULL, received_at " + ("VARCHAR(26)" if sqlite else "TIMESTAMPTZ") +
+        " NOT NULL, business_date " + ("VARCHAR(10)" if sqlite else "DATE") + " NOT NULL,"
+        " memo VARCHAR(255) NOT NULL)"))
+    stage = table("demo_payment_stage", *(column(c) for c in (
+        "payment_id", "entry_id", "bill_id", "room_id", "estate_id", "amount_fen", "channel", "reference",
+        "request_hash", "received_at", "business_date", "memo")))
+    # SQLite keeps timestamps and dates as text in SQLAlchemy's formats (UTC, no zone).
+    session.execute(insert(stage), [
+        dict(payment_id=pid, entry_id=eid, bill_id=r["bill_id"], room_id=r["room_id"],
+             estate_id=r["estate_id"], amount_fen=r["amount"], channel=r["channel"], reference=r["reference"],
+             request_hash=request_hash(r["room_code"], r["amount"], r["channel"], r["reference"]),
+             received_at=(r["received_at"].strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite
+                          else r["received_at"]),
+             business_date=r["business_date"].isoformat() if sqlite else r["business_date"], memo=f"{r['channel']} {r['reference']}".strip()[:255])
+        for pid, eid, r in zip(payment_ids, entry_ids, rows)])
+    params = dict(recorded_by=recorded_by, created_at=datetime.now(timezone.utc), false=False)
+    statements = (
+        "INSERT INTO payment (id, estate_id, room_id, amount_fen, channel, reference, idempotency_key,"
+        " request_hash, received_at, recorded_by) SELECT payment_id, estate_id, room_id, amount_fen, channel,"
+        " reference, NULL, request_hash, received_at, :recorded_by FROM demo_payment_stage",
+        "INSERT INTO payment_allocation (payment_id, bill_id, estate_id, room_id, amount_fen, from_prepayment,"
+        " allocated_at) SELECT payment_id, bill_id, estate_id, room_id, amount_fen, :false, received_at"
+        " FROM demo_payment_stage",
+        # Each of these bills was unpaid and is now settled by exactly one allocation.
+        "UPDATE bill SET paid_fen = payable_fen - waived_fen, status = 'paid'"
+        " WHERE id IN (SELECT bill_id FROM demo_payment_stage)",
+        "INSERT INTO journal_entry (id, estate_id, kind, source_type, source_id, business_date, memo, created_at)"
+        " SELECT entry_id, estate_id, 'payment', 'payment', payment_id, business_date, memo, :created_at"
+        " FROM demo_payment_stage",
+        "INSERT INTO journal_line (entry_id, estate_id, account, room_id, program_id, item_code, amount_fen)"
+        " SELECT entry_id, estate_id, 'cash', CAST(NULL AS INTEGER), CAST(NULL AS INTEGER),"
+        " CAST(NULL AS VARCHAR(32)), amount_fen FROM demo_payment_stage UNION ALL"
+        " SELECT entry_id, estate_id, 'receivable', room_id, CAST(NULL AS INTEGER), CAST(NULL AS VARCHAR(32)),"
+        " -amount_fen"
+        " FROM demo_payment_stage",
+        "DROP TABLE demo_payment_stage",
+    )
+    for statement in statements:
+        session.execute(text(statement).bindparams(bindparam("created_at", type_=UTCDateTime()))
+                        if ":created_at" in statement else text(statement),
+                        {k: v for k, v in params.items() if f":{k}" in statement})
 
+
+def _reserve_ids(session, model, count: int) -> list[int]:
+    """`count` new ids of a table, in order.
+
+    PostgreSQL: drawn from the table's sequence. SQLite: this transaction holds the database's
+    only write lock, so the next ids are max(id) + 1, … .
+    """
+    name = model.__tablename__
+    if session.get_bind().dialect.name == "postgresql":
+        return list(session.scalars(text(
+            f"SELECT nextval(pg_get_serial_sequence('{name}', 'id')) FROM generate_series(1, :n)"), {"n": count}))
+    start = (session.scalar(select(func.max(model.__table__.c.id))) or 0) + 1
+    return list(range(start, start + count))
