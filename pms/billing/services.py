@@ -1,10 +1,83 @@
-"""Billing services entry point: registers the ledger checks with `pms audit verify`."""
+"""Billing services entry point: registers the ledger checks with `pms audit verify`.
+
+Each check is one aggregate query that answers the first broken record (or None):
+- journal_balanced: every entry's lines sum to zero;
+- room_receivable: per room, the receivable ledger = Σ bills (payable − paid − waived);
+- room_prepayment: per room, the prepayment ledger = −(Σ payments − Σ allocations − Σ reversed);
+- bill_paid: per bill, paid_fen = Σ its allocations;
+- room_late_fees: per room, the late-fee receivable ledger = Σ its accruals.
+"""
 from __future__ import annotations
 
+from typing import Optional
+
+from sqlalchemy import case, func, literal, select, union_all
+
 from pms.billing.ledger import first_unbalanced_entry
-from pms.core.audit import register_check
+from pms.billing.models import (Bill, JournalLine, LateFeeAccrual, Payment, PaymentAllocation,
+                                PaymentReversal)
+from pms.core.audit import Breach, register_check
+
+
+def _first_nonzero(session, parts, check: str, what: str) -> Optional[Breach]:
+    rows = union_all(*parts).subquery()
+    stmt = (select(rows.c.room_id, func.sum(rows.c.fen)).group_by(rows.c.room_id)
+            .having(func.sum(rows.c.fen) != 0).order_by(rows.c.room_id).limit(1))
+    row = session.execute(stmt).first()
+    if row is None:
+        return None
+    return Breach(check, f"room id={row[0]}", f"{what} differs by {row[1]} fen")
+
+
+def room_receivable_mismatch(session) -> Optional[Breach]:
+    """The first room whose receivable ledger balance is not what its bills say it owes."""
+    ledger = select(JournalLine.room_id.label("room_id"), JournalLine.amount_fen.label("fen")) \
+        .where(JournalLine.account == "receivable")
+    outstanding = case((Bill.status == "void", literal(0)),
+                       else_=Bill.payable_fen - Bill.paid_fen - Bill.waived_fen)
+    bills = select(Bill.room_id.label("room_id"), (-outstanding).label("fen"))
+    return _first_nonzero(session, [ledger, bills], "room_receivable",
+                          "receivable ledger vs. bills' outstanding")
+
+
+def room_prepayment_mismatch(session) -> Optional[Breach]:
+    """The first room whose prepayment ledger is not minus its unallocated payment money."""
+    ledger = select(JournalLine.room_id.label("room_id"), JournalLine.amount_fen.label("fen")) \
+        .where(JournalLine.account == "prepayment")
+    paid = select(Payment.room_id.label("room_id"), Payment.amount_fen.label("fen"))
+    allocated = select(PaymentAllocation.room_id.label("room_id"), (-PaymentAllocation.amount_fen).label("fen"))
+    reversed_ = select(Payment.room_id.label("room_id"), (-Payment.amount_fen).label("fen")) \
+        .join(PaymentReversal, PaymentReversal.payment_id == Payment.id)
+    return _first_nonzero(session, [ledger, paid, allocated, reversed_], "room_prepayment",
+                          "prepayment ledger vs. unallocated payments")
+
+
+def room_late_fee_mismatch(session) -> Optional[Breach]:
+    """The first room whose late-fee receivable ledger is not the sum of its accruals."""
+    ledger = select(JournalLine.room_id.label("room_id"), JournalLine.amount_fen.label("fen")) \
+        .where(JournalLine.account == "late_fee_receivable")
+    accrued = select(LateFeeAccrual.room_id.label("room_id"), (-LateFeeAccrual.amount_fen).label("fen"))
+    return _first_nonzero(session, [ledger, accrued], "room_late_fees",
+                          "late-fee ledger vs. accruals")
+
+
+def bill_paid_mismatch(session) -> Optional[Breach]:
+    """The first bill whose paid_fen is not the sum of its allocations."""
+    sums = (select(PaymentAllocation.bill_id, func.sum(PaymentAllocation.amount_fen).label("fen"))
+            .group_by(PaymentAllocation.bill_id).subquery())
+    row = session.execute(
+        select(Bill.number, Bill.paid_fen, func.coalesce(sums.c.fen, 0))
+        .outerjoin(sums, sums.c.bill_id == Bill.id)
+        .where(Bill.paid_fen != func.coalesce(sums.c.fen, 0)).order_by(Bill.id).limit(1)).first()
+    if row is None:
+        return None
+    return Breach("bill_paid", f"bill {row[0]}", f"paid_fen {row[1]} but allocations sum to {row[2]}")
 
 
 def init_app(app) -> None:
     """Add the billing integrity checks to `pms audit verify`."""
     register_check("journal_balanced", first_unbalanced_entry)
+    register_check("room_receivable", room_receivable_mismatch)
+    register_check("room_prepayment", room_prepayment_mismatch)
+    register_check("bill_paid", bill_paid_mismatch)
+    register_check("room_late_fees", room_late_fee_mismatch)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Optional
 
-from sqlalchemy import CheckConstraint, Index, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from pms.core.auth import ScopeRule
@@ -24,9 +24,10 @@ class BillingRun(SQLModel, table=True):
     period: str = Field(max_length=7)
     fee_plan_id: int = Field(foreign_key="fee_plan.id")
     bills_created: int = Field(default=0)
-    total_fen: int = Field(default=0)
-    subsidy_fen: int = Field(default=0)
-    payable_fen: int = Field(default=0)
+    # An estate's monthly total can pass 2^31 fen (¥21 million: ~100,000 rooms), hence BIGINT.
+    total_fen: int = Field(default=0, sa_type=BigInteger)
+    subsidy_fen: int = Field(default=0, sa_type=BigInteger)
+    payable_fen: int = Field(default=0, sa_type=BigInteger)
     triggered_by: str = Field(default="system", max_length=64)
     started_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     finished_at: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)

@@ -1,0 +1,372 @@
+"""Payments: record (oldest bill first, the rest is prepayment), use prepayments, reverse.
+
+Every money movement posts one balanced journal entry (pms.billing.ledger):
+  payment         Dr cash amount · Cr receivable(room) allocated · Cr prepayment(room) the rest
+  prepayment_use  Dr prepayment(room) · Cr receivable(room)        (one entry per allocation)
+  reversal        the exact opposite of what the payment still holds (bills reopen)
+Bill.paid_fen / status move in step with the allocations; nothing is ever updated away or deleted
+except those two running columns.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timezone
+from typing import Iterable, Optional
+
+from flask import has_request_context
+from flask_babel import gettext
+from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from pms.billing.ledger import Line, post_entry
+from pms.billing.models import (Bill, JournalEntry, JournalLine, Payment, PaymentAllocation,
+                                PaymentReversal)
+from pms.billing.models.payments import CHANNELS
+from pms.core import audit
+from pms.core.auth import FINANCE, MANAGER, Principal, ensure_role, get_in_scope
+from pms.core.db import utcnow
+from pms.core.errors import Conflict, Invalid, NotFound
+from pms.core.periods import timezone as business_tz
+from pms.core.periods import today
+from pms.estates.models import Room
+
+
+
+def _(msgid: str, **params) -> str:
+    """gettext inside a request; the English msgid in jobs, CLI and tests (no request locale)."""
+    if has_request_context():
+        return gettext(msgid, **params)
+    return msgid % params if params else msgid
+
+
+PAYMENT_ROLES = (FINANCE, MANAGER)  # the front desk and its manager (admin always may)
+
+
+@dataclass
+class AllocationView:
+    bill: str  # the bill number
+    amount_fen: int
+    period: str = ""
+
+
+@dataclass
+class PaymentResult:
+    """What recording a payment did (also what a replay of its idempotency key answers)."""
+
+    id: int
+    room: str
+    amount_fen: int
+    channel: str
+    reference: str
+    received_at: datetime
+    allocations: list[AllocationView] = field(default_factory=list)
+    prepaid_fen: int = 0
+    replayed: bool = False
+
+
+@dataclass
+class ReversalResult:
+    id: int
+    payment_id: int
+    room: str
+    reason: str
+    reversed_at: datetime
+    bills_reopened: list[AllocationView] = field(default_factory=list)
+    prepayment_reversed_fen: int = 0
+    reapplied_fen: int = 0
+
+
+def start_of_day_utc(day: date) -> datetime:
+    """The first instant of a business day, in UTC."""
+    return datetime.combine(day, time.min, tzinfo=business_tz()).astimezone(timezone.utc)
+
+
+def request_hash(room_code: str, amount_fen: int, channel: str, reference: str) -> str:
+    """The fingerprint of a payment request: a repeated key must come with the same body."""
+    canonical = json.dumps([room_code, amount_fen, channel, reference], ensure_ascii=False,
+                           separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _outstanding(bill: Bill) -> int:
+    return bill.payable_fen - bill.paid_fen - bill.waived_fen
+
+
+def _set_status(bill: Bill) -> None:
+    if bill.status != "void":
+        bill.status = "paid" if bill.paid_fen + bill.waived_fen >= bill.payable_fen else "open"
+
+
+def _open_bills(session, room_ids) -> list[Bill]:
+    """Open bills of the rooms, oldest first (period, then number), locked for update."""
+    stmt = (select(Bill).where(Bill.room_id.in_(room_ids), Bill.status == "open",
+                               Bill.paid_fen + Bill.waived_fen < Bill.payable_fen)
+            .order_by(Bill.room_id, Bill.period, Bill.number).with_for_update())
+    return list(session.scalars(stmt))
+
+
+def _validate(amount_fen, channel: str, reference: str, idempotency_key) -> None:
+    errors: dict[str, list[str]] = {}
+    if isinstance(amount_fen, bool) or not isinstance(amount_fen, int):
+        errors["amount_fen"] = [_("A whole number of fen is required.")]
+    elif amount_fen <= 0:
+        errors["amount_fen"] = [_("The amount must be greater than zero.")]
+    if channel not in CHANNELS:
+        errors["channel"] = [_("Unknown channel %(channel)s.", channel=channel)]
+    if len(reference or "") > 128:
+        errors["reference"] = [_("At most 128 characters.")]
+    if idempotency_key is not None and not (0 < len(idempotency_key) <= 128):
+        errors["idempotency_key"] = [_("1 to 128 characters.")]
+    if errors:
+        raise Invalid(_("The payment cannot be recorded."), fields=errors)
+
+
+def record_payment(session, principal: Principal, *, room_code: str, amount_fen: int, channel: str,
+                   reference: str = "", idempotency_key: Optional[str] = None,
+                   received_at: Optional[datetime] = None) -> PaymentResult:
+    """Record money received for a room: pay its oldest open bills, keep the rest as prepayment.
+
+    Idempotent per key: the same key with the same body answers the same payment (replayed=True);
+    with another body → Conflict. Two concurrent requests with one key: the UNIQUE constraint lets
+    one insert win and the other answers the winner.
+    """
+    reference = reference or ""
+    _validate(amount_fen, channel, reference, idempotency_key)
+    room = get_in_scope(session, Room, Room.code == room_code, principal=principal)
+    ensure_role(principal, *PAYMENT_ROLES)
+    fingerprint = request_hash(room_code, amount_fen, channel, reference)
+    if idempotency_key is not None:
+        existing = session.scalar(select(Payment).where(Payment.idempotency_key == idempotency_key))
+        if existing is not None:
+            return _replay(session, existing, fingerprint, room_code)
+    received_at = received_at or utcnow()
+    if received_at.tzinfo is None:
+        raise ValueError("received_at must be timezone-aware")
+    payment = Payment(estate_id=room.estate_id, room_id=room.id, amount_fen=amount_fen,
+                      channel=channel, reference=reference, idempotency_key=idempotency_key,
+                      request_hash=fingerprint, received_at=received_at,
+                      recorded_by=principal.username)
+    try:
+        with session.begin_nested():
+            session.add(payment)
+            session.flush()
+    except IntegrityError:
+        if idempotency_key is None:
+            raise
+        winner = session.scalar(select(Payment).where(Payment.idempotency_key == idempotency_key))
+        if winner is None:
+            raise
+        return _replay(session, winner, fingerprint, room_code)
+
+    remaining = amount_fen
+    allocations: list[AllocationView] = []
+    for bill in _open_bills(session, [room.id]):
+        if remaining == 0:
+            break
+        take = min(_outstanding(bill), remaining)
+        session.add(PaymentAllocation(payment_id=payment.id, bill_id=bill.id, estate_id=bill.estate_id,
+                                      room_id=room.id, amount_fen=take, from_prepayment=False,
+                                      allocated_at=max(received_at, bill.issued_at)))
+        bill.paid_fen += take
+        _set_status(bill)
+        remaining -= take
+        allocations.append(AllocationView(bill=bill.number, amount_fen=take, period=bill.period))
+    allocated = amount_fen - remaining
+    post_entry(session, estate_id=room.estate_id, kind="payment", source_type="payment",
+               source_id=payment.id, business_date=today(received_at),
+               memo=f"{channel} {reference}".strip()[:255],
+               lines=[Line("cash", amount_fen), Line("receivable", -allocated, room_id=room.id),
+                      Line("prepayment", -remaining, room_id=room.id)])
+    return PaymentResult(id=payment.id, room=room.code, amount_fen=amount_fen, channel=channel,
+                         reference=reference, received_at=received_at, allocations=allocations,
+                         prepaid_fen=remaining)
+
+
+def _replay(session, payment: Payment, fingerprint: str, room_code: str) -> PaymentResult:
+    """The result the payment gave when it was recorded (its own allocations at that time)."""
+    if payment.request_hash != fingerprint:
+        raise Conflict(_("This idempotency key was already used for another payment."))
+    rows = session.execute(
+        select(Bill.number, Bill.period, PaymentAllocation.amount_fen)
+        .join(Bill, Bill.id == PaymentAllocation.bill_id)
+        .where(PaymentAllocation.payment_id == payment.id,
+               PaymentAllocation.from_prepayment.is_(False), PaymentAllocation.amount_fen > 0)
+        .order_by(PaymentAllocation.id)).all()
+    allocations = [AllocationView(bill=n, amount_fen=a, period=p) for n, p, a in rows]
+    return PaymentResult(id=payment.id, room=room_code, amount_fen=payment.amount_fen,
+                         channel=payment.channel, reference=payment.reference,
+                         received_at=payment.received_at, allocations=allocations,
+                         prepaid_fen=payment.amount_fen - sum(a.amount_fen for a in allocations),
+                         replayed=True)
+
+
+def apply_prepayments(session, estate_id: int, *, business_date: date,
+                      room_ids: Optional[Iterable[int]] = None) -> int:
+    """Use the estate's prepayments for its open bills (oldest payment → oldest bill); fen applied.
+
+    Set-oriented: the rooms holding prepayment come from the ledger in one aggregate query, the
+    payments' unallocated money in a second, their open bills (locked) in a third; allocations,
+    their journal entries and lines are bulk-inserted. Called by the billing run at the end of each
+    estate (same transaction) and after a reversal reopens bills.
+    """
+    session.flush()
+    prepaid_rooms = (select(JournalLine.room_id)
+                     .where(JournalLine.estate_id == estate_id, JournalLine.account == "prepayment",
+                            JournalLine.room_id.is_not(None))
+                     .group_by(JournalLine.room_id).having(func.sum(JournalLine.amount_fen) < 0))
+    if room_ids is not None:
+        prepaid_rooms = prepaid_rooms.where(JournalLine.room_id.in_(list(room_ids)))
+    rooms_with_open_bills = select(Bill.room_id).where(Bill.estate_id == estate_id,
+                                                       Bill.status == "open")
+    candidates = prepaid_rooms.where(JournalLine.room_id.in_(rooms_with_open_bills)).subquery()
+    allocated = (select(PaymentAllocation.payment_id, func.sum(PaymentAllocation.amount_fen).label("fen"))
+                 .where(PaymentAllocation.room_id.in_(select(candidates.c.room_id)))
+                 .group_by(PaymentAllocation.payment_id).subquery())
+    unallocated = Payment.amount_fen - func.coalesce(allocated.c.fen, 0)
+    payments = session.execute(
+        select(Payment.id, Payment.room_id, Payment.received_at, unallocated)
+        .outerjoin(allocated, allocated.c.payment_id == Payment.id)
+        .outerjoin(PaymentReversal, PaymentReversal.payment_id == Payment.id)
+        .where(Payment.room_id.in_(select(candidates.c.room_id)), PaymentReversal.id.is_(None),
+               unallocated > 0)
+        .order_by(Payment.room_id, Payment.received_at, Payment.id)).all()
+    if not payments:
+        return 0
+    bills_by_room: dict[int, list[Bill]] = {}
+    for bill in _open_bills(session, sorted({p[1] for p in payments})):
+        bills_by_room.setdefault(bill.room_id, []).append(bill)
+    day_start = start_of_day_utc(business_date)
+    rows = []
+    for payment_id, room_id, received_at, left in payments:
+        for bill in bills_by_room.get(room_id, []):
+            if left == 0:
+                break
+            take = min(_outstanding(bill), left)
+            if take <= 0:
+                continue
+            bill.paid_fen += take
+            _set_status(bill)
+            left -= take
+            rows.append(dict(payment_id=payment_id, bill_id=bill.id, estate_id=estate_id,
+                             room_id=room_id, amount_fen=take, from_prepayment=True,
+                             allocated_at=max(received_at, bill.issued_at, day_start)))
+    if not rows:
+        return 0
+    session.flush()
+    ids = list(session.scalars(insert(PaymentAllocation).returning(
+        PaymentAllocation.id, sort_by_parameter_order=True), rows))
+    now = utcnow()
+    entry_ids = list(session.scalars(insert(JournalEntry).returning(
+        JournalEntry.id, sort_by_parameter_order=True),
+        [dict(estate_id=estate_id, kind="prepayment_use", source_type="payment_allocation",
+              source_id=alloc_id, business_date=business_date, memo="", created_at=now)
+         for alloc_id in ids]))
+    lines = []
+    for entry_id, row in zip(entry_ids, rows):
+        lines.append(dict(entry_id=entry_id, estate_id=estate_id, account="prepayment",
+                          room_id=row["room_id"], program_id=None, item_code=None,
+                          amount_fen=row["amount_fen"]))
+        lines.append(dict(entry_id=entry_id, estate_id=estate_id, account="receivable",
+                          room_id=row["room_id"], program_id=None, item_code=None,
+                          amount_fen=-row["amount_fen"]))
+    session.execute(insert(JournalLine), lines)
+    return sum(row["amount_fen"] for row in rows)
+
+
+def reverse_payment(session, principal: Principal, payment_id: int, *, reason: str) -> ReversalResult:
+    """Reverse a mistaken payment by a new record and a `reversal` entry, in one transaction.
+
+    Everything the payment still holds is taken back: its allocations to bills (at payment time
+    and later from prepayment — those bills reopen) and its unallocated prepayment. The room's
+    other prepayments then cover the reopened bills where they can.
+    """
+    payment = get_in_scope(session, Payment, Payment.id == payment_id, principal=principal)
+    ensure_role(principal, *PAYMENT_ROLES)
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid(_("The reversal cannot be recorded."), fields={"reason": [_("A reason is required.")]})
+    if len(reason) > 255:
+        raise Invalid(_("The reversal cannot be recorded."), fields={"reason": [_("At most 255 characters.")]})
+    if session.scalar(select(PaymentReversal.id).where(PaymentReversal.payment_id == payment.id)):
+        raise Conflict(_("This payment has already been reversed."))
+    room = session.get(Room, payment.room_id)
+    now = utcnow()
+    held = dict(session.execute(
+        select(PaymentAllocation.bill_id, func.sum(PaymentAllocation.amount_fen))
+        .where(PaymentAllocation.payment_id == payment.id)
+        .group_by(PaymentAllocation.bill_id)
+        .having(func.sum(PaymentAllocation.amount_fen) != 0)).all())
+    bills = list(session.scalars(select(Bill).where(Bill.id.in_(list(held)))
+                                 .order_by(Bill.period, Bill.number).with_for_update())) if held else []
+    reopened = []
+    for bill in bills:
+        fen = held[bill.id]
+        session.add(PaymentAllocation(payment_id=payment.id, bill_id=bill.id, estate_id=bill.estate_id,
+                                      room_id=bill.room_id, amount_fen=-fen, from_prepayment=False,
+                                      allocated_at=now))
+        bill.paid_fen -= fen
+        _set_status(bill)
+        reopened.append(AllocationView(bill=bill.number, amount_fen=fen, period=bill.period))
+    taken_back = sum(held.values())
+    prepayment_part = payment.amount_fen - taken_back
+    reversal = PaymentReversal(payment_id=payment.id, estate_id=payment.estate_id, room_id=payment.room_id,
+                               reason=reason, reversed_at=now, reversed_by=principal.username)
+    session.add(reversal)
+    session.flush()
+    business_date = today(now)
+    post_entry(session, estate_id=payment.estate_id, kind="reversal", source_type="payment_reversal",
+               source_id=reversal.id, business_date=business_date,
+               memo=f"payment {payment.id}: {reason}"[:255],
+               lines=[Line("cash", -payment.amount_fen),
+                      Line("receivable", taken_back, room_id=payment.room_id),
+                      Line("prepayment", prepayment_part, room_id=payment.room_id)])
+    audit.record(session, actor=principal.username, action="payment.reverse", object_type="payment",
+                 object_id=payment.id, estate_id=payment.estate_id,
+                 payload={"room": room.code, "amount_fen": payment.amount_fen, "reason": reason})
+    reapplied = apply_prepayments(session, payment.estate_id, business_date=business_date,
+                                  room_ids=[payment.room_id])
+    return ReversalResult(id=reversal.id, payment_id=payment.id, room=room.code, reason=reason,
+                          reversed_at=now, bills_reopened=reopened,
+                          prepayment_reversed_fen=prepayment_part, reapplied_fen=reapplied)
+
+
+@dataclass
+class PaymentRow:
+    id: int
+    received_at: datetime
+    amount_fen: int
+    channel: str
+    reference: str
+    recorded_by: str
+    allocated_fen: int
+    reversed: bool
+    reversal_reason: str = ""
+
+
+def list_room_payments(session, room_id: int, *, limit: int = 20,
+                       until: Optional[datetime] = None) -> list[PaymentRow]:
+    """A room's latest payments with what they hold and whether they were reversed (one query)."""
+    allocated = (select(PaymentAllocation.payment_id, func.sum(PaymentAllocation.amount_fen).label("fen"))
+                 .where(PaymentAllocation.room_id == room_id)
+                 .group_by(PaymentAllocation.payment_id).subquery())
+    stmt = (select(Payment, func.coalesce(allocated.c.fen, 0), PaymentReversal.reason)
+            .outerjoin(allocated, allocated.c.payment_id == Payment.id)
+            .outerjoin(PaymentReversal, PaymentReversal.payment_id == Payment.id)
+            .where(Payment.room_id == room_id)
+            .order_by(Payment.received_at.desc(), Payment.id.desc()).limit(limit))
+    if until is not None:
+        stmt = stmt.where(Payment.received_at < until)
+    return [PaymentRow(id=p.id, received_at=p.received_at, amount_fen=p.amount_fen, channel=p.channel,
+                       reference=p.reference, recorded_by=p.recorded_by, allocated_fen=fen,
+                       reversed=reason is not None, reversal_reason=reason or "")
+            for p, fen, reason in session.execute(stmt)]
+
+
+def get_payment(session, principal: Principal, payment_id: int) -> Payment:
+    """A payment in scope (404 otherwise)."""
+    try:
+        return get_in_scope(session, Payment, Payment.id == int(payment_id), principal=principal)
+    except (TypeError, ValueError) as exc:
+        raise NotFound(_("payment not found")) from exc

@@ -1,0 +1,466 @@
+"""Billing runs: one estate's bills for one period, set-based, in the caller's transaction.
+
+A run (1) claims the UNIQUE (estate, period) run row with INSERT … ON CONFLICT DO NOTHING — a
+second run, or the loser of a race, creates nothing; (2) computes every line of every item into a
+temporary staging table with one INSERT … SELECT per item (area; elevator share by the largest
+remainder method with window functions; fixed), subsidies included; (3) reserves a gap-free range
+of bill numbers under the counter row's lock; (4) inserts the bills (numbered in room-code order),
+their lines, one journal entry per bill and its lines, all with INSERT … SELECT; (5) lets the
+payments service apply prepayments. Nothing is committed here: the caller's unit of work (one
+per estate) commits or rolls everything back, so a run killed half-way leaves nothing.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, time, timezone
+from typing import Optional
+
+from flask_babel import gettext as _
+from sqlalchemy import Date, Integer, String, bindparam, func, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from pms.billing.models import (Bill, BillingRun, BillLine, BillNumberCounter, FeeItem, FeePlan,
+                                FeePlanSubsidy)
+from pms.billing.plans import plan_in_force
+from pms.core import audit
+from pms.core import periods
+from pms.core.auth import AUDITOR, FINANCE, MANAGER, RESIDENT, Principal, ensure_role, scoped
+from pms.core.db import UTCDateTime, utcnow
+from pms.core.errors import Invalid, NotFound
+from pms.estates.models import Company, Estate, Room
+from pms.subsidies.models import Program
+
+log = logging.getLogger("pms.billing")
+
+RUN_ROLES = (FINANCE, MANAGER)  # admin always may
+READ_ROLES = (FINANCE, MANAGER, AUDITOR)
+BILL_READ_ROLES = (FINANCE, MANAGER, AUDITOR, RESIDENT)
+STAGE = "billing_stage"
+
+
+@dataclass
+class RunResult:
+    """What one call did: bills_created 0 and zero totals when the period was already billed."""
+
+    run_id: int
+    estate: str
+    period: str
+    bills_created: int
+    total_fen: int
+    subsidy_fen: int
+    payable_fen: int
+    created: bool
+    prepayment_applied_fen: int = 0
+
+
+def check_period(period: str, today: date) -> None:
+    """Current, next and past periods may be billed; later ones are refused (422)."""
+    if not periods.is_period(period):
+        raise Invalid(_("Not a period."), fields={"period": [_("Not a period (YYYY-MM).")]})
+    latest = periods.add_months(periods.period_of(today), 1)
+    if period > latest:
+        raise Invalid(_("This period cannot be billed yet."),
+                      fields={"period": [_("Periods after %(latest)s cannot be billed yet.", latest=latest)]})
+
+
+def issue_instant(today: date) -> datetime:
+    """When bills issued on business day `today` say they were issued."""
+    if today == periods.today():
+        return utcnow()
+    # Back-dated runs (demo history, catching up): 01:10 local time of that day.
+    return datetime.combine(today, time(1, 10), tzinfo=periods.timezone()).astimezone(timezone.utc)
+
+
+def run_billing(session, estate: Estate, period: str, *, triggered_by: str = "system",
+                today: Optional[date] = None) -> RunResult:
+    """Issue the estate's bills for `period` (flush only; idempotent per estate and period)."""
+    today = today or periods.today()
+    check_period(period, today)
+    session.flush()
+    existing = _existing_run(session, estate.id, period)
+    if existing is not None:
+        return _nothing_created(existing, estate)
+    plan = plan_in_force(session, estate.id, period)
+    if plan is None:
+        raise Invalid(_("No fee plan is in force for this period."),
+                      fields={"period": [_("Estate %(estate)s has no fee plan in force in %(period)s.",
+                                           estate=estate.code, period=period)]})
+    started = utcnow()
+    run_id = _claim_run(session, estate.id, period, plan.id, triggered_by, started)
+    if run_id is None:  # another process billed this estate and period first
+        return _nothing_created(_existing_run(session, estate.id, period), estate)
+
+    pg = session.get_bind().dialect.name == "postgresql"
+    _create_stage(session, pg)
+    for item in session.scalars(select(FeeItem).where(FeeItem.fee_plan_id == plan.id)
+                                .order_by(FeeItem.position)):
+        _stage_item(session, pg, estate.id, plan, item, period)
+    if pg:
+        session.execute(text(f"ANALYZE {STAGE}"))
+    bills, total, subsidy = session.execute(text(
+        f"SELECT COUNT(DISTINCT room_id), COALESCE(SUM(amount_fen), 0), COALESCE(SUM(subsidy_fen), 0) "
+        f"FROM {STAGE}")).one()
+    bills, total, subsidy = int(bills), int(total), int(subsidy)
+    if bills:
+        issued_at = issue_instant(today)
+        first_seq = reserve_numbers(session, estate.company_id, today.year, bills)
+        company_code = session.scalar(select(Company.code).where(Company.id == estate.company_id))
+        _insert_bills(session, pg, estate, plan, run_id, period, first_seq,
+                      f"{company_code}-{today.year}-", today.year, issued_at)
+        _insert_lines(session, estate.id, period)
+        _post_ledger(session, estate.id, run_id, today, issued_at)
+    session.execute(text(f"DROP TABLE {STAGE}"))
+    session.execute(update(BillingRun.__table__).where(BillingRun.__table__.c.id == run_id).values(
+        bills_created=bills, total_fen=total, subsidy_fen=subsidy, payable_fen=total - subsidy,
+        finished_at=utcnow()))
+    applied = apply_prepayments(session, estate.id, business_date=today) if bills else 0
+    audit.record(session, actor=triggered_by, action="billing.run", object_type="billing_run",
+                 object_id=run_id, estate_id=estate.id,
+                 payload={"period": period, "bills": bills, "total_fen": total, "subsidy_fen": subsidy,
+                          "prepayment_applied_fen": applied})
+    log.info("billed %s %s: %d bills, %d fen", estate.code, period, bills, total)
+    return RunResult(run_id=run_id, estate=estate.code, period=period, bills_created=bills,
+                     total_fen=total, subsidy_fen=subsidy, payable_fen=total - subsidy, created=True,
+                     prepayment_applied_fen=applied)
+
+
+def apply_prepayments(session, estate_id: int, *, business_date: date) -> int:
+    """The payments service uses the estate's prepayments for the new bills (same transaction)."""
+    from pms.billing import payments
+
+    return payments.apply_prepayments(session, estate_id, business_date=business_date)
+
+
+def _existing_run(session, estate_id: int, period: str) -> Optional[BillingRun]:
+    return session.scalar(select(BillingRun).where(BillingRun.estate_id == estate_id,
+                                                   BillingRun.period == period))
+
+
+def _nothing_created(run: BillingRun, estate: Estate) -> RunResult:
+    return RunResult(run_id=run.id, estate=estate.code, period=run.period, bills_created=0,
+                     total_fen=0, subsidy_fen=0, payable_fen=0, created=False)
+
+
+def _dialect_insert(session, table):
+    dialect = session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+def _claim_run(session, estate_id: int, period: str, plan_id: int, triggered_by: str,
+               started: datetime) -> Optional[int]:
+    """Insert the run row; None when it exists (a concurrent insert waits for the other's commit)."""
+    table = BillingRun.__table__
+    stmt = (_dialect_insert(session, table)
+            .values(estate_id=estate_id, period=period, fee_plan_id=plan_id, bills_created=0,
+                    total_fen=0, subsidy_fen=0, payable_fen=0, triggered_by=triggered_by[:64],
+                    started_at=started, finished_at=None)
+            .on_conflict_do_nothing(index_elements=["estate_id", "period"])
+            .returning(table.c.id))
+    return session.scalar(stmt)
+
+
+def reserve_numbers(session, company_id: int, year: int, count: int) -> int:
+    """Reserve `count` consecutive bill numbers of a company and year; the first one's seq.
+
+    The UPDATE takes the counter row's lock until the unit of work ends, so concurrent runs of one
+    company number one after the other, and a rolled-back run gives its range back (no gaps).
+    """
+    table = BillNumberCounter.__table__
+    session.execute(_dialect_insert(session, table).values(company_id=company_id, year=year, last_seq=0)
+                    .on_conflict_do_nothing(index_elements=["company_id", "year"]))
+    last = session.scalar(update(table).where(table.c.company_id == company_id, table.c.year == year)
+                          .values(last_seq=table.c.last_seq + count).returning(table.c.last_seq))
+    return last - count + 1
+
+
+def _create_stage(session, pg: bool) -> None:
+    session.execute(text(f"DROP TABLE IF EXISTS {STAGE}"))
+    session.execute(text(
+        f"CREATE TEMPORARY TABLE {STAGE} (room_id INTEGER NOT NULL, room_code VARCHAR(64) NOT NULL, "
+        "fee_item_id INTEGER NOT NULL, item_code VARCHAR(32) NOT NULL, item_name VARCHAR(64) NOT NULL, "
+        "kind VARCHAR(16) NOT NULL, position INTEGER NOT NULL, amount_fen BIGINT NOT NULL, "
+        "subsidy_fen BIGINT NOT NULL, program_id INTEGER, basis TEXT NOT NULL)"
+        + (" ON COMMIT DROP" if pg else "")))
+
+
+def _code_order(pg: bool) -> str:
+    # Byte order of room codes on both engines (PostgreSQL's locale collation would differ).
+    return 'room_code COLLATE "C"' if pg else "room_code"
+
+
+def _subsidy(session, plan: FeePlan, item: FeeItem, period: str) -> tuple[int, Optional[int]]:
+    row = session.execute(select(FeePlanSubsidy.percent, FeePlanSubsidy.program_id).where(
+        FeePlanSubsidy.fee_plan_id == plan.id, FeePlanSubsidy.item_code == item.code,
+        FeePlanSubsidy.period == period)).first()
+    if row is None or row[0] == 0:
+        return 0, None
+    return int(row[0]), int(row[1])
+
+
+STAGE_COLUMNS = ("room_id, room_code, fee_item_id, item_code, item_name, kind, position, amount_fen, "
+                 "subsidy_fen, program_id, basis")
+# The line's subsidy: percent of the amount, rounded half-up (amounts are never negative).
+SUBSIDY_SQL = "(amount * :percent + 50) / 100"
+
+
+def _stage_item(session, pg: bool, estate_id: int, plan: FeePlan, item: FeeItem, period: str) -> None:
+    """INSERT … SELECT the item's lines (amount > 0 only) into the staging table."""
+    percent, program_id = _subsidy(session, plan, item, period)
+    params = dict(estate_id=estate_id, item_id=item.id, code=item.code, name=item.name,
+                  kind=item.kind, position=item.position, percent=percent, program_id=program_id)
+    head = (f"INSERT INTO {STAGE} ({STAGE_COLUMNS}) SELECT room_id, room_code, :item_id, :code, :name, "
+            f":kind, :position, amount, {SUBSIDY_SQL}, :program_id, ")
+    if item.kind == "area":
+        usages = [u for u in (item.usages or "").split(",") if u]
+        sql = (head + "CAST(:basis_head AS TEXT) || CAST(area AS TEXT) || CAST(:basis_tail AS TEXT) FROM "
+               "(SELECT r.id AS room_id, r.code AS room_code, r.area_centi_m2 AS area, "
+               " (CAST(r.area_centi_m2 AS BIGINT) * :rate + 50) / 100 AS amount "
+               " FROM room r WHERE r.estate_id = :estate_id"
+               + (" AND r.usage IN :usages" if usages else "") + ") x WHERE amount > 0")
+        stmt = text(sql)
+        if usages:
+            stmt = stmt.bindparams(bindparam("usages", expanding=True))
+            params["usages"] = usages
+        params.update(rate=item.rate_fen_per_m2, basis_head='{"area_centi_m2":',
+                      basis_tail=f',"rate_fen_per_m2":{item.rate_fen_per_m2}}}')
+    elif item.kind == "elevator_share":
+        if not item.monthly_cost_fen:
+            return
+        # Largest remainder per entrance: floor(cost × w / W) each, then one more fen to the
+        # largest remainders (ties: lower room code) until the entrance's cost is reached.
+        sql = (head + "CAST(:basis_head AS TEXT) || CAST(floor AS TEXT) || ',\"weight\":' || "
+               "CAST(weight AS TEXT) || ',\"weight_total\":' || CAST(wt AS TEXT) || '}' FROM ("
+               " SELECT room_id, room_code, floor, weight, wt,"
+               "  base + CASE WHEN rn <= cost_left THEN 1 ELSE 0 END AS amount FROM ("
+               "  SELECT room_id, room_code, floor, weight, wt, base,"
+               "   :cost - SUM(base) OVER (PARTITION BY entrance_id) AS cost_left,"
+               f"   ROW_NUMBER() OVER (PARTITION BY entrance_id ORDER BY rem DESC, {_code_order(pg)}) AS rn"
+               "  FROM (SELECT room_id, room_code, entrance_id, floor, weight, wt,"
+               "    CAST(:cost AS BIGINT) * weight / wt AS base, CAST(:cost AS BIGINT) * weight % wt AS rem"
+               "   FROM (SELECT r.id AS room_id, r.code AS room_code, r.entrance_id, r.floor,"
+               "     COALESCE(w.weight, 0) AS weight,"
+               "     SUM(COALESCE(w.weight, 0)) OVER (PARTITION BY r.entrance_id) AS wt"
+               "    FROM room r JOIN fee_item_entrance fe ON fe.entrance_id = r.entrance_id"
+               "     AND fe.fee_item_id = :item_id"
+               "    LEFT JOIN fee_item_floor_weight w ON w.fee_item_id = :item_id AND w.floor = r.floor"
+               "    WHERE r.estate_id = :estate_id) a WHERE wt > 0) b) c) d WHERE amount > 0")
+        stmt = text(sql)
+        params.update(cost=item.monthly_cost_fen,
+                      basis_head=f'{{"entrance_cost_fen":{item.monthly_cost_fen},"floor":')
+    elif item.kind == "fixed":
+        if not item.amount_fen:
+            return
+        join = ("" if item.all_rooms else
+                " JOIN fee_item_room fr ON fr.room_id = r.id AND fr.fee_item_id = :item_id")
+        sql = (head + "CAST(:basis AS TEXT) FROM (SELECT r.id AS room_id, r.code AS room_code, "
+               "CAST(:amount AS BIGINT) AS amount FROM room r" + join + " WHERE r.estate_id = :estate_id) x")
+        stmt = text(sql)
+        params.update(amount=item.amount_fen, basis=json.dumps({"amount_fen": item.amount_fen}))
+    else:  # pragma: no cover - the CHECK constraint allows no other kind
+        raise ValueError(item.kind)
+    session.execute(stmt, params)
+
+
+def _number_sql(pg: bool) -> str:
+    if pg:
+        return ("CAST(:prefix AS TEXT) || CASE WHEN seq < 1000000 THEN LPAD(CAST(seq AS TEXT), 6, '0') "
+                "ELSE CAST(seq AS TEXT) END")
+    return "CAST(:prefix AS TEXT) || printf('%06d', seq)"
+
+
+def _insert_bills(session, pg: bool, estate: Estate, plan: FeePlan, run_id: int, period: str,
+                  first_seq: int, prefix: str, year: int, issued_at: datetime) -> None:
+    stmt = text(
+        "INSERT INTO bill (number, company_id, year, seq, estate_id, room_id, billing_run_id, period,"
+        " due_date, total_fen, subsidy_fen, payable_fen, paid_fen, waived_fen, status, issued_at) "
+        f"SELECT {_number_sql(pg)}, :company_id, :year, seq, :estate_id, room_id, :run_id, :period,"
+        " :due_date, total, subsidy, total - subsidy, 0, 0,"
+        " CASE WHEN total = subsidy THEN 'paid' ELSE 'open' END, :issued_at FROM ("
+        "  SELECT room_id, SUM(amount_fen) AS total, SUM(subsidy_fen) AS subsidy,"
+        f"  :first_seq - 1 + ROW_NUMBER() OVER (ORDER BY {_code_order(pg)}) AS seq"
+        f"  FROM {STAGE} GROUP BY room_id, room_code) s ORDER BY seq"
+    ).bindparams(bindparam("due_date", type_=Date()), bindparam("issued_at", type_=UTCDateTime()),
+                 bindparam("prefix", type_=String()), bindparam("first_seq", type_=Integer()))
+    session.execute(stmt, dict(prefix=prefix, company_id=estate.company_id, year=year, estate_id=estate.id,
+                               run_id=run_id, period=period,
+                               due_date=periods.day_in_period(period, plan.due_day),
+                               issued_at=issued_at, first_seq=first_seq))
+
+
+def _insert_lines(session, estate_id: int, period: str) -> None:
+    session.execute(text(
+        "INSERT INTO bill_line (bill_id, estate_id, room_id, fee_item_id, item_code, item_name, kind,"
+        " amount_fen, subsidy_fen, program_id, basis) "
+        "SELECT b.id, :estate_id, s.room_id, s.fee_item_id, s.item_code, s.item_name, s.kind,"
+        " s.amount_fen, s.subsidy_fen, s.program_id, s.basis"
+        f" FROM {STAGE} s JOIN bill b ON b.room_id = s.room_id AND b.period = :period"
+        " ORDER BY b.id, s.position"), dict(estate_id=estate_id, period=period))
+
+
+def _post_ledger(session, estate_id: int, run_id: int, today: date, issued_at: datetime) -> None:
+    """One entry per bill: Dr receivable payable, Dr subsidy_receivable per subsidised line,
+    Cr revenue per line (zero lines are not written)."""
+    session.execute(text(
+        "INSERT INTO journal_entry (estate_id, kind, source_type, source_id, business_date, memo, created_at)"
+        " SELECT :estate_id, 'bill', 'bill', b.id, :business_date, b.number, :created_at"
+        " FROM bill b WHERE b.billing_run_id = :run_id ORDER BY b.id"
+    ).bindparams(bindparam("business_date", type_=Date()), bindparam("created_at", type_=UTCDateTime())),
+        dict(estate_id=estate_id, business_date=today, created_at=issued_at, run_id=run_id))
+    entry_join = ("JOIN journal_entry je ON je.source_id = b.id AND je.kind = 'bill'"
+                  " AND je.source_type = 'bill' WHERE b.billing_run_id = :run_id")
+    columns = "INSERT INTO journal_line (entry_id, estate_id, account, room_id, program_id, item_code, amount_fen) "
+    params = dict(estate_id=estate_id, run_id=run_id)
+    session.execute(text(
+        columns + "SELECT je.id, :estate_id, 'receivable', b.room_id, NULL, NULL, b.payable_fen"
+        f" FROM bill b {entry_join} AND b.payable_fen <> 0"), params)
+    session.execute(text(
+        columns + "SELECT je.id, :estate_id, 'subsidy_receivable', l.room_id, l.program_id, l.item_code,"
+        f" l.subsidy_fen FROM bill_line l JOIN bill b ON b.id = l.bill_id {entry_join}"
+        " AND l.subsidy_fen > 0"), params)
+    session.execute(text(
+        columns + "SELECT je.id, :estate_id, 'revenue', NULL, NULL, l.item_code, -l.amount_fen"
+        f" FROM bill_line l JOIN bill b ON b.id = l.bill_id {entry_join}"), params)
+
+
+# ---- which estates are due (the scheduler) ---------------------------------------------------
+
+MAX_CATCH_UP_MONTHS = 12
+
+
+def due_runs(session, today: date) -> list[tuple[int, str]]:
+    """(estate id, period) pairs the daily job should bill, oldest period first.
+
+    An estate is due for the current period when a plan is in force and it has no run yet; an
+    estate that was billed before also gets every missed period since its last run (a scheduler
+    that was down for weeks catches up), at most MAX_CATCH_UP_MONTHS back.
+    """
+    current = periods.period_of(today)
+    first_plan = (select(FeePlan.estate_id, func.min(FeePlan.effective_from).label("first"))
+                  .group_by(FeePlan.estate_id).subquery())
+    last_run = (select(BillingRun.estate_id, func.max(BillingRun.period).label("last"))
+                .group_by(BillingRun.estate_id).subquery())
+    rows = session.execute(select(Estate.id, first_plan.c.first, last_run.c.last)
+                           .join(first_plan, first_plan.c.estate_id == Estate.id)
+                           .outerjoin(last_run, last_run.c.estate_id == Estate.id)
+                           .order_by(Estate.code)).all()
+    due = []
+    for estate_id, first, last in rows:
+        if last is None:
+            start = current
+        else:
+            start = max(periods.add_months(last, 1), periods.add_months(current, -MAX_CATCH_UP_MONTHS + 1))
+        period = max(start, first)
+        while period <= current:
+            due.append((estate_id, period))
+            period = periods.add_months(period, 1)
+    return sorted(due, key=lambda pair: (pair[1], pair[0]))
+
+
+# ---- reading runs and bills --------------------------------------------------------------------
+
+@dataclass
+class RunRow:
+    run_id: int
+    estate: str
+    estate_name: str
+    period: str
+    fee_plan_id: int
+    bills_created: int
+    total_fen: int
+    subsidy_fen: int
+    payable_fen: int
+    triggered_by: str
+    started_at: datetime
+    finished_at: Optional[datetime]
+
+
+def list_runs(session, principal: Principal, *, estate: Optional[Estate] = None,
+              period: Optional[str] = None, limit: int = 500) -> list[RunRow]:
+    """Billing runs in scope, newest period first."""
+    ensure_role(principal, *READ_ROLES)
+    stmt = scoped(select(BillingRun, Estate.code, Estate.name).join(Estate, Estate.id == BillingRun.estate_id),
+                  BillingRun, principal)
+    if estate is not None:
+        stmt = stmt.where(BillingRun.estate_id == estate.id)
+    if period:
+        stmt = stmt.where(BillingRun.period == period)
+    rows = session.execute(stmt.order_by(BillingRun.period.desc(), Estate.code).limit(limit)).all()
+    return [RunRow(run_id=r.id, estate=code, estate_name=name, period=r.period, fee_plan_id=r.fee_plan_id,
+                   bills_created=r.bills_created, total_fen=r.total_fen, subsidy_fen=r.subsidy_fen,
+                   payable_fen=r.payable_fen, triggered_by=r.triggered_by, started_at=r.started_at,
+                   finished_at=r.finished_at) for r, code, name in rows]
+
+
+@dataclass
+class LineView:
+    code: str
+    name: str
+    kind: str
+    amount_fen: int
+    subsidy_fen: int
+    payable_fen: int
+    program: Optional[str]
+    basis: dict
+
+
+@dataclass
+class BillView:
+    number: str
+    room: str
+    estate: str
+    period: str
+    due_date: date
+    status: str
+    total_fen: int
+    subsidy_fen: int
+    payable_fen: int
+    paid_fen: int
+    waived_fen: int
+    issued_at: datetime
+    lines: list[LineView]
+
+
+def _bill_views(session, rows) -> list[BillView]:
+    bills = {bill.id: (bill, room_code, estate_code) for bill, room_code, estate_code in rows}
+    lines: dict[int, list[LineView]] = {bill_id: [] for bill_id in bills}
+    ids = sorted(bills)
+    for start in range(0, len(ids), 500):
+        for line, program in session.execute(
+                select(BillLine, Program.code).outerjoin(Program, Program.id == BillLine.program_id)
+                .where(BillLine.bill_id.in_(ids[start:start + 500])).order_by(BillLine.id)):
+            lines[line.bill_id].append(LineView(
+                code=line.item_code, name=line.item_name, kind=line.kind, amount_fen=line.amount_fen,
+                subsidy_fen=line.subsidy_fen, payable_fen=line.amount_fen - line.subsidy_fen,
+                program=program, basis=json.loads(line.basis or "{}")))
+    return [BillView(number=b.number, room=room, estate=estate, period=b.period, due_date=b.due_date,
+                     status=b.status, total_fen=b.total_fen, subsidy_fen=b.subsidy_fen,
+                     payable_fen=b.payable_fen, paid_fen=b.paid_fen, waived_fen=b.waived_fen,
+                     issued_at=b.issued_at, lines=lines[b.id])
+            for b, room, estate in rows]
+
+
+def _bill_query():
+    return (select(Bill, Room.code, Estate.code).join(Room, Room.id == Bill.room_id)
+            .join(Estate, Estate.id == Bill.estate_id))
+
+
+def bills_of_rooms(session, principal: Principal, rooms: list[Room], *, limit: int = 120) -> list[BillView]:
+    """The rooms' bills (newest period first) for a caller who may read bills."""
+    ensure_role(principal, *BILL_READ_ROLES)
+    if not rooms:
+        return []
+    stmt = scoped(_bill_query().where(Bill.room_id.in_([r.id for r in rooms])), Bill, principal)
+    rows = session.execute(stmt.order_by(Bill.period.desc(), Bill.number.desc()).limit(limit)).all()
+    return _bill_views(session, rows)
+
+
+def get_bill(session, principal: Principal, number: str) -> BillView:
+    """One bill in scope by number (404 outside scope, 403 for roles without billing access)."""
+    rows = session.execute(scoped(_bill_query().where(Bill.number == number), Bill, principal)).all()
+    if not rows:
+        raise NotFound(_("bill not found"))
+    ensure_role(principal, *BILL_READ_ROLES)
+    return _bill_views(session, rows)[0]
+

@@ -1,0 +1,257 @@
+"""Schemas at the edge of payments, accounts, demands, arrears and collection rates."""
+from __future__ import annotations
+
+from marshmallow import (EXCLUDE, Schema, ValidationError, fields, post_load, pre_load, validate,
+                         validates)
+
+from pms.billing.accounts import AGING_BUCKETS
+from pms.billing.models.payments import CHANNELS, DEMAND_METHODS
+from pms.core.money import parse_yuan
+from pms.core.periods import PERIOD_RE
+
+MAX_PAYMENT_FEN = 1_000_000_000  # ¥10,000,000: far above any household payment, below INT limits
+
+
+class WholeFen(fields.Integer):
+    """An integer number of fen: JSON integers only (no 12.5, no "12", no true)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(strict=True, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool):
+            raise ValidationError("Not a valid integer.")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class PaymentCreateSchema(Schema):
+    room = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    amount_fen = WholeFen(required=True, validate=validate.Range(min=1, max=MAX_PAYMENT_FEN))
+    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
+    reference = fields.String(load_default="", validate=validate.Length(max=128))
+    idempotency_key = fields.String(load_default=None, allow_none=True,
+                                    validate=validate.Length(min=1, max=128))
+
+
+class AllocationSchema(Schema):
+    bill = fields.String()
+    period = fields.String()
+    amount_fen = fields.Integer()
+
+
+class PaymentSchema(Schema):
+    id = fields.Integer()
+    room = fields.String()
+    amount_fen = fields.Integer()
+    channel = fields.String()
+    reference = fields.String()
+    received_at = fields.DateTime()
+    allocations = fields.List(fields.Nested(AllocationSchema))
+    prepaid_fen = fields.Integer()
+
+
+class ReversalCreateSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=255))
+
+    @validates("reason")
+    def _not_blank(self, value, **_kwargs):
+        if not value.strip():
+            raise ValidationError("A reason is required.")
+
+
+class ReversalSchema(Schema):
+    id = fields.Integer()
+    payment_id = fields.Integer()
+    room = fields.String()
+    reason = fields.String()
+    reversed_at = fields.DateTime()
+    bills_reopened = fields.List(fields.Nested(AllocationSchema))
+    prepayment_reversed_fen = fields.Integer()
+    reapplied_fen = fields.Integer()
+
+
+class AsOfQuerySchema(Schema):
+    as_of = fields.Date(load_default=None)
+
+
+class ArrearsItemSchema(Schema):
+    bill = fields.String()
+    period = fields.String()
+    due_date = fields.Date()
+    days_overdue = fields.Integer()
+    outstanding_fen = fields.Integer()
+    aging = fields.String()
+    limitation_flag = fields.Boolean()
+
+
+class AgingSchema(Schema):
+    class Meta:
+        ordered = True
+
+    zero_30 = fields.Integer(data_key="0-30", attribute="0-30")
+    d31_90 = fields.Integer(data_key="31-90", attribute="31-90")
+    d91_365 = fields.Integer(data_key="91-365", attribute="91-365")
+    over_365 = fields.Integer(data_key="365+", attribute="365+")
+
+
+assert tuple(f.data_key for f in AgingSchema().fields.values()) == AGING_BUCKETS
+
+
+class AccountPaymentSchema(Schema):
+    id = fields.Integer()
+    received_on = fields.Date()
+    amount_fen = fields.Integer()
+    channel = fields.String()
+    reference = fields.String()
+    reversed = fields.Boolean()
+
+
+class AccountSchema(Schema):
+    room = fields.String()
+    as_of = fields.Date()
+    balance_fen = fields.Integer()
+    prepaid_fen = fields.Integer()
+    late_fee_fen = fields.Integer()
+    arrears = fields.List(fields.Nested(ArrearsItemSchema))
+    aging = fields.Nested(AgingSchema)
+    last_payment_on = fields.Date(allow_none=True)
+    last_demand_on = fields.Date(allow_none=True)
+    payments = fields.List(fields.Nested(AccountPaymentSchema))
+
+
+class DemandCreateSchema(Schema):
+    demanded_on = fields.Date(load_default=None)
+    method = fields.String(required=True, validate=validate.OneOf(DEMAND_METHODS))
+    note = fields.String(load_default="", validate=validate.Length(max=500))
+
+
+class DemandSchema(Schema):
+    id = fields.Integer()
+    demanded_on = fields.Date()
+    method = fields.String()
+    note = fields.String()
+    recorded_by = fields.String()
+
+
+class ArrearsQuerySchema(Schema):
+    format = fields.String(load_default="json", validate=validate.OneOf(("json", "csv", "xlsx")))
+    building = fields.String(load_default=None, validate=validate.Length(min=1, max=16))
+    as_of = fields.Date(load_default=None)
+
+
+class ArrearsRowSchema(Schema):
+    room = fields.String()
+    building = fields.String()
+    owners = fields.String()
+    bills = fields.Integer()
+    bill_numbers = fields.List(fields.String())
+    oldest_period = fields.String()
+    outstanding_fen = fields.Integer()
+    days_overdue = fields.Integer()
+    aging = fields.String()
+    aging_fen = fields.Nested(AgingSchema)
+    last_payment_on = fields.Date(allow_none=True)
+    last_demand_on = fields.Date(allow_none=True)
+    limitation_flag = fields.Boolean()
+    limitation_fen = fields.Integer()
+
+
+class ArrearsReportSchema(Schema):
+    estate = fields.String(attribute="estate_code")
+    building = fields.String(allow_none=True)
+    as_of = fields.Date()
+    rooms = fields.Integer()
+    outstanding_fen = fields.Integer()
+    limitation_rooms = fields.Integer()
+    aging = fields.Nested(AgingSchema)
+    items = fields.List(fields.Nested(ArrearsRowSchema), attribute="rows")
+
+
+class CollectionQuerySchema(Schema):
+    period = fields.String(required=True, validate=validate.Regexp(PERIOD_RE))
+    building = fields.String(load_default=None, validate=validate.Length(min=1, max=16))
+
+
+class CollectionRowSchema(Schema):
+    building = fields.String(allow_none=True)
+    receivable_fen = fields.Integer()
+    received_fen = fields.Integer()
+    households = fields.Integer()
+    households_paid = fields.Integer()
+    rate_by_amount = fields.String(allow_none=True)
+    rate_by_household = fields.String(allow_none=True)
+
+
+class CollectionReportSchema(Schema):
+    estate = fields.String(attribute="estate_code")
+    period = fields.String()
+    total = fields.Nested(CollectionRowSchema)
+    buildings = fields.List(fields.Nested(CollectionRowSchema))
+
+
+# ---- HTML forms (the CSRF token and the submit button are not data) -----------------------
+
+class _FormSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+
+class PaymentFormSchema(_FormSchema):
+    """The front desk's payment form: the amount in yuan ("123.45"), parsed with Decimal here."""
+
+    amount = fields.String(required=True)
+    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
+    reference = fields.String(load_default="", validate=validate.Length(max=128))
+    idempotency_key = fields.String(load_default=None, validate=validate.Length(min=1, max=128))
+
+    @post_load
+    def to_fen(self, data, **_kwargs):
+        try:
+            fen = parse_yuan(data.pop("amount"))
+        except ValueError as exc:
+            raise ValidationError({"amount": ["Enter an amount in yuan, e.g. 123.45."]}) from exc
+        if not 0 < fen <= MAX_PAYMENT_FEN:
+            raise ValidationError({"amount": ["The amount must be greater than zero."]})
+        data["amount_fen"] = fen
+        return data
+
+
+class ReversalFormSchema(_FormSchema, ReversalCreateSchema):
+    pass
+
+
+class DemandFormSchema(_FormSchema):
+    demanded_on = fields.Date(load_default=None)
+    method = fields.String(required=True, validate=validate.OneOf(DEMAND_METHODS))
+    note = fields.String(load_default="", validate=validate.Length(max=500))
+
+    @pre_load
+    def blank_date_is_today(self, data, **_kwargs):
+        data = dict(data)
+        if not data.get("demanded_on"):
+            data.pop("demanded_on", None)
+        return data
+
+
+class AccountPageQuerySchema(_FormSchema):
+    as_of = fields.Date(load_default=None)
+
+
+class ArrearsPageQuerySchema(_FormSchema):
+    format = fields.String(load_default="html", validate=validate.OneOf(("html", "csv", "xlsx")))
+    building = fields.String(load_default=None)
+    as_of = fields.Date(load_default=None)
+
+    @pre_load
+    def drop_blanks(self, data, **_kwargs):
+        return {k: v for k, v in dict(data).items() if v not in ("", None)}
+
+
+class CollectionPageQuerySchema(_FormSchema):
+    estate = fields.String(load_default=None)
+    period = fields.String(load_default=None, validate=validate.Regexp(PERIOD_RE))
+    building = fields.String(load_default=None)
+
+    @pre_load
+    def drop_blanks(self, data, **_kwargs):
+        return {k: v for k, v in dict(data).items() if v not in ("", None)}

@@ -1,0 +1,147 @@
+"""Pages: a room's account (front desk: payments, reversals, demands), the resident's account on
+the phone, the arrears list with exports, collection rates."""
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from pms.billing import accounts, arrears, collection, payments
+from pms.billing.models.payments import CHANNELS, DEMAND_METHODS
+from pms.billing.arrears import XLSX_MIMETYPE
+from pms.billing.schemas_payments import (AccountPageQuerySchema, ArrearsPageQuerySchema,
+                                          CollectionPageQuerySchema, DemandFormSchema,
+                                          PaymentFormSchema, ReversalFormSchema)
+from pms.core.api import load_data
+from pms.core.auth import RESIDENT, can_write, login_required, require_principal
+from pms.core.db import get_session
+from pms.core.errors import Invalid
+from pms.core.money import format_fen
+from pms.estates import services as estates
+from pms.estates.models import Room
+
+bp = Blueprint("payments", __name__)
+
+
+def _account_page(room_code: str, *, errors: dict | None = None, status: int = 200, form=None):
+    principal, session = require_principal(), get_session()
+    args = load_data(AccountPageQuerySchema(), request.args.to_dict())
+    account = accounts.get_account(session, principal, room_code, args["as_of"], recent_payments=50)
+    room = accounts.get_room_for_billing(session, principal, room_code)
+    context = dict(account=account, room=estates.room_view(session, principal, room),
+                   demands=arrears.list_demands(session, room.id),
+                   may_pay=can_write(principal, *payments.PAYMENT_ROLES), channels=CHANNELS,
+                   methods=DEMAND_METHODS, idempotency_key=uuid.uuid4().hex, errors=errors or {},
+                   form=form or {})
+    return render_template("billing/account.html", **context), status
+
+
+@bp.get("/rooms/<code>/account")
+@login_required
+def room_account(code):
+    """A room's account as of a day, with the front desk's forms."""
+    return _account_page(code)
+
+
+@bp.post("/rooms/<code>/payments")
+@login_required
+def record_payment(code):
+    """The front desk records a payment (amount in yuan)."""
+    try:
+        data = load_data(PaymentFormSchema(), request.form.to_dict())
+        result = payments.record_payment(get_session(), require_principal(), room_code=code,
+                                         amount_fen=data["amount_fen"], channel=data["channel"],
+                                         reference=data["reference"],
+                                         idempotency_key=data["idempotency_key"])
+    except Invalid as err:
+        return _account_page(code, errors=err.fields, status=422, form=request.form)
+    flash(_("Payment %(id)s recorded: %(paid)s paid on bills, %(prepaid)s kept as prepayment.",
+            id=result.id, paid=format_fen(sum(a.amount_fen for a in result.allocations)),
+            prepaid=format_fen(result.prepaid_fen)))
+    return redirect(url_for("payments.room_account", code=code))
+
+
+@bp.post("/payments/<int:payment_id>/reversal")
+@login_required
+def reverse_payment(payment_id):
+    """Reverse a payment with a reason."""
+    session, principal = get_session(), require_principal()
+    payment = payments.get_payment(session, principal, payment_id)
+    room_code = _room_code(session, payment.room_id)
+    try:
+        data = load_data(ReversalFormSchema(), request.form.to_dict())
+        payments.reverse_payment(session, principal, payment_id, reason=data["reason"])
+    except Invalid as err:
+        return _account_page(room_code, errors={f"reversal_{payment_id}": err.fields.get("reason", [err.message])},
+                             status=422)
+    flash(_("Payment %(id)s reversed.", id=payment_id))
+    return redirect(url_for("payments.room_account", code=room_code))
+
+
+def _room_code(session, room_id: int) -> str:
+    return session.get(Room, room_id).code
+
+
+@bp.post("/rooms/<code>/demands")
+@login_required
+def record_demand(code):
+    """Record a written demand (催缴)."""
+    try:
+        data = load_data(DemandFormSchema(), request.form.to_dict())
+        arrears.record_demand(get_session(), require_principal(), code, method=data["method"],
+                              demanded_on=data["demanded_on"], note=data["note"])
+    except Invalid as err:
+        return _account_page(code, errors={f"demand_{k}": v for k, v in err.fields.items()}, status=422,
+                             form=request.form)
+    flash(_("Demand recorded."))
+    return redirect(url_for("payments.room_account", code=code))
+
+
+@bp.get("/my/account")
+@login_required
+def my_account():
+    """A resident's account on the phone: what is owed, late charges, recent payments."""
+    principal, session = require_principal(), get_session()
+    if principal.role != RESIDENT:
+        return redirect(url_for("estates.home"))
+    rooms, _total = estates.list_rooms(session, principal, limit=20)
+    items = [accounts.get_account(session, principal, r.code) for r in rooms]
+    return render_template("billing/account_my.html", accounts=items)
+
+
+@bp.get("/estates/<code>/arrears")
+@login_required
+def estate_arrears(code):
+    """The arrears list of an estate (or building), with CSV and XLSX exports."""
+    args = load_data(ArrearsPageQuerySchema(), request.args.to_dict())
+    report = arrears.list_arrears(get_session(), require_principal(), code, building=args["building"],
+                                  as_of=args["as_of"])
+    if args["format"] == "html":
+        return render_template("billing/arrears.html", report=report)
+    body, mimetype = ((arrears.export_csv(report), "text/csv; charset=utf-8") if args["format"] == "csv"
+                      else (arrears.export_xlsx(report), XLSX_MIMETYPE))
+    return Response(body, mimetype=mimetype, headers={
+        "Content-Disposition": f'attachment; filename="{arrears.export_name(report, args["format"])}"'})
+
+
+@bp.get("/billing/collection")
+@login_required
+def collection_rates():
+    """Collection rates per estate, building and period (managers, finance, auditors)."""
+    principal, session = require_principal(), get_session()
+    args = load_data(CollectionPageQuerySchema(), request.args.to_dict())
+    in_scope = estates.list_estates(session, principal)
+    estate_code = args["estate"] or (in_scope[0].code if in_scope else None)
+    report, periods = None, []
+    if estate_code:
+        estate = collection.get_estate_for_collection(session, principal, estate_code)
+        periods = collection.billed_periods(session, estate.id)
+        period = args["period"] or (periods[0] if periods else None)
+        if period:
+            report = collection.collection_rates(session, principal, estate_code, period,
+                                                 building=args["building"])
+    else:
+        collection.ensure_reader(principal)
+    return render_template("billing/collection.html", report=report, estates=in_scope, periods=periods,
+                           estate_code=estate_code)

@@ -1,0 +1,41 @@
+"""`pms programs …`: the subsidy-programme registry."""
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from pms.core.errors import PmsError
+from pms.subsidies.models import PROGRAM_KINDS
+
+
+@click.group("programs", cls=AppGroup)
+def group():
+    """Subsidy programmes that pay part of households' fees."""
+
+
+@group.command("create")
+@click.argument("code")
+@click.argument("name")
+@click.option("--district", "district_code", required=True, help="6-digit district code")
+@click.option("--kind", required=True, type=click.Choice(PROGRAM_KINDS))
+@click.option("--budget-fen", type=int, default=None, help="budget in fen (optional)")
+def create(code, name, district_code, kind, budget_fen):
+    """Register a subsidy programme of a district."""
+    from pms.core.db import unit_of_work
+    from pms.subsidies import services
+
+    # Flask-Babel's locale selector needs a request; the CLI speaks the default language.
+    try:
+        with current_app.test_request_context(), unit_of_work() as session:
+            program = services.create_program(session, code, name, district_code=district_code,
+                                              kind=kind, budget_fen=budget_fen, actor="cli")
+            program_id = program.id
+    except PmsError as err:
+        click.echo(f"error: {err.message}", err=True)
+        for field, messages in err.fields.items():
+            click.echo(f"  {field}: {' '.join(messages)}", err=True)
+        sys.exit(1)
+    click.echo(f"programme {code} created (id {program_id})")

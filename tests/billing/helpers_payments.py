@@ -1,0 +1,97 @@
+"""Test helpers for the payments side: issue bills the way a billing run posts them.
+
+A bill is issued as BillingRun (one per estate and period) + Bill + BillLine + ONE journal entry
+(kind 'bill': Dr receivable(room) payable, Dr subsidy_receivable(program) per subsidised line,
+Cr revenue(item) per line), then the estate's prepayments are applied — like RUNS' billing run.
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime, time, timezone
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from pms.billing.ledger import Line, post_entry
+from pms.billing.models import Bill, BillingRun, BillLine, BillNumberCounter, FeeItem, FeePlan
+from pms.billing.payments import apply_prepayments
+from pms.core.auth import Principal, Scope
+from pms.core.periods import day_in_period, first_day
+from pms.estates.models import Company, Estate
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def at(day, hour=10) -> datetime:
+    """An aware instant on a business day (Asia/Shanghai)."""
+    return datetime.combine(day, time(hour), tzinfo=SHANGHAI).astimezone(timezone.utc)
+
+
+def finance(username="finance") -> Principal:
+    """A principal allowed to take payments everywhere (for service-level tests)."""
+    return Principal(user_id=1, username=username, role="finance", scope=Scope(all_estates=True),
+                     company_id=None)
+
+
+def make_plan(session, estate, *, late_fee=None, due_day=15, effective_from="2020-01") -> FeePlan:
+    """A fee plan with one area item; late_fee = (daily_rate_per_10k, grace_days, cap_percent)."""
+    rate, grace, cap = late_fee if late_fee else (None, None, None)
+    plan = FeePlan(estate_id=estate.id, effective_from=effective_from, due_day=due_day,
+                   late_fee_daily_rate_per_10k=rate, late_fee_grace_days=grace,
+                   late_fee_cap_percent=cap, document="{}")
+    session.add(plan)
+    session.flush()
+    session.add(FeeItem(fee_plan_id=plan.id, estate_id=estate.id, code="PROPERTY", name="物业服务费",
+                        kind="area", rate_fen_per_m2=100))
+    session.flush()
+    return plan
+
+
+def _run(session, estate, period, plan) -> BillingRun:
+    run = session.scalar(select(BillingRun).where(BillingRun.estate_id == estate.id,
+                                                  BillingRun.period == period))
+    if run is None:
+        run = BillingRun(estate_id=estate.id, period=period, fee_plan_id=plan.id)
+        session.add(run)
+        session.flush()
+    return run
+
+
+def issue_bill(session, room, period, amount_fen, *, plan, subsidy_fen=0, issued_at=None,
+               apply=True) -> Bill:
+    """Issue one bill for a room (number, line, ledger entry), then apply prepayments."""
+    estate = session.get(Estate, room.estate_id)
+    company = session.get(Company, estate.company_id)
+    issued_at = issued_at or at(first_day(period), 9)
+    year = issued_at.astimezone(SHANGHAI).year
+    counter = session.get(BillNumberCounter, (company.id, year))
+    if counter is None:
+        counter = BillNumberCounter(company_id=company.id, year=year, last_seq=0)
+        session.add(counter)
+    counter.last_seq += 1
+    seq = counter.last_seq
+    run = _run(session, estate, period, plan)
+    item = session.scalar(select(FeeItem).where(FeeItem.fee_plan_id == plan.id))
+    payable = amount_fen - subsidy_fen
+    bill = Bill(number=f"{company.code}-{year}-{seq:06d}", company_id=company.id, year=year, seq=seq,
+                estate_id=estate.id, room_id=room.id, billing_run_id=run.id, period=period,
+                due_date=day_in_period(period, plan.due_day), total_fen=amount_fen,
+                subsidy_fen=subsidy_fen, payable_fen=payable,
+                status="paid" if payable == 0 else "open", issued_at=issued_at)
+    session.add(bill)
+    session.flush()
+    session.add(BillLine(bill_id=bill.id, estate_id=estate.id, room_id=room.id, fee_item_id=item.id,
+                         item_code=item.code, item_name=item.name, kind=item.kind,
+                         amount_fen=amount_fen, subsidy_fen=subsidy_fen, basis=json.dumps({})))
+    run.bills_created += 1
+    run.total_fen += amount_fen
+    run.payable_fen += payable
+    session.flush()
+    lines = [Line("receivable", payable, room_id=room.id), Line("revenue", -amount_fen, item_code=item.code)]
+    if subsidy_fen:
+        lines.append(Line("subsidy_receivable", subsidy_fen))
+    post_entry(session, estate_id=estate.id, kind="bill", source_type="bill", source_id=bill.id,
+               business_date=issued_at.astimezone(SHANGHAI).date(), lines=lines)
+    if apply:
+        apply_prepayments(session, estate.id, business_date=issued_at.astimezone(SHANGHAI).date())
+    return bill
