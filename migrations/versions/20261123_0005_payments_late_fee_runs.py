@@ -1,7 +1,7 @@
 """late fee runs
 
 Revision ID: 0005_payments
-Revises: 0002_billing
+Revises: 0003_maintenance
 Create Date: 2026-11-23 19:41:21.487057
 """
 from typing import Sequence, Union
@@ -13,7 +13,7 @@ import pms.core.db
 
 
 revision: str = '0005_payments'
-down_revision: Union[str, Sequence[str], None] = '0002_billing'
+down_revision: Union[str, Sequence[str], None] = '0003_maintenance'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
