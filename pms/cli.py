@@ -75,4 +75,9 @@ _register_domain_commands()
 
 def main() -> None:
     """Console-script entry point."""
+    import os
+
+    from pms.core.i18n import locale_from_environment, set_outside_request_locale
+
+    set_outside_request_locale(locale_from_environment(os.environ))
     cli(prog_name="pms")

@@ -93,10 +93,16 @@ class _PmsRunner:
     def __init__(self, app):
         self._runner = app.test_cli_runner()
 
-    def invoke(self, cli=None, args=None, **kwargs):
+    def invoke(self, cli=None, args=None, lang="en", **kwargs):
         from pms.cli import cli as pms_cli
+        from pms.core.i18n import set_outside_request_locale
 
-        return self._runner.invoke(cli or pms_cli, args, **kwargs)
+        # As `pms` run from a terminal with LANG=C (the console script reads the environment).
+        set_outside_request_locale(lang)
+        try:
+            return self._runner.invoke(cli or pms_cli, args, **kwargs)
+        finally:
+            set_outside_request_locale(None)
 
 
 @pytest.fixture

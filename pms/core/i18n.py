@@ -57,11 +57,29 @@ class PmsBabel(Babel):
 babel = PmsBabel()
 
 
+_outside_request_locale: str | None = None
+
+
+def locale_from_environment(environ: dict) -> str:
+    """The terminal's language like gettext reads it: zh* → zh_CN, anything else → en."""
+    for key in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(key)
+        if value:
+            return "zh_CN" if value.lower().startswith("zh") else "en"
+    return "en"
+
+
+def set_outside_request_locale(locale: str | None) -> None:
+    """The language of messages produced outside a request (None: the default, zh_CN)."""
+    global _outside_request_locale
+    _outside_request_locale = locale
+
+
 def select_locale() -> str:
     """?lang= switches and remembers; otherwise the remembered choice; otherwise zh_CN."""
     if not has_request_context():
-        # CLI commands and jobs have an app context but no request: use the default locale.
-        return None
+        # CLI commands follow the terminal's language (set by `pms.cli.main`); jobs use the default.
+        return _outside_request_locale
     wanted = request.args.get("lang")
     if wanted in LANGUAGES:
         session["lang"] = wanted
