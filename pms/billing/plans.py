@@ -93,13 +93,15 @@ def validate_document(session, estate: Estate, payload) -> tuple[dict, list[Plan
     for i, item in enumerate(document["items"]):
         if item["kind"] == "elevator_share":
             weights = {int(k): v for k, v in item["floor_weights"].items()}
+            seen: set[str] = set()
             for j, code in enumerate(item["entrances"]):
                 path = f"items.{i}.entrances.{j}"
-                if code in item["entrances"][:j]:
+                if code in seen:
                     error(path, _("Entrance %(code)s is listed twice.", code=code))
                 elif code not in entrances:
                     error(path, _("Estate %(estate)s has no entrance %(code)s.", estate=estate.code, code=code))
                 else:
+                    seen.add(code)
                     floors = entrances[code][1]
                     if item["monthly_cost_fen"] > 0 and not any(weights.get(f, 0) for f in floors):
                         error(path, _("No room of entrance %(code)s is on a floor with a weight above 0.",
@@ -109,12 +111,14 @@ def validate_document(session, estate: Estate, payload) -> tuple[dict, list[Plan
                             f"items.{i}.floor_weights.{floor}",
                             _("Entrance %(code)s has no floor %(floor)d; this weight is not used there.",
                               code=code, floor=floor)))
+        listed: set[str] = set()
         for j, code in enumerate(item.get("rooms", ())):
             path = f"items.{i}.rooms.{j}"
-            if code in item["rooms"][:j]:
+            if code in listed:
                 error(path, _("Room %(code)s is listed twice.", code=code))
             elif code not in room_ids:
                 error(path, _("Estate %(estate)s has no room %(code)s.", estate=estate.code, code=code))
+            listed.add(code)
 
     programs = programs_by_code(session, [s["program"] for s in document["subsidies"]])
     for i, subsidy in enumerate(document["subsidies"]):

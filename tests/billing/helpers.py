@@ -31,6 +31,10 @@ PLAN = {
 def plan(**changes) -> dict:
     document = copy.deepcopy(PLAN)
     document.update(changes)
+    code = document["estate"]
+    for item in document["items"]:
+        if "rooms" in item:
+            item["rooms"] = [room.replace("YJL-", f"{code}-", 1) for room in item["rooms"]]
     return document
 
 

@@ -266,3 +266,45 @@ def test_a_run_killed_half_way_leaves_nothing_and_the_rerun_bills_once(app, db, 
     assert db.scalar(select(func.count(BillLine.id))) == 12 + 1 + 8 + 1  # property, shop, elevator, parking
     assert db.scalar(select(func.count(JournalEntry.id))) == 13
     assert first_unbalanced_entry(db) is None
+
+
+def test_due_runs_catch_up_missed_periods_and_skip_estates_without_a_plan(db, estate):
+    from pms.billing.runs import due_runs
+    company = db.get(__import__("pms.estates.models", fromlist=["Company"]).Company, estate.company_id)
+    later = f.make_estate(db, "LATE", "晚", company, f.make_district(db, "110105", "朝阳区"))
+    build_estate(db, later, program=False)
+    apply_fee_plan(db, later, plan(estate="LATE", effective_from="2026-12", subsidies=[]))
+    bare = f.make_estate(db, "BARE", "无计划", company, f.make_district(db, "110106", "丰台区"))  # noqa: F841
+    today = date(2026, 11, 23)
+    assert due_runs(db, today) == [(estate.id, "2026-11")]  # never billed: the current period only
+    run_billing(db, estate, "2026-08", today=date(2026, 8, 1))
+    assert due_runs(db, today) == [(estate.id, "2026-09"), (estate.id, "2026-10"), (estate.id, "2026-11")]
+    assert due_runs(db, date(2026, 12, 1)) == [(estate.id, "2026-09"), (estate.id, "2026-10"),
+                                               (estate.id, "2026-11"), (estate.id, "2026-12"),
+                                               (later.id, "2026-12")]
+
+
+def test_the_daily_job_bills_due_estates_once_and_survives_a_failing_estate(app, db, estate, monkeypatch):
+    from jobs.billing import JOBS, bill_due_estates
+    from pms.billing import runs
+    assert [j.cron for j in JOBS if j.id == "billing_daily"] == [{"hour": 1, "minute": 10}]
+    company = db.get(__import__("pms.estates.models", fromlist=["Company"]).Company, estate.company_id)
+    other = f.make_estate(db, "ZZZ", "其他", company, f.make_district(db, "110105", "朝阳区"))
+    build_estate(db, other, program=False)
+    apply_fee_plan(db, other, plan(estate="ZZZ", subsidies=[]))
+    db.commit()
+    original = runs.run_billing
+
+    def failing_for_yjl(session, target, period, **kwargs):
+        if target.code == "YJL":
+            raise RuntimeError("disk full")
+        return original(session, target, period, **kwargs)
+
+    monkeypatch.setattr(runs, "run_billing", failing_for_yjl)
+    assert bill_due_estates(app, today=date(2026, 11, 23)) == 13  # ZZZ billed, YJL failed
+    monkeypatch.undo()
+    assert bill_due_estates(app, today=date(2026, 11, 23)) == 13  # YJL on the next fire
+    assert bill_due_estates(app, today=date(2026, 11, 24)) == 0
+    db.rollback()
+    assert sorted(db.execute(select(BillingRun.period, BillingRun.triggered_by)).all()) == [
+        ("2026-11", "scheduler"), ("2026-11", "scheduler")]
