@@ -108,12 +108,18 @@ def accrue_late_fees(session, estate_id: int, day: date) -> AccrualResult:
     if session.scalar(select(LateFeeRun.id).where(LateFeeRun.estate_id == estate_id,
                                                   LateFeeRun.day == day)) is not None:
         return AccrualResult(day=day, already_done=True)
+    previous = session.scalar(select(func.max(LateFeeRun.day)).where(LateFeeRun.estate_id == estate_id,
+                                                                      LateFeeRun.day < day))
     run = LateFeeRun(estate_id=estate_id, day=day)
     session.add(run)
     session.flush()
     day_end = start_of_day_utc(day + timedelta(days=1))
-    paid_after = select(PaymentAllocation.bill_id).where(PaymentAllocation.estate_id == estate_id,
-                                                         PaymentAllocation.allocated_at >= day_end)
+    # A bill paid off now may still have grown since the previous run (days skipped, or paid
+    # before the job ran): include every bill that received or lost money since then.
+    since = start_of_day_utc(previous + timedelta(days=1)) if previous else None
+    moved = select(PaymentAllocation.bill_id).where(PaymentAllocation.estate_id == estate_id)
+    if since is not None:
+        moved = moved.where(PaymentAllocation.allocated_at >= since)
     rows = session.execute(
         select(Bill.id, Bill.room_id, Bill.payable_fen, Bill.waived_fen, Bill.due_date,
                FeePlan.late_fee_daily_rate_per_10k, FeePlan.late_fee_grace_days,
@@ -122,7 +128,7 @@ def accrue_late_fees(session, estate_id: int, day: date) -> AccrualResult:
         .join(FeePlan, FeePlan.id == BillingRun.fee_plan_id)
         .where(Bill.estate_id == estate_id, Bill.status != "void", Bill.issued_at < day_end,
                FeePlan.late_fee_daily_rate_per_10k > 0,
-               or_(Bill.status == "open", Bill.id.in_(paid_after)))
+               or_(Bill.status == "open", Bill.id.in_(moved)))
         .order_by(Bill.id)).all()
     bills = []
     for bill_id, room_id, payable, waived, due, rate, grace, cap in rows:

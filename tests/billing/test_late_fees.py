@@ -120,6 +120,18 @@ def test_catching_up_accrues_each_missed_day_once(db, world, bills):
     assert_consistent(db)
 
 
+def test_a_bill_paid_off_between_runs_still_books_the_days_it_owed(db, world, bills):
+    a, _b, _c = bills
+    accrue_late_fees(db, world.yjl.id, date(2026, 2, 15))
+    record_payment(db, finance(), room_code="YJL-3-2-501", amount_fen=10000, channel="cash",
+                   received_at=at(date(2026, 2, 18)))
+    assert a.status == "paid"
+    accrue_late_fees(db, world.yjl.id, date(2026, 2, 20))  # Feb 16–19 were skipped
+    assert [fen for bill, _d, fen in accruals(db) if bill == a.id] == [5, 10]  # Feb 16 and 17
+    assert sum(fen for bill, _d, fen in accruals(db) if bill == a.id) == fee(
+        date(2026, 2, 20), payments=[(date(2026, 2, 18), 10000)])
+
+
 def test_first_run_books_the_backlog_on_its_day(db, world, bills):
     a, _b, _c = bills
     catch_up_late_fees(db, world.yjl.id, date(2026, 3, 16))

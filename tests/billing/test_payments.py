@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from pms.billing import services as checks
-from pms.billing.models import Bill, JournalLine, Payment, PaymentAllocation
+from pms.billing.models import JournalLine, Payment, PaymentAllocation
 from pms.billing.payments import apply_prepayments, record_payment, reverse_payment
 from pms.core.auth import Principal, Scope
 from pms.core.errors import Conflict, Forbidden, Invalid, NotFound

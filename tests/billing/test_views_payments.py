@@ -134,3 +134,22 @@ def test_collection_page(client, billed, user, status):
 def test_collection_page_foreign_estate_404(client, billed):
     login(client, "other_manager")
     assert client.get("/billing/collection?estate=YJL").status_code == 404
+
+
+def test_forms_work_with_csrf_protection_on(csrf_app, world):
+    # No `db` fixture here: its app context would share `g` (and Flask-WTF's cached token) with
+    # the requests.
+    import re
+
+    client = csrf_app.test_client()
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/login").get_data(as_text=True)).group(1)
+    assert client.post("/login", data={"username": "finance", "password": PASSWORD,
+                                       "csrf_token": token}).status_code == 302
+    page = client.get(f"/rooms/{ROOM}/account").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    without = client.post(f"/rooms/{ROOM}/payments", data={"amount": "10", "channel": "cash"})
+    assert without.status_code == 400
+    with_token = client.post(f"/rooms/{ROOM}/payments",
+                             data={"amount": "10", "channel": "cash", "csrf_token": token})
+    assert with_token.status_code == 302
+    assert count(csrf_app, Payment) == 1

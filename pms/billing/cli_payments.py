@@ -1,0 +1,140 @@
+"""`pms payments …`, `pms late-fees accrue`, `pms arrears export`: the same services as the web."""
+from __future__ import annotations
+
+import contextlib
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from pms.billing.models.payments import CHANNELS
+from pms.core.errors import PmsError
+
+
+@contextlib.contextmanager
+def _work():
+    """One unit of work with the CLI's language context; typed errors → message and exit 1."""
+    from pms.core.db import unit_of_work
+
+    try:
+        with current_app.test_request_context(), unit_of_work() as session:
+            yield session
+    except PmsError as err:
+        click.echo(f"error: {err.message}", err=True)
+        for field, messages in err.fields.items():
+            click.echo(f"  {field}: {' '.join(str(m) for m in messages)}", err=True)
+        sys.exit(1)
+
+
+def _principal():
+    from pms.core.auth import Principal, Scope
+
+    return Principal(user_id=0, username="cli", role="admin", scope=Scope(all_estates=True))
+
+
+@click.group("payments", cls=AppGroup)
+def payments_group():
+    """Record and reverse payments."""
+
+
+@payments_group.command("record")
+@click.argument("room")
+@click.argument("amount")
+@click.option("--channel", type=click.Choice(CHANNELS), required=True)
+@click.option("--reference", default="")
+@click.option("--key", "idempotency_key", default=None, help="idempotency key (same key: same payment)")
+def record(room, amount, channel, reference, idempotency_key):
+    """Record AMOUNT yuan (e.g. 123.45) received for ROOM: oldest bills first, the rest prepaid."""
+    from pms.billing.payments import record_payment
+    from pms.core.money import format_fen, parse_yuan
+
+    try:
+        fen = parse_yuan(amount)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="AMOUNT") from exc
+    with _work() as session:
+        result = record_payment(session, _principal(), room_code=room, amount_fen=fen, channel=channel,
+                                reference=reference, idempotency_key=idempotency_key)
+    for allocation in result.allocations:
+        click.echo(f"  {allocation.bill} {allocation.period}: {format_fen(allocation.amount_fen)}")
+    click.echo(f"payment {result.id}{' (already recorded)' if result.replayed else ''}: "
+               f"{format_fen(result.amount_fen)}, prepaid {format_fen(result.prepaid_fen)}")
+
+
+@payments_group.command("reverse")
+@click.argument("payment_id", type=int)
+@click.option("--reason", required=True)
+def reverse(payment_id, reason):
+    """Reverse a mistaken payment (a new record; the bills it paid reopen)."""
+    from pms.billing.payments import reverse_payment
+    from pms.core.money import format_fen
+
+    with _work() as session:
+        result = reverse_payment(session, _principal(), payment_id, reason=reason)
+    click.echo(f"payment {payment_id} reversed: {len(result.bills_reopened)} bills reopened, "
+               f"prepayment {format_fen(result.prepayment_reversed_fen)} taken back")
+
+
+@click.group("late-fees", cls=AppGroup)
+def late_fees_group():
+    """Contractual late charges."""
+
+
+@late_fees_group.command("accrue")
+@click.option("--through", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="last day to accrue (default: yesterday)")
+@click.option("--estate", "estate_code", default=None)
+def accrue(through, estate_code):
+    """Accrue late charges day by day up to a day (what the 02:10 job does); idempotent."""
+    from pms.billing import late_fees
+    from pms.core.periods import today
+    from pms.estates.services import find_estate
+
+    day = through.date() if through else today() - timedelta(days=1)
+    with _work() as session:
+        if estate_code:
+            estate = find_estate(session, estate_code)
+            if estate is None:
+                raise click.BadParameter(f"unknown estate {estate_code}", param_hint="--estate")
+            estate_ids = [estate.id]
+        else:
+            estate_ids = late_fees.estates_with_bills(session)
+    total = days = 0
+    with click.progressbar(estate_ids, label="estates") as bar:
+        for estate_id in bar:
+            with _work() as session:
+                results = late_fees.catch_up_late_fees(session, estate_id, day)
+            days += len(results)
+            total += sum(r.total_fen for r in results)
+    click.echo(f"late fees through {day.isoformat()}: {len(estate_ids)} estates, {days} estate-days, "
+               f"{total} fen accrued")
+
+
+@click.group("arrears", cls=AppGroup)
+def arrears_group():
+    """Arrears lists."""
+
+
+@arrears_group.command("export")
+@click.option("--estate", "estate_code", required=True)
+@click.option("--building", default=None)
+@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None)
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="xlsx", show_default=True)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True)
+def export(estate_code, building, as_of, fmt, out):
+    """Write the estate's arrears list (no ID numbers) to OUT/arrears-ESTATE-DATE.xlsx|csv."""
+    from pms.billing import arrears
+
+    with _work() as session:
+        report = arrears.list_arrears(session, _principal(), estate_code, building=building,
+                                      as_of=as_of.date() if as_of else None)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / arrears.export_name(report, fmt)
+    path.write_bytes(arrears.export_csv(report) if fmt == "csv" else arrears.export_xlsx(report))
+    click.echo(f"{report.rooms} rooms, {report.outstanding_fen} fen → {path}")
+
+
+commands = [payments_group, late_fees_group, arrears_group]
