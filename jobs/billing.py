@@ -18,8 +18,7 @@ def bill_due_estates(app, today=None) -> int:
     from pms.estates.models import Estate
 
     created = 0
-    # A request context so that translated error messages can be built outside a web request.
-    with app.app_context(), app.test_request_context():
+    with app.app_context():
         today = today or periods.today()
         with unit_of_work() as session:
             due = runs.due_runs(session, today)

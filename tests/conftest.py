@@ -75,6 +75,16 @@ def app(database_url, _engine, tmp_path):
     _empty_all_tables(_engine)
 
 
+@pytest.fixture(autouse=True)
+def _english_outside_requests():
+    """Services called directly by tests speak English, like `pms` under LANG=C (pages stay zh_CN)."""
+    from pms.core.i18n import set_outside_request_locale
+
+    set_outside_request_locale("en")
+    yield
+    set_outside_request_locale(None)
+
+
 @pytest.fixture
 def csrf_app(app):
     """The app with CSRF protection on, as in production."""

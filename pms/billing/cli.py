@@ -5,7 +5,6 @@ import json
 import sys
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
 from pms.core.errors import PmsError
@@ -39,19 +38,17 @@ def apply_plan(file):
         click.echo(f"error: {file} is not a JSON document: {exc}", err=True)
         sys.exit(1)
     code = document.get("estate") if isinstance(document, dict) else None
-    # Flask-Babel's locale selector needs a request; the CLI speaks the default language.
-    with current_app.test_request_context():
-        try:
-            with unit_of_work() as session:
-                estate = find_estate(session, code) if isinstance(code, str) else None
-                if estate is None:
-                    click.echo(f"error: the document must name a known estate (\"estate\": {code!r})", err=True)
-                    sys.exit(1)
-                applied = plans.apply_fee_plan(session, estate, document, actor="cli")
-                plan_id, start = applied.plan.id, applied.plan.effective_from
-        except PmsError as err:
-            _echo_error(err)
-            sys.exit(1)
+    try:
+        with unit_of_work() as session:
+            estate = find_estate(session, code) if isinstance(code, str) else None
+            if estate is None:
+                click.echo(f"error: the document must name a known estate (\"estate\": {code!r})", err=True)
+                sys.exit(1)
+            applied = plans.apply_fee_plan(session, estate, document, actor="cli")
+            plan_id, start = applied.plan.id, applied.plan.effective_from
+    except PmsError as err:
+        _echo_error(err)
+        sys.exit(1)
     for warning in applied.warnings:
         click.echo(f"warning: {warning.field}: {warning.message}")
     click.echo(f"fee plan {plan_id} for {code} loaded: in force from {start}")
@@ -80,30 +77,29 @@ def run(period, estate_code):
     from pms.core.db import unit_of_work
     from pms.estates.models import Estate
 
-    with current_app.test_request_context():
-        with unit_of_work() as session:
-            stmt = select(Estate.id, Estate.code).order_by(Estate.code)
-            if estate_code:
-                stmt = stmt.where(Estate.code == estate_code)
-            estates = [(i, c) for i, c in session.execute(stmt)
-                       if estate_code or plan_in_force(session, i, period) is not None]
-        if estate_code and not estates:
-            click.echo(f"error: unknown estate {estate_code}", err=True)
-            sys.exit(1)
-        created = total = 0
-        failures: list[tuple[str, PmsError | Exception]] = []
-        with click.progressbar(estates, label=f"billing {period}",
-                               item_show_func=lambda e: e[1] if e else "") as bar:
-            for estate_id, code in bar:
-                try:
-                    with unit_of_work() as session:
-                        result = runs.run_billing(session, session.get(Estate, estate_id), period,
-                                                  triggered_by="cli")
-                except PmsError as err:
-                    failures.append((code, err))
-                    continue
-                created += result.bills_created
-                total += result.total_fen
+    with unit_of_work() as session:
+        stmt = select(Estate.id, Estate.code).order_by(Estate.code)
+        if estate_code:
+            stmt = stmt.where(Estate.code == estate_code)
+        estates = [(i, c) for i, c in session.execute(stmt)
+                   if estate_code or plan_in_force(session, i, period) is not None]
+    if estate_code and not estates:
+        click.echo(f"error: unknown estate {estate_code}", err=True)
+        sys.exit(1)
+    created = total = 0
+    failures: list[tuple[str, PmsError | Exception]] = []
+    with click.progressbar(estates, label=f"billing {period}",
+                           item_show_func=lambda e: e[1] if e else "") as bar:
+        for estate_id, code in bar:
+            try:
+                with unit_of_work() as session:
+                    result = runs.run_billing(session, session.get(Estate, estate_id), period,
+                                              triggered_by="cli")
+            except PmsError as err:
+                failures.append((code, err))
+                continue
+            created += result.bills_created
+            total += result.total_fen
     click.echo(f"period {period}: {len(estates) - len(failures)} estates, {created} bills created, "
                f"total {format_fen(total)}")
     for code, err in failures:

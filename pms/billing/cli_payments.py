@@ -7,7 +7,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
 from pms.billing.models.payments import CHANNELS
@@ -20,7 +19,7 @@ def _work():
     from pms.core.db import unit_of_work
 
     try:
-        with current_app.test_request_context(), unit_of_work() as session:
+        with unit_of_work() as session:
             yield session
     except PmsError as err:
         click.echo(f"error: {err.message}", err=True)

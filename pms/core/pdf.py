@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Optional
 from urllib.parse import unquote, urlsplit
 
-from flask import Response, current_app, has_request_context, render_template
+from flask import Response, render_template
 
 from pms.config import PROJECT_ROOT
 
@@ -126,9 +126,8 @@ def render_document(template: str, context: dict[str, Any], *, locale: Optional[
     if not cjk_font_available():
         log.warning("no CJK font found (fc-list :lang=zh): Chinese text will not render; "
                     "install fonts-noto-cjk")
-    # Outside a request (CLI, workers) there is no locale selector input: use the default.
-    if locale is None and not has_request_context():
-        locale = current_app.config.get("BABEL_DEFAULT_LOCALE", "zh_CN")
+    # Outside a request the locale selector gives the CLI's language or the default (zh_CN);
+    # batch printing passes its --lang explicitly.
     if locale is not None:
         with force_locale(locale):
             html = render_html(template, context)

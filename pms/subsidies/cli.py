@@ -4,7 +4,6 @@ from __future__ import annotations
 import sys
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
 from pms.core.errors import PmsError
@@ -29,7 +28,7 @@ def create(code, name, district_code, kind, budget_fen):
 
     # Flask-Babel's locale selector needs a request; the CLI speaks the default language.
     try:
-        with current_app.test_request_context(), unit_of_work() as session:
+        with unit_of_work() as session:
             program = services.create_program(session, code, name, district_code=district_code,
                                               kind=kind, budget_fen=budget_fen, actor="cli")
             program_id = program.id

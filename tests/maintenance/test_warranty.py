@@ -48,7 +48,7 @@ def test_room_request_on_a_component_under_warranty(api, clock, project):
     tid = api.file(category="plumbing")["id"]
     body = api.get("resident", f"/api/v1/tickets/{tid}").get_json()
     assert body["in_warranty"] is True and body["payer"] == "warranty"
-    assert body["warranty"] == {"component": "Water supply pipes", "kind": "water_pipes", "place": "YJL-3-2",
+    assert body["warranty"] == {"component": "给水管道", "kind": "water_pipes", "place": "YJL-3-2",
                                 "contractor": "北京建工修缮", "contractor_phone": "010-88886666",
                                 "project": "Roof and pipes 2024", "warranty_ends_on": "2026-06-30"}
     # owner and fund may never pay warranty work: 422 on resolve and on setting the payer

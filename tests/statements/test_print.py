@@ -47,7 +47,7 @@ def test_one_pdf_per_building_in_room_order(runner, estate, tmp_path, pdf_tools)
     pages = pdf_tools.pages((tmp_path / "YJL-2026-01-1.pdf").read_bytes())
     # A cover page, then one page per statement, in room-code order.
     assert len(pages) == 4
-    assert "Statements for printing" in pages[0] and "¥" in pages[0]
+    assert "缴费通知单打印汇总" in pages[0] and "¥" in pages[0]  # printed in Chinese by default
     assert [next(code for code in ("YJL-1-1-101", "YJL-1-1-102", "YJL-1-2-101") if code in page)
             for page in pages[1:]] == ["YJL-1-1-101", "YJL-1-1-102", "YJL-1-2-101"]
     assert ["孙八" in pages[1], "钱七" in pages[2], "赵六" in pages[3]] == [True, True, True]
