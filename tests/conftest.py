@@ -12,6 +12,7 @@ from sqlalchemy.engine import make_url
 from pms import create_app, import_models
 from pms.core.db import make_engine, metadata
 from pms.core.migrate import upgrade
+from tests.browser_support import browser, live_server, phone  # noqa: F401  (shared fixtures)
 
 # Tests never read a developer's PMS_* settings except the test database.
 for _key in [k for k in os.environ if k.startswith("PMS_") and k != "PMS_TEST_DATABASE_URL"]:

@@ -2,64 +2,26 @@
 from __future__ import annotations
 
 import io
-import os
 import re
-import threading
-from pathlib import Path
 
 import pytest
 from PIL import Image
-from werkzeug.serving import make_server
 
 from tests.factories import PASSWORD
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def live_server(csrf_app):
-    """The test app served by werkzeug on a free port in a thread (CSRF on, as in production).
-
-    Local to this module so it cannot collide with the shared tests/browser fixture."""
-    server = make_server("127.0.0.1", 0, csrf_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
-
-
-@pytest.fixture
-def browser_page():
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{CHROMIUM} is missing (apt-get install chromium)")
-        pytest.skip(f"{CHROMIUM} is missing")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = browser.new_context(viewport={"width": 375, "height": 740}, device_scale_factor=2,
-                                      is_mobile=True, has_touch=True, locale="zh-CN")
-        page = context.new_page()
-        page.set_default_timeout(15000)
-        yield page
-        context.close()
-        browser.close()
-
-
-def test_resident_files_a_request_with_a_photo_on_a_phone(live_server, browser_page, world, tmp_path, app):
+def test_resident_files_a_request_with_a_photo_on_a_phone(live_server, phone, world, tmp_path, app):
     photo = tmp_path / "leak.jpg"
     img = Image.new("RGB", (800, 600), (30, 90, 160))
     exif = Image.Exif()
     exif[0x8825] = {1: "N", 2: (39.0, 54.0, 26.0), 3: "E", 4: (116.0, 23.0, 29.0)}
     img.save(photo, "JPEG", exif=exif)
 
-    page = browser_page
+    page = phone
+    page.set_default_timeout(15000)
     page.goto(f"{live_server}/login?next=/maintenance/new")
     page.fill("#username", "resident")
     page.fill("#password", PASSWORD)

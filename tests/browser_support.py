@@ -1,4 +1,4 @@
-"""Browser tests: the app served on a real socket, driven by Debian's chromium via Playwright.
+"""Browser test fixtures (imported by tests/conftest.py): the app served on a real socket, driven by Debian's chromium via Playwright.
 
 Never downloads a browser: without /usr/bin/chromium the tests are skipped, or fail under CI=true.
 """
