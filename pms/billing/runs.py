@@ -308,20 +308,22 @@ def _post_ledger(session, estate_id: int, run_id: int, today: date, issued_at: d
         " FROM bill b WHERE b.billing_run_id = :run_id ORDER BY b.id"
     ).bindparams(bindparam("business_date", type_=Date()), bindparam("created_at", type_=UTCDateTime())),
         dict(estate_id=estate_id, business_date=today, created_at=issued_at, run_id=run_id))
-    entry_join = ("JOIN journal_entry je ON je.source_id = b.id AND je.kind = 'bill'"
-                  " AND je.source_type = 'bill' WHERE b.billing_run_id = :run_id")
+    # The entry id comes from a correlated subquery (one unique-index probe per bill): a join let
+    # PostgreSQL, with statistics not yet refreshed after a large run, scan every bill entry.
+    entry_id = ("(SELECT je.id FROM journal_entry je WHERE je.kind = 'bill' AND je.source_type = 'bill'"
+                " AND je.source_id = b.id)")
     columns = "INSERT INTO journal_line (entry_id, estate_id, account, room_id, program_id, item_code, amount_fen) "
     params = dict(estate_id=estate_id, run_id=run_id)
     session.execute(text(
-        columns + "SELECT je.id, :estate_id, 'receivable', b.room_id, NULL, NULL, b.payable_fen"
-        f" FROM bill b {entry_join} AND b.payable_fen <> 0"), params)
+        columns + f"SELECT {entry_id}, :estate_id, 'receivable', b.room_id, NULL, NULL, b.payable_fen"
+        " FROM bill b WHERE b.billing_run_id = :run_id AND b.payable_fen <> 0"), params)
     session.execute(text(
-        columns + "SELECT je.id, :estate_id, 'subsidy_receivable', l.room_id, l.program_id, l.item_code,"
-        f" l.subsidy_fen FROM bill_line l JOIN bill b ON b.id = l.bill_id {entry_join}"
-        " AND l.subsidy_fen > 0"), params)
+        columns + f"SELECT {entry_id}, :estate_id, 'subsidy_receivable', l.room_id, l.program_id,"
+        " l.item_code, l.subsidy_fen FROM bill_line l JOIN bill b ON b.id = l.bill_id"
+        " WHERE b.billing_run_id = :run_id AND l.subsidy_fen > 0"), params)
     session.execute(text(
-        columns + "SELECT je.id, :estate_id, 'revenue', NULL, NULL, l.item_code, -l.amount_fen"
-        f" FROM bill_line l JOIN bill b ON b.id = l.bill_id {entry_join}"), params)
+        columns + f"SELECT {entry_id}, :estate_id, 'revenue', NULL, NULL, l.item_code, -l.amount_fen"
+        " FROM bill_line l JOIN bill b ON b.id = l.bill_id WHERE b.billing_run_id = :run_id"), params)
 
 
 # ---- which estates are due (the scheduler) ---------------------------------------------------
