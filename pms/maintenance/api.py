@@ -9,6 +9,7 @@ from pms.core.api import documented, load_args, load_body
 from pms.core.auth import require_principal
 from pms.core.db import get_session
 from pms.core.errors import Invalid
+from pms.core.pdf import pdf_response
 from pms.estates import services as estates
 from pms.maintenance import clock
 from pms.maintenance import schemas as s
@@ -332,6 +333,16 @@ def cancel_planned_work(work_id):
     work = works.cancel_planned_work(session, principal, work_id)
     return s.PlannedWorkSchema().dump(works.list_planned_works(
         session, principal, upcoming_only=False, only_id=work.id)[0])
+
+
+@bp.get("/planned-works/<int:work_id>/notice.pdf")
+@documented(summary="A planned work's stairwell notice (楼道张贴通知) as an A4 PDF; residents: their entrance only",
+            content_type="application/pdf", tag=TAG)
+def planned_work_notice(work_id):
+    """The notice PDF of one planned work in scope."""
+    principal, session = require_principal(), get_session()
+    work = works.get_notice_work(session, principal, work_id)
+    return pdf_response(works.notice_pdf(session, work), f"planned-work-{work.id}.pdf")
 
 
 @bp.get("/notifications")

@@ -10,6 +10,7 @@ from pms.core.api import load_data
 from pms.core.auth import AUDITOR, MANAGER, RESIDENT, TECHNICIAN, login_required, require_principal
 from pms.core.db import get_session
 from pms.core.errors import Conflict, Invalid
+from pms.core.pdf import pdf_response
 from pms.estates import services as estates
 from pms.maintenance import clock, rules
 from pms.maintenance import schemas as s
@@ -228,6 +229,15 @@ def planned_works():
     return render_template("maintenance/planned_works.html", works=items, banners=banners, errors=errors,
                            values=values, rules=rules, can_create=principal.role in (MANAGER, "admin"),
                            places=places.common_places(session, principal)), status if errors else 200
+
+
+@bp.get("/planned-works/<int:work_id>/notice.pdf")
+@login_required
+def planned_work_notice(work_id):
+    """The A4 stairwell notice of a planned work (staff, auditors, residents of the entrance)."""
+    principal, session = require_principal(), get_session()
+    work = works.get_notice_work(session, principal, work_id)
+    return pdf_response(works.notice_pdf(session, work), f"planned-work-{work.id}.pdf")
 
 
 @bp.get("/notifications")

@@ -2,18 +2,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Optional
+from datetime import datetime, time, timedelta
+from typing import Any, Optional
+from zoneinfo import ZoneInfo
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from pms.accounts.models import UserRoom
 from pms.core import audit, notifications
 from pms.core.auth import MANAGER, RESIDENT, Principal, get_in_scope, scoped
-from pms.core.errors import Conflict, Invalid
+from pms.core.errors import Conflict, Invalid, NotFound
 from pms.core.templating import local_time
-from pms.estates.models import Building, Entrance, Estate, Ownership, Person, Residency, Room
+from pms.estates.models import (Building, Company, District, Entrance, Estate, Ownership, Person, Residency,
+                                Room, Street)
 from pms.maintenance import clock, rules
 from pms.maintenance.models import PlannedWork
 from pms.maintenance.services.common import ensure, resolve_location
@@ -116,16 +119,26 @@ class WorkView:
     ends_at: datetime
     cancelled: bool
     ongoing: bool
+    printable: bool = True  # the caller may print its stairwell notice
 
 
-def _view(session, work: PlannedWork, now: datetime) -> WorkView:
+def _view(session, work: PlannedWork, now: datetime, *, printable: bool = True) -> WorkView:
     estate = session.get(Estate, work.estate_id)
     b, e = session.get(Building, work.building_id), session.get(Entrance, work.entrance_id)
     return WorkView(id=work.id, estate_code=estate.code, place=f"{estate.code}-{b.code}-{e.code}",
                     service=work.service, service_label=str(rules.SERVICES[work.service]), title=work.title,
                     note=work.note, starts_at=work.starts_at, ends_at=work.ends_at,
                     cancelled=work.cancelled_at is not None,
-                    ongoing=work.starts_at <= now < work.ends_at)
+                    ongoing=work.starts_at <= now < work.ends_at,
+                    printable=printable and work.cancelled_at is None)
+
+
+def _resident_entrance_ids(session, principal: Principal) -> Optional[set[int]]:
+    """The entrances of a resident's rooms; None for every other role (not limited to entrances)."""
+    if principal.role != RESIDENT:
+        return None
+    rooms = sorted(principal.scope.room_ids or ())
+    return set(session.scalars(select(Room.entrance_id).where(Room.id.in_(rooms)).distinct()))
 
 
 def list_planned_works(session, principal: Principal, *, estate_id: Optional[int] = None,
@@ -140,7 +153,9 @@ def list_planned_works(session, principal: Principal, *, estate_id: Optional[int
         stmt = stmt.where(PlannedWork.estate_id == estate_id)
     if upcoming_only:
         stmt = stmt.where(PlannedWork.ends_at > now, PlannedWork.cancelled_at.is_(None))
-    return [_view(session, w, now) for w in session.scalars(stmt.order_by(PlannedWork.starts_at))]
+    own = _resident_entrance_ids(session, principal)
+    return [_view(session, w, now, printable=own is None or w.entrance_id in own)
+            for w in session.scalars(stmt.order_by(PlannedWork.starts_at))]
 
 
 def banners_for(session, principal: Principal, *, now: Optional[datetime] = None) -> list[WorkView]:
@@ -155,3 +170,51 @@ def banners_for(session, principal: Principal, *, now: Optional[datetime] = None
                                       PlannedWork.starts_at < now + BANNER_LEAD)
             .order_by(PlannedWork.starts_at))
     return [_view(session, w, now) for w in session.scalars(stmt)]
+
+
+# The notice's kind (its title and advice to residents) per service.
+NOTICE_KINDS = {"water_kitchen": "water", "water_bathroom": "water", "power": "power", "elevator": "elevator"}
+
+
+def get_notice_work(session, principal: Principal, work_id: int) -> PlannedWork:
+    """A planned work whose stairwell notice the caller may print: staff of the estate's company, admins
+    and the district's auditors (scope), residents of the affected entrance only; else 404. A cancelled
+    work has no notice to post (409)."""
+    work = get_in_scope(session, PlannedWork, PlannedWork.id == work_id, principal=principal)
+    own = _resident_entrance_ids(session, principal)
+    if own is not None and work.entrance_id not in own:
+        raise NotFound("planned_work not found")
+    if work.cancelled_at is not None:
+        raise Conflict(_("This work is cancelled; there is no notice to post."))
+    return work
+
+
+def notice_data(session, work: PlannedWork, *, now: Optional[datetime] = None) -> dict[str, Any]:
+    """What the stairwell notice shows, as plain data: place, company, and the window as local
+    dates and times (an end at midnight reads 24:00 of the day before)."""
+    estate = session.get(Estate, work.estate_id)
+    building, entrance = session.get(Building, work.building_id), session.get(Entrance, work.entrance_id)
+    company, district = session.get(Company, estate.company_id), session.get(District, estate.district_id)
+    street = session.get(Street, estate.street_id) if estate.street_id else None
+    tz = ZoneInfo(current_app.config["TIMEZONE"])
+    start, end = work.starts_at.astimezone(tz), work.ends_at.astimezone(tz)
+    end_date, end_time = end.date(), end.strftime("%H:%M")
+    if end.time() == time(0, 0) and end_date > start.date():
+        end_date, end_time = end_date - timedelta(days=1), "24:00"
+    return {
+        "id": work.id, "kind": NOTICE_KINDS[work.service], "service": work.service,
+        "service_label": str(rules.SERVICES[work.service]), "work_title": work.title, "note": work.note,
+        "company_name": company.name, "district": district.name, "street": street.name if street else "",
+        "estate_name": estate.name, "estate_code": estate.code, "building": building.code,
+        "entrance": entrance.code, "place": f"{estate.code}-{building.code}-{entrance.code}",
+        "start_date": start.date(), "start_time": start.strftime("%H:%M"),
+        "end_date": end_date, "end_time": end_time, "same_day": end_date == start.date(),
+        "issue_date": (now or clock.now()).astimezone(tz).date(),
+    }
+
+
+def notice_pdf(session, work: PlannedWork, *, now: Optional[datetime] = None) -> bytes:
+    """The A4 stairwell notice (楼道张贴通知) of a planned work, in the current language."""
+    from pms.core.pdf import render_pdf
+
+    return render_pdf("planned_work_notice.html", {"notice": notice_data(session, work, now=now)})
