@@ -72,6 +72,14 @@ def documented(*, summary: str, body: Optional[type[Schema]] = None,
     return decorator
 
 
+class PagedSchema(Schema):
+    """The envelope of a paged list (`items` is declared by each subclass)."""
+
+    total = fields.Integer()
+    limit = fields.Integer()
+    offset = fields.Integer()
+
+
 class ErrorDetailSchema(Schema):
     code = fields.String(required=True)
     message = fields.String(required=True)

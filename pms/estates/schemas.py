@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
+from pms.core.api import PagedSchema
+
 
 class EstateSchema(Schema):
     code = fields.String()
@@ -70,11 +72,8 @@ class RoomBriefSchema(Schema):
     usage = fields.String()
 
 
-class RoomListSchema(Schema):
+class RoomListSchema(PagedSchema):
     items = fields.List(fields.Nested(RoomBriefSchema))
-    total = fields.Integer()
-    limit = fields.Integer()
-    offset = fields.Integer()
 
 
 class RoomQuerySchema(Schema):

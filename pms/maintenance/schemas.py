@@ -6,6 +6,7 @@ from datetime import timezone
 from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from pms.core.api import PagedSchema
 from pms.maintenance import rules
 from pms.maintenance.services.common import parse_location
 
@@ -236,11 +237,8 @@ class TicketSchema(TicketSummarySchema):
     events = fields.List(fields.Nested(EventSchema))
 
 
-class TicketListSchema(Schema):
+class TicketListSchema(PagedSchema):
     items = fields.List(fields.Nested(TicketSummarySchema))
-    total = fields.Integer()
-    limit = fields.Integer()
-    offset = fields.Integer()
 
 
 class PhotoListSchema(Schema):
