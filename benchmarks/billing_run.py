@@ -134,7 +134,7 @@ def bench(url: str, n_rooms: int, repeat: int) -> dict:
         columns = ", ".join(c.name for c in bench_line.columns if c.name != "id")
         run_bills = f"(SELECT id FROM bill WHERE billing_run_id = {results[0].run_id})"
         floor_all, floor_area = [], []
-        area_sql = (f"INSERT INTO bench_line ({columns}) SELECT b.id, r.estate_id, r.id, l.fee_item_id, 'P2', "
+        area_sql = (f"INSERT INTO bench_line ({columns}) SELECT b.id, r.estate_id, r.id, 'P2', "
                     "'x', 'area', (CAST(r.area_centi_m2 AS BIGINT) * 120 + 50) / 100, 0, NULL, '{}' "
                     "FROM room r JOIN bill b ON b.room_id = r.id AND b.billing_run_id = :run "
                     "JOIN bill_line l ON l.bill_id = b.id AND l.item_code = 'PROPERTY'")
@@ -166,10 +166,14 @@ def _create_like_bill_line(engine) -> None:
     """bench_line: a table shaped like bill_line, with the same keys, indexes and foreign keys."""
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
+            from pms.billing.models import BillLine
+
             conn.execute(text("CREATE TABLE bench_line (LIKE bill_line INCLUDING ALL)"))
-            for column, target in (("bill_id", "bill"), ("estate_id", "estate"), ("room_id", "room"),
-                                   ("fee_item_id", "fee_item"), ("program_id", "program")):
-                conn.execute(text(f"ALTER TABLE bench_line ADD FOREIGN KEY ({column}) REFERENCES {target} (id)"))
+            for key in BillLine.__table__.foreign_key_constraints:
+                target = key.elements[0].column.table.name
+                conn.execute(text(
+                    f"ALTER TABLE bench_line ADD FOREIGN KEY ({', '.join(key.column_keys)}) REFERENCES {target} "
+                    f"({', '.join(e.column.name for e in key.elements)})"))
         else:
             ddl = conn.execute(text("SELECT sql FROM sqlite_master WHERE tbl_name = 'bill_line' "
                                     "AND sql IS NOT NULL ORDER BY type DESC")).scalars().all()

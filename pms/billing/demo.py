@@ -22,12 +22,12 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import bindparam, column, func, insert, select, table, text
 
-from pms.billing.models import Bill, FeePlan, JournalEntry, Payment
+from pms.billing.models import Bill, FeePlan
 from pms.billing.plans import apply_fee_plan
 from pms.billing.runs import run_billing
 from pms.core import periods
 from pms.core.auth import system_principal
-from pms.core.db import UTCDateTime
+from pms.core.db import UTCDateTime, reserve_ids
 from pms.estates.models import Building, District, Entrance, Estate, Room
 from pms.subsidies.services import create_program, find_program
 
@@ -238,8 +238,8 @@ def _write_full_payments(session, rows: list[dict], recorded_by: str) -> None:
     from pms.billing.payments import request_hash
 
     session.flush()
-    payment_ids = _reserve_ids(session, Payment, len(rows))
-    entry_ids = _reserve_ids(session, JournalEntry, len(rows))
+    payment_ids = reserve_ids(session, 'payment', len(rows))
+    entry_ids = reserve_ids(session, 'journal_entry', len(rows))
     sqlite = session.get_bind().dialect.name == "sqlite"
     session.execute(text("DROP TABLE IF EXISTS demo_payment_stage"))
     session.execute(text(
@@ -287,17 +287,3 @@ def _write_full_payments(session, rows: list[dict], recorded_by: str) -> None:
         session.execute(text(statement).bindparams(bindparam("created_at", type_=UTCDateTime()))
                         if ":created_at" in statement else text(statement),
                         {k: v for k, v in params.items() if f":{k}" in statement})
-
-
-def _reserve_ids(session, model, count: int) -> list[int]:
-    """`count` new ids of a table, in order.
-
-    PostgreSQL: drawn from the table's sequence. SQLite: this transaction holds the database's
-    only write lock, so the next ids are max(id) + 1, … .
-    """
-    name = model.__tablename__
-    if session.get_bind().dialect.name == "postgresql":
-        return list(session.scalars(text(
-            f"SELECT nextval(pg_get_serial_sequence('{name}', 'id')) FROM generate_series(1, :n)"), {"n": count}))
-    start = (session.scalar(select(func.max(model.__table__.c.id))) or 0) + 1
-    return list(range(start, start + count))

@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from pms.billing.ledger import Line, post_entry
 from pms.billing.models import (Bill, JournalEntry, JournalLine, Payment, PaymentAllocation,
                                 PaymentReversal)
+from pms.billing.models.ledger import PREPAYMENT_LINES
 from pms.billing.models.payments import CHANNELS
 from pms.core import audit
 from pms.core.auth import FINANCE, MANAGER, Principal, ensure_role, get_in_scope
@@ -213,7 +214,7 @@ def apply_prepayments(session, estate_id: int, *, business_date: date,
     """
     session.flush()
     prepaid_rooms = (select(JournalLine.room_id)
-                     .where(JournalLine.estate_id == estate_id, JournalLine.account == "prepayment",
+                     .where(JournalLine.estate_id == estate_id, PREPAYMENT_LINES,
                             JournalLine.room_id.is_not(None))
                      .group_by(JournalLine.room_id).having(func.sum(JournalLine.amount_fen) < 0))
     if room_ids is not None:

@@ -4,8 +4,9 @@ A run (1) claims the UNIQUE (estate, period) run row with INSERT … ON CONFLICT
 second run, or the loser of a race, creates nothing; (2) computes every line of every item into a
 temporary staging table with one INSERT … SELECT per item (area; elevator share by the largest
 remainder method with window functions; fixed), subsidies included; (3) reserves a gap-free range
-of bill numbers under the counter row's lock; (4) inserts the bills (numbered in room-code order),
-their lines, one journal entry per bill and its lines, all with INSERT … SELECT; (5) lets the
+of bill numbers under the counter row's lock; (4) stages one row per bill with its number and the
+ids of the bill and its journal entry; (5) inserts the bills (numbered in room-code order), their
+lines, one journal entry per bill and its lines, all with INSERT … SELECT; (6) lets the
 payments service apply prepayments. Nothing is committed here: the caller's unit of work (one
 per estate) commits or rolls everything back, so a run killed half-way leaves nothing.
 """
@@ -27,7 +28,7 @@ from pms.billing.plans import plan_in_force
 from pms.core import audit
 from pms.core import periods
 from pms.core.auth import AUDITOR, FINANCE, MANAGER, RESIDENT, Principal, ensure_role, scoped
-from pms.core.db import UTCDateTime, utcnow
+from pms.core.db import UTCDateTime, new_ids_sql, utcnow
 from pms.core.errors import Invalid, NotFound
 from pms.estates.models import Company, Estate, Room
 from pms.subsidies.models import Program
@@ -37,7 +38,8 @@ log = logging.getLogger("pms.billing")
 RUN_ROLES = (FINANCE, MANAGER)  # admin always may
 READ_ROLES = (FINANCE, MANAGER, AUDITOR)
 BILL_READ_ROLES = (FINANCE, MANAGER, AUDITOR, RESIDENT)
-STAGE = "billing_stage"
+STAGE = "billing_stage"  # the lines of the run
+BILL_STAGE = "billing_stage_bills"  # one row per bill
 
 
 @dataclass
@@ -107,10 +109,12 @@ def run_billing(session, estate: Estate, period: str, *, triggered_by: str = "sy
         issued_at = issue_instant(today)
         first_seq = reserve_numbers(session, estate.company_id, today.year, bills)
         company_code = session.scalar(select(Company.code).where(Company.id == estate.company_id))
-        _insert_bills(session, pg, estate, plan, run_id, period, first_seq,
-                      f"{company_code}-{today.year}-", today.year, issued_at)
-        _insert_lines(session, estate.id, period)
-        _post_ledger(session, estate.id, run_id, today, issued_at)
+        _stage_bills(session, pg, first_seq)
+        number_params = dict(prefix=f"{company_code}-{today.year}-")
+        _insert_bills(session, pg, estate, plan, run_id, period, today.year, issued_at, number_params)
+        _insert_lines(session, estate.id)
+        _post_ledger(session, pg, estate.id, today, issued_at, number_params)
+        session.execute(text(f"DROP TABLE {BILL_STAGE}"))
     session.execute(text(f"DROP TABLE {STAGE}"))
     session.execute(update(BillingRun.__table__).where(BillingRun.__table__.c.id == run_id).values(
         bills_created=bills, total_fen=total, subsidy_fen=subsidy, payable_fen=total - subsidy,
@@ -179,7 +183,7 @@ def _create_stage(session, pg: bool) -> None:
     session.execute(text(f"DROP TABLE IF EXISTS {STAGE}"))
     session.execute(text(
         f"CREATE TEMPORARY TABLE {STAGE} (room_id INTEGER NOT NULL, room_code VARCHAR(64) NOT NULL, "
-        "fee_item_id INTEGER NOT NULL, item_code VARCHAR(32) NOT NULL, item_name VARCHAR(64) NOT NULL, "
+        "item_code VARCHAR(32) NOT NULL, item_name VARCHAR(64) NOT NULL, "
         "kind VARCHAR(16) NOT NULL, position INTEGER NOT NULL, amount_fen BIGINT NOT NULL, "
         "subsidy_fen BIGINT NOT NULL, program_id INTEGER, basis TEXT NOT NULL)"
         + (" ON COMMIT DROP" if pg else "")))
@@ -199,7 +203,7 @@ def _subsidy(session, plan: FeePlan, item: FeeItem, period: str) -> tuple[int, O
     return int(row[0]), int(row[1])
 
 
-STAGE_COLUMNS = ("room_id, room_code, fee_item_id, item_code, item_name, kind, position, amount_fen, "
+STAGE_COLUMNS = ("room_id, room_code, item_code, item_name, kind, position, amount_fen, "
                  "subsidy_fen, program_id, basis")
 # The line's subsidy: percent of the amount, rounded half-up (amounts are never negative).
 SUBSIDY_SQL = "(amount * :percent + 50) / 100"
@@ -210,7 +214,7 @@ def _stage_item(session, pg: bool, estate_id: int, plan: FeePlan, item: FeeItem,
     percent, program_id = _subsidy(session, plan, item, period)
     params = dict(estate_id=estate_id, item_id=item.id, code=item.code, name=item.name,
                   kind=item.kind, position=item.position, percent=percent, program_id=program_id)
-    head = (f"INSERT INTO {STAGE} ({STAGE_COLUMNS}) SELECT room_id, room_code, :item_id, :code, :name, "
+    head = (f"INSERT INTO {STAGE} ({STAGE_COLUMNS}) SELECT room_id, room_code, :code, :name, "
             f":kind, :position, amount, {SUBSIDY_SQL}, :program_id, ")
     if item.kind == "area":
         usages = [u for u in (item.usages or "").split(",") if u]
@@ -270,60 +274,76 @@ def _number_sql(pg: bool) -> str:
     return "CAST(:prefix AS TEXT) || printf('%06d', seq)"
 
 
-def _insert_bills(session, pg: bool, estate: Estate, plan: FeePlan, run_id: int, period: str,
-                  first_seq: int, prefix: str, year: int, issued_at: datetime) -> None:
-    stmt = text(
-        "INSERT INTO bill (number, company_id, year, seq, estate_id, room_id, billing_run_id, period,"
-        " due_date, total_fen, subsidy_fen, payable_fen, paid_fen, waived_fen, status, issued_at) "
-        f"SELECT {_number_sql(pg)}, :company_id, :year, seq, :estate_id, room_id, :run_id, :period,"
-        " :due_date, total, subsidy, total - subsidy, 0, 0,"
-        " CASE WHEN total = subsidy THEN 'paid' ELSE 'open' END, :issued_at FROM ("
+def _stage_bills(session, pg: bool, first_seq: int) -> None:
+    """One row per bill: its room, totals, number sequence, and the ids of the bill and its entry.
+
+    With the ids known up front, lines and journal lines are written by joining two staging
+    tables (hash joins) instead of looking up each bill and entry by index, row by row.
+    """
+    session.execute(text(f"DROP TABLE IF EXISTS {BILL_STAGE}"))
+    session.execute(text(
+        f"CREATE TEMPORARY TABLE {BILL_STAGE} (room_id INTEGER NOT NULL, bill_id INTEGER NOT NULL,"
+        " entry_id INTEGER NOT NULL, seq INTEGER NOT NULL, total BIGINT NOT NULL, subsidy BIGINT NOT NULL)"
+        + (" ON COMMIT DROP" if pg else "")))
+    session.execute(text(
+        f"INSERT INTO {BILL_STAGE} (room_id, bill_id, entry_id, seq, total, subsidy)"
+        f" SELECT room_id, {new_ids_sql(session, 'bill', 'rn')}, {new_ids_sql(session, 'journal_entry', 'rn')},"
+        " :first_seq - 1 + rn, total, subsidy FROM ("
         "  SELECT room_id, SUM(amount_fen) AS total, SUM(subsidy_fen) AS subsidy,"
-        f"  :first_seq - 1 + ROW_NUMBER() OVER (ORDER BY {_code_order(pg)}) AS seq"
-        f"  FROM {STAGE} GROUP BY room_id, room_code) s ORDER BY seq"
+        f"  ROW_NUMBER() OVER (ORDER BY {_code_order(pg)}) AS rn"
+        f"  FROM {STAGE} GROUP BY room_id, room_code) s ORDER BY rn"
+    ).bindparams(bindparam("first_seq", type_=Integer())), dict(first_seq=first_seq))
+    if pg:  # temporary tables are never analysed automatically
+        session.execute(text(f"ANALYZE {BILL_STAGE}"))
+
+
+def _insert_bills(session, pg: bool, estate: Estate, plan: FeePlan, run_id: int, period: str, year: int,
+                  issued_at: datetime, number_params: dict) -> None:
+    stmt = text(
+        "INSERT INTO bill (id, number, company_id, year, seq, estate_id, room_id, billing_run_id, period,"
+        " due_date, total_fen, subsidy_fen, payable_fen, paid_fen, waived_fen, status, issued_at) "
+        f"SELECT bill_id, {_number_sql(pg)}, :company_id, :year, seq, :estate_id, room_id, :run_id, :period,"
+        " :due_date, total, subsidy, total - subsidy, 0, 0,"
+        f" CASE WHEN total = subsidy THEN 'paid' ELSE 'open' END, :issued_at FROM {BILL_STAGE} ORDER BY seq"
     ).bindparams(bindparam("due_date", type_=Date()), bindparam("issued_at", type_=UTCDateTime()),
-                 bindparam("prefix", type_=String()), bindparam("first_seq", type_=Integer()))
-    session.execute(stmt, dict(prefix=prefix, company_id=estate.company_id, year=year, estate_id=estate.id,
+                 bindparam("prefix", type_=String()))
+    session.execute(stmt, dict(number_params, company_id=estate.company_id, year=year, estate_id=estate.id,
                                run_id=run_id, period=period,
-                               due_date=periods.day_in_period(period, plan.due_day),
-                               issued_at=issued_at, first_seq=first_seq))
+                               due_date=periods.day_in_period(period, plan.due_day), issued_at=issued_at))
 
 
-def _insert_lines(session, estate_id: int, period: str) -> None:
+def _insert_lines(session, estate_id: int) -> None:
+    # Line ids follow the item order within each bill; readers list a bill's lines by id.
     session.execute(text(
-        "INSERT INTO bill_line (bill_id, estate_id, room_id, fee_item_id, item_code, item_name, kind,"
+        "INSERT INTO bill_line (bill_id, estate_id, room_id, item_code, item_name, kind,"
         " amount_fen, subsidy_fen, program_id, basis) "
-        "SELECT b.id, :estate_id, s.room_id, s.fee_item_id, s.item_code, s.item_name, s.kind,"
+        "SELECT bb.bill_id, :estate_id, s.room_id, s.item_code, s.item_name, s.kind,"
         " s.amount_fen, s.subsidy_fen, s.program_id, s.basis"
-        f" FROM {STAGE} s JOIN bill b ON b.room_id = s.room_id AND b.period = :period"
-        " ORDER BY b.id, s.position"), dict(estate_id=estate_id, period=period))
+        f" FROM {STAGE} s JOIN {BILL_STAGE} bb ON bb.room_id = s.room_id"
+        " ORDER BY bb.bill_id, s.position"), dict(estate_id=estate_id))
 
 
-def _post_ledger(session, estate_id: int, run_id: int, today: date, issued_at: datetime) -> None:
-    """One entry per bill: Dr receivable payable, Dr subsidy_receivable per subsidised line,
-    Cr revenue per line (zero lines are not written)."""
+def _post_ledger(session, pg: bool, estate_id: int, today: date, issued_at: datetime,
+                 number_params: dict) -> None:
+    """One entry per bill: Dr receivable (room) the payable part, Dr subsidy_receivable (programme)
+    per subsidised line, Cr revenue per line (zero amounts are not written)."""
     session.execute(text(
-        "INSERT INTO journal_entry (estate_id, kind, source_type, source_id, business_date, memo, created_at)"
-        " SELECT :estate_id, 'bill', 'bill', b.id, :business_date, b.number, :created_at"
-        " FROM bill b WHERE b.billing_run_id = :run_id ORDER BY b.id"
-    ).bindparams(bindparam("business_date", type_=Date()), bindparam("created_at", type_=UTCDateTime())),
-        dict(estate_id=estate_id, business_date=today, created_at=issued_at, run_id=run_id))
-    # The entry id comes from a correlated subquery (one unique-index probe per bill): a join let
-    # PostgreSQL, with statistics not yet refreshed after a large run, scan every bill entry.
-    entry_id = ("(SELECT je.id FROM journal_entry je WHERE je.kind = 'bill' AND je.source_type = 'bill'"
-                " AND je.source_id = b.id)")
-    columns = "INSERT INTO journal_line (entry_id, estate_id, account, room_id, program_id, item_code, amount_fen) "
-    params = dict(estate_id=estate_id, run_id=run_id)
+        "INSERT INTO journal_entry (id, estate_id, kind, source_type, source_id, business_date, memo, created_at)"
+        f" SELECT entry_id, :estate_id, 'bill', 'bill', bill_id, :business_date, {_number_sql(pg)}, :created_at"
+        f" FROM {BILL_STAGE} ORDER BY entry_id"
+    ).bindparams(bindparam("business_date", type_=Date()), bindparam("created_at", type_=UTCDateTime()),
+                 bindparam("prefix", type_=String())),
+        dict(number_params, estate_id=estate_id, business_date=today, created_at=issued_at))
     session.execute(text(
-        columns + f"SELECT {entry_id}, :estate_id, 'receivable', b.room_id, NULL, NULL, b.payable_fen"
-        " FROM bill b WHERE b.billing_run_id = :run_id AND b.payable_fen <> 0"), params)
-    session.execute(text(
-        columns + f"SELECT {entry_id}, :estate_id, 'subsidy_receivable', l.room_id, l.program_id,"
-        " l.item_code, l.subsidy_fen FROM bill_line l JOIN bill b ON b.id = l.bill_id"
-        " WHERE b.billing_run_id = :run_id AND l.subsidy_fen > 0"), params)
-    session.execute(text(
-        columns + f"SELECT {entry_id}, :estate_id, 'revenue', NULL, NULL, l.item_code, -l.amount_fen"
-        " FROM bill_line l JOIN bill b ON b.id = l.bill_id WHERE b.billing_run_id = :run_id"), params)
+        "INSERT INTO journal_line (entry_id, estate_id, account, room_id, program_id, item_code, amount_fen)"
+        " SELECT entry_id, :estate_id, 'receivable', room_id, NULL, NULL, total - subsidy"
+        f" FROM {BILL_STAGE} WHERE total <> subsidy"
+        " UNION ALL"
+        " SELECT bb.entry_id, :estate_id, 'subsidy_receivable', NULL, s.program_id, s.item_code, s.subsidy_fen"
+        f" FROM {STAGE} s JOIN {BILL_STAGE} bb ON bb.room_id = s.room_id WHERE s.subsidy_fen > 0"
+        " UNION ALL"
+        " SELECT bb.entry_id, :estate_id, 'revenue', NULL, NULL, s.item_code, -s.amount_fen"
+        f" FROM {STAGE} s JOIN {BILL_STAGE} bb ON bb.room_id = s.room_id"), dict(estate_id=estate_id))
 
 
 # ---- which estates are due (the scheduler) ---------------------------------------------------

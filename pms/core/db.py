@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Iterator
 
 from flask import current_app, g, has_app_context
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, MetaData, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, SQLModel, create_engine
@@ -117,3 +117,28 @@ def is_sqlite(session_or_engine) -> bool:
     """Whether the bound database is SQLite (a few bulk paths differ)."""
     bind = session_or_engine.get_bind() if isinstance(session_or_engine, Session) else session_or_engine
     return bind.dialect.name == "sqlite"
+
+
+def new_ids_sql(session, table: str, row_number: str) -> str:
+    """An SQL expression giving each row of an INSERT … SELECT a fresh primary key of `table`.
+
+    Set-based writers assign the keys themselves so the rows that refer to them (a bill's lines,
+    its journal entry) can be written by joins on a staging table instead of per-row lookups.
+    PostgreSQL draws from the table's sequence; on SQLite this transaction holds the database's
+    only write lock, so max(id) + `row_number` (1, 2, … over the selected rows) is free.
+    """
+    if is_sqlite(session):
+        base = session.scalar(text(f"SELECT COALESCE(MAX(id), 0) FROM {table}"))
+        return f"({int(base)} + {row_number})"
+    sequence = session.scalar(text("SELECT pg_get_serial_sequence(:table, 'id')"), {"table": table})
+    return "nextval('" + sequence.replace("'", "''") + "')"
+
+
+def reserve_ids(session, table: str, count: int) -> list[int]:
+    """`count` fresh primary keys of `table`, in order (see `new_ids_sql`)."""
+    if is_sqlite(session):
+        base = session.scalar(text(f"SELECT COALESCE(MAX(id), 0) FROM {table}"))
+        return list(range(base + 1, base + 1 + count))
+    sequence = session.scalar(text("SELECT pg_get_serial_sequence(:table, 'id')"), {"table": table})
+    return list(session.scalars(text("SELECT nextval(CAST(:sequence AS regclass)) FROM generate_series(1, :n)"),
+                                {"sequence": sequence, "n": count}))

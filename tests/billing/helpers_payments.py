@@ -80,7 +80,7 @@ def issue_bill(session, room, period, amount_fen, *, plan, subsidy_fen=0, issued
                 status="paid" if payable == 0 else "open", issued_at=issued_at)
     session.add(bill)
     session.flush()
-    session.add(BillLine(bill_id=bill.id, estate_id=estate.id, room_id=room.id, fee_item_id=item.id,
+    session.add(BillLine(bill_id=bill.id, estate_id=estate.id, room_id=room.id,
                          item_code=item.code, item_name=item.name, kind=item.kind,
                          amount_fen=amount_fen, subsidy_fen=subsidy_fen, basis=json.dumps({})))
     run.bills_created += 1

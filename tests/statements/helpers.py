@@ -85,7 +85,7 @@ def make_bill(session, room, period="2026-01", lines=None, *, paid_fen=0, due_da
     for line in lines:
         item = items[line["code"]]
         session.add(BillLine(bill_id=bill.id, estate_id=estate.id, room_id=room.id,
-                             fee_item_id=item.id, item_code=item.code, item_name=item.name,
+                             item_code=item.code, item_name=item.name,
                              kind=item.kind, amount_fen=line["amount_fen"],
                              subsidy_fen=line["subsidy_fen"],
                              program_id=line["program"].id if line["program"] else None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Optional
 
-from sqlalchemy import BigInteger, CheckConstraint, Index, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKeyConstraint, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from pms.core.auth import ScopeRule
@@ -18,7 +18,8 @@ class BillingRun(SQLModel, table=True):
 
     __tablename__ = "billing_run"
     __scope__ = ScopeRule()
-    __table_args__ = (UniqueConstraint("estate_id", "period"),)
+    # (id, estate_id) is what bills refer to, so a bill's estate is always its run's estate.
+    __table_args__ = (UniqueConstraint("estate_id", "period"), UniqueConstraint("id", "estate_id"))
     id: Optional[int] = Field(default=None, primary_key=True)
     estate_id: int = Field(foreign_key="estate.id", index=True)
     period: str = Field(max_length=7)
@@ -54,15 +55,19 @@ class Bill(SQLModel, table=True):
         CheckConstraint("payable_fen = total_fen - subsidy_fen", name="payable_is_total_less_subsidy"),
         CheckConstraint("paid_fen >= 0 AND paid_fen + waived_fen <= payable_fen", name="paid_within_payable"),
         Index("ix_bill_estate_period", "estate_id", "period"),
+        # Lines refer to (id, estate_id, room_id): their estate and room are always their bill's.
+        UniqueConstraint("id", "estate_id", "room_id"),
+        # The estate comes with the run (one composite key check per bill instead of two).
+        ForeignKeyConstraint(["billing_run_id", "estate_id"], ["billing_run.id", "billing_run.estate_id"]),
     )
     id: Optional[int] = Field(default=None, primary_key=True)
     number: str = Field(max_length=32, unique=True)
     company_id: int = Field(foreign_key="company.id")
     year: int
     seq: int
-    estate_id: int = Field(foreign_key="estate.id")
-    room_id: int = Field(foreign_key="room.id", index=True)
-    billing_run_id: int = Field(foreign_key="billing_run.id", index=True)
+    estate_id: int
+    room_id: int = Field(foreign_key="room.id")  # indexed by UNIQUE (room_id, period)
+    billing_run_id: int
     period: str = Field(max_length=7)
     due_date: date
     total_fen: int
@@ -80,14 +85,18 @@ class BillLine(SQLModel, table=True):
 
     __tablename__ = "bill_line"
     __scope__ = ScopeRule(room="room_id", resident="room")
+    # A billing run writes ~3 lines per room, so every key check counts (PostgreSQL checks each
+    # foreign key per row): one composite key to the bill carries the estate and the room too.
+    # The fee item is (the run's plan, item_code); lines are read through their bill.
     __table_args__ = (UniqueConstraint("bill_id", "item_code"),
+                      ForeignKeyConstraint(["bill_id", "estate_id", "room_id"],
+                                           ["bill.id", "bill.estate_id", "bill.room_id"]),
                       CheckConstraint("subsidy_fen >= 0 AND subsidy_fen <= amount_fen",
                                       name="subsidy_within_amount"))
     id: Optional[int] = Field(default=None, primary_key=True)
-    bill_id: int = Field(foreign_key="bill.id", index=True)
-    estate_id: int = Field(foreign_key="estate.id", index=True)
-    room_id: int = Field(foreign_key="room.id")
-    fee_item_id: int = Field(foreign_key="fee_item.id")
+    bill_id: int  # indexed by UNIQUE (bill_id, item_code)
+    estate_id: int
+    room_id: int
     item_code: str = Field(max_length=32)
     item_name: str = Field(max_length=64)
     kind: str = Field(max_length=16)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Optional
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import ForeignKeyConstraint, Index, UniqueConstraint, literal_column, text
 from sqlmodel import Field, SQLModel
 
 from pms.core.auth import ScopeRule
@@ -23,14 +23,19 @@ ACCOUNTS = ("receivable", "subsidy_receivable", "revenue", "cash", "prepayment",
 ENTRY_KINDS = ("bill", "payment", "prepayment_use", "late_fee", "reversal", "credit_note")
 
 
+# Written as a literal so queries match the partial index ix_journal_line_prepayment.
+PREPAYMENT_CONDITION = "account = 'prepayment'"
+
+
 class JournalEntry(SQLModel, table=True):
     """One money movement; UNIQUE (kind, source) keeps batch posting idempotent."""
 
     __tablename__ = "journal_entry"
     __scope__ = ScopeRule()
-    __table_args__ = (UniqueConstraint("kind", "source_type", "source_id"),)
+    # Lines refer to (estate_id, id), which also serves "entries of an estate".
+    __table_args__ = (UniqueConstraint("kind", "source_type", "source_id"), UniqueConstraint("estate_id", "id"))
     id: Optional[int] = Field(default=None, primary_key=True)
-    estate_id: int = Field(foreign_key="estate.id", index=True)
+    estate_id: int = Field(foreign_key="estate.id")
     kind: str = Field(max_length=16)
     source_type: str = Field(max_length=32)  # bill, payment, payment_allocation, late_fee_accrual, …
     source_id: int
@@ -44,12 +49,24 @@ class JournalLine(SQLModel, table=True):
 
     __tablename__ = "journal_line"
     __scope__ = ScopeRule(room="room_id", resident="room")
-    __table_args__ = (Index("ix_journal_line_room_account", "room_id", "account"),)
+    # A billing run posts ~5 lines per room: one composite key to the entry (its estate is the
+    # entry's), and partial indexes that skip the lines nobody looks up by room (revenue).
+    __table_args__ = (
+        ForeignKeyConstraint(["estate_id", "entry_id"], ["journal_entry.estate_id", "journal_entry.id"]),
+        Index("ix_journal_line_room_account", "room_id", "account",
+              sqlite_where=text("room_id IS NOT NULL"), postgresql_where=text("room_id IS NOT NULL")),
+        Index("ix_journal_line_prepayment", "estate_id", "room_id",
+              sqlite_where=text(PREPAYMENT_CONDITION), postgresql_where=text(PREPAYMENT_CONDITION)),
+    )
     id: Optional[int] = Field(default=None, primary_key=True)
-    entry_id: int = Field(foreign_key="journal_entry.id", index=True)
-    estate_id: int = Field(foreign_key="estate.id", index=True)
+    entry_id: int = Field(index=True)
+    estate_id: int
     account: str = Field(max_length=24)
     room_id: Optional[int] = Field(default=None, foreign_key="room.id")
     program_id: Optional[int] = Field(default=None, foreign_key="program.id")
     item_code: Optional[str] = Field(default=None, max_length=32)
     amount_fen: int
+
+
+# The same condition for queries (a literal, not a bound parameter, so the index applies).
+PREPAYMENT_LINES = JournalLine.account == literal_column("'prepayment'")
