@@ -11,23 +11,22 @@ Payments: most households pay each bill in full before its due date, some pay la
 number of days after the due date), a few pay nothing (long in arrears), and a few pay irregular
 lump sums through the payments service (`record_payment`: oldest bill first, the rest becomes a
 prepayment that the next run uses). The full, on-time and late payments of 100,000 households
-would take minutes through `record_payment` one by one, so they are written in bulk here with
-exactly the rows that service writes for a payment that settles one bill (payment, allocation,
-bill paid, one balanced `payment` journal entry) — `pms audit verify` checks the result.
+go through the payments service's bulk path (`record_settlements`: the rows `record_payment`
+writes for a payment that settles one bill) — `pms audit verify` checks the result.
 """
 from __future__ import annotations
 
 import logging
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import bindparam, column, func, insert, select, table, text
+from sqlalchemy import func, select, text
 
 from pms.billing.models import Bill, FeePlan
+from pms.billing.payments import Settlement, record_settlements
 from pms.billing.plans import apply_fee_plan
 from pms.billing.runs import run_billing
 from pms.core import periods
 from pms.core.auth import system_principal
-from pms.core.db import UTCDateTime, reserve_ids
 from pms.estates.models import Building, District, Entrance, Estate, Room
 from pms.subsidies.services import create_program, find_program
 
@@ -72,7 +71,7 @@ def seed(session, ctx) -> None:
         next_issue = periods.first_day(periods.add_months(period, 1))
         _irregular_payments(session, principal, rng, habits, issue_day, min(next_issue, today), now)
         full_payments += _full_payments(session, rng, habits, estates, period, today, now)
-    _write_full_payments(session, full_payments, principal.username)
+    record_settlements(session, full_payments, recorded_by=principal.username)
     if hasattr(ctx, "note"):
         ctx.note(f"billing: {len(estates)} fee plans, {bills_created} bills for {', '.join(billed)}, "
                  f"{len(full_payments)} payments in bulk; {periods.add_months(current, 1)} is not billed yet")
@@ -174,7 +173,7 @@ def _channel(rng) -> str:
     return next(c for bound, c in CHANNEL_CUMULATIVE if draw < bound)
 
 
-def _full_payments(session, rng, habits, estates, period, today, now) -> list[dict]:
+def _full_payments(session, rng, habits, estates, period, today, now) -> list[Settlement]:
     """The period's bills that on-time and late households have paid in full by today."""
     rows = session.execute(
         select(Bill.id, Bill.room_id, Bill.estate_id, Bill.payable_fen, Bill.issued_at, Bill.due_date,
@@ -197,9 +196,9 @@ def _full_payments(session, rng, habits, estates, period, today, now) -> list[di
             continue  # not paid yet
         channel = _channel(rng)
         received = max(received, issued_at)
-        out.append(dict(bill_id=bill_id, room_id=room_id, room_code=code, estate_id=estate_id,
-                        amount=payable, received_at=received, business_date=day, channel=channel,
-                        reference=_reference(rng, channel, number)))
+        out.append(Settlement(bill_id=bill_id, room_id=room_id, room_code=code, estate_id=estate_id,
+                              amount_fen=payable, received_at=received, business_date=day, channel=channel,
+                              reference=_reference(rng, channel, number)))
     return out
 
 
@@ -225,65 +224,3 @@ def _irregular_payments(session, principal, rng, habits, start: date, end: date,
         amount = rng.choice((20000, 30000, 50000, 100000, 150000))
         record_payment(session, principal, room_code=code, amount_fen=amount, channel=_channel(rng),
                        reference="", received_at=received)
-
-
-def _write_full_payments(session, rows: list[dict], recorded_by: str) -> None:
-    """Bulk: one payment settling one bill each, as `record_payment` writes it (see module doc).
-
-    Ids are reserved first, the rows staged once in a temporary table, then payments, allocations,
-    bills, journal entries and lines are written with INSERT … SELECT / UPDATE from the stage.
-    """
-    if not rows:
-        return
-    from pms.billing.payments import request_hash
-
-    session.flush()
-    payment_ids = reserve_ids(session, 'payment', len(rows))
-    entry_ids = reserve_ids(session, 'journal_entry', len(rows))
-    sqlite = session.get_bind().dialect.name == "sqlite"
-    session.execute(text("DROP TABLE IF EXISTS demo_payment_stage"))
-    session.execute(text(
-        "CREATE TEMPORARY TABLE demo_payment_stage (payment_id INTEGER NOT NULL, entry_id INTEGER NOT NULL,"
-        " bill_id INTEGER NOT NULL, room_id INTEGER NOT NULL, estate_id INTEGER NOT NULL,"
-        " amount_fen INTEGER NOT NULL, channel VARCHAR(8) NOT NULL, reference VARCHAR(128) NOT NULL,"
-        " request_hash VARCHAR(64) NOT NULL, received_at " + ("VARCHAR(26)" if sqlite else "TIMESTAMPTZ") +
-        " NOT NULL, business_date " + ("VARCHAR(10)" if sqlite else "DATE") + " NOT NULL,"
-        " memo VARCHAR(255) NOT NULL)"))
-    stage = table("demo_payment_stage", *(column(c) for c in (
-        "payment_id", "entry_id", "bill_id", "room_id", "estate_id", "amount_fen", "channel", "reference",
-        "request_hash", "received_at", "business_date", "memo")))
-    # SQLite keeps timestamps and dates as text in SQLAlchemy's formats (UTC, no zone).
-    session.execute(insert(stage), [
-        dict(payment_id=pid, entry_id=eid, bill_id=r["bill_id"], room_id=r["room_id"],
-             estate_id=r["estate_id"], amount_fen=r["amount"], channel=r["channel"], reference=r["reference"],
-             request_hash=request_hash(r["room_code"], r["amount"], r["channel"], r["reference"]),
-             received_at=(r["received_at"].strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite
-                          else r["received_at"]),
-             business_date=r["business_date"].isoformat() if sqlite else r["business_date"], memo=f"{r['channel']} {r['reference']}".strip()[:255])
-        for pid, eid, r in zip(payment_ids, entry_ids, rows)])
-    params = dict(recorded_by=recorded_by, created_at=datetime.now(timezone.utc), false=False)
-    statements = (
-        "INSERT INTO payment (id, estate_id, room_id, amount_fen, channel, reference, idempotency_key,"
-        " request_hash, received_at, recorded_by) SELECT payment_id, estate_id, room_id, amount_fen, channel,"
-        " reference, NULL, request_hash, received_at, :recorded_by FROM demo_payment_stage",
-        "INSERT INTO payment_allocation (payment_id, bill_id, estate_id, room_id, amount_fen, from_prepayment,"
-        " allocated_at) SELECT payment_id, bill_id, estate_id, room_id, amount_fen, :false, received_at"
-        " FROM demo_payment_stage",
-        # Each of these bills was unpaid and is now settled by exactly one allocation.
-        "UPDATE bill SET paid_fen = payable_fen - waived_fen, status = 'paid'"
-        " WHERE id IN (SELECT bill_id FROM demo_payment_stage)",
-        "INSERT INTO journal_entry (id, estate_id, kind, source_type, source_id, business_date, memo, created_at)"
-        " SELECT entry_id, estate_id, 'payment', 'payment', payment_id, business_date, memo, :created_at"
-        " FROM demo_payment_stage",
-        "INSERT INTO journal_line (entry_id, estate_id, account, room_id, program_id, item_code, amount_fen)"
-        " SELECT entry_id, estate_id, 'cash', CAST(NULL AS INTEGER), CAST(NULL AS INTEGER),"
-        " CAST(NULL AS VARCHAR(32)), amount_fen FROM demo_payment_stage UNION ALL"
-        " SELECT entry_id, estate_id, 'receivable', room_id, CAST(NULL AS INTEGER), CAST(NULL AS VARCHAR(32)),"
-        " -amount_fen"
-        " FROM demo_payment_stage",
-        "DROP TABLE demo_payment_stage",
-    )
-    for statement in statements:
-        session.execute(text(statement).bindparams(bindparam("created_at", type_=UTCDateTime()))
-                        if ":created_at" in statement else text(statement),
-                        {k: v for k, v in params.items() if f":{k}" in statement})

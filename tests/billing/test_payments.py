@@ -229,3 +229,49 @@ def test_pms_audit_verify_exit_codes(app, world, runner):
     bad = runner.invoke(cli, ["audit", "verify"])
     assert bad.exit_code == 1
     assert "FAIL  room_receivable" in bad.output
+
+
+def _settlement(bill, room, day, amount=None, channel="bank"):
+    from pms.billing.payments import Settlement
+
+    return Settlement(bill_id=bill.id, room_id=room.id, room_code=room.code, estate_id=room.estate_id,
+                      amount_fen=bill.payable_fen if amount is None else amount, received_at=at(day),
+                      business_date=day, channel=channel, reference=f"BANK {bill.number}")
+
+
+def test_bulk_settlements_write_what_record_payment_writes(db, world, plan):
+    from pms.billing.payments import record_settlements
+
+    jan, feb, _mar = three_bills(db, world, plan, amount=12345)
+    assert record_settlements(db, [_settlement(jan, world.r501, date(2026, 1, 20)),
+                                   _settlement(feb, world.r501, date(2026, 2, 20), channel="cash")],
+                              recorded_by="finance") == 2
+    db.expire_all()
+    assert [(b.paid_fen, b.status) for b in (jan, feb)] == [(12345, "paid"), (12345, "paid")]
+    payments = db.scalars(select(Payment).order_by(Payment.id)).all()
+    assert [(p.amount_fen, p.channel, p.recorded_by) for p in payments] == [
+        (12345, "bank", "finance"), (12345, "cash", "finance")]
+    assert ledger(db, "cash") == 24690
+    assert ledger(db, "receivable", world.r501.id) == 12345  # March is still owed
+    assert_consistent(db)
+    # The next payment pays March, the oldest bill still open.
+    result = record_payment(db, finance(), room_code="YJL-3-2-501", amount_fen=20000, channel="cash")
+    assert [a.amount_fen for a in result.allocations] == [12345] and result.prepaid_fen == 7655
+    assert_consistent(db)
+
+
+def test_bulk_settlements_are_all_or_nothing(db, world, plan):
+    from pms.billing.payments import record_settlements
+
+    jan, feb, _mar = three_bills(db, world, plan)
+    record_payment(db, finance(), room_code="YJL-3-2-501", amount_fen=100, channel="cash")  # January part-paid
+    db.commit()
+    for batch in ([_settlement(feb, world.r501, date(2026, 2, 20)), _settlement(jan, world.r501, date(2026, 1, 20))],
+                  [_settlement(feb, world.r501, date(2026, 2, 20), amount=9999)],
+                  [_settlement(feb, world.r501, date(2026, 2, 20))] * 2):
+        with pytest.raises(Conflict):
+            with db.begin_nested():
+                record_settlements(db, batch, recorded_by="finance")
+        db.expire_all()
+        assert feb.paid_fen == 0 and db.scalar(select(func.count(Payment.id))) == 1
+    assert_consistent(db)
