@@ -1,5 +1,7 @@
-"""Benchmark: `pms demo load --households 100000` on a fresh SQLite file (target < 60 s) and a
-fresh PostgreSQL database, run as the real console script (start-up and password hashing included).
+"""Benchmark: `pms demo load --households 100000` on a fresh SQLite file and a fresh PostgreSQL
+database, run as the real console script (start-up and password hashing included). Target: ≤ 2
+minutes with the billing step (fee plans, three billed months, payments); the steps before billing
+(estates, accounts) were held to < 60 s on their own.
 
     .venv/bin/python benchmarks/demo_load.py [--households 100000] [--repeat 1] [--engine sqlite|postgresql|both]
 """
@@ -13,7 +15,7 @@ from pathlib import Path
 
 from _common import ROOT, Stopwatch, fresh_postgres, fresh_sqlite, median
 
-TARGET_SECONDS = 60
+TARGET_SECONDS = 120
 PMS = str(Path(sys.executable).with_name("pms"))
 
 
@@ -47,7 +49,7 @@ def main() -> None:
         if not times:
             print(f"{engine:10s}  skipped")
             continue
-        verdict = "ok" if median(times) < TARGET_SECONDS else f"OVER the target of {TARGET_SECONDS} s"
+        verdict = "ok" if median(times) <= TARGET_SECONDS else f"OVER the target of {TARGET_SECONDS} s"
         print(f"{engine:10s}  demo load --households {args.households}: {median(times):6.1f} s ({verdict}) — {detail}")
 
 
