@@ -13,6 +13,7 @@ from typing import Optional
 
 from sqlalchemy import func, select
 
+from pms.billing.credit_notes import bill_status, credits_until
 from pms.billing.late_fees import business_day, clause_of, late_fee_fen
 from pms.billing.models import (Bill, BillingRun, Demand, FeePlan, Payment, PaymentAllocation,
                                 PaymentReversal)
@@ -71,7 +72,8 @@ class BillState:
     paid_fen: int
     outstanding_fen: int
     late_fee_fen: int
-    status: str  # as of the day: paid / open / overdue
+    status: str  # as of the day: paid / open / overdue / void (credited in full, nothing paid)
+    credited_fen: int = 0
 
 
 @dataclass
@@ -130,8 +132,10 @@ def room_account(session, room: Room, as_of: date, *, recent_payments: int = 10)
                FeePlan.late_fee_cap_percent)
         .join(BillingRun, BillingRun.id == Bill.billing_run_id)
         .join(FeePlan, FeePlan.id == BillingRun.fee_plan_id)
-        .where(Bill.room_id == room.id, Bill.status != "void", Bill.issued_at < bound)
+        .where(Bill.room_id == room.id, Bill.issued_at < bound)
         .order_by(Bill.period, Bill.number)).all()
+    # Credit notes count from their business day (an earlier as_of still sees the full bill).
+    credits = credits_until(session, [b[0] for b in bills], as_of)
     history: dict[int, list[tuple[date, int]]] = {}
     allocated_total = 0
     for bill_id, at, fen in session.execute(
@@ -168,12 +172,12 @@ def room_account(session, room: Room, as_of: date, *, recent_payments: int = 10)
     arrears: list[ArrearsItem] = []
     states: list[BillState] = []
     balance = late_total = 0
-    for bill_id, number, period, due, payable, waived, rate, grace, cap in bills:
+    for bill_id, number, period, due, payable, _waived, rate, grace, cap in bills:
         paid = sum(fen for _d, fen in history.get(bill_id, ()))
-        outstanding = max(payable - waived - paid, 0)
-        late = late_fee_fen(payable_fen=payable, waived_fen=waived, due_date=due,
-                            clause=clause_of(rate, grace, cap), payments=history.get(bill_id, ()),
-                            as_of=as_of)
+        credited = sum(fen for _d, fen in credits.get(bill_id, ()))
+        outstanding = max(payable - credited - paid, 0)
+        late = late_fee_fen(payable_fen=payable, due_date=due, clause=clause_of(rate, grace, cap),
+                            payments=[*history.get(bill_id, ()), *credits.get(bill_id, ())], as_of=as_of)
         balance += outstanding
         late_total += late
         overdue = outstanding > 0 and as_of > due
@@ -185,8 +189,10 @@ def room_account(session, room: Room, as_of: date, *, recent_payments: int = 10)
                                        outstanding_fen=outstanding, aging=bucket,
                                        limitation_flag=limitation_flag(due, last_payment, last_demand, as_of)))
         states.append(BillState(number=number, period=period, due_date=due, payable_fen=payable,
-                                paid_fen=paid, outstanding_fen=outstanding, late_fee_fen=late,
-                                status="paid" if outstanding == 0 else ("overdue" if overdue else "open")))
+                                paid_fen=paid, credited_fen=credited, outstanding_fen=outstanding,
+                                late_fee_fen=late,
+                                status=("overdue" if overdue else "open") if outstanding
+                                else bill_status(payable, paid, credited)))
     return RoomAccount(room=room.code, estate_id=room.estate_id, as_of=as_of, balance_fen=balance,
                        prepaid_fen=received - reversed_fen - allocated_total, late_fee_fen=late_total,
                        arrears=arrears, aging=aging, bills=states, payments=lines,

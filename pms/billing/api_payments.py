@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
-from pms.billing import accounts, arrears, collection, payments
-from pms.billing.schemas_payments import (AccountSchema, ArrearsQuerySchema, ArrearsReportSchema,
+from pms.billing import accounts, arrears, collection, credit_notes, payments
+from pms.billing.schemas_payments import (CreditNoteCreateSchema, CreditNoteSchema, AccountSchema, ArrearsQuerySchema, ArrearsReportSchema,
                                           AsOfQuerySchema, CollectionQuerySchema,
                                           CollectionReportSchema, DemandCreateSchema, DemandSchema,
                                           PaymentCreateSchema, PaymentSchema, ReversalCreateSchema,
@@ -41,6 +41,18 @@ def reverse_payment(payment_id):
     data = load_body(ReversalCreateSchema())
     result = payments.reverse_payment(get_session(), require_principal(), payment_id, reason=data["reason"])
     return ReversalSchema().dump(result), 201
+
+
+@bp.post("/bills/<number>/credit-notes")
+@documented(summary="Credit part or all of a bill's outstanding amount (finance, manager): a numbered "
+                    "credit note, never an edit of the bill", body=CreditNoteCreateSchema,
+            response=CreditNoteSchema, status=201, tag="billing")
+def create_credit_note(number):
+    """Issue a credit note against one bill."""
+    data = load_body(CreditNoteCreateSchema())
+    result = credit_notes.issue_credit_note(get_session(), require_principal(), number,
+                                            amount_fen=data["amount_fen"], reason=data["reason"])
+    return CreditNoteSchema().dump(result), 201
 
 
 @bp.get("/rooms/<room>/account")

@@ -19,7 +19,8 @@ from pms.billing.accounts import (AGING_BUCKETS, ACCOUNT_READERS, aging_bucket, 
 from pms.billing.late_fees import business_day
 from pms.billing.models import Bill, Demand, Payment, PaymentAllocation, PaymentReversal
 from pms.billing.models.payments import DEMAND_METHODS
-from pms.billing.payments import PAYMENT_ROLES, _, start_of_day_utc
+from pms.billing.payments import PAYMENT_ROLES, start_of_day_utc
+from pms.core.i18n import translate as _
 from pms.core.auth import AUDITOR, FINANCE, MANAGER, Principal, ensure_role
 from pms.core.errors import Invalid
 from pms.core.money import format_fen

@@ -13,7 +13,7 @@ from typing import Optional
 from sqlalchemy import case, func, select
 
 from pms.billing.models import Bill
-from pms.billing.payments import _
+from pms.core.i18n import translate as _
 from pms.core.auth import AUDITOR, FINANCE, MANAGER, Principal, ensure_role
 from pms.core.errors import Invalid
 from pms.core.periods import is_period

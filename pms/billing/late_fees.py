@@ -4,8 +4,8 @@ The formula (CONTRACT.md + BILLING_BRIEF.md): no clause → never charged. Other
 interest of `daily_rate_per_10k / 10000` on the bill's outstanding (payable − paid − waived) of
 each day AFTER `due_date + grace_days`, up to and including the as-of day; never compounding;
 total = round_half_up(Σ_day outstanding_that_day × rate / 10000), capped at
-round_half_up(payable_fen × cap_percent / 100). A payment counts from its own business day (the
-outstanding of a day is the amount still owed at the end of that day).
+round_half_up(payable_fen × cap_percent / 100). A payment — or a credit note — counts from its own
+business day (the outstanding of a day is the amount still owed at the end of that day).
 
 The daily job records one LateFeeAccrual per bill and day: what the total as of that day adds to
 the accruals already booked for the bill (so Σ accruals = the total as of the last day done),
@@ -22,8 +22,9 @@ from typing import Iterable, Optional, Sequence
 
 from sqlalchemy import func, insert, or_, select
 
+from pms.billing.credit_notes import credits_until
 from pms.billing.ledger import Line, post_entry
-from pms.billing.models import (Bill, BillingRun, FeePlan, LateFeeAccrual, LateFeeRun,
+from pms.billing.models import (Bill, BillingRun, CreditNote, FeePlan, LateFeeAccrual, LateFeeRun,
                                 PaymentAllocation)
 from pms.billing.payments import start_of_day_utc
 from pms.core.money import round_half_up
@@ -56,7 +57,9 @@ def late_fee_fen(*, payable_fen: int, due_date: date, clause: Optional[Clause],
                  payments: Iterable[tuple[date, int]], as_of: date, waived_fen: int = 0) -> int:
     """The bill's late charge as of a day, in fen (pure: no database).
 
-    payments: (business day, fen) of every allocation to the bill, negative for money taken back.
+    payments: (business day, fen) of every allocation to the bill, negative for money taken back,
+    and of every credit note on it (a credit lowers the outstanding amount from its day on, like
+    a payment); waived_fen: an amount taken off from the start.
     """
     if clause is None or clause.daily_rate_per_10k == 0:
         return 0
@@ -118,17 +121,19 @@ def accrue_late_fees(session, estate_id: int, day: date) -> AccrualResult:
     # before the job ran): include every bill that received or lost money since then.
     since = start_of_day_utc(previous + timedelta(days=1)) if previous else None
     moved = select(PaymentAllocation.bill_id).where(PaymentAllocation.estate_id == estate_id)
+    credited = select(CreditNote.bill_id).where(CreditNote.estate_id == estate_id)
     if since is not None:
         moved = moved.where(PaymentAllocation.allocated_at >= since)
+        credited = credited.where(CreditNote.business_date > previous)
     rows = session.execute(
         select(Bill.id, Bill.room_id, Bill.payable_fen, Bill.waived_fen, Bill.due_date,
                FeePlan.late_fee_daily_rate_per_10k, FeePlan.late_fee_grace_days,
                FeePlan.late_fee_cap_percent)
         .join(BillingRun, BillingRun.id == Bill.billing_run_id)
         .join(FeePlan, FeePlan.id == BillingRun.fee_plan_id)
-        .where(Bill.estate_id == estate_id, Bill.status != "void", Bill.issued_at < day_end,
+        .where(Bill.estate_id == estate_id, Bill.issued_at < day_end,
                FeePlan.late_fee_daily_rate_per_10k > 0,
-               or_(Bill.status == "open", Bill.id.in_(moved)))
+               or_(Bill.status == "open", Bill.id.in_(moved), Bill.id.in_(credited)))
         .order_by(Bill.id)).all()
     bills = []
     for bill_id, room_id, payable, waived, due, rate, grace, cap in rows:
@@ -138,13 +143,16 @@ def accrue_late_fees(session, estate_id: int, day: date) -> AccrualResult:
     if bills:
         ids = [b[0] for b in bills]
         history = _allocations_until(session, ids, day_end)
+        # Credit notes lower the outstanding amount from their business day, like a payment.
+        for bill_id, events in credits_until(session, ids, day).items():
+            history.setdefault(bill_id, []).extend(events)
         booked = dict(session.execute(
             select(LateFeeAccrual.bill_id, func.sum(LateFeeAccrual.amount_fen))
             .where(LateFeeAccrual.bill_id.in_(ids), LateFeeAccrual.day < day)
             .group_by(LateFeeAccrual.bill_id)).all())
         new_rows = []
         for bill_id, room_id, payable, waived, due, clause in bills:
-            total = late_fee_fen(payable_fen=payable, waived_fen=waived, due_date=due, clause=clause,
+            total = late_fee_fen(payable_fen=payable, due_date=due, clause=clause,
                                  payments=history.get(bill_id, ()), as_of=day)
             fen = total - booked.get(bill_id, 0)
             if fen > 0:

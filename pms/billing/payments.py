@@ -16,8 +16,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
 from typing import Iterable, Optional
 
-from flask import has_request_context
-from flask_babel import gettext
 from sqlalchemy import bindparam, column, func, insert, select, table, text
 from sqlalchemy.exc import IntegrityError
 
@@ -30,17 +28,11 @@ from pms.core import audit
 from pms.core.auth import FINANCE, MANAGER, Principal, ensure_role, get_in_scope
 from pms.core.db import UTCDateTime, is_sqlite, reserve_ids, utcnow
 from pms.core.errors import Conflict, Invalid, NotFound
+from pms.core.i18n import translate as _
 from pms.core.periods import timezone as business_tz
 from pms.core.periods import today
 from pms.estates.models import Room
 
-
-
-def _(msgid: str, **params) -> str:
-    """gettext inside a request; the English msgid in jobs, CLI and tests (no request locale)."""
-    if has_request_context():
-        return gettext(msgid, **params)
-    return msgid % params if params else msgid
 
 
 PAYMENT_ROLES = (FINANCE, MANAGER)  # the front desk and its manager (admin always may)

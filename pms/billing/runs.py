@@ -165,13 +165,14 @@ def _claim_run(session, estate_id: int, period: str, plan_id: int, triggered_by:
     return session.scalar(stmt)
 
 
-def reserve_numbers(session, company_id: int, year: int, count: int) -> int:
-    """Reserve `count` consecutive bill numbers of a company and year; the first one's seq.
+def reserve_numbers(session, company_id: int, year: int, count: int, *, counter=BillNumberCounter) -> int:
+    """Reserve `count` consecutive numbers of a company's series and year; the first one's seq.
 
     The UPDATE takes the counter row's lock until the unit of work ends, so concurrent runs of one
     company number one after the other, and a rolled-back run gives its range back (no gaps).
+    `counter` is the series' table (bills; credit notes have their own).
     """
-    table = BillNumberCounter.__table__
+    table = counter.__table__
     session.execute(_dialect_insert(session, table).values(company_id=company_id, year=year, last_seq=0)
                     .on_conflict_do_nothing(index_elements=["company_id", "year"]))
     last = session.scalar(update(table).where(table.c.company_id == company_id, table.c.year == year)

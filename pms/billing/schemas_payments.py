@@ -59,6 +59,31 @@ class ReversalCreateSchema(Schema):
             raise ValidationError("A reason is required.")
 
 
+class CreditNoteCreateSchema(ReversalCreateSchema):
+    """A credit note on a bill: the amount to take off and why (the reason is required too)."""
+
+    amount_fen = WholeFen(required=True, validate=validate.Range(min=1, max=MAX_PAYMENT_FEN))
+
+
+class CreditedLineSchema(Schema):
+    code = fields.String()
+    amount_fen = fields.Integer()
+
+
+class CreditNoteSchema(Schema):
+    number = fields.String()
+    bill = fields.String()
+    room = fields.String()
+    amount_fen = fields.Integer()
+    reason = fields.String()
+    business_date = fields.Date()
+    issued_by = fields.String()
+    issued_at = fields.DateTime()
+    lines = fields.List(fields.Nested(CreditedLineSchema))
+    bill_status = fields.String()
+    bill_outstanding_fen = fields.Integer()
+
+
 class ReversalSchema(Schema):
     id = fields.Integer()
     payment_id = fields.Integer()
@@ -196,13 +221,10 @@ class _FormSchema(Schema):
         unknown = EXCLUDE
 
 
-class PaymentFormSchema(_FormSchema):
-    """The front desk's payment form: the amount in yuan ("123.45"), parsed with Decimal here."""
+class _YuanFormSchema(_FormSchema):
+    """A form with an amount in yuan ("123.45"), parsed with Decimal here into amount_fen."""
 
     amount = fields.String(required=True)
-    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
-    reference = fields.String(load_default="", validate=validate.Length(max=128))
-    idempotency_key = fields.String(load_default=None, validate=validate.Length(min=1, max=128))
 
     @post_load
     def to_fen(self, data, **_kwargs):
@@ -214,6 +236,18 @@ class PaymentFormSchema(_FormSchema):
             raise ValidationError({"amount": ["The amount must be greater than zero."]})
         data["amount_fen"] = fen
         return data
+
+
+class PaymentFormSchema(_YuanFormSchema):
+    """The front desk's payment form."""
+
+    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
+    reference = fields.String(load_default="", validate=validate.Length(max=128))
+    idempotency_key = fields.String(load_default=None, validate=validate.Length(min=1, max=128))
+
+
+class CreditNoteFormSchema(_YuanFormSchema, ReversalCreateSchema):
+    """Finance's credit-note form on a room's account: amount in yuan and a reason."""
 
 
 class ReversalFormSchema(_FormSchema, ReversalCreateSchema):

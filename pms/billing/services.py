@@ -5,7 +5,8 @@ Each check is one aggregate query that answers the first broken record (or None)
 - room_receivable: per room, the receivable ledger = Σ bills (payable − paid − waived);
 - room_prepayment: per room, the prepayment ledger = −(Σ payments − Σ allocations − Σ reversed);
 - bill_paid: per bill, paid_fen = Σ its allocations;
-- room_late_fees: per room, the late-fee receivable ledger = Σ its accruals.
+- room_late_fees: per room, the late-fee receivable ledger = Σ its accruals;
+- bill_credited: per bill, waived_fen = Σ its credit notes.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from typing import Optional
 from sqlalchemy import case, func, literal, select, union_all
 
 from pms.billing.ledger import first_unbalanced_entry
-from pms.billing.models import (Bill, JournalLine, LateFeeAccrual, Payment, PaymentAllocation,
+from pms.billing.models import (Bill, CreditNote, JournalLine, LateFeeAccrual, Payment, PaymentAllocation,
                                 PaymentReversal)
 from pms.core.audit import Breach, register_check
 
@@ -74,6 +75,19 @@ def bill_paid_mismatch(session) -> Optional[Breach]:
     return Breach("bill_paid", f"bill {row[0]}", f"paid_fen {row[1]} but allocations sum to {row[2]}")
 
 
+def bill_credit_mismatch(session) -> Optional[Breach]:
+    """The first bill whose waived_fen is not the sum of its credit notes."""
+    sums = (select(CreditNote.bill_id, func.sum(CreditNote.amount_fen).label("fen"))
+            .group_by(CreditNote.bill_id).subquery())
+    row = session.execute(
+        select(Bill.number, Bill.waived_fen, func.coalesce(sums.c.fen, 0))
+        .outerjoin(sums, sums.c.bill_id == Bill.id)
+        .where(Bill.waived_fen != func.coalesce(sums.c.fen, 0)).order_by(Bill.id).limit(1)).first()
+    if row is None:
+        return None
+    return Breach("bill_credited", f"bill {row[0]}", f"waived_fen {row[1]} but credit notes sum to {row[2]}")
+
+
 def init_app(app) -> None:
     """Add the billing integrity checks to `pms audit verify`."""
     register_check("journal_balanced", first_unbalanced_entry)
@@ -81,3 +95,4 @@ def init_app(app) -> None:
     register_check("room_prepayment", room_prepayment_mismatch)
     register_check("bill_paid", bill_paid_mismatch)
     register_check("room_late_fees", room_late_fee_mismatch)
+    register_check("bill_credited", bill_credit_mismatch)

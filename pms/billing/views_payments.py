@@ -7,11 +7,11 @@ import uuid
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from pms.billing import accounts, arrears, collection, payments
+from pms.billing import accounts, arrears, collection, credit_notes, payments
 from pms.billing.models.payments import CHANNELS, DEMAND_METHODS
 from pms.billing.arrears import XLSX_MIMETYPE
 from pms.billing.schemas_payments import (AccountPageQuerySchema, ArrearsPageQuerySchema,
-                                          CollectionPageQuerySchema, DemandFormSchema,
+                                          CollectionPageQuerySchema, CreditNoteFormSchema, DemandFormSchema,
                                           PaymentFormSchema, ReversalFormSchema)
 from pms.core.api import load_data
 from pms.core.auth import RESIDENT, can_write, login_required, require_principal
@@ -31,6 +31,7 @@ def _account_page(room_code: str, *, errors: dict | None = None, status: int = 2
     room = accounts.get_room_for_billing(session, principal, room_code)
     context = dict(account=account, room=estates.room_view(session, principal, room),
                    demands=arrears.list_demands(session, room.id),
+                   credit_notes=credit_notes.credit_notes_of_room(session, room.id),
                    may_pay=can_write(principal, *payments.PAYMENT_ROLES), channels=CHANNELS,
                    methods=DEMAND_METHODS, idempotency_key=uuid.uuid4().hex, errors=errors or {},
                    form=form or {})
@@ -76,6 +77,26 @@ def reverse_payment(payment_id):
         return _account_page(room_code, errors={f"reversal_{payment_id}": err.fields.get("reason", [err.message])},
                              status=422)
     flash(_("Payment %(id)s reversed.", id=payment_id))
+    return redirect(url_for("payments.room_account", code=room_code))
+
+
+@bp.post("/bills/<number>/credit-notes")
+@login_required
+def issue_credit_note(number):
+    """Finance credits part of a bill from the room's account page (amount in yuan, reason)."""
+    session, principal = get_session(), require_principal()
+    bill = credit_notes.get_bill_for_credit(session, principal, number)
+    room_code = _room_code(session, bill.room_id)
+    try:
+        data = load_data(CreditNoteFormSchema(), request.form.to_dict())
+        note = credit_notes.issue_credit_note(session, principal, number, amount_fen=data["amount_fen"],
+                                              reason=data["reason"])
+    except Invalid as err:
+        fields = {"amount_fen" if k == "amount" else k: v for k, v in err.fields.items()}
+        return _account_page(room_code, errors={f"credit_{number}_{k}": v for k, v in fields.items()},
+                             status=422, form=request.form)
+    flash(_("Credit note %(number)s issued: %(amount)s off bill %(bill)s.", number=note.number,
+            amount=format_fen(note.amount_fen), bill=note.bill))
     return redirect(url_for("payments.room_account", code=room_code))
 
 

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 from babel import support
 from flask import has_request_context, request, session
-from flask_babel import Babel, Domain, get_locale
+from flask_babel import Babel, Domain, get_locale, gettext
 
 LANGUAGES = {"zh_CN": "中文", "en": "English"}
 
@@ -124,3 +124,10 @@ def init_app(app) -> None:
         # nothing, so ?lang= on e.g. "/" would otherwise be forgotten.
         if request.args.get("lang") in LANGUAGES:
             select_locale()
+
+
+def translate(msgid: str, **params) -> str:
+    """gettext inside a request; the English msgid in jobs, CLI and tests (no request locale)."""
+    if has_request_context():
+        return gettext(msgid, **params)
+    return msgid % params if params else msgid
