@@ -1,5 +1,5 @@
 """Property: 24 months of random fee plans, billing runs, payments (incl. overpayments),
-reversals and late-fee accruals keep every fen accounted for after every step.
+reversals, credit notes and late-fee accruals keep every fen accounted for after every step.
 
 Each example builds its own company, district and estate (13 rooms: entrance 3-2 with six floors,
 and a shop), so examples share the database without sharing rows. Checked after every step:
@@ -7,7 +7,8 @@ and a shop), so examples share the database without sharing rows. Checked after 
   Bill.paid_fen agree with the documents (the `pms audit verify` checks);
 - per room: billed = paid + outstanding + waived, with outstanding from the receivable ledger;
 - prepayment ≥ 0 per room; cash = Σ payments not reversed;
-- no fen created or lost in a split: lines add up to their bill, revenue = Σ line amounts,
+- no fen created or lost in a split: lines add up to their bill, revenue = Σ line amounts less
+  Σ credit notes, waived = Σ credit notes per bill,
   subsidy receivable = Σ subsidies, each entrance's elevator shares add up to its monthly cost;
 - the late charges booked by the daily job equal the account's late_fee_fen as of that day.
 """
@@ -23,7 +24,8 @@ from sqlalchemy import func, select
 from pms.billing import services as checks
 from pms.billing.accounts import room_account
 from pms.billing.late_fees import accrue_late_fees
-from pms.billing.models import (Bill, BillLine, JournalLine, LateFeeAccrual, Payment,
+from pms.billing.credit_notes import issue_credit_note
+from pms.billing.models import (Bill, BillLine, CreditNote, JournalLine, LateFeeAccrual, Payment,
                                 PaymentAllocation, PaymentReversal)
 from pms.billing.payments import record_payment, reverse_payment
 from pms.billing.plans import apply_fee_plan
@@ -73,6 +75,8 @@ month_actions = st.fixed_dictionaries({
     "payments": st.lists(st.tuples(st.integers(0, 12), st.integers(1, 60_000), st.integers(1, 27)),
                          max_size=5),
     "reverse": st.lists(st.integers(0, 10_000), max_size=1),
+    # (which open bill, percent of its outstanding amount, day of the month)
+    "credit": st.lists(st.tuples(st.integers(0, 10_000), st.integers(1, 100), st.integers(1, 27)), max_size=1),
 })
 
 
@@ -83,7 +87,8 @@ def _sum(session, stmt) -> int:
 def check_invariants(s, estate_id: int, room_ids: list[int], accrued_day: date | None = None):
     s.flush()
     for check in (checks.first_unbalanced_entry, checks.room_receivable_mismatch,
-                  checks.room_prepayment_mismatch, checks.bill_paid_mismatch, checks.room_late_fee_mismatch):
+                  checks.room_prepayment_mismatch, checks.bill_paid_mismatch, checks.room_late_fee_mismatch,
+                  checks.bill_credit_mismatch):
         breach = check(s)
         assert breach is None, (check.__name__, breach)
     ledger = dict(s.execute(select(JournalLine.account, func.sum(JournalLine.amount_fen))
@@ -119,7 +124,8 @@ def check_invariants(s, estate_id: int, room_ids: list[int], accrued_day: date |
     assert bad is None
     lines_total = _sum(s, select(func.sum(BillLine.amount_fen)).where(BillLine.estate_id == estate_id))
     lines_subsidy = _sum(s, select(func.sum(BillLine.subsidy_fen)).where(BillLine.estate_id == estate_id))
-    assert ledger.get("revenue", 0) == -lines_total
+    credited = _sum(s, select(func.sum(CreditNote.amount_fen)).where(CreditNote.estate_id == estate_id))
+    assert ledger.get("revenue", 0) == -lines_total + credited
     assert ledger.get("subsidy_receivable", 0) == lines_subsidy
     assert sum(ledger.values()) == 0
     # Late charges booked by the job = the account's formula as of the last accrued day.
@@ -192,6 +198,17 @@ def test_24_months_keep_every_fen(app, data):
                     if open_ids:
                         reverse_payment(s, finance(), open_ids[actions["reverse"][0] % len(open_ids)],
                                         reason="property test")
+                    check_invariants(s, estate_id, room_ids)
+            if actions["credit"]:
+                with unit_of_work() as s:
+                    which, percent, day = actions["credit"][0]
+                    open_bills = s.scalars(select(Bill).where(Bill.estate_id == estate_id, Bill.status == "open")
+                                           .order_by(Bill.id)).all()
+                    if open_bills:
+                        bill = open_bills[which % len(open_bills)]
+                        outstanding = bill.payable_fen - bill.paid_fen - bill.waived_fen
+                        issue_credit_note(s, finance(), bill.number, amount_fen=max(1, outstanding * percent // 100),
+                                          reason="property test", business_date=first_day(period).replace(day=day))
                     check_invariants(s, estate_id, room_ids)
             with unit_of_work() as s:
                 accrued_day = first_day(period).replace(day=28)
