@@ -62,30 +62,26 @@ def room_late_fee_mismatch(session) -> Optional[Breach]:
                           "late-fee ledger vs. accruals")
 
 
-def bill_paid_mismatch(session) -> Optional[Breach]:
-    """The first bill whose paid_fen is not the sum of its allocations."""
-    sums = (select(PaymentAllocation.bill_id, func.sum(PaymentAllocation.amount_fen).label("fen"))
-            .group_by(PaymentAllocation.bill_id).subquery())
+def _first_bill_total_mismatch(session, check: str, column, model, label: str) -> Optional[Breach]:
+    """The first bill whose running total `column` is not the sum of its `model` rows' amounts."""
+    sums = (select(model.bill_id, func.sum(model.amount_fen).label("fen")).group_by(model.bill_id).subquery())
     row = session.execute(
-        select(Bill.number, Bill.paid_fen, func.coalesce(sums.c.fen, 0))
+        select(Bill.number, column, func.coalesce(sums.c.fen, 0))
         .outerjoin(sums, sums.c.bill_id == Bill.id)
-        .where(Bill.paid_fen != func.coalesce(sums.c.fen, 0)).order_by(Bill.id).limit(1)).first()
+        .where(column != func.coalesce(sums.c.fen, 0)).order_by(Bill.id).limit(1)).first()
     if row is None:
         return None
-    return Breach("bill_paid", f"bill {row[0]}", f"paid_fen {row[1]} but allocations sum to {row[2]}")
+    return Breach(check, f"bill {row[0]}", f"{column.key} {row[1]} but {label} sum to {row[2]}")
+
+
+def bill_paid_mismatch(session) -> Optional[Breach]:
+    """The first bill whose paid_fen is not the sum of its allocations."""
+    return _first_bill_total_mismatch(session, "bill_paid", Bill.paid_fen, PaymentAllocation, "allocations")
 
 
 def bill_credit_mismatch(session) -> Optional[Breach]:
     """The first bill whose waived_fen is not the sum of its credit notes."""
-    sums = (select(CreditNote.bill_id, func.sum(CreditNote.amount_fen).label("fen"))
-            .group_by(CreditNote.bill_id).subquery())
-    row = session.execute(
-        select(Bill.number, Bill.waived_fen, func.coalesce(sums.c.fen, 0))
-        .outerjoin(sums, sums.c.bill_id == Bill.id)
-        .where(Bill.waived_fen != func.coalesce(sums.c.fen, 0)).order_by(Bill.id).limit(1)).first()
-    if row is None:
-        return None
-    return Breach("bill_credited", f"bill {row[0]}", f"waived_fen {row[1]} but credit notes sum to {row[2]}")
+    return _first_bill_total_mismatch(session, "bill_credited", Bill.waived_fen, CreditNote, "credit notes")
 
 
 def init_app(app) -> None:

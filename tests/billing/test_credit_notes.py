@@ -179,3 +179,14 @@ def test_account_page_credit_form(client, jan):
     login(client, "resident")
     assert client.post(f"/bills/{jan.number}/credit-notes",
                        data={"amount": "1", "reason": "x"}).status_code == 403
+
+
+def test_audit_verify_catches_a_tampered_credit(db, world, jan):
+    from sqlalchemy import update
+
+    issue_credit_note(db, finance(), jan.number, amount_fen=2500, reason="减免")
+    assert_consistent(db)
+    db.execute(update(Bill).where(Bill.id == jan.id).values(waived_fen=3000))
+    breach = checks.bill_credit_mismatch(db)
+    assert breach is not None and breach.check == "bill_credited" and jan.number in breach.record
+    assert "waived_fen 3000 but credit notes sum to 2500" in breach.detail
