@@ -93,8 +93,10 @@ def issue_credit_note(number):
                                               reason=data["reason"])
     except Invalid as err:
         fields = {"amount_fen" if k == "amount" else k: v for k, v in err.fields.items()}
+        # The entered values come back under the bill's prefix (the payment form keeps its own).
+        entered = {f"credit_{number}_{k}": request.form.get(k, "") for k in ("amount", "reason")}
         return _account_page(room_code, errors={f"credit_{number}_{k}": v for k, v in fields.items()},
-                             status=422, form=request.form)
+                             status=422, form=entered)
     flash(_("Credit note %(number)s issued: %(amount)s off bill %(bill)s.", number=note.number,
             amount=format_fen(note.amount_fen), bill=note.bill))
     return redirect(url_for("payments.room_account", code=room_code))
