@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 
 from pms.billing.credit_notes import bill_status, credits_until
 from pms.billing.late_fees import business_day, clause_of, late_fee_fen
-from pms.billing.models import (Bill, BillingRun, Demand, FeePlan, Payment, PaymentAllocation,
-                                PaymentReversal)
+from pms.billing.models import (Bill, BillingRun, Demand, FeePlan, LateFeeSettlement, Payment,
+                                PaymentAllocation, PaymentReversal)
 from pms.billing.payments import start_of_day_utc
 from pms.core.auth import AUDITOR, FINANCE, MANAGER, RESIDENT, Principal, ensure_role, get_in_scope
 from pms.core.periods import today
@@ -96,9 +96,10 @@ class RoomAccount:
     as_of: date
     balance_fen: int
     prepaid_fen: int
-    late_fee_fen: int
+    late_fee_fen: int  # late charges still owed: accrued on the bills less paid or waived
     arrears: list[ArrearsItem]
     aging: dict[str, int]
+    late_fee_settled_fen: int = 0  # late charges paid or waived up to the day
     bills: list[BillState] = field(default_factory=list)
     payments: list[PaymentLine] = field(default_factory=list)
     last_payment_on: Optional[date] = None
@@ -151,6 +152,8 @@ def room_account(session, room: Room, as_of: date, *, recent_payments: int = 10)
         .order_by(Payment.received_at.desc(), Payment.id.desc())).all()
     last_demand = session.scalar(select(func.max(Demand.demanded_on))
                                  .where(Demand.room_id == room.id, Demand.demanded_on <= as_of))
+    settled = session.scalar(select(func.coalesce(func.sum(LateFeeSettlement.amount_fen), 0))
+                             .where(LateFeeSettlement.room_id == room.id, LateFeeSettlement.business_date <= as_of))
 
     received = reversed_fen = 0
     lines: list[PaymentLine] = []
@@ -194,6 +197,7 @@ def room_account(session, room: Room, as_of: date, *, recent_payments: int = 10)
                                 status=("overdue" if overdue else "open") if outstanding
                                 else bill_status(payable, paid, credited)))
     return RoomAccount(room=room.code, estate_id=room.estate_id, as_of=as_of, balance_fen=balance,
-                       prepaid_fen=received - reversed_fen - allocated_total, late_fee_fen=late_total,
+                       prepaid_fen=received - reversed_fen - allocated_total,
+                       late_fee_fen=max(late_total - settled, 0), late_fee_settled_fen=settled,
                        arrears=arrears, aging=aging, bills=states, payments=lines,
                        last_payment_on=last_payment, last_demand_on=last_demand)

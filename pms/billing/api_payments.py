@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
-from pms.billing import accounts, arrears, collection, credit_notes, payments
-from pms.billing.schemas_payments import (CreditNoteCreateSchema, CreditNoteSchema, AccountSchema, ArrearsQuerySchema, ArrearsReportSchema,
+from pms.billing import accounts, arrears, collection, credit_notes, late_fee_settlements, payments
+from pms.billing.schemas_payments import (CreditNoteCreateSchema, CreditNoteSchema, LateFeeSettlementCreateSchema,
+                                          LateFeeSettlementSchema, AccountSchema, ArrearsQuerySchema, ArrearsReportSchema,
                                           AsOfQuerySchema, CollectionQuerySchema,
                                           CollectionReportSchema, DemandCreateSchema, DemandSchema,
                                           PaymentCreateSchema, PaymentSchema, ReversalCreateSchema,
@@ -53,6 +54,17 @@ def create_credit_note(number):
     result = credit_notes.issue_credit_note(get_session(), require_principal(), number,
                                             amount_fen=data["amount_fen"], reason=data["reason"])
     return CreditNoteSchema().dump(result), 201
+
+
+@bp.post("/rooms/<room>/late-fee-settlements")
+@documented(summary="Settle a room's late charges (finance, manager): paid at the desk (channel) or "
+                    "waived (reason); at most what the account shows as still owed",
+            body=LateFeeSettlementCreateSchema, response=LateFeeSettlementSchema, status=201, tag="billing")
+def settle_late_fees(room):
+    """Record late charges paid or waived."""
+    data = load_body(LateFeeSettlementCreateSchema())
+    result = late_fee_settlements.settle_late_fees(get_session(), require_principal(), room, **data)
+    return LateFeeSettlementSchema().dump(result), 201
 
 
 @bp.get("/rooms/<room>/account")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from marshmallow import (EXCLUDE, Schema, ValidationError, fields, post_load, pre_load, validate,
-                         validates)
+                         validates, validates_schema)
 
 from pms.billing.accounts import AGING_BUCKETS
 from pms.billing.models.payments import CHANNELS, DEMAND_METHODS
@@ -63,6 +63,32 @@ class CreditNoteCreateSchema(ReversalCreateSchema):
     """A credit note on a bill: the amount to take off and why (the reason is required too)."""
 
     amount_fen = WholeFen(required=True, validate=validate.Range(min=1, max=MAX_PAYMENT_FEN))
+
+
+class LateFeeSettlementCreateSchema(Schema):
+    """Late charges paid at the desk (channel required) or waived (reason required)."""
+
+    kind = fields.String(required=True, validate=validate.OneOf(("paid", "waived")))
+    amount_fen = WholeFen(required=True, validate=validate.Range(min=1, max=MAX_PAYMENT_FEN))
+    channel = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(CHANNELS))
+    reference = fields.String(load_default="", validate=validate.Length(max=128))
+    reason = fields.String(load_default="", validate=validate.Length(max=255))
+
+    @validates_schema
+    def _channel_or_reason(self, data, **_kwargs):
+        if data.get("kind") == "paid" and not data.get("channel"):
+            raise ValidationError({"channel": ["A channel is required for a payment."]})
+        if data.get("kind") == "waived" and not (data.get("reason") or "").strip():
+            raise ValidationError({"reason": ["A reason is required."]})
+
+
+class LateFeeSettlementSchema(Schema):
+    id = fields.Integer()
+    room = fields.String()
+    kind = fields.String()
+    amount_fen = fields.Integer()
+    business_date = fields.Date()
+    late_fee_fen = fields.Integer()
 
 
 class CreditedLineSchema(Schema):
@@ -137,6 +163,7 @@ class AccountSchema(Schema):
     balance_fen = fields.Integer()
     prepaid_fen = fields.Integer()
     late_fee_fen = fields.Integer()
+    late_fee_settled_fen = fields.Integer()
     arrears = fields.List(fields.Nested(ArrearsItemSchema))
     aging = fields.Nested(AgingSchema)
     last_payment_on = fields.Date(allow_none=True)
@@ -248,6 +275,12 @@ class PaymentFormSchema(_YuanFormSchema):
 
 class CreditNoteFormSchema(_YuanFormSchema, ReversalCreateSchema):
     """Finance's credit-note form on a room's account: amount in yuan and a reason."""
+
+
+class LateFeeSettlementFormSchema(_YuanFormSchema, LateFeeSettlementCreateSchema):
+    """The desk's late-charge form: paid (channel) or waived (reason), amount in yuan."""
+
+    amount_fen = fields.Integer(load_default=None)  # set from `amount` after loading
 
 
 class ReversalFormSchema(_FormSchema, ReversalCreateSchema):

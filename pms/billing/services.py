@@ -5,7 +5,7 @@ Each check is one aggregate query that answers the first broken record (or None)
 - room_receivable: per room, the receivable ledger = Σ bills (payable − paid − waived);
 - room_prepayment: per room, the prepayment ledger = −(Σ payments − Σ allocations − Σ reversed);
 - bill_paid: per bill, paid_fen = Σ its allocations;
-- room_late_fees: per room, the late-fee receivable ledger = Σ its accruals;
+- room_late_fees: per room, the late-fee receivable ledger = Σ accruals − Σ settlements (paid, waived);
 - bill_credited: per bill, waived_fen = Σ its credit notes.
 """
 from __future__ import annotations
@@ -15,8 +15,8 @@ from typing import Optional
 from sqlalchemy import case, func, literal, select, union_all
 
 from pms.billing.ledger import first_unbalanced_entry
-from pms.billing.models import (Bill, CreditNote, JournalLine, LateFeeAccrual, Payment, PaymentAllocation,
-                                PaymentReversal)
+from pms.billing.models import (Bill, CreditNote, JournalLine, LateFeeAccrual, LateFeeSettlement, Payment,
+                                PaymentAllocation, PaymentReversal)
 from pms.core.audit import Breach, register_check
 
 
@@ -54,12 +54,13 @@ def room_prepayment_mismatch(session) -> Optional[Breach]:
 
 
 def room_late_fee_mismatch(session) -> Optional[Breach]:
-    """The first room whose late-fee receivable ledger is not the sum of its accruals."""
+    """The first room whose late-fee receivable ledger is not its accruals less its settlements."""
     ledger = select(JournalLine.room_id.label("room_id"), JournalLine.amount_fen.label("fen")) \
         .where(JournalLine.account == "late_fee_receivable")
     accrued = select(LateFeeAccrual.room_id.label("room_id"), (-LateFeeAccrual.amount_fen).label("fen"))
-    return _first_nonzero(session, [ledger, accrued], "room_late_fees",
-                          "late-fee ledger vs. accruals")
+    settled = select(LateFeeSettlement.room_id.label("room_id"), LateFeeSettlement.amount_fen.label("fen"))
+    return _first_nonzero(session, [ledger, accrued, settled], "room_late_fees",
+                          "late-fee ledger vs. accruals less settlements")
 
 
 def _first_bill_total_mismatch(session, check: str, column, model, label: str) -> Optional[Breach]:

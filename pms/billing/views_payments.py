@@ -7,11 +7,11 @@ import uuid
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from pms.billing import accounts, arrears, collection, credit_notes, payments
+from pms.billing import accounts, arrears, collection, credit_notes, late_fee_settlements, payments
 from pms.billing.models.payments import CHANNELS, DEMAND_METHODS
 from pms.billing.arrears import XLSX_MIMETYPE
 from pms.billing.schemas_payments import (AccountPageQuerySchema, ArrearsPageQuerySchema,
-                                          CollectionPageQuerySchema, CreditNoteFormSchema, DemandFormSchema,
+                                          CollectionPageQuerySchema, CreditNoteFormSchema, LateFeeSettlementFormSchema, DemandFormSchema,
                                           PaymentFormSchema, ReversalFormSchema)
 from pms.core.api import load_data
 from pms.core.auth import RESIDENT, can_write, login_required, require_principal
@@ -100,6 +100,23 @@ def issue_credit_note(number):
     flash(_("Credit note %(number)s issued: %(amount)s off bill %(bill)s.", number=note.number,
             amount=format_fen(note.amount_fen), bill=note.bill))
     return redirect(url_for("payments.room_account", code=room_code))
+
+
+@bp.post("/rooms/<code>/late-fee-settlements")
+@login_required
+def settle_late_fees(code):
+    """The desk records late charges paid or waived (amount in yuan)."""
+    try:
+        data = load_data(LateFeeSettlementFormSchema(), request.form.to_dict())
+        result = late_fee_settlements.settle_late_fees(get_session(), require_principal(), code, **data)
+    except Invalid as err:
+        entered = {f"late_{k}": request.form.get(k, "") for k in ("amount", "kind", "channel", "reference", "reason")}
+        return _account_page(code, errors={f"late_{'amount' if k == 'amount_fen' else k}": v
+                                           for k, v in err.fields.items()}, status=422, form=entered)
+    message = (_("Late charges of %(amount)s paid.", amount=format_fen(result.amount_fen)) if result.kind == "paid"
+               else _("Late charges of %(amount)s waived.", amount=format_fen(result.amount_fen)))
+    flash(message)
+    return redirect(url_for("payments.room_account", code=code))
 
 
 def _room_code(session, room_id: int) -> str:

@@ -23,6 +23,13 @@ def format_fen(fen: int) -> str:
     return f"{sign}¥{yuan:,}.{cents:02d}"
 
 
+def fen_to_yuan_text(fen: int) -> str:
+    """Fen as a plain yuan amount for a form field ("1234.50"), the inverse of parse_yuan."""
+    sign = "-" if fen < 0 else ""
+    yuan, cents = divmod(abs(fen), 100)
+    return f"{sign}{yuan}.{cents:02d}"
+
+
 def round_half_up(value: Decimal) -> int:
     """Round a Decimal number of fen half-up to a whole fen."""
     return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))

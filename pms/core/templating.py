@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 
 from pms.core.auth import current_principal
-from pms.core.money import format_fen
+from pms.core.money import fen_to_yuan_text, format_fen
 
 
 def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -31,5 +31,6 @@ def iso_date(value: date | None) -> str:
 
 def init_app(app) -> None:
     """Register filters and the principal as a template global."""
-    app.jinja_env.filters.update(fen=format_fen, local_time=local_time, area=area_m2, iso_date=iso_date)
+    app.jinja_env.filters.update(fen=format_fen, yuan=fen_to_yuan_text, local_time=local_time, area=area_m2,
+                                  iso_date=iso_date)
     app.jinja_env.globals["current_principal"] = current_principal

@@ -4,11 +4,11 @@ from pms.billing.models.bills import Bill, BillingRun, BillLine, BillNumberCount
 from pms.billing.models.credit_notes import CreditNote, CreditNoteCounter
 from pms.billing.models.late_fee_runs import LateFeeRun
 from pms.billing.models.ledger import JournalEntry, JournalLine
-from pms.billing.models.payments import (Demand, LateFeeAccrual, Payment, PaymentAllocation,
-                                         PaymentReversal)
+from pms.billing.models.payments import (Demand, LateFeeAccrual, LateFeeSettlement, Payment,
+                                         PaymentAllocation, PaymentReversal)
 from pms.billing.models.plans import (FeeItem, FeeItemEntrance, FeeItemFloorWeight, FeeItemRoom,
                                       FeePlan, FeePlanSubsidy)
 
 __all__ = ["Bill", "BillingRun", "BillLine", "BillNumberCounter", "CreditNote", "CreditNoteCounter", "JournalEntry", "JournalLine", "LateFeeRun",
-           "Demand", "LateFeeAccrual", "Payment", "PaymentAllocation", "PaymentReversal", "FeeItem",
+           "Demand", "LateFeeAccrual", "LateFeeSettlement", "Payment", "PaymentAllocation", "PaymentReversal", "FeeItem",
            "FeeItemEntrance", "FeeItemFloorWeight", "FeeItemRoom", "FeePlan", "FeePlanSubsidy"]

@@ -1,4 +1,5 @@
-"""Payments, their allocation to bills, reversals, late-charge accruals and written demands."""
+"""Payments, their allocation to bills, reversals, late-charge accruals and settlements, and
+written demands."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -95,3 +96,31 @@ class Demand(SQLModel, table=True):
     note: str = Field(default="", max_length=500)
     recorded_by: str = Field(default="system", max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+LATE_FEE_SETTLEMENT_KINDS = ("paid", "waived")
+
+
+class LateFeeSettlement(SQLModel, table=True):
+    """Late charges a room paid at the desk, or that the company waived (减免), never deleted."""
+
+    __tablename__ = "late_fee_settlement"
+    __scope__ = ScopeRule(room="room_id", resident="room")
+    __table_args__ = (
+        CheckConstraint("amount_fen > 0", name="amount_positive"),
+        CheckConstraint("kind IN ('paid', 'waived')", name="kind_known"),
+        # Money has a channel; a waiver has a reason.
+        CheckConstraint("(kind = 'paid' AND channel IN ('cash', 'bank', 'wechat', 'alipay'))"
+                        " OR (kind = 'waived' AND channel IS NULL AND reason <> '')", name="paid_or_waived"),
+    )
+    id: Optional[int] = Field(default=None, primary_key=True)
+    estate_id: int = Field(foreign_key="estate.id", index=True)
+    room_id: int = Field(foreign_key="room.id", index=True)
+    kind: str = Field(max_length=8)
+    amount_fen: int
+    channel: Optional[str] = Field(default=None, max_length=8)
+    reference: str = Field(default="", max_length=128)
+    reason: str = Field(default="", max_length=255)
+    business_date: date
+    recorded_by: str = Field(default="system", max_length=64)
+    recorded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

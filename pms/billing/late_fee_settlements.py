@@ -1,0 +1,83 @@
+"""Settling late charges: the household pays them at the desk, or the company waives them (减免).
+
+Payments pay bills only (oldest first); late charges are settled on purpose, because companies
+usually negotiate them. A settlement takes at most what the room's account shows as late charges
+still owed today, and posts one balanced entry:
+  paid    Dr cash · Cr late_fee_receivable(room)
+  waived  Dr late_fee_revenue · Cr late_fee_receivable(room)
+The nightly job books the day's accruals after the fact, so during the day a settlement of today's
+amount can run the room's late-fee ledger below zero by at most that day's interest until the
+night; `pms audit verify` checks ledger = accruals − settlements at every moment.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Optional
+
+from pms.billing.accounts import get_room_for_billing, room_account
+from pms.billing.ledger import Line, post_entry
+from pms.billing.models import LateFeeSettlement
+from pms.billing.models.payments import CHANNELS, LATE_FEE_SETTLEMENT_KINDS
+from pms.billing.payments import PAYMENT_ROLES
+from pms.core import audit, periods
+from pms.core.auth import Principal, ensure_role
+from pms.core.errors import Invalid
+from pms.core.i18n import translate as _
+from pms.core.money import format_fen
+
+
+@dataclass
+class SettlementResult:
+    id: int
+    room: str
+    kind: str
+    amount_fen: int
+    business_date: date
+    late_fee_fen: int  # still owed afterwards
+
+
+def settle_late_fees(session, principal: Principal, room_code: str, *, kind: str, amount_fen,
+                     channel: Optional[str] = None, reference: str = "", reason: str = "") -> SettlementResult:
+    """Record late charges paid (with a channel) or waived (with a reason) for a room (flush only)."""
+    room = get_room_for_billing(session, principal, room_code)
+    ensure_role(principal, *PAYMENT_ROLES)
+    reference, reason = (reference or "").strip(), (reason or "").strip()
+    errors: dict[str, list[str]] = {}
+    if kind not in LATE_FEE_SETTLEMENT_KINDS:
+        errors["kind"] = [_("Choose paid or waived.")]
+    if isinstance(amount_fen, bool) or not isinstance(amount_fen, int):
+        errors["amount_fen"] = [_("A whole number of fen is required.")]
+    elif amount_fen <= 0:
+        errors["amount_fen"] = [_("The amount must be greater than zero.")]
+    if kind == "paid" and channel not in CHANNELS:
+        errors["channel"] = [_("Unknown channel %(channel)s.", channel=channel)]
+    if kind == "waived" and not reason:
+        errors["reason"] = [_("A reason is required.")]
+    if len(reference) > 128:
+        errors["reference"] = [_("At most 128 characters.")]
+    if len(reason) > 255:
+        errors["reason"] = [_("At most 255 characters.")]
+    if errors:
+        raise Invalid(_("The late charges cannot be settled."), fields=errors)
+    day = periods.today()
+    owed = room_account(session, room, day).late_fee_fen
+    if amount_fen > owed:
+        raise Invalid(_("The late charges cannot be settled."), fields={"amount_fen": [
+            _("At most the late charges still owed, %(owed)s.", owed=format_fen(owed))]})
+    settlement = LateFeeSettlement(estate_id=room.estate_id, room_id=room.id, kind=kind, amount_fen=amount_fen,
+                                   channel=channel if kind == "paid" else None, reference=reference,
+                                   reason=reason, business_date=day, recorded_by=principal.username)
+    session.add(settlement)
+    session.flush()
+    debit = "cash" if kind == "paid" else "late_fee_revenue"
+    post_entry(session, estate_id=room.estate_id, kind="late_fee", source_type="late_fee_settlement",
+               source_id=settlement.id, business_date=day,
+               memo=(f"{channel} {reference}" if kind == "paid" else reason).strip()[:255],
+               lines=[Line(debit, amount_fen), Line("late_fee_receivable", -amount_fen, room_id=room.id)])
+    audit.record(session, actor=principal.username, action=f"late_fee.{kind}", object_type="room",
+                 object_id=room.id, estate_id=room.estate_id,
+                 payload={"room": room.code, "amount_fen": amount_fen, "channel": settlement.channel,
+                          "reason": reason})
+    return SettlementResult(id=settlement.id, room=room.code, kind=kind, amount_fen=amount_fen,
+                            business_date=day, late_fee_fen=owed - amount_fen)
