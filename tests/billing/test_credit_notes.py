@@ -190,3 +190,16 @@ def test_audit_verify_catches_a_tampered_credit(db, world, jan):
     breach = checks.bill_credit_mismatch(db)
     assert breach is not None and breach.check == "bill_credited" and jan.number in breach.record
     assert "waived_fen 3000 but credit notes sum to 2500" in breach.detail
+
+
+def test_resident_sees_the_credit_on_the_phone(client, jan):
+    from tests.billing.test_views_payments import login
+
+    response = client.post(f"/api/v1/bills/{jan.number}/credit-notes", headers=bearer(client, "finance"),
+                           json={"amount_fen": 2500, "reason": "维修期间减免"})
+    assert response.status_code == 201
+    login(client, "resident")
+    listing = client.get("/my/bills").get_data(as_text=True)
+    assert "待缴：¥75.00" in listing and "已冲减 ¥25.00" in listing
+    detail = client.get(f"/bills/{jan.number}").get_data(as_text=True)
+    assert "已冲减：¥25.00" in detail and "¥75.00" in detail
