@@ -36,7 +36,7 @@ def _principal():
 
 @click.group("payments", cls=AppGroup)
 def payments_group():
-    """Record and reverse payments."""
+    """Record and reverse payments; credit bills."""
 
 
 @payments_group.command("record")
@@ -48,12 +48,9 @@ def payments_group():
 def record(room, amount, channel, reference, idempotency_key):
     """Record AMOUNT yuan (e.g. 123.45) received for ROOM: oldest bills first, the rest prepaid."""
     from pms.billing.payments import record_payment
-    from pms.core.money import format_fen, parse_yuan
+    from pms.core.money import format_fen
 
-    try:
-        fen = parse_yuan(amount)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="AMOUNT") from exc
+    fen = _fen(amount, "AMOUNT")
     with _work() as session:
         result = record_payment(session, _principal(), room_code=room, amount_fen=fen, channel=channel,
                                 reference=reference, idempotency_key=idempotency_key)
@@ -75,6 +72,30 @@ def reverse(payment_id, reason):
         result = reverse_payment(session, _principal(), payment_id, reason=reason)
     click.echo(f"payment {payment_id} reversed: {len(result.bills_reopened)} bills reopened, "
                f"prepayment {format_fen(result.prepayment_reversed_fen)} taken back")
+
+
+def _fen(amount: str, hint: str) -> int:
+    from pms.core.money import parse_yuan
+
+    try:
+        return parse_yuan(amount)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint=hint) from exc
+
+
+@payments_group.command("credit-note")
+@click.argument("bill")
+@click.argument("amount")
+@click.option("--reason", required=True)
+def credit_note(bill, amount, reason):
+    """Credit AMOUNT yuan of BILL's outstanding amount (a numbered credit note; the bill is not edited)."""
+    from pms.billing.credit_notes import issue_credit_note
+    from pms.core.money import format_fen
+
+    with _work() as session:
+        note = issue_credit_note(session, _principal(), bill, amount_fen=_fen(amount, "AMOUNT"), reason=reason)
+    click.echo(f"credit note {note.number}: {format_fen(note.amount_fen)} off {note.bill}, "
+               f"{format_fen(note.bill_outstanding_fen)} still owed ({note.bill_status})")
 
 
 @click.group("late-fees", cls=AppGroup)
@@ -110,6 +131,27 @@ def accrue(through, estate_code):
             total += sum(r.total_fen for r in results)
     click.echo(f"late fees through {day.isoformat()}: {len(estate_ids)} estates, {days} estate-days, "
                f"{total} fen accrued")
+
+
+@late_fees_group.command("settle")
+@click.argument("room")
+@click.argument("amount")
+@click.option("--paid", "channel", type=click.Choice(CHANNELS), default=None, help="paid through this channel")
+@click.option("--waived", "reason", default=None, help="waived (减免), for this reason")
+@click.option("--reference", default="")
+def settle(room, amount, channel, reason, reference):
+    """Settle AMOUNT yuan of ROOM's late charges: --paid CHANNEL or --waived REASON."""
+    from pms.billing.late_fee_settlements import settle_late_fees
+    from pms.core.money import format_fen
+
+    if (channel is None) == (reason is None):
+        raise click.UsageError("give exactly one of --paid CHANNEL or --waived REASON")
+    with _work() as session:
+        result = settle_late_fees(session, _principal(), room, kind="paid" if channel else "waived",
+                                  amount_fen=_fen(amount, "AMOUNT"), channel=channel, reference=reference,
+                                  reason=reason or "")
+    click.echo(f"late charges {result.kind}: {format_fen(result.amount_fen)} for {result.room}, "
+               f"{format_fen(result.late_fee_fen)} still owed")
 
 
 @click.group("arrears", cls=AppGroup)

@@ -46,3 +46,22 @@ def test_accrue_and_export(app, world, runner, tmp_path):
     assert sheet.cell(2, 1).value == "YJL-3-2-501" and sheet.cell(2, 8).value == 20000
     missing = runner.invoke(args=["arrears", "export", "--estate", "NOPE", "--out", str(tmp_path)])
     assert missing.exit_code == 1
+
+
+def test_credit_note_and_late_fee_settlement(app, world, runner):
+    with app.app_context(), unit_of_work() as s:
+        plan = make_plan(s, world.yjl, late_fee=(5, 30, 30), effective_from="2023-01")
+        number = issue_bill(s, world.r501, "2023-01", 10000, plan=plan).number  # late charge capped at 3,000
+    note = runner.invoke(args=["payments", "credit-note", number, "25.00", "--reason", "面积更正"])
+    assert note.exit_code == 0, note.output
+    assert "credit note ACME-" in note.output and "¥25.00 off" in note.output and "¥75.00 still owed" in note.output
+    over = runner.invoke(args=["payments", "credit-note", number, "80", "--reason", "x"])
+    assert over.exit_code == 1 and "amount_fen" in over.output
+    both = runner.invoke(args=["late-fees", "settle", "YJL-3-2-501", "1", "--paid", "cash", "--waived", "x"])
+    assert both.exit_code == 2
+    paid = runner.invoke(args=["late-fees", "settle", "YJL-3-2-501", "10", "--paid", "cash"])
+    assert paid.exit_code == 0, paid.output
+    assert "late charges paid: ¥10.00" in paid.output and "¥20.00 still owed" in paid.output
+    waived = runner.invoke(args=["late-fees", "settle", "YJL-3-2-501", "20", "--waived", "首次逾期"])
+    assert waived.exit_code == 0 and "¥0.00 still owed" in waived.output
+    assert runner.invoke(args=["audit", "verify"]).exit_code == 0
