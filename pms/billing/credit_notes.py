@@ -24,7 +24,7 @@ from pms.billing.payments import PAYMENT_ROLES
 from pms.billing.runs import reserve_numbers
 from pms.core import audit, periods
 from pms.core.auth import Principal, ensure_role, get_in_scope
-from pms.core.db import utcnow
+from pms.core.db import lock_row, utcnow
 from pms.core.errors import Conflict, Invalid
 from pms.core.i18n import translate as _
 from pms.core.money import format_fen, split_largest_remainder
@@ -78,9 +78,9 @@ def issue_credit_note(session, principal: Principal, bill_number: str, *, amount
         errors["reason"] = [_("At most 255 characters.")]
     if errors:
         raise Invalid(_("The credit note cannot be issued."), fields=errors)
-    # Lock the bill: a payment or another credit note on it waits for this one.
-    bill = session.scalar(select(Bill).where(Bill.id == bill.id).with_for_update().execution_options(
-        populate_existing=True))
+    # Lock the bill: a payment or another credit note on it waits for this one, then sees it.
+    lock_row(session, Bill, bill.id)
+    session.refresh(bill)
     if bill.status == "void":
         raise Conflict(_("Bill %(bill)s is void.", bill=bill.number))
     outstanding = bill.payable_fen - bill.paid_fen - bill.waived_fen

@@ -22,9 +22,11 @@ from pms.billing.models.payments import CHANNELS, LATE_FEE_SETTLEMENT_KINDS
 from pms.billing.payments import PAYMENT_ROLES
 from pms.core import audit, periods
 from pms.core.auth import Principal, ensure_role
+from pms.core.db import lock_row
 from pms.core.errors import Invalid
 from pms.core.i18n import translate as _
 from pms.core.money import format_fen
+from pms.estates.models import Room
 
 
 @dataclass
@@ -60,6 +62,8 @@ def settle_late_fees(session, principal: Principal, room_code: str, *, kind: str
         errors["reason"] = [_("At most 255 characters.")]
     if errors:
         raise Invalid(_("The late charges cannot be settled."), fields=errors)
+    # One settlement of a room at a time: the second waits here and then sees the first.
+    lock_row(session, Room, room.id)
     day = periods.today()
     owed = room_account(session, room, day).late_fee_fen
     if amount_fen > owed:

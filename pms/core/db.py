@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Iterator
 
 from flask import current_app, g, has_app_context
-from sqlalchemy import DateTime, MetaData, event, text
+from sqlalchemy import DateTime, MetaData, event, select, text, update
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, SQLModel, create_engine
@@ -142,3 +142,17 @@ def reserve_ids(session, table: str, count: int) -> list[int]:
     sequence = session.scalar(text("SELECT pg_get_serial_sequence(:table, 'id')"), {"table": table})
     return list(session.scalars(text("SELECT nextval(CAST(:sequence AS regclass)) FROM generate_series(1, :n)"),
                                 {"sequence": sequence, "n": count}))
+
+
+def lock_row(session, model, row_id: int) -> None:
+    """Lock one row until the transaction ends, so read-check-write services go one at a time.
+
+    PostgreSQL: SELECT … FOR UPDATE. SQLite has no row locks and reads outside a write
+    transaction until the first write, so a no-op UPDATE takes the database's write lock first
+    (later reads then see every committed change).
+    """
+    table = model.__table__
+    if is_sqlite(session):
+        session.execute(update(table).where(table.c.id == row_id).values(id=table.c.id))
+    else:
+        session.execute(select(table.c.id).where(table.c.id == row_id).with_for_update())

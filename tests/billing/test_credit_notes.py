@@ -203,3 +203,33 @@ def test_resident_sees_the_credit_on_the_phone(client, jan):
     assert "待缴：¥75.00" in listing and "已冲减 ¥25.00" in listing
     detail = client.get(f"/bills/{jan.number}").get_data(as_text=True)
     assert "已冲减：¥25.00" in detail and "¥75.00" in detail
+
+
+def _race(app, url, bodies, user="finance"):
+    """POST the bodies at once from separate clients; the status codes, in any order."""
+    import threading
+
+    clients = [app.test_client() for _ in bodies]
+    headers = bearer(clients[0], user)
+    barrier, codes = threading.Barrier(len(bodies)), []
+
+    def post(c, body):
+        barrier.wait()
+        codes.append(c.post(url, headers=headers, json=body).status_code)
+
+    threads = [threading.Thread(target=post, args=(c, b)) for c, b in zip(clients, bodies)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sorted(codes)
+
+
+def test_two_credit_notes_at_once_never_credit_more_than_is_owed(app, db, jan):
+    codes = _race(app, f"/api/v1/bills/{jan.number}/credit-notes",
+                  [{"amount_fen": 6000, "reason": "a"}, {"amount_fen": 6000, "reason": "b"}])
+    assert codes == [201, 422]
+    db.expire_all()
+    assert db.get(Bill, jan.id).waived_fen == 6000
+    assert db.scalars(select(CreditNote.number)).all() == ["ACME-2026-C000001"]
+    assert_consistent(db)

@@ -128,3 +128,14 @@ def test_account_page_form(client, overdue):
     assert done.status_code == 200
     html = done.get_data(as_text=True)
     assert "¥30.00" in html and 'id="late-fees"' not in html  # nothing left to settle
+
+
+def test_two_settlements_at_once_never_settle_more_than_is_owed(app, db, overdue):
+    from tests.billing.test_credit_notes import _race
+
+    codes = _race(app, f"/api/v1/rooms/{ROOM}/late-fee-settlements",
+                  [{"kind": "paid", "amount_fen": 2000, "channel": "cash"},
+                   {"kind": "waived", "amount_fen": 2000, "reason": "x"}])
+    assert codes == [201, 422]
+    assert len(db.scalars(select(LateFeeSettlement.id)).all()) == 1
+    assert_consistent(db)
