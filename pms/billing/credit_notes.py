@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from pms.billing.ledger import Line, post_entry
 from pms.billing.models import Bill, BillLine, CreditNote, CreditNoteCounter
-from pms.billing.payments import PAYMENT_ROLES
+from pms.billing.payments import PAYMENT_ROLES, amount_errors
 from pms.billing.runs import reserve_numbers
 from pms.core import audit, periods
 from pms.core.auth import Principal, ensure_role, get_in_scope
@@ -68,10 +68,8 @@ def issue_credit_note(session, principal: Principal, bill_number: str, *, amount
     bill = get_bill_for_credit(session, principal, bill_number)
     reason = (reason or "").strip()
     errors: dict[str, list[str]] = {}
-    if isinstance(amount_fen, bool) or not isinstance(amount_fen, int):
-        errors["amount_fen"] = [_("A whole number of fen is required.")]
-    elif amount_fen <= 0:
-        errors["amount_fen"] = [_("The amount must be greater than zero.")]
+    if problems := amount_errors(amount_fen):
+        errors["amount_fen"] = problems
     if not reason:
         errors["reason"] = [_("A reason is required.")]
     elif len(reason) > 255:

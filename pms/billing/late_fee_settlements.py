@@ -19,7 +19,7 @@ from pms.billing.accounts import get_room_for_billing, room_account
 from pms.billing.ledger import Line, post_entry
 from pms.billing.models import LateFeeSettlement
 from pms.billing.models.payments import CHANNELS, LATE_FEE_SETTLEMENT_KINDS
-from pms.billing.payments import PAYMENT_ROLES
+from pms.billing.payments import PAYMENT_ROLES, amount_errors
 from pms.core import audit, periods
 from pms.core.auth import Principal, ensure_role
 from pms.core.db import lock_row
@@ -48,10 +48,8 @@ def settle_late_fees(session, principal: Principal, room_code: str, *, kind: str
     errors: dict[str, list[str]] = {}
     if kind not in LATE_FEE_SETTLEMENT_KINDS:
         errors["kind"] = [_("Choose paid or waived.")]
-    if isinstance(amount_fen, bool) or not isinstance(amount_fen, int):
-        errors["amount_fen"] = [_("A whole number of fen is required.")]
-    elif amount_fen <= 0:
-        errors["amount_fen"] = [_("The amount must be greater than zero.")]
+    if problems := amount_errors(amount_fen):
+        errors["amount_fen"] = problems
     if kind == "paid" and channel not in CHANNELS:
         errors["channel"] = [_("Unknown channel %(channel)s.", channel=channel)]
     if kind == "waived" and not reason:

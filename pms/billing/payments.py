@@ -101,12 +101,19 @@ def _open_bills(session, room_ids) -> list[Bill]:
     return list(session.scalars(stmt))
 
 
+def amount_errors(amount_fen) -> list[str]:
+    """What is wrong with an amount of money given to a service (nothing: [])."""
+    if isinstance(amount_fen, bool) or not isinstance(amount_fen, int):
+        return [_("A whole number of fen is required.")]
+    if amount_fen <= 0:
+        return [_("The amount must be greater than zero.")]
+    return []
+
+
 def _validate(amount_fen, channel: str, reference: str, idempotency_key) -> None:
     errors: dict[str, list[str]] = {}
-    if isinstance(amount_fen, bool) or not isinstance(amount_fen, int):
-        errors["amount_fen"] = [_("A whole number of fen is required.")]
-    elif amount_fen <= 0:
-        errors["amount_fen"] = [_("The amount must be greater than zero.")]
+    if problems := amount_errors(amount_fen):
+        errors["amount_fen"] = problems
     if channel not in CHANNELS:
         errors["channel"] = [_("Unknown channel %(channel)s.", channel=channel)]
     if len(reference or "") > 128:

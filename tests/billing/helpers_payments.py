@@ -95,3 +95,14 @@ def issue_bill(session, room, period, amount_fen, *, plan, subsidy_fen=0, issued
     if apply:
         apply_prepayments(session, estate.id, business_date=issued_at.astimezone(SHANGHAI).date())
     return bill
+
+
+def assert_ledger_consistent(session):
+    """Every `pms audit verify` check of the billing ledger passes."""
+    from pms.billing import services as checks
+
+    session.flush()
+    for check in (checks.first_unbalanced_entry, checks.room_receivable_mismatch,
+                  checks.room_prepayment_mismatch, checks.bill_paid_mismatch,
+                  checks.room_late_fee_mismatch, checks.bill_credit_mismatch):
+        assert check(session) is None, check.__name__

@@ -4,26 +4,17 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from pms.billing import services as checks
 from pms.billing.accounts import room_account
 from pms.billing.late_fee_settlements import settle_late_fees
 from pms.billing.late_fees import accrue_late_fees
 from pms.billing.models import JournalEntry, JournalLine, LateFeeSettlement
 from pms.core import periods
 from pms.core.errors import Invalid
-from tests.billing.helpers_payments import finance, issue_bill, make_plan
+from tests.billing.helpers_payments import assert_ledger_consistent, finance, issue_bill, make_plan
 from tests.billing.test_views_payments import login
 from tests.factories import bearer
 
 ROOM = "YJL-3-2-501"
-
-
-def assert_consistent(session):
-    session.flush()
-    for check in (checks.first_unbalanced_entry, checks.room_receivable_mismatch,
-                  checks.room_prepayment_mismatch, checks.bill_paid_mismatch,
-                  checks.room_late_fee_mismatch, checks.bill_credit_mismatch):
-        assert check(session) is None, check.__name__
 
 
 @pytest.fixture
@@ -53,7 +44,7 @@ def test_paid_then_waived(db, world, overdue):
     # Nothing was booked yet (the nightly job runs after the fact): the room's late-fee ledger is
     # −1,000 now, and accruals − settlements says the same.
     assert late_ledger(db, "late_fee_receivable", world.r501.id) == -1000
-    assert_consistent(db)
+    assert_ledger_consistent(db)
     accrue_late_fees(db, world.yjl.id, today)
     assert late_ledger(db, "late_fee_receivable", world.r501.id) == 2000
     waived = settle_late_fees(db, finance(), ROOM, kind="waived", amount_fen=2000, reason="业主困难，经理批准减免")
@@ -65,7 +56,7 @@ def test_paid_then_waived(db, world, overdue):
     assert kinds == ["paid", "waived"]
     assert db.scalar(select(JournalEntry.memo).where(JournalEntry.source_type == "late_fee_settlement")
                      .order_by(JournalEntry.id.desc()).limit(1)) == "业主困难，经理批准减免"
-    assert_consistent(db)
+    assert_ledger_consistent(db)
     # The day before, the account still shows the whole charge.
     before = room_account(db, world.r501, today - timedelta(days=1))
     assert (before.late_fee_fen, before.late_fee_settled_fen) == (3000, 0)
@@ -138,4 +129,4 @@ def test_two_settlements_at_once_never_settle_more_than_is_owed(app, db, overdue
                    {"kind": "waived", "amount_fen": 2000, "reason": "x"}])
     assert codes == [201, 422]
     assert len(db.scalars(select(LateFeeSettlement.id)).all()) == 1
-    assert_consistent(db)
+    assert_ledger_consistent(db)

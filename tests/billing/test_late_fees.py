@@ -9,7 +9,7 @@ from pms.billing.late_fees import Clause, accrue_late_fees, catch_up_late_fees, 
 from pms.billing.models import JournalLine, LateFeeAccrual, LateFeeRun
 from pms.billing.payments import record_payment, reverse_payment
 from tests.billing.helpers_payments import at, finance, issue_bill, make_plan
-from tests.billing.test_payments import assert_consistent
+from tests.billing.helpers_payments import assert_ledger_consistent
 
 DUE = date(2026, 1, 15)
 CLAUSE = Clause(daily_rate_per_10k=5, grace_days=30, cap_percent=30)
@@ -98,7 +98,7 @@ def test_daily_accrual_is_idempotent_and_posted(db, world, bills):
     late = db.scalar(select(func.sum(JournalLine.amount_fen)).where(
         JournalLine.account == "late_fee_receivable", JournalLine.room_id == world.r502.id))
     assert late == 10
-    assert_consistent(db)
+    assert_ledger_consistent(db)
 
 
 def test_catching_up_accrues_each_missed_day_once(db, world, bills):
@@ -117,7 +117,7 @@ def test_catching_up_accrues_each_missed_day_once(db, world, bills):
     assert sum(fen for bill_id, _d, fen in accruals(db) if bill_id == b.id) == 60
     assert catch_up_late_fees(db, world.yjl.id, date(2026, 2, 20)) == []
     assert db.scalar(select(func.count(LateFeeRun.id))) == 6
-    assert_consistent(db)
+    assert_ledger_consistent(db)
 
 
 def test_a_bill_paid_off_between_runs_still_books_the_days_it_owed(db, world, bills):
@@ -141,7 +141,7 @@ def test_first_run_books_the_backlog_on_its_day(db, world, bills):
                           received_at=at(date(2026, 3, 17)))
     assert accrue_late_fees(db, world.yjl.id, date(2026, 3, 17)).accruals == 1  # only r502's bill
     reverse_payment(db, finance(), paid.id, reason="bounced")
-    assert_consistent(db)
+    assert_ledger_consistent(db)
 
 
 def test_job_is_registered_and_runs_per_estate(app, world):
