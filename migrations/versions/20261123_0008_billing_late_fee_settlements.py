@@ -2,7 +2,7 @@
 
 Revision ID: 0008_late_fee_settlements
 Revises: 0007_credit_notes
-Create Date: 2026-11-23 22:19:51.881855
+Create Date: 2026-11-23 22:47:58.273341
 """
 from typing import Sequence, Union
 
@@ -29,15 +29,18 @@ def upgrade() -> None:
     sa.Column('channel', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=True),
     sa.Column('reference', sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
     sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
+    sa.Column('reverses_id', sa.Integer(), nullable=True),
     sa.Column('business_date', sa.Date(), nullable=False),
     sa.Column('recorded_by', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('recorded_at', pms.core.db.UTCDateTime(timezone=True), nullable=False),
-    sa.CheckConstraint("(kind = 'paid' AND channel IN ('cash', 'bank', 'wechat', 'alipay')) OR (kind = 'waived' AND channel IS NULL AND reason <> '')", name=op.f('ck_late_fee_settlement_paid_or_waived')),
-    sa.CheckConstraint("kind IN ('paid', 'waived')", name=op.f('ck_late_fee_settlement_kind_known')),
+    sa.CheckConstraint("(kind = 'paid' AND channel IN ('cash', 'bank', 'wechat', 'alipay') AND reverses_id IS NULL) OR (kind = 'waived' AND channel IS NULL AND reason <> '' AND reverses_id IS NULL) OR (kind = 'reversal' AND channel IS NULL AND reason <> '' AND reverses_id IS NOT NULL)", name=op.f('ck_late_fee_settlement_paid_waived_or_reversal')),
+    sa.CheckConstraint("kind IN ('paid', 'waived', 'reversal')", name=op.f('ck_late_fee_settlement_kind_known')),
     sa.CheckConstraint('amount_fen > 0', name=op.f('ck_late_fee_settlement_amount_positive')),
     sa.ForeignKeyConstraint(['estate_id'], ['estate.id'], name=op.f('fk_late_fee_settlement_estate_id_estate')),
+    sa.ForeignKeyConstraint(['reverses_id'], ['late_fee_settlement.id'], name=op.f('fk_late_fee_settlement_reverses_id_late_fee_settlement')),
     sa.ForeignKeyConstraint(['room_id'], ['room.id'], name=op.f('fk_late_fee_settlement_room_id_room')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_late_fee_settlement'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_late_fee_settlement')),
+    sa.UniqueConstraint('reverses_id', name=op.f('uq_late_fee_settlement_reverses_id'))
     )
     with op.batch_alter_table('late_fee_settlement', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_late_fee_settlement_estate_id'), ['estate_id'], unique=False)

@@ -152,7 +152,7 @@ def room_account(session, room: Room, as_of: date, *, recent_payments: int = 10)
         .order_by(Payment.received_at.desc(), Payment.id.desc())).all()
     last_demand = session.scalar(select(func.max(Demand.demanded_on))
                                  .where(Demand.room_id == room.id, Demand.demanded_on <= as_of))
-    settled = session.scalar(select(func.coalesce(func.sum(LateFeeSettlement.amount_fen), 0))
+    settled = session.scalar(select(func.coalesce(func.sum(LateFeeSettlement.signed_fen()), 0))
                              .where(LateFeeSettlement.room_id == room.id, LateFeeSettlement.business_date <= as_of))
 
     received = reversed_fen = 0

@@ -67,6 +67,17 @@ def settle_late_fees(room):
     return LateFeeSettlementSchema().dump(result), 201
 
 
+@bp.post("/late-fee-settlements/<int:settlement_id>/reversal")
+@documented(summary="Reverse a mistaken late-fee payment or waiver (a new record and entry, with a reason)",
+            body=ReversalCreateSchema, response=LateFeeSettlementSchema, status=201, tag="billing")
+def reverse_late_fee_settlement(settlement_id):
+    """Take back a late-fee settlement."""
+    data = load_body(ReversalCreateSchema())
+    result = late_fee_settlements.reverse_settlement(get_session(), require_principal(), settlement_id,
+                                                     reason=data["reason"])
+    return LateFeeSettlementSchema().dump(result), 201
+
+
 @bp.get("/rooms/<room>/account")
 @documented(summary="A room's account as of a day (default today, Asia/Shanghai): balance, "
                     "prepayment, late charges, arrears, aging", query=AsOfQuerySchema,

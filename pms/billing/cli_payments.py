@@ -150,8 +150,22 @@ def settle(room, amount, channel, reason, reference):
         result = settle_late_fees(session, _principal(), room, kind="paid" if channel else "waived",
                                   amount_fen=_fen(amount, "AMOUNT"), channel=channel, reference=reference,
                                   reason=reason or "")
-    click.echo(f"late charges {result.kind}: {format_fen(result.amount_fen)} for {result.room}, "
-               f"{format_fen(result.late_fee_fen)} still owed")
+    click.echo(f"late charges {result.kind} (record {result.id}): {format_fen(result.amount_fen)} for "
+               f"{result.room}, {format_fen(result.late_fee_fen)} still owed")
+
+
+@late_fees_group.command("reverse")
+@click.argument("settlement_id", type=int)
+@click.option("--reason", required=True)
+def reverse_settlement(settlement_id, reason):
+    """Reverse a mistaken late-fee payment or waiver (a new record; nothing is deleted)."""
+    from pms.billing.late_fee_settlements import reverse_settlement as reverse
+    from pms.core.money import format_fen
+
+    with _work() as session:
+        result = reverse(session, _principal(), settlement_id, reason=reason)
+    click.echo(f"late-fee record {settlement_id} reversed: {format_fen(result.amount_fen)} for {result.room}, "
+               f"{format_fen(result.late_fee_fen)} owed again")
 
 
 @click.group("arrears", cls=AppGroup)

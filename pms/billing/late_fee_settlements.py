@@ -3,8 +3,9 @@
 Payments pay bills only (oldest first); late charges are settled on purpose, because companies
 usually negotiate them. A settlement takes at most what the room's account shows as late charges
 still owed today, and posts one balanced entry:
-  paid    Dr cash · Cr late_fee_receivable(room)
-  waived  Dr late_fee_revenue · Cr late_fee_receivable(room)
+  paid      Dr cash · Cr late_fee_receivable(room)
+  waived    Dr late_fee_revenue · Cr late_fee_receivable(room)
+  reversal  the exact opposite of the settlement it takes back (a new row and entry, with a reason)
 The nightly job books the day's accruals after the fact, so during the day a settlement of today's
 amount can run the room's late-fee ledger below zero by at most that day's interest until the
 night; `pms audit verify` checks ledger = accruals − settlements at every moment.
@@ -15,18 +16,35 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Optional
 
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
+
 from pms.billing.accounts import get_room_for_billing, room_account
 from pms.billing.ledger import Line, post_entry
 from pms.billing.models import LateFeeSettlement
 from pms.billing.models.payments import CHANNELS, LATE_FEE_SETTLEMENT_KINDS
 from pms.billing.payments import PAYMENT_ROLES, amount_errors
 from pms.core import audit, periods
-from pms.core.auth import Principal, ensure_role
+from pms.core.auth import Principal, ensure_role, get_in_scope
 from pms.core.db import lock_row
-from pms.core.errors import Invalid
+from pms.core.errors import Conflict, Invalid
 from pms.core.i18n import translate as _
 from pms.core.money import format_fen
 from pms.estates.models import Room
+
+
+@dataclass
+class SettlementRow:
+    id: int
+    kind: str
+    amount_fen: int
+    business_date: date
+    channel: Optional[str]
+    reference: str
+    reason: str
+    recorded_by: str
+    reversed: bool = False
+    reversal_reason: str = ""
 
 
 @dataclass
@@ -83,3 +101,55 @@ def settle_late_fees(session, principal: Principal, room_code: str, *, kind: str
                           "reason": reason})
     return SettlementResult(id=settlement.id, room=room.code, kind=kind, amount_fen=amount_fen,
                             business_date=day, late_fee_fen=owed - amount_fen)
+
+
+def reverse_settlement(session, principal: Principal, settlement_id: int, *, reason: str) -> SettlementResult:
+    """Take back a mistaken late-fee payment or waiver by a new record and entry (flush only)."""
+    original = get_in_scope(session, LateFeeSettlement, LateFeeSettlement.id == settlement_id, principal=principal)
+    ensure_role(principal, *PAYMENT_ROLES)
+    reason = (reason or "").strip()
+    if not reason or len(reason) > 255:
+        raise Invalid(_("The reversal cannot be recorded."), fields={"reason": [
+            _("A reason is required.") if not reason else _("At most 255 characters.")]})
+    lock_row(session, Room, original.room_id)
+    if original.kind == "reversal":
+        raise Conflict(_("A reversal cannot be reversed."))
+    if session.scalar(select(LateFeeSettlement.id).where(LateFeeSettlement.reverses_id == original.id)):
+        raise Conflict(_("This settlement has already been reversed."))
+    day = periods.today()
+    reversal = LateFeeSettlement(estate_id=original.estate_id, room_id=original.room_id, kind="reversal",
+                                 amount_fen=original.amount_fen, reason=reason, reverses_id=original.id,
+                                 business_date=day, recorded_by=principal.username)
+    session.add(reversal)
+    session.flush()
+    credit = "cash" if original.kind == "paid" else "late_fee_revenue"
+    post_entry(session, estate_id=original.estate_id, kind="reversal", source_type="late_fee_settlement",
+               source_id=reversal.id, business_date=day, memo=f"late fees {original.id}: {reason}"[:255],
+               lines=[Line("late_fee_receivable", original.amount_fen, room_id=original.room_id),
+                      Line(credit, -original.amount_fen)])
+    room = session.get(Room, original.room_id)
+    audit.record(session, actor=principal.username, action="late_fee.reverse", object_type="room",
+                 object_id=room.id, estate_id=room.estate_id,
+                 payload={"room": room.code, "settlement": original.id, "amount_fen": original.amount_fen,
+                          "reason": reason})
+    return SettlementResult(id=reversal.id, room=room.code, kind="reversal", amount_fen=original.amount_fen,
+                            business_date=day, late_fee_fen=room_account(session, room, day).late_fee_fen)
+
+
+def settlements_of_room(session, room_id: int) -> list[SettlementRow]:
+    """The room's late-fee payments and waivers, newest first, with whether each was reversed."""
+    reversal = aliased(LateFeeSettlement)
+    rows = session.execute(
+        select(LateFeeSettlement, reversal.reason)
+        .outerjoin(reversal, reversal.reverses_id == LateFeeSettlement.id)
+        .where(LateFeeSettlement.room_id == room_id, LateFeeSettlement.kind != "reversal")
+        .order_by(LateFeeSettlement.id.desc())).all()
+    return [SettlementRow(id=s.id, kind=s.kind, amount_fen=s.amount_fen, business_date=s.business_date,
+                          channel=s.channel, reference=s.reference, reason=s.reason, recorded_by=s.recorded_by,
+                          reversed=why is not None, reversal_reason=why or "") for s, why in rows]
+
+
+def room_code_of(session, principal: Principal, settlement_id: int) -> str:
+    """The room of a settlement in scope (404 otherwise)."""
+    found = get_in_scope(session, LateFeeSettlement, LateFeeSettlement.id == settlement_id, principal=principal)
+    return session.get(Room, found.room_id).code

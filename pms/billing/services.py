@@ -58,7 +58,7 @@ def room_late_fee_mismatch(session) -> Optional[Breach]:
     ledger = select(JournalLine.room_id.label("room_id"), JournalLine.amount_fen.label("fen")) \
         .where(JournalLine.account == "late_fee_receivable")
     accrued = select(LateFeeAccrual.room_id.label("room_id"), (-LateFeeAccrual.amount_fen).label("fen"))
-    settled = select(LateFeeSettlement.room_id.label("room_id"), LateFeeSettlement.amount_fen.label("fen"))
+    settled = select(LateFeeSettlement.room_id.label("room_id"), LateFeeSettlement.signed_fen().label("fen"))
     return _first_nonzero(session, [ledger, accrued, settled], "room_late_fees",
                           "late-fee ledger vs. accruals less settlements")
 

@@ -32,6 +32,7 @@ def _account_page(room_code: str, *, errors: dict | None = None, status: int = 2
     context = dict(account=account, room=estates.room_view(session, principal, room),
                    demands=arrears.list_demands(session, room.id),
                    credit_notes=credit_notes.credit_notes_of_room(session, room.id),
+                   late_fee_settlements=late_fee_settlements.settlements_of_room(session, room.id),
                    may_pay=can_write(principal, *payments.PAYMENT_ROLES), channels=CHANNELS,
                    methods=DEMAND_METHODS, idempotency_key=uuid.uuid4().hex, errors=errors or {},
                    form=form or {})
@@ -117,6 +118,22 @@ def settle_late_fees(code):
                else _("Late charges of %(amount)s waived.", amount=format_fen(result.amount_fen)))
     flash(message)
     return redirect(url_for("payments.room_account", code=code))
+
+
+@bp.post("/late-fee-settlements/<int:settlement_id>/reversal")
+@login_required
+def reverse_late_fee_settlement(settlement_id):
+    """Reverse a late-fee payment or waiver with a reason."""
+    session, principal = get_session(), require_principal()
+    try:
+        data = load_data(ReversalFormSchema(), request.form.to_dict())
+        result = late_fee_settlements.reverse_settlement(session, principal, settlement_id, reason=data["reason"])
+    except Invalid as err:
+        room_code = late_fee_settlements.room_code_of(session, principal, settlement_id)
+        return _account_page(room_code, errors={f"late_reversal_{settlement_id}": err.fields.get("reason", [err.message])},
+                             status=422)
+    flash(_("Late-fee record %(id)s reversed.", id=settlement_id))
+    return redirect(url_for("payments.room_account", code=result.room))
 
 
 def _room_code(session, room_id: int) -> str:

@@ -61,7 +61,10 @@ def test_credit_note_and_late_fee_settlement(app, world, runner):
     assert both.exit_code == 2
     paid = runner.invoke(args=["late-fees", "settle", "YJL-3-2-501", "10", "--paid", "cash"])
     assert paid.exit_code == 0, paid.output
-    assert "late charges paid: ¥10.00" in paid.output and "¥20.00 still owed" in paid.output
+    assert "late charges paid (record 1): ¥10.00" in paid.output and "¥20.00 still owed" in paid.output
     waived = runner.invoke(args=["late-fees", "settle", "YJL-3-2-501", "20", "--waived", "首次逾期"])
     assert waived.exit_code == 0 and "¥0.00 still owed" in waived.output
+    back = runner.invoke(args=["late-fees", "reverse", "1", "--reason", "录错"])
+    assert back.exit_code == 0 and "¥10.00 owed again" in back.output
+    assert runner.invoke(args=["late-fees", "reverse", "1", "--reason", "again"]).exit_code == 1
     assert runner.invoke(args=["audit", "verify"]).exit_code == 0

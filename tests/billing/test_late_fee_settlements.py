@@ -118,7 +118,8 @@ def test_account_page_form(client, overdue):
                        data={"kind": "waived", "amount": "30", "reason": "首次逾期减免"}, follow_redirects=True)
     assert done.status_code == 200
     html = done.get_data(as_text=True)
-    assert "¥30.00" in html and 'id="late-fees"' not in html  # nothing left to settle
+    assert "¥30.00" in html and "首次逾期减免" in html
+    assert 'id="late_amount"' not in html  # nothing left to settle: the list stays, the form goes
 
 
 def test_two_settlements_at_once_never_settle_more_than_is_owed(app, db, overdue):
@@ -130,3 +131,54 @@ def test_two_settlements_at_once_never_settle_more_than_is_owed(app, db, overdue
     assert codes == [201, 422]
     assert len(db.scalars(select(LateFeeSettlement.id)).all()) == 1
     assert_ledger_consistent(db)
+
+
+def test_a_mistaken_settlement_is_reversed_never_deleted(db, world, overdue):
+    from pms.billing.late_fee_settlements import reverse_settlement
+    from pms.core.errors import Conflict
+
+    today = periods.today()
+    paid = settle_late_fees(db, finance(), ROOM, kind="paid", amount_fen=1000, channel="cash")
+    waived = settle_late_fees(db, finance(), ROOM, kind="waived", amount_fen=500, reason="误点减免")
+    with pytest.raises(Invalid):
+        reverse_settlement(db, finance(), waived.id, reason=" ")
+    back = reverse_settlement(db, finance(), waived.id, reason="经理未批准")
+    assert (back.kind, back.amount_fen, back.late_fee_fen) == ("reversal", 500, 2000)  # 3,000 − 1,000 paid
+    reverse_settlement(db, finance(), paid.id, reason="收款录错房间")
+    account = room_account(db, world.r501, today)
+    assert (account.late_fee_fen, account.late_fee_settled_fen) == (3000, 0)
+    assert late_ledger(db, "cash") == 0 and late_ledger(db, "late_fee_revenue") == 0
+    assert late_ledger(db, "late_fee_receivable", world.r501.id) == 0
+    with pytest.raises(Conflict):
+        reverse_settlement(db, finance(), paid.id, reason="again")
+    with pytest.raises(Conflict):
+        reverse_settlement(db, finance(), back.id, reason="a reversal")
+    assert len(db.scalars(select(LateFeeSettlement.id)).all()) == 4
+    assert_ledger_consistent(db)
+
+
+@pytest.mark.parametrize("user, status", [
+    ("finance", 201), ("manager", 201), ("resident", 403), ("auditor", 403), ("other_manager", 404),
+    ("other_resident", 404)])
+def test_reversal_api_role_matrix(client, db, world, overdue, user, status):
+    settled = settle_late_fees(db, finance(), ROOM, kind="paid", amount_fen=700, channel="bank")
+    db.commit()
+    response = client.post(f"/api/v1/late-fee-settlements/{settled.id}/reversal", headers=bearer(client, user),
+                           json={"reason": "录错"})
+    assert response.status_code == status, response.get_json()
+    if status == 201:
+        assert response.get_json()["late_fee_fen"] == 3000
+
+
+def test_account_page_lists_and_reverses_settlements(client, db, world, overdue):
+    settled = settle_late_fees(db, finance(), ROOM, kind="waived", amount_fen=3000, reason="全额减免")
+    db.commit()
+    login(client, "finance")
+    page = client.get(f"/rooms/{ROOM}/account").get_data(as_text=True)
+    assert "全额减免" in page and f"/late-fee-settlements/{settled.id}/reversal" in page
+    assert 'id="late_amount"' not in page  # nothing owed: no settlement form, only the list
+    assert client.post(f"/late-fee-settlements/{settled.id}/reversal", data={"reason": ""}).status_code == 422
+    done = client.post(f"/late-fee-settlements/{settled.id}/reversal", data={"reason": "减免未获批准"},
+                       follow_redirects=True)
+    html = done.get_data(as_text=True)
+    assert done.status_code == 200 and "减免未获批准" in html and 'id="late_amount"' in html

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Optional
 
-from sqlalchemy import CheckConstraint, UniqueConstraint
+from sqlalchemy import CheckConstraint, UniqueConstraint, case
 from sqlmodel import Field, SQLModel
 
 from pms.core.auth import ScopeRule
@@ -98,20 +98,23 @@ class Demand(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
-LATE_FEE_SETTLEMENT_KINDS = ("paid", "waived")
+LATE_FEE_SETTLEMENT_KINDS = ("paid", "waived")  # what the desk records; "reversal" takes one back
 
 
 class LateFeeSettlement(SQLModel, table=True):
-    """Late charges a room paid at the desk, or that the company waived (减免), never deleted."""
+    """Late charges a room paid at the desk or that the company waived (减免), or the reversal of
+    such a record (a new row pointing at it); nothing is updated or deleted."""
 
     __tablename__ = "late_fee_settlement"
     __scope__ = ScopeRule(room="room_id", resident="room")
     __table_args__ = (
         CheckConstraint("amount_fen > 0", name="amount_positive"),
-        CheckConstraint("kind IN ('paid', 'waived')", name="kind_known"),
-        # Money has a channel; a waiver has a reason.
-        CheckConstraint("(kind = 'paid' AND channel IN ('cash', 'bank', 'wechat', 'alipay'))"
-                        " OR (kind = 'waived' AND channel IS NULL AND reason <> '')", name="paid_or_waived"),
+        CheckConstraint("kind IN ('paid', 'waived', 'reversal')", name="kind_known"),
+        # Money has a channel; a waiver and a reversal have a reason; only a reversal points back.
+        CheckConstraint("(kind = 'paid' AND channel IN ('cash', 'bank', 'wechat', 'alipay') AND reverses_id IS NULL)"
+                        " OR (kind = 'waived' AND channel IS NULL AND reason <> '' AND reverses_id IS NULL)"
+                        " OR (kind = 'reversal' AND channel IS NULL AND reason <> '' AND reverses_id IS NOT NULL)",
+                        name="paid_waived_or_reversal"),
     )
     id: Optional[int] = Field(default=None, primary_key=True)
     estate_id: int = Field(foreign_key="estate.id", index=True)
@@ -121,6 +124,13 @@ class LateFeeSettlement(SQLModel, table=True):
     channel: Optional[str] = Field(default=None, max_length=8)
     reference: str = Field(default="", max_length=128)
     reason: str = Field(default="", max_length=255)
+    # UNIQUE: a settlement is reversed at most once.
+    reverses_id: Optional[int] = Field(default=None, foreign_key="late_fee_settlement.id", unique=True)
     business_date: date
     recorded_by: str = Field(default="system", max_length=64)
     recorded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+    @classmethod
+    def signed_fen(cls):
+        """SQL: what a row settles (paid or waived: +amount; a reversal gives it back: −amount)."""
+        return case((cls.kind == "reversal", -cls.amount_fen), else_=cls.amount_fen)
