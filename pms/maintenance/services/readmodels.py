@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Optional
 
 from sqlalchemy import select
@@ -16,7 +16,7 @@ from pms.maintenance.models import Ticket
 from pms.maintenance.services import photos as photo_service
 from pms.maintenance.services import tickets as ticket_service
 from pms.maintenance.services.common import user_names
-from pms.maintenance.services.warranty import component_view
+from pms.maintenance.services.warranty import WarrantyView, component_view
 
 
 @dataclass
@@ -56,17 +56,6 @@ class CostView:
 
 
 @dataclass
-class WarrantyInfo:
-    component: str
-    kind: str
-    place: str
-    contractor: str
-    contractor_phone: str
-    project: str
-    warranty_ends_on: date
-
-
-@dataclass
 class TicketView:
     id: int
     status: str
@@ -91,7 +80,7 @@ class TicketView:
     closed_at: Optional[datetime]
     sla: dict
     in_warranty: bool
-    warranty: Optional[WarrantyInfo]
+    warranty: Optional[WarrantyView]
     assignee: Optional[PersonRef]
     payer: Optional[str]
     amount_fen: int
@@ -120,11 +109,8 @@ def ticket_view(session, principal: Principal, ticket: Ticket, *, now: Optional[
     if ticket.warranty_component_id:
         from pms.maintenance.models import WarrantyComponent
 
-        wv = component_view(session, session.get(WarrantyComponent, ticket.warranty_component_id),
-                            clock.local_date(now))
-        warranty = WarrantyInfo(component=wv.component, kind=wv.kind, place=wv.place, contractor=wv.contractor,
-                                contractor_phone=wv.contractor_phone, project=wv.project,
-                                warranty_ends_on=wv.warranty_ends_on)
+        warranty = component_view(session, session.get(WarrantyComponent, ticket.warranty_component_id),
+                                  clock.local_date(now))
     view = TicketView(
         id=ticket.id, status=ticket.status, status_label=str(rules.STATUSES[ticket.status]),
         estate=estate.code, room=ticket.location_label if ticket.room_id else None,
