@@ -6,7 +6,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from babel import support
-from flask import has_request_context, request, session
+from flask import has_app_context, has_request_context, request, session
 from flask_babel import Babel, Domain, get_locale, gettext
 
 LANGUAGES = {"zh_CN": "中文", "en": "English"}
@@ -127,7 +127,8 @@ def init_app(app) -> None:
 
 
 def translate(msgid: str, **params) -> str:
-    """gettext inside a request; the English msgid in jobs, CLI and tests (no request locale)."""
-    if has_request_context():
+    """gettext wherever an app is running (requests, CLI, jobs: see select_locale); the msgid itself
+    for services called with no app at all (plain unit tests)."""
+    if has_app_context():
         return gettext(msgid, **params)
     return msgid % params if params else msgid

@@ -57,6 +57,9 @@ def test_credit_note_and_late_fee_settlement(app, world, runner):
     assert "credit note ACME-" in note.output and "¥25.00 off" in note.output and "¥75.00 still owed" in note.output
     over = runner.invoke(args=["payments", "credit-note", number, "80", "--reason", "x"])
     assert over.exit_code == 1 and "amount_fen" in over.output
+    # A Chinese terminal gets the service's messages in Chinese.
+    over_zh = runner.invoke(args=["payments", "credit-note", number, "80", "--reason", "x"], lang="zh_CN")
+    assert over_zh.exit_code == 1 and "无法开具红字冲减单" in over_zh.output and "最多可冲减未缴金额 ¥75.00" in over_zh.output
     both = runner.invoke(args=["late-fees", "settle", "YJL-3-2-501", "1", "--paid", "cash", "--waived", "x"])
     assert both.exit_code == 2
     paid = runner.invoke(args=["late-fees", "settle", "YJL-3-2-501", "10", "--paid", "cash"])
