@@ -135,13 +135,10 @@ def new_ids_sql(session, table: str, row_number: str) -> str:
 
 
 def reserve_ids(session, table: str, count: int) -> list[int]:
-    """`count` fresh primary keys of `table`, in order (see `new_ids_sql`)."""
-    if is_sqlite(session):
-        base = session.scalar(text(f"SELECT COALESCE(MAX(id), 0) FROM {table}"))
-        return list(range(base + 1, base + 1 + count))
-    sequence = session.scalar(text("SELECT pg_get_serial_sequence(:table, 'id')"), {"table": table})
-    return list(session.scalars(text("SELECT nextval(CAST(:sequence AS regclass)) FROM generate_series(1, :n)"),
-                                {"sequence": sequence, "n": count}))
+    """`count` fresh primary keys of `table`, in order (drawn as `new_ids_sql` draws them)."""
+    return list(session.scalars(text(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :count)"
+        f" SELECT {new_ids_sql(session, table, 'i')} FROM n ORDER BY i"), {"count": count}))
 
 
 def lock_row(session, model, row_id: int) -> None:

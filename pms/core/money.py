@@ -16,18 +16,16 @@ def parse_yuan(text: str) -> int:
     return int(value * 100)
 
 
-def format_fen(fen: int) -> str:
+def format_fen(fen: int, *, symbol: str = "¥", grouping: bool = True) -> str:
     """12345 → '¥123.45' (negative amounts keep their sign)."""
     sign = "-" if fen < 0 else ""
     yuan, cents = divmod(abs(int(fen)), 100)
-    return f"{sign}¥{yuan:,}.{cents:02d}"
+    return f"{sign}{symbol}{yuan:,}.{cents:02d}" if grouping else f"{sign}{symbol}{yuan}.{cents:02d}"
 
 
 def fen_to_yuan_text(fen: int) -> str:
     """Fen as a plain yuan amount for a form field ("1234.50"), the inverse of parse_yuan."""
-    sign = "-" if fen < 0 else ""
-    yuan, cents = divmod(abs(fen), 100)
-    return f"{sign}{yuan}.{cents:02d}"
+    return format_fen(fen, symbol="", grouping=False)
 
 
 def round_half_up(value: Decimal) -> int:

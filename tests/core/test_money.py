@@ -26,6 +26,13 @@ def test_format_fen():
     assert format_fen(-1999) == "-¥19.99"
 
 
+def test_yuan_text_for_forms_round_trips():
+    from pms.core.money import fen_to_yuan_text
+
+    assert [fen_to_yuan_text(f) for f in (123456789, 5, 0, -1999)] == ["1234567.89", "0.05", "0.00", "-19.99"]
+    assert all(parse_yuan(fen_to_yuan_text(f)) == f for f in (123456789, 5, 0, 100, 3000))
+
+
 def test_round_half_up():
     assert round_half_up(Decimal("10386.5")) == 10387
     assert round_half_up(Decimal("10386.49")) == 10386
