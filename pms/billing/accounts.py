@@ -13,11 +13,11 @@ from typing import Optional
 
 from sqlalchemy import func, select
 
-from pms.billing.credit_notes import bill_status, credits_until
+from pms.billing.credit_notes import credits_until
 from pms.billing.late_fees import business_day, clause_of, late_fee_fen
 from pms.billing.models import (Bill, BillingRun, Demand, FeePlan, LateFeeSettlement, Payment,
                                 PaymentAllocation, PaymentReversal)
-from pms.billing.payments import start_of_day_utc
+from pms.billing.payments import bill_status, start_of_day_utc
 from pms.core.auth import AUDITOR, FINANCE, MANAGER, RESIDENT, Principal, ensure_role, get_in_scope
 from pms.core.periods import today
 from pms.estates.models import Room
@@ -128,7 +128,7 @@ def room_account(session, room: Room, as_of: date, *, recent_payments: int = 10)
     """The account of a room as of the end of a business day (no scope check)."""
     bound = start_of_day_utc(as_of + timedelta(days=1))
     bills = session.execute(
-        select(Bill.id, Bill.number, Bill.period, Bill.due_date, Bill.payable_fen, Bill.waived_fen,
+        select(Bill.id, Bill.number, Bill.period, Bill.due_date, Bill.payable_fen,
                FeePlan.late_fee_daily_rate_per_10k, FeePlan.late_fee_grace_days,
                FeePlan.late_fee_cap_percent)
         .join(BillingRun, BillingRun.id == Bill.billing_run_id)
@@ -136,7 +136,7 @@ def room_account(session, room: Room, as_of: date, *, recent_payments: int = 10)
         .where(Bill.room_id == room.id, Bill.issued_at < bound)
         .order_by(Bill.period, Bill.number)).all()
     # Credit notes count from their business day (an earlier as_of still sees the full bill).
-    credits = credits_until(session, [b[0] for b in bills], as_of)
+    credits = credits_until(session, as_of, room_id=room.id)
     history: dict[int, list[tuple[date, int]]] = {}
     allocated_total = 0
     for bill_id, at, fen in session.execute(
@@ -175,7 +175,7 @@ def room_account(session, room: Room, as_of: date, *, recent_payments: int = 10)
     arrears: list[ArrearsItem] = []
     states: list[BillState] = []
     balance = late_total = 0
-    for bill_id, number, period, due, payable, _waived, rate, grace, cap in bills:
+    for bill_id, number, period, due, payable, rate, grace, cap in bills:
         paid = sum(fen for _d, fen in history.get(bill_id, ()))
         credited = sum(fen for _d, fen in credits.get(bill_id, ()))
         outstanding = max(payable - credited - paid, 0)

@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from pms.billing.ledger import Line, post_entry
 from pms.billing.models import Bill, BillLine, CreditNote, CreditNoteCounter
-from pms.billing.payments import PAYMENT_ROLES, amount_errors
+from pms.billing.payments import PAYMENT_ROLES, amount_errors, bill_status
 from pms.billing.runs import reserve_numbers
 from pms.core import audit, periods
 from pms.core.auth import Principal, ensure_role, get_in_scope
@@ -46,13 +46,6 @@ class CreditNoteView:
     lines: list[dict] = field(default_factory=list)  # [{"code", "amount_fen"}] of the revenue reduced
     bill_status: str = ""
     bill_outstanding_fen: int = 0
-
-
-def bill_status(payable_fen: int, paid_fen: int, waived_fen: int) -> str:
-    """open while something is owed; void when credited in full with nothing paid; else paid."""
-    if paid_fen + waived_fen < payable_fen:
-        return "open"
-    return "void" if paid_fen == 0 and waived_fen > 0 else "paid"
 
 
 def get_bill_for_credit(session, principal: Principal, bill_number: str) -> Bill:
@@ -117,15 +110,18 @@ def issue_credit_note(session, principal: Principal, bill_number: str, *, amount
                           bill_outstanding_fen=outstanding - amount_fen)
 
 
-def credits_until(session, bill_ids, until: date) -> dict[int, list[tuple[date, int]]]:
-    """bill id → [(business day, fen)] of its credit notes up to and including `until`."""
+def credits_until(session, until: date, *, room_id: Optional[int] = None,
+                  estate_id: Optional[int] = None) -> dict[int, list[tuple[date, int]]]:
+    """bill id → [(business day, fen)] of the room's (or estate's) credit notes up to `until`."""
+    stmt = select(CreditNote.bill_id, CreditNote.business_date, CreditNote.amount_fen).where(
+        CreditNote.business_date <= until)
+    if room_id is not None:
+        stmt = stmt.where(CreditNote.room_id == room_id)
+    if estate_id is not None:
+        stmt = stmt.where(CreditNote.estate_id == estate_id)
     out: dict[int, list[tuple[date, int]]] = {}
-    ids = list(bill_ids)
-    for start in range(0, len(ids), 500):
-        for bill_id, day, fen in session.execute(
-                select(CreditNote.bill_id, CreditNote.business_date, CreditNote.amount_fen)
-                .where(CreditNote.bill_id.in_(ids[start:start + 500]), CreditNote.business_date <= until)):
-            out.setdefault(bill_id, []).append((day, fen))
+    for bill_id, day, fen in session.execute(stmt):
+        out.setdefault(bill_id, []).append((day, fen))
     return out
 
 

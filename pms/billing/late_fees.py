@@ -1,7 +1,7 @@
 """Contractual late charges (违约金): the formula, and the daily accrual.
 
 The formula (CONTRACT.md + BILLING_BRIEF.md): no clause → never charged. Otherwise simple daily
-interest of `daily_rate_per_10k / 10000` on the bill's outstanding (payable − paid − waived) of
+interest of `daily_rate_per_10k / 10000` on the bill's outstanding (payable − paid − credited) of
 each day AFTER `due_date + grace_days`, up to and including the as-of day; never compounding;
 total = round_half_up(Σ_day outstanding_that_day × rate / 10000), capped at
 round_half_up(payable_fen × cap_percent / 100). A payment — or a credit note — counts from its own
@@ -54,12 +54,12 @@ def clause_of(rate: Optional[int], grace: Optional[int], cap: Optional[int]) -> 
 
 
 def late_fee_fen(*, payable_fen: int, due_date: date, clause: Optional[Clause],
-                 payments: Iterable[tuple[date, int]], as_of: date, waived_fen: int = 0) -> int:
+                 payments: Iterable[tuple[date, int]], as_of: date) -> int:
     """The bill's late charge as of a day, in fen (pure: no database).
 
     payments: (business day, fen) of every allocation to the bill, negative for money taken back,
     and of every credit note on it (a credit lowers the outstanding amount from its day on, like
-    a payment); waived_fen: an amount taken off from the start.
+    a payment).
     """
     if clause is None or clause.daily_rate_per_10k == 0:
         return 0
@@ -67,7 +67,7 @@ def late_fee_fen(*, payable_fen: int, due_date: date, clause: Optional[Clause],
     if as_of < first:
         return 0
     events = sorted(payments)
-    outstanding, i = payable_fen - waived_fen, 0
+    outstanding, i = payable_fen, 0
     while i < len(events) and events[i][0] <= first:
         outstanding -= events[i][1]
         i += 1
@@ -126,7 +126,7 @@ def accrue_late_fees(session, estate_id: int, day: date) -> AccrualResult:
         moved = moved.where(PaymentAllocation.allocated_at >= since)
         credited = credited.where(CreditNote.business_date > previous)
     rows = session.execute(
-        select(Bill.id, Bill.room_id, Bill.payable_fen, Bill.waived_fen, Bill.due_date,
+        select(Bill.id, Bill.room_id, Bill.payable_fen, Bill.due_date,
                FeePlan.late_fee_daily_rate_per_10k, FeePlan.late_fee_grace_days,
                FeePlan.late_fee_cap_percent)
         .join(BillingRun, BillingRun.id == Bill.billing_run_id)
@@ -136,22 +136,22 @@ def accrue_late_fees(session, estate_id: int, day: date) -> AccrualResult:
                or_(Bill.status == "open", Bill.id.in_(moved), Bill.id.in_(credited)))
         .order_by(Bill.id)).all()
     bills = []
-    for bill_id, room_id, payable, waived, due, rate, grace, cap in rows:
+    for bill_id, room_id, payable, due, rate, grace, cap in rows:
         clause = clause_of(rate, grace, cap)
         if clause.first_charged_day(due) <= day:
-            bills.append((bill_id, room_id, payable, waived, due, clause))
+            bills.append((bill_id, room_id, payable, due, clause))
     if bills:
         ids = [b[0] for b in bills]
         history = _allocations_until(session, ids, day_end)
         # Credit notes lower the outstanding amount from their business day, like a payment.
-        for bill_id, events in credits_until(session, ids, day).items():
+        for bill_id, events in credits_until(session, day, estate_id=estate_id).items():
             history.setdefault(bill_id, []).extend(events)
         booked = dict(session.execute(
             select(LateFeeAccrual.bill_id, func.sum(LateFeeAccrual.amount_fen))
             .where(LateFeeAccrual.bill_id.in_(ids), LateFeeAccrual.day < day)
             .group_by(LateFeeAccrual.bill_id)).all())
         new_rows = []
-        for bill_id, room_id, payable, waived, due, clause in bills:
+        for bill_id, room_id, payable, due, clause in bills:
             total = late_fee_fen(payable_fen=payable, due_date=due, clause=clause,
                                  payments=history.get(bill_id, ()), as_of=day)
             fen = total - booked.get(bill_id, 0)

@@ -88,9 +88,15 @@ def _outstanding(bill: Bill) -> int:
     return bill.payable_fen - bill.paid_fen - bill.waived_fen
 
 
+def bill_status(payable_fen: int, paid_fen: int, waived_fen: int) -> str:
+    """open while something is owed; void when credited in full with nothing paid; else paid."""
+    if paid_fen + waived_fen < payable_fen:
+        return "open"
+    return "void" if paid_fen == 0 and waived_fen > 0 else "paid"
+
+
 def _set_status(bill: Bill) -> None:
-    if bill.status != "void":
-        bill.status = "paid" if bill.paid_fen + bill.waived_fen >= bill.payable_fen else "open"
+    bill.status = bill_status(bill.payable_fen, bill.paid_fen, bill.waived_fen)
 
 
 def _open_bills(session, room_ids) -> list[Bill]:
