@@ -1,15 +1,16 @@
-"""Payments API: payments and reversals, room accounts, demands, arrears and collection rates."""
+"""Payments API: payments and reversals, credit notes, late-fee settlements, room accounts, demands,
+arrears and collection rates."""
 from __future__ import annotations
 
 from flask import Blueprint, Response
 
 from pms.billing import accounts, arrears, collection, credit_notes, late_fee_settlements, payments
-from pms.billing.schemas_payments import (CreditNoteCreateSchema, CreditNoteSchema, LateFeeSettlementCreateSchema,
-                                          LateFeeSettlementSchema, AccountSchema, ArrearsQuerySchema, ArrearsReportSchema,
-                                          AsOfQuerySchema, CollectionQuerySchema,
-                                          CollectionReportSchema, DemandCreateSchema, DemandSchema,
-                                          PaymentCreateSchema, PaymentSchema, ReversalCreateSchema,
-                                          ReversalSchema)
+from pms.billing.schemas_payments import (AccountSchema, ArrearsQuerySchema, ArrearsReportSchema,
+                                          AsOfQuerySchema, CollectionQuerySchema, CollectionReportSchema,
+                                          CreditNoteCreateSchema, CreditNoteSchema, DemandCreateSchema,
+                                          DemandSchema, LateFeeSettlementCreateSchema,
+                                          LateFeeSettlementSchema, PaymentCreateSchema, PaymentSchema,
+                                          ReversalCreateSchema, ReversalSchema)
 from pms.core.api import documented, load_args, load_body
 from pms.core.auth import require_principal
 from pms.core.db import get_session

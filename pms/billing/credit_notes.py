@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from pms.billing.ledger import Line, post_entry
 from pms.billing.models import Bill, BillLine, CreditNote, CreditNoteCounter
-from pms.billing.payments import PAYMENT_ROLES, amount_errors, bill_status
+from pms.billing.payments import PAYMENT_ROLES, amount_errors, bill_status, reason_errors
 from pms.billing.runs import reserve_numbers
 from pms.core import audit, periods
 from pms.core.auth import Principal, ensure_role, get_in_scope
@@ -63,10 +63,8 @@ def issue_credit_note(session, principal: Principal, bill_number: str, *, amount
     errors: dict[str, list[str]] = {}
     if problems := amount_errors(amount_fen):
         errors["amount_fen"] = problems
-    if not reason:
-        errors["reason"] = [_("A reason is required.")]
-    elif len(reason) > 255:
-        errors["reason"] = [_("At most 255 characters.")]
+    if problems := reason_errors(reason):
+        errors["reason"] = problems
     if errors:
         raise Invalid(_("The credit note cannot be issued."), fields=errors)
     # Lock the bill: a payment or another credit note on it waits for this one, then sees it.

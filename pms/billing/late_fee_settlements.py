@@ -23,7 +23,7 @@ from pms.billing.accounts import get_room_for_billing, room_account
 from pms.billing.ledger import Line, post_entry
 from pms.billing.models import LateFeeSettlement
 from pms.billing.models.payments import CHANNELS, LATE_FEE_SETTLEMENT_KINDS
-from pms.billing.payments import PAYMENT_ROLES, amount_errors
+from pms.billing.payments import PAYMENT_ROLES, amount_errors, reason_errors
 from pms.core import audit, periods
 from pms.core.auth import Principal, ensure_role, get_in_scope
 from pms.core.db import lock_row
@@ -70,12 +70,11 @@ def settle_late_fees(session, principal: Principal, room_code: str, *, kind: str
         errors["amount_fen"] = problems
     if kind == "paid" and channel not in CHANNELS:
         errors["channel"] = [_("Unknown channel %(channel)s.", channel=channel)]
-    if kind == "waived" and not reason:
-        errors["reason"] = [_("A reason is required.")]
+    # A reason is required for a waiver; one given with a payment is kept too.
+    if (kind == "waived" or reason) and (problems := reason_errors(reason)):
+        errors["reason"] = problems
     if len(reference) > 128:
         errors["reference"] = [_("At most 128 characters.")]
-    if len(reason) > 255:
-        errors["reason"] = [_("At most 255 characters.")]
     if errors:
         raise Invalid(_("The late charges cannot be settled."), fields=errors)
     # One settlement of a room at a time: the second waits here and then sees the first.
@@ -108,9 +107,8 @@ def reverse_settlement(session, principal: Principal, settlement_id: int, *, rea
     original = get_in_scope(session, LateFeeSettlement, LateFeeSettlement.id == settlement_id, principal=principal)
     ensure_role(principal, *PAYMENT_ROLES)
     reason = (reason or "").strip()
-    if not reason or len(reason) > 255:
-        raise Invalid(_("The reversal cannot be recorded."), fields={"reason": [
-            _("A reason is required.") if not reason else _("At most 255 characters.")]})
+    if problems := reason_errors(reason):
+        raise Invalid(_("The reversal cannot be recorded."), fields={"reason": problems})
     lock_row(session, Room, original.room_id)
     if original.kind == "reversal":
         raise Conflict(_("A reversal cannot be reversed."))
@@ -150,6 +148,7 @@ def settlements_of_room(session, room_id: int) -> list[SettlementRow]:
 
 
 def room_code_of(session, principal: Principal, settlement_id: int) -> str:
-    """The room of a settlement in scope (404 otherwise)."""
+    """The room of a settlement in scope (404) that the caller may reverse (403)."""
     found = get_in_scope(session, LateFeeSettlement, LateFeeSettlement.id == settlement_id, principal=principal)
+    ensure_role(principal, *PAYMENT_ROLES)
     return session.get(Room, found.room_id).code

@@ -116,6 +116,15 @@ def amount_errors(amount_fen) -> list[str]:
     return []
 
 
+def reason_errors(reason: str) -> list[str]:
+    """What is wrong with the reason of a correction (required, at most 255 characters)."""
+    if not reason:
+        return [_("A reason is required.")]
+    if len(reason) > 255:
+        return [_("At most 255 characters.")]
+    return []
+
+
 def _validate(amount_fen, channel: str, reference: str, idempotency_key) -> None:
     errors: dict[str, list[str]] = {}
     if problems := amount_errors(amount_fen):
@@ -384,10 +393,8 @@ def reverse_payment(session, principal: Principal, payment_id: int, *, reason: s
     payment = get_in_scope(session, Payment, Payment.id == payment_id, principal=principal)
     ensure_role(principal, *PAYMENT_ROLES)
     reason = (reason or "").strip()
-    if not reason:
-        raise Invalid(_("The reversal cannot be recorded."), fields={"reason": [_("A reason is required.")]})
-    if len(reason) > 255:
-        raise Invalid(_("The reversal cannot be recorded."), fields={"reason": [_("At most 255 characters.")]})
+    if problems := reason_errors(reason):
+        raise Invalid(_("The reversal cannot be recorded."), fields={"reason": problems})
     if session.scalar(select(PaymentReversal.id).where(PaymentReversal.payment_id == payment.id)):
         raise Conflict(_("This payment has already been reversed."))
     room = session.get(Room, payment.room_id)

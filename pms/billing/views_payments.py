@@ -125,15 +125,15 @@ def settle_late_fees(code):
 def reverse_late_fee_settlement(settlement_id):
     """Reverse a late-fee payment or waiver with a reason."""
     session, principal = get_session(), require_principal()
+    room_code = late_fee_settlements.room_code_of(session, principal, settlement_id)  # 404 / 403 first
     try:
         data = load_data(ReversalFormSchema(), request.form.to_dict())
-        result = late_fee_settlements.reverse_settlement(session, principal, settlement_id, reason=data["reason"])
+        late_fee_settlements.reverse_settlement(session, principal, settlement_id, reason=data["reason"])
     except Invalid as err:
-        room_code = late_fee_settlements.room_code_of(session, principal, settlement_id)
         return _account_page(room_code, errors={f"late_reversal_{settlement_id}": err.fields.get("reason", [err.message])},
                              status=422)
     flash(_("Late-fee record %(id)s reversed.", id=settlement_id))
-    return redirect(url_for("payments.room_account", code=result.room))
+    return redirect(url_for("payments.room_account", code=room_code))
 
 
 def _room_code(session, room_id: int) -> str:

@@ -182,3 +182,11 @@ def test_account_page_lists_and_reverses_settlements(client, db, world, overdue)
                        follow_redirects=True)
     html = done.get_data(as_text=True)
     assert done.status_code == 200 and "减免未获批准" in html and 'id="late_amount"' in html
+
+
+def test_reversal_page_answers_role_before_form(client, db, world, overdue):
+    settled = settle_late_fees(db, finance(), ROOM, kind="paid", amount_fen=100, channel="cash")
+    db.commit()
+    login(client, "resident")  # the room is theirs, the desk's work is not
+    assert client.post(f"/late-fee-settlements/{settled.id}/reversal", data={"reason": ""}).status_code == 403
+    assert client.post(f"/late-fee-settlements/{settled.id + 99}/reversal", data={"reason": "x"}).status_code == 404
