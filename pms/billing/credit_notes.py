@@ -19,7 +19,7 @@ from typing import Optional
 from sqlalchemy import select
 
 from pms.billing.ledger import Line, post_entry
-from pms.billing.models import Bill, BillLine, CreditNote, CreditNoteCounter
+from pms.billing.models import Bill, BillLine, CreditNote
 from pms.billing.payments import PAYMENT_ROLES, amount_errors, bill_status, reason_errors
 from pms.billing.runs import reserve_numbers
 from pms.core import audit, periods
@@ -83,7 +83,7 @@ def issue_credit_note(session, principal: Principal, bill_number: str, *, amount
     business_date = business_date or periods.today()
     issued_at = utcnow()
     company_code = session.scalar(select(Company.code).where(Company.id == bill.company_id))
-    seq = reserve_numbers(session, bill.company_id, business_date.year, 1, counter=CreditNoteCounter)
+    seq = reserve_numbers(session, bill.company_id, business_date.year, 1, series="credit_note")
     note = CreditNote(number=f"{company_code}-{business_date.year}-C{seq:06d}", company_id=bill.company_id,
                       year=business_date.year, seq=seq, bill_id=bill.id, estate_id=bill.estate_id,
                       room_id=bill.room_id, amount_fen=amount_fen, reason=reason, business_date=business_date,

@@ -22,8 +22,8 @@ from flask_babel import gettext as _
 from sqlalchemy import Date, Integer, String, bindparam, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from pms.billing.models import (Bill, BillingRun, BillLine, BillNumberCounter, FeeItem, FeePlan,
-                                FeePlanSubsidy)
+from pms.billing.models import (Bill, BillingRun, BillLine, FeeItem, FeePlan, FeePlanSubsidy,
+                                NumberCounter)
 from pms.billing.plans import plan_in_force
 from pms.core import audit
 from pms.core import periods
@@ -165,18 +165,20 @@ def _claim_run(session, estate_id: int, period: str, plan_id: int, triggered_by:
     return session.scalar(stmt)
 
 
-def reserve_numbers(session, company_id: int, year: int, count: int, *, counter=BillNumberCounter) -> int:
+def reserve_numbers(session, company_id: int, year: int, count: int, *, series: str = "bill") -> int:
     """Reserve `count` consecutive numbers of a company's series and year; the first one's seq.
 
     The UPDATE takes the counter row's lock until the unit of work ends, so concurrent runs of one
     company number one after the other, and a rolled-back run gives its range back (no gaps).
-    `counter` is the series' table (bills; credit notes have their own).
+    Bills and credit notes are separate series.
     """
-    table = counter.__table__
-    session.execute(_dialect_insert(session, table).values(company_id=company_id, year=year, last_seq=0)
-                    .on_conflict_do_nothing(index_elements=["company_id", "year"]))
-    last = session.scalar(update(table).where(table.c.company_id == company_id, table.c.year == year)
-                          .values(last_seq=table.c.last_seq + count).returning(table.c.last_seq))
+    table = NumberCounter.__table__
+    key = (table.c.company_id == company_id, table.c.year == year, table.c.series == series)
+    session.execute(_dialect_insert(session, table).values(company_id=company_id, year=year, series=series,
+                                                           last_seq=0)
+                    .on_conflict_do_nothing(index_elements=["company_id", "year", "series"]))
+    last = session.scalar(update(table).where(*key).values(last_seq=table.c.last_seq + count)
+                          .returning(table.c.last_seq))
     return last - count + 1
 
 

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from pms.billing.ledger import Line, post_entry
-from pms.billing.models import Bill, BillingRun, BillLine, BillNumberCounter, FeeItem, FeePlan
+from pms.billing.models import Bill, BillingRun, BillLine, NumberCounter, FeeItem, FeePlan
 from pms.billing.payments import apply_prepayments
 from pms.core.auth import Principal, Scope
 from pms.core.periods import day_in_period, first_day
@@ -64,9 +64,9 @@ def issue_bill(session, room, period, amount_fen, *, plan, subsidy_fen=0, issued
     company = session.get(Company, estate.company_id)
     issued_at = issued_at or at(first_day(period), 9)
     year = issued_at.astimezone(SHANGHAI).year
-    counter = session.get(BillNumberCounter, (company.id, year))
+    counter = session.get(NumberCounter, (company.id, year, "bill"))
     if counter is None:
-        counter = BillNumberCounter(company_id=company.id, year=year, last_seq=0)
+        counter = NumberCounter(company_id=company.id, year=year, series="bill", last_seq=0)
         session.add(counter)
     counter.last_seq += 1
     seq = counter.last_seq

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from pms.billing.ledger import first_unbalanced_entry
-from pms.billing.models import Bill, BillingRun, BillLine, BillNumberCounter, JournalEntry, JournalLine
+from pms.billing.models import Bill, BillingRun, BillLine, NumberCounter, JournalEntry, JournalLine
 from pms.billing.plans import apply_fee_plan
 from pms.billing.runs import run_billing
 from pms.core.errors import Invalid
@@ -97,7 +97,7 @@ def test_numbers_follow_room_code_order_and_are_gap_free(db, estate):
     assert [r.seq for r in rows] == list(range(1, 14))
     assert [r.code for r in rows] == sorted(r.code for r in rows)
     assert rows[0].number == "ACME-2026-000001" and rows[0].code == "YJL-1-1-101"
-    assert db.scalar(select(BillNumberCounter.last_seq)) == 13
+    assert db.scalar(select(NumberCounter.last_seq)) == 13
 
 
 def test_full_subsidy_gives_a_paid_bill_and_ledger_balances(db, estate):
@@ -185,7 +185,7 @@ def test_second_run_creates_nothing(db, estate):
     assert (second.created, second.bills_created, second.total_fen, second.run_id) == \
         (False, 0, 0, first.run_id)
     assert db.scalar(select(func.count(Bill.id))) == 13
-    assert db.scalar(select(BillNumberCounter.last_seq)) == 13
+    assert db.scalar(select(NumberCounter.last_seq)) == 13
 
 
 def test_future_period_and_missing_plan_are_refused(db, estate):
@@ -241,7 +241,7 @@ def test_two_racing_runs_bill_once(app, db, estate, monkeypatch):
     db.rollback()
     assert db.scalar(select(func.count(Bill.id))) == 13
     assert db.scalar(select(func.count(JournalEntry.id))) == 13
-    assert db.scalar(select(BillNumberCounter.last_seq)) == 13
+    assert db.scalar(select(NumberCounter.last_seq)) == 13
 
 
 def test_a_run_killed_half_way_leaves_nothing_and_the_rerun_bills_once(app, db, estate, monkeypatch):
@@ -255,7 +255,7 @@ def test_a_run_killed_half_way_leaves_nothing_and_the_rerun_bills_once(app, db, 
     _run_in_own_unit_of_work(app, estate.id, "2026-02", FEB, results, errors)
     assert len(errors) == 1 and "killed" in str(errors[0])
     db.rollback()
-    for model in (BillingRun, Bill, BillLine, JournalEntry, BillNumberCounter):
+    for model in (BillingRun, Bill, BillLine, JournalEntry, NumberCounter):
         assert db.scalar(select(func.count()).select_from(model)) == 0, model
     monkeypatch.undo()
     errors.clear()

@@ -1,7 +1,7 @@
 """Billing tables: plans, runs and bills (plans.py, bills.py), payments and arrears
 (payments.py), and the double-entry ledger (ledger.py)."""
-from pms.billing.models.bills import Bill, BillingRun, BillLine, BillNumberCounter
-from pms.billing.models.credit_notes import CreditNote, CreditNoteCounter
+from pms.billing.models.bills import Bill, BillingRun, BillLine, NumberCounter
+from pms.billing.models.credit_notes import CreditNote
 from pms.billing.models.late_fee_runs import LateFeeRun
 from pms.billing.models.ledger import JournalEntry, JournalLine
 from pms.billing.models.payments import (Demand, LateFeeAccrual, LateFeeSettlement, Payment,
@@ -9,6 +9,7 @@ from pms.billing.models.payments import (Demand, LateFeeAccrual, LateFeeSettleme
 from pms.billing.models.plans import (FeeItem, FeeItemEntrance, FeeItemFloorWeight, FeeItemRoom,
                                       FeePlan, FeePlanSubsidy)
 
-__all__ = ["Bill", "BillingRun", "BillLine", "BillNumberCounter", "CreditNote", "CreditNoteCounter", "JournalEntry", "JournalLine", "LateFeeRun",
-           "Demand", "LateFeeAccrual", "LateFeeSettlement", "Payment", "PaymentAllocation", "PaymentReversal", "FeeItem",
-           "FeeItemEntrance", "FeeItemFloorWeight", "FeeItemRoom", "FeePlan", "FeePlanSubsidy"]
+__all__ = ["Bill", "BillingRun", "BillLine", "NumberCounter", "CreditNote", "JournalEntry", "JournalLine",
+           "LateFeeRun", "Demand", "LateFeeAccrual", "LateFeeSettlement", "Payment", "PaymentAllocation",
+           "PaymentReversal", "FeeItem", "FeeItemEntrance", "FeeItemFloorWeight", "FeeItemRoom", "FeePlan",
+           "FeePlanSubsidy"]

@@ -34,12 +34,17 @@ class BillingRun(SQLModel, table=True):
     finished_at: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
 
 
-class BillNumberCounter(SQLModel, table=True):
-    """The last bill number used per company and year (gap-free, never reused)."""
+NUMBER_SERIES = ("bill", "credit_note")
 
-    __tablename__ = "bill_number_counter"
+
+class NumberCounter(SQLModel, table=True):
+    """The last number used per company, year and document series (gap-free, never reused)."""
+
+    __tablename__ = "number_counter"
+    __table_args__ = (CheckConstraint("series IN ('bill', 'credit_note')", name="series_known"),)
     company_id: int = Field(foreign_key="company.id", primary_key=True)
     year: int = Field(primary_key=True)
+    series: str = Field(default="bill", max_length=16, primary_key=True)
     last_seq: int = Field(default=0)
 
 

@@ -11,15 +11,6 @@ from pms.core.auth import ScopeRule
 from pms.core.db import UTCDateTime, utcnow
 
 
-class CreditNoteCounter(SQLModel, table=True):
-    """The last credit-note number used per company and year (its own gap-free series)."""
-
-    __tablename__ = "credit_note_counter"
-    company_id: int = Field(foreign_key="company.id", primary_key=True)
-    year: int = Field(primary_key=True)
-    last_seq: int = Field(default=0)
-
-
 class CreditNote(SQLModel, table=True):
     """A credit against one bill (红字冲减): lowers what the household owes, never edits the bill."""
 
