@@ -1,29 +1,18 @@
 """Billing API: fee plans, billing runs and a room's bills (CONTRACT.md)."""
 from __future__ import annotations
 
-from flask import Blueprint, request
+from flask import Blueprint
 
 from pms.billing import plans, runs
 from pms.billing.schemas import (BillingRunListSchema, BillingRunQuerySchema, BillingRunRequestSchema,
                                  BillingRunSchema, BillListSchema, BillSchema, FeePlanDocumentSchema,
                                  FeePlanListSchema, FeePlanSchema)
-from pms.core.api import documented, load_args, load_body
+from pms.core.api import documented, load_args, load_body, load_json
 from pms.core.auth import MANAGER, ensure_role, require_principal
 from pms.core.db import get_session
-from pms.core.errors import BadRequest
 from pms.estates import services as estates
 
 bp = Blueprint("billing_api", __name__)
-
-
-def _json_payload():
-    """The raw JSON body (the fee plan service validates it against the estate)."""
-    if not request.is_json and request.get_data():
-        raise BadRequest("the body must be JSON (Content-Type: application/json)")
-    payload = request.get_json(silent=True)
-    if payload is None:
-        raise BadRequest("the body is not valid JSON")
-    return payload
 
 
 @bp.put("/estates/<estate>/fee-plan")
@@ -34,7 +23,7 @@ def put_fee_plan(estate):
     principal, session = require_principal(), get_session()
     found = estates.get_estate(session, principal, estate)
     ensure_role(principal, MANAGER)
-    applied = plans.apply_fee_plan(session, found, _json_payload(), actor=principal.username)
+    applied = plans.apply_fee_plan(session, found, load_json(), actor=principal.username)
     document = plans.plan_document(plans.plans_of_estate(session, found.id), applied.plan, applied.warnings)
     return FeePlanSchema().dump(document), 201
 

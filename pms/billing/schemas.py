@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from pms.billing.models.plans import ITEM_KINDS
@@ -34,7 +35,7 @@ ALL_KIND_FIELDS = set().union(*(allowed for _req, allowed in KIND_FIELDS.values(
 
 def _period(value: str) -> None:
     if not is_period(value):
-        raise ValidationError("Not a period (YYYY-MM).")
+        raise ValidationError(_l("Not a period (YYYY-MM)."))
 
 
 def _int(*, required=False, minimum=0, maximum=None, **kw):
@@ -53,16 +54,16 @@ class LateFeeSchema(Schema):
 class FeeItemSchema(Schema):
     """One charge: by area, an elevator share by floor weights, or a fixed amount."""
 
-    code = fields.String(required=True, validate=validate.Regexp(CODE_RE, error="1 to 32 letters, digits, '.', '_' or '-'."))
+    code = fields.String(required=True, validate=validate.Regexp(CODE_RE, error=_l("1 to 32 letters, digits, '.', '_' or '-'.")))
     name = fields.String(required=True, validate=validate.Length(min=1, max=64))
     kind = fields.String(required=True, validate=validate.OneOf(ITEM_KINDS))
     rate_fen_per_m2 = _int(maximum=MAX_RATE_FEN_PER_M2)
     usages = fields.List(fields.String(validate=validate.OneOf(USAGES)), validate=validate.Length(min=1))
     entrances = fields.List(fields.String(validate=validate.Regexp(
-        ENTRANCE_RE, error="Not an entrance (BUILDING-ENTRANCE).")), validate=validate.Length(min=1))
+        ENTRANCE_RE, error=_l("Not an entrance (BUILDING-ENTRANCE)."))), validate=validate.Length(min=1))
     monthly_cost_fen = _int(maximum=MAX_AMOUNT_FEN)
     floor_weights = fields.Dict(
-        keys=fields.String(validate=validate.Regexp(FLOOR_RE, error="Not a floor number.")),
+        keys=fields.String(validate=validate.Regexp(FLOOR_RE, error=_l("Not a floor number."))),
         values=_int(maximum=1_000_000), validate=validate.Length(min=1))
     amount_fen = _int(maximum=MAX_AMOUNT_FEN)
     rooms = fields.List(fields.String(validate=validate.Length(min=1, max=64)),

@@ -1,11 +1,12 @@
 """Schemas at the edge of payments, accounts, demands, arrears and collection rates."""
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from marshmallow import (EXCLUDE, Schema, ValidationError, fields, post_load, pre_load, validate,
                          validates, validates_schema)
 
 from pms.billing.accounts import AGING_BUCKETS
-from pms.billing.models.payments import CHANNELS, DEMAND_METHODS
+from pms.billing.models.payments import CHANNELS, DEMAND_METHODS, LATE_FEE_SETTLEMENT_KINDS
 from pms.core.money import parse_yuan
 from pms.core.periods import PERIOD_RE
 
@@ -56,7 +57,7 @@ class ReversalCreateSchema(Schema):
     @validates("reason")
     def _not_blank(self, value, **_kwargs):
         if not value.strip():
-            raise ValidationError("A reason is required.")
+            raise ValidationError(_l("A reason is required."))
 
 
 class CreditNoteCreateSchema(ReversalCreateSchema):
@@ -68,7 +69,7 @@ class CreditNoteCreateSchema(ReversalCreateSchema):
 class LateFeeSettlementCreateSchema(Schema):
     """Late charges paid at the desk (channel required) or waived (reason required)."""
 
-    kind = fields.String(required=True, validate=validate.OneOf(("paid", "waived")))
+    kind = fields.String(required=True, validate=validate.OneOf(LATE_FEE_SETTLEMENT_KINDS))
     amount_fen = WholeFen(required=True, validate=validate.Range(min=1, max=MAX_PAYMENT_FEN))
     channel = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(CHANNELS))
     reference = fields.String(load_default="", validate=validate.Length(max=128))
@@ -77,9 +78,9 @@ class LateFeeSettlementCreateSchema(Schema):
     @validates_schema
     def _channel_or_reason(self, data, **_kwargs):
         if data.get("kind") == "paid" and not data.get("channel"):
-            raise ValidationError({"channel": ["A channel is required for a payment."]})
+            raise ValidationError({"channel": [_l("A channel is required for a payment.")]})
         if data.get("kind") == "waived" and not (data.get("reason") or "").strip():
-            raise ValidationError({"reason": ["A reason is required."]})
+            raise ValidationError({"reason": [_l("A reason is required.")]})
 
 
 class LateFeeSettlementSchema(Schema):
@@ -258,9 +259,9 @@ class _YuanFormSchema(_FormSchema):
         try:
             fen = parse_yuan(data.pop("amount"))
         except ValueError as exc:
-            raise ValidationError({"amount": ["Enter an amount in yuan, e.g. 123.45."]}) from exc
+            raise ValidationError({"amount": [_l("Enter an amount in yuan, e.g. 123.45.")]}) from exc
         if not 0 < fen <= MAX_PAYMENT_FEN:
-            raise ValidationError({"amount": ["The amount must be greater than zero."]})
+            raise ValidationError({"amount": [_l("The amount must be greater than zero.")]})
         data["amount_fen"] = fen
         return data
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from typing import Any, Optional
 
 from apispec import APISpec
@@ -10,18 +11,25 @@ from flask import current_app, request
 from marshmallow import Schema, ValidationError, fields
 
 from pms.core.errors import BadRequest, Invalid
+from pms.core.i18n import translate
+from pms.core.i18n import translate as _
 
 API_PREFIX = "/api/v1"
 
 
-def load_body(schema: Schema) -> Any:
-    """Parse the JSON body with `schema`: 400 when it is not JSON, 422 when a field is wrong."""
+def load_json() -> Any:
+    """The request's JSON body as parsed (400 when it is not JSON)."""
     if not request.is_json and request.get_data():
-        raise BadRequest("the body must be JSON (Content-Type: application/json)")
+        raise BadRequest(_("The body must be JSON (Content-Type: application/json)."))
     payload = request.get_json(silent=True)
     if payload is None:
-        raise BadRequest("the body is not valid JSON")
-    return load_data(schema, payload)
+        raise BadRequest(_("The body is not valid JSON."))
+    return payload
+
+
+def load_body(schema: Schema) -> Any:
+    """Parse the JSON body with `schema`: 400 when it is not JSON, 422 when a field is wrong."""
+    return load_data(schema, load_json())
 
 
 def load_data(schema: Schema, payload: Any) -> Any:
@@ -29,7 +37,7 @@ def load_data(schema: Schema, payload: Any) -> Any:
     try:
         return schema.load(payload)
     except ValidationError as err:
-        raise Invalid("some fields are invalid", fields=_flatten(err.messages)) from err
+        raise Invalid(_("Some fields are invalid."), fields=_flatten(err.messages)) from err
 
 
 def load_args(schema: Schema) -> Any:
@@ -38,17 +46,56 @@ def load_args(schema: Schema) -> Any:
 
 
 def _flatten(messages, prefix: str = "") -> dict:
-    """{'lines': {0: {'code': [...]}}} → {'lines.0.code': [...]}."""
+    """{'lines': {0: {'code': [...]}}} → {'lines.0.code': [...]}, each message in the user's language."""
     if isinstance(messages, list):
-        return {prefix or "_schema": [str(m) for m in messages]}
+        return {prefix or "_schema": [localize_message(str(m)) for m in messages]}
     out: dict = {}
     for key, value in messages.items():
         path = f"{prefix}.{key}" if prefix else str(key)
         if isinstance(value, dict):
             out.update(_flatten(value, path))
         else:
-            out[path] = [str(m) for m in value] if isinstance(value, list) else [str(value)]
+            out[path] = [localize_message(str(m)) for m in (value if isinstance(value, list) else [value])]
     return out
+
+
+def _l(msgid: str) -> str:
+    """Marks a message for the catalog (pybabel extracts `_l`); translated when it is shown."""
+    return msgid
+
+
+# marshmallow's own messages (and the ones its validators compose), with their placeholders. The
+# English text is what marshmallow produces; the catalog holds the translation.
+VALIDATION_TEMPLATES = (
+    _l("Missing data for required field."), _l("Field may not be null."), _l("Invalid value."),
+    _l("Invalid type."), _l("Invalid input type."), _l("Unknown field."), _l("Invalid input."),
+    _l("Not a valid string."), _l("Not a valid integer."), _l("Not a valid number."),
+    _l("Not a valid boolean."), _l("Not a valid date."), _l("Not a valid datetime."),
+    _l("Not a valid list."), _l("Not a valid mapping type."), _l("Number too large."),
+    _l("String does not match expected pattern."),
+    _l("Shorter than minimum length {min}."), _l("Longer than maximum length {max}."),
+    _l("Length must be between {min} and {max}."), _l("Length must be {equal}."),
+    _l("Must be one of: {choices}."),
+    _l("Must be greater than or equal to {min}."), _l("Must be greater than {min}."),
+    _l("Must be less than or equal to {max}."), _l("Must be less than {max}."),
+    _l("Must be greater than or equal to {min} and less than or equal to {max}."),
+)
+_PATTERNS = [(re.compile("^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>.+?)", re.escape(t)) + "$"), t)
+             # Longest first: "… {min} and … {max}." must win over "… {min}.".
+             for t in sorted(VALIDATION_TEMPLATES, key=len, reverse=True) if "{" in t]
+
+
+def localize_message(message: str) -> str:
+    """A validation message in the user's language: the catalog's own entry, or marshmallow's
+    template it was made from with the values put back; unknown messages stay as they are."""
+    translated = translate(message)
+    if translated != message:
+        return translated
+    for pattern, template in _PATTERNS:
+        match = pattern.match(message)
+        if match:
+            return translate(template).format(**match.groupdict())
+    return message
 
 
 def documented(*, summary: str, body: Optional[type[Schema]] = None,

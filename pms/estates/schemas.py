@@ -1,6 +1,7 @@
 """Estate schemas at the API edge (what each role sees is decided here and in services)."""
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from pms.core.api import PagedSchema
@@ -101,6 +102,6 @@ class RoomPageArgsSchema(Schema):
     @validates_schema
     def _place_is_a_path(self, data, **_kwargs):
         if data.get("building") and not data.get("estate"):
-            raise ValidationError("a building needs its estate", "building")
+            raise ValidationError(_l("A building needs its estate."), "building")
         if data.get("entrance") and not data.get("building"):
-            raise ValidationError("an entrance needs its building", "entrance")
+            raise ValidationError(_l("An entrance needs its building."), "entrance")
