@@ -48,6 +48,7 @@ def id_number(rng: random.Random, male: bool, born_from: date = date(1935, 1, 1)
 class OwnerFactory:
     """Owners for rooms: a name, most with a mobile number, most with a unique valid ID number."""
 
+    # The shares are probabilities (of an owner having a phone / an ID number), not money.
     def __init__(self, rng: random.Random, *, phone_share: float = 0.9, id_share: float = 0.85):
         self.rng, self.phone_share, self.id_share = rng, phone_share, id_share
         self._ids: set[str] = set()

@@ -63,7 +63,7 @@ class PrintResult:
     written: int = 0
     skipped: int = 0
     pages: int = 0
-    seconds: float = 0.0
+    seconds: float = 0.0  # elapsed wall time of the print run, not money
     files: list[str] = field(default_factory=list)
 
     def summary(self) -> str:

@@ -39,6 +39,7 @@ class Kpis:
 
 
 def _round(value, places: int = 1) -> Optional[float]:
+    """A KPI (hours, a percentage, an average rating) rounded half-up for display; never money."""
     if value is None:
         return None
     q = Decimal(1).scaleb(-places)
