@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from typing import Optional
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from pms.core import audit
 from pms.core.auth import MANAGER, TECHNICIAN, Principal, get_in_scope, scoped
@@ -160,19 +160,24 @@ def list_elevators(session, principal: Principal, *, estate_id: Optional[int] = 
     stmt = scoped(select(Equipment), Equipment, principal)
     if estate_id is not None:
         stmt = stmt.where(Equipment.estate_id == estate_id)
+    # Places and overdue counts for all listed elevators in one query each, not per elevator.
+    overdue_counts = (select(WorkOrder.equipment_id, func.count(WorkOrder.id).label("n"))
+                      .where(WorkOrder.overdue.is_(True)).group_by(WorkOrder.equipment_id).subquery())
+    stmt = (stmt.add_columns(Estate.code, Building.code, Entrance.code, func.coalesce(overdue_counts.c.n, 0))
+            .join(Estate, Estate.id == Equipment.estate_id).join(Building, Building.id == Equipment.building_id)
+            .join(Entrance, Entrance.id == Equipment.entrance_id)
+            .outerjoin(overdue_counts, overdue_counts.c.equipment_id == Equipment.id))
     views = []
-    for el in session.scalars(stmt.order_by(Equipment.estate_id, Equipment.id)):
-        estate = session.get(Estate, el.estate_id)
-        b, e = session.get(Building, el.building_id), session.get(Entrance, el.entrance_id)
+    for el, estate_code, building_code, entrance_code, overdue in session.execute(
+            stmt.order_by(Equipment.estate_id, Equipment.id)):
         status, reason = elevator_status(session, el, today)
         inspections = list(rules.inspection_due_dates(el.accepted_on, today + timedelta(days=3660)))
         past = [d for d in inspections if d < today]
         future = [d for d in inspections if d >= today]
         next_maint = next(rules.maintenance_due_dates(el.accepted_on, today + timedelta(days=30),
                                                       since=today), None)
-        overdue = len(session.scalars(select(WorkOrder.id).where(WorkOrder.equipment_id == el.id,
-                                                                 WorkOrder.overdue.is_(True))).all())
-        views.append(ElevatorView(id=el.id, estate_code=estate.code, place=f"{estate.code}-{b.code}-{e.code}",
+        views.append(ElevatorView(id=el.id, estate_code=estate_code,
+                                  place=f"{estate_code}-{building_code}-{entrance_code}",
                                   registration_number=el.registration_number, accepted_on=el.accepted_on,
                                   maintainer=el.maintainer, maintainer_phone=el.maintainer_phone,
                                   status=status, reason=reason,
