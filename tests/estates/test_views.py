@@ -4,23 +4,9 @@ import re
 import pytest
 
 from tests import factories as f
+from tests.estates.matrix import ALL, ESTATES, ROOMS
 from tests.web import logged_in, text
 
-ALL = ["admin", "manager", "finance", "tech", "carer", "resident", "auditor",
-       "other_manager", "other_resident", "other_auditor"]
-ESTATES = {
-    "admin": {"YJL", "HXY"}, "manager": {"YJL"}, "finance": {"YJL"}, "tech": {"YJL"},
-    "carer": {"YJL"}, "resident": {"YJL"}, "auditor": {"YJL"}, "other_manager": {"HXY"},
-    "other_resident": {"HXY"}, "other_auditor": {"HXY"},
-}
-ROOMS = {
-    "admin": {"YJL-3-2-501", "YJL-3-2-502", "HXY-1-1-101"},
-    "manager": {"YJL-3-2-501", "YJL-3-2-502"}, "finance": {"YJL-3-2-501", "YJL-3-2-502"},
-    "tech": {"YJL-3-2-501", "YJL-3-2-502"}, "carer": {"YJL-3-2-501", "YJL-3-2-502"},
-    "resident": {"YJL-3-2-501"}, "auditor": {"YJL-3-2-501", "YJL-3-2-502"},
-    "other_manager": {"HXY-1-1-101"}, "other_resident": {"HXY-1-1-101"},
-    "other_auditor": {"HXY-1-1-101"},
-}
 RESIDENTS = {"resident", "other_resident"}
 ROOM_LINK = re.compile(r'href="/rooms/([A-Z0-9-]+)"')
 
