@@ -57,11 +57,17 @@ class SettlementResult:
     late_fee_fen: int  # still owed afterwards
 
 
+def get_room_to_settle(session, principal: Principal, room_code: str) -> Room:
+    """A room in scope (404) whose late charges the caller may settle (403)."""
+    room = get_room_for_billing(session, principal, room_code)
+    ensure_role(principal, *PAYMENT_ROLES)
+    return room
+
+
 def settle_late_fees(session, principal: Principal, room_code: str, *, kind: str, amount_fen,
                      channel: Optional[str] = None, reference: str = "", reason: str = "") -> SettlementResult:
     """Record late charges paid (with a channel) or waived (with a reason) for a room (flush only)."""
-    room = get_room_for_billing(session, principal, room_code)
-    ensure_role(principal, *PAYMENT_ROLES)
+    room = get_room_to_settle(session, principal, room_code)
     reference, reason = (reference or "").strip(), (reason or "").strip()
     errors: dict[str, list[str]] = {}
     if kind not in LATE_FEE_SETTLEMENT_KINDS:

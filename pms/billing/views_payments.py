@@ -107,6 +107,7 @@ def issue_credit_note(number):
 @login_required
 def settle_late_fees(code):
     """The desk records late charges paid or waived (amount in yuan)."""
+    late_fee_settlements.get_room_to_settle(get_session(), require_principal(), code)  # 404 / 403 first
     try:
         data = load_data(LateFeeSettlementFormSchema(), request.form.to_dict())
         result = late_fee_settlements.settle_late_fees(get_session(), require_principal(), code, **data)

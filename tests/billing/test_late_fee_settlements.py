@@ -190,3 +190,8 @@ def test_reversal_page_answers_role_before_form(client, db, world, overdue):
     login(client, "resident")  # the room is theirs, the desk's work is not
     assert client.post(f"/late-fee-settlements/{settled.id}/reversal", data={"reason": ""}).status_code == 403
     assert client.post(f"/late-fee-settlements/{settled.id + 99}/reversal", data={"reason": "x"}).status_code == 404
+
+
+def test_settlement_page_answers_role_before_form(client, overdue):
+    login(client, "resident")
+    assert client.post(f"/rooms/{ROOM}/late-fee-settlements", data={"kind": "paid", "amount": "x"}).status_code == 403
