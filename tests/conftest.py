@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -14,8 +15,27 @@ from pms.core.db import make_engine, metadata
 from pms.core.migrate import upgrade
 from tests.browser_support import browser, live_server, phone  # noqa: F401  (shared fixtures)
 
-# Tests never read a developer's PMS_* settings except the test database.
-for _key in [k for k in os.environ if k.startswith("PMS_") and k != "PMS_TEST_DATABASE_URL"]:
+# PMS_TEST_TODAY=YYYY-MM-DD runs every test on that business day (10:00 in Beijing), so a date
+# that breaks a rule (the last day of a month, 29 February) can be tried on any day.
+TEST_TODAY_KEY = "PMS_TEST_TODAY"
+
+
+def _test_today() -> date | None:
+    text = os.environ.get(TEST_TODAY_KEY)
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise pytest.UsageError(f"{TEST_TODAY_KEY} must be a date (YYYY-MM-DD), not {text!r}") from None
+
+
+TEST_TODAY = _test_today()
+
+# Tests never read a developer's PMS_* settings except the test database and day (kept in the
+# environment: xdist workers start after this module has run in the controller).
+for _key in [k for k in os.environ
+             if k.startswith("PMS_") and k not in {"PMS_TEST_DATABASE_URL", TEST_TODAY_KEY}]:
     del os.environ[_key]
 
 
@@ -77,6 +97,69 @@ def app(database_url, _engine, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _business_day():
+    """Real time, or PMS_TEST_TODAY at 10:00 in Beijing (time runs on); always real time after."""
+    from pms.core import clock
+
+    if TEST_TODAY is not None:
+        clock.set_today(TEST_TODAY, hour=10)
+    yield
+    clock.reset()
+
+
+class Clock:
+    """The business clock (`pms.core.clock`) as a test sees it: frozen, set and advanced at will."""
+
+    START = datetime(2026, 3, 2, 1, 0, 0, tzinfo=timezone.utc)  # 09:00 on 2 March in Beijing
+
+    def __init__(self, start: datetime = START):
+        self.set(start)
+
+    @property
+    def value(self) -> datetime:
+        from pms.core import clock
+
+        return clock.now()
+
+    def __call__(self) -> datetime:
+        return self.value
+
+    def set(self, instant: datetime) -> None:
+        from pms.core import clock
+
+        clock.set_now(instant, frozen=True)
+
+    def set_today(self, day: date, hour: int = 10) -> None:
+        """`hour`:00 on `day` in Beijing."""
+        from pms.core import clock
+
+        clock.set_today(day, hour, frozen=True)
+
+    def advance(self, delta: timedelta | None = None, **units) -> None:
+        from pms.core import clock
+
+        clock.advance(delta, **units)
+
+    def today(self) -> date:
+        from pms.core import periods
+
+        return periods.today()
+
+    def period(self, months: int = 0) -> str:
+        """This period (YYYY-MM) in Beijing, or the one `months` away."""
+        from pms.core import periods
+
+        return periods.add_months(periods.period_of(self.today()), months)
+
+
+@pytest.fixture
+def clock(_business_day):
+    """The business clock, frozen at 2026-03-02 01:00:00 UTC (09:00 in Beijing) until the test
+    moves it (`clock.set`, `clock.set_today`, `clock.advance`); real time again after the test."""
+    return Clock()
+
+
+@pytest.fixture(autouse=True)
 def _english_outside_requests():
     """Services called directly by tests speak English, like `pms` under LANG=C (pages stay zh_CN)."""
     from pms.core.i18n import set_outside_request_locale
@@ -124,10 +207,14 @@ def runner(app):
 @pytest.fixture
 def db(app):
     """A session inside an app context; commit explicitly to make data visible to requests."""
-    from pms.core.db import get_session
+    from flask import g
+
+    from pms.core.db import new_session
 
     with app.app_context():
-        session = get_session()
+        # A reader's session (its transactions take the write lock only when they write), so a
+        # test that reads while a server thread or the CLI writes does not block them.
+        session = g.db_session = new_session(write=False)
         yield session
         session.rollback()
 

@@ -47,8 +47,10 @@ class UTCDateTime(TypeDecorator):
 
 
 def utcnow() -> datetime:
-    """The current instant, aware, in UTC."""
-    return datetime.now(timezone.utc)
+    """The current instant, aware, in UTC: the business clock (`pms.core.clock`), which tests move."""
+    from pms.core import clock
+
+    return clock.now()
 
 
 def _sqlite_pragmas(dbapi_connection, _record):

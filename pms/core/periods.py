@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
 
+from pms.core import clock
+
 PERIOD_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
@@ -18,8 +20,8 @@ def timezone() -> ZoneInfo:
 
 
 def today(now: datetime | None = None) -> date:
-    """Today's business date."""
-    now = now or datetime.now(tz=ZoneInfo("UTC"))
+    """The business date of `now` (default: the business clock's current instant)."""
+    now = now or clock.now()
     return now.astimezone(timezone()).date()
 
 

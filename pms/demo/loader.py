@@ -7,17 +7,17 @@ from __future__ import annotations
 import random
 import time
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from types import ModuleType
 from typing import Callable, Optional
 from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import select
 
 from pms import domain_module, domain_names
 from pms.accounts import services as accounts
 from pms.accounts.models import User
+from pms.core import periods
 from pms.core.db import unit_of_work
 from pms.demo.people import OwnerFactory
 from pms.estates import services as estates
@@ -219,8 +219,7 @@ def domain_steps() -> list[tuple[str, ModuleType]]:
 
 
 def make_context(seed: int, households: Optional[int]) -> DemoContext:
-    zone = ZoneInfo(current_app.config.get("TIMEZONE", "Asia/Shanghai"))
-    return DemoContext(seed=seed, households=households, today=datetime.now(zone).date(), timezone=zone)
+    return DemoContext(seed=seed, households=households, today=periods.today(), timezone=periods.timezone())
 
 
 def any_estate_exists(session) -> bool:

@@ -1,39 +1,9 @@
-"""Maintenance fixtures: a controlled clock and small helpers over the API."""
+"""Maintenance fixtures: small helpers over the API (the `clock` fixture is in tests/conftest.py)."""
 from __future__ import annotations
-
-from datetime import datetime, timezone
 
 import pytest
 
 from tests.factories import bearer
-
-
-class FakeClock:
-    """The maintenance clock, set and advanced by the test."""
-
-    def __init__(self, start: datetime):
-        self.value = start
-
-    def __call__(self) -> datetime:
-        return self.value
-
-    def set(self, value: datetime) -> None:
-        self.value = value
-
-    def advance(self, **delta) -> None:
-        from datetime import timedelta
-
-        self.value += timedelta(**delta)
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    """Time stands at 2026-03-02 01:00:00 UTC (09:00 in Beijing) until the test moves it."""
-    from pms.maintenance import clock as maintenance_clock
-
-    fake = FakeClock(datetime(2026, 3, 2, 1, 0, 0, tzinfo=timezone.utc))
-    monkeypatch.setattr(maintenance_clock, "now", fake)
-    return fake
 
 
 class Api:
