@@ -14,6 +14,7 @@ KNOWN_KEYS = {
     "PMS_TIMEZONE",
     "PMS_ENV",
     "PMS_TEST_DATABASE_URL",
+    "PMS_TEST_TODAY",  # read by the test suite only (tests/conftest.py): the business day tests run on
     "PMS_INSTANCE_DIR",
     "PMS_TOKEN_TTL_HOURS",
     "PMS_LOGIN_MAX_FAILURES",

@@ -1,6 +1,8 @@
 """Billing-run and bill endpoints, `pms billing run`, and the role × resource matrix."""
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy import func, select
 
@@ -87,7 +89,8 @@ def test_prepayment_is_used_by_the_new_bills(client, planned, app):
     assert bills["items"][0]["paid_fen"] == 50000 and bills["items"][0]["status"] == "open"
 
 
-def test_run_rejections(client, planned):
+def test_run_rejections(client, planned, clock):
+    clock.set_today(date(2026, 11, 30))  # the last day of 2026-11: December may be billed, not January
     assert run(client, period="2027-01").status_code == 422  # beyond next month
     assert run(client, period="2026-12").status_code == 201  # next month is allowed
     missing = run(client, period="2025-12")

@@ -23,6 +23,11 @@ def test_production_needs_a_secret_key():
     assert config["SECRET_KEY"] == "s3cret" and config["SESSION_COOKIE_SECURE"] is True
 
 
+def test_the_test_suites_day_is_a_known_key():
+    """PMS_TEST_TODAY is read by tests/conftest.py; the app accepts it and ignores it."""
+    assert load_config({"PMS_TEST_TODAY": "2026-12-31"})["PMS_ENV"] == "development"
+
+
 def test_other_environment_variables_are_ignored():
     assert load_config({"PATH": "/bin", "PMSX": "1"})["PMS_ENV"] == "development"
 
