@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import datetime, timezone
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from babel.messages.mofile import write_mo
+from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po
 
 from pms.config import PROJECT_ROOT
@@ -52,12 +53,60 @@ def test_translations_are_chinese(catalog):
     assert english_only == []
 
 
+def _gettext_entries(catalog) -> dict:
+    """What gettext can answer from a catalog: (context, msgid) → translation, plural forms as
+    tuples. Like `pybabel compile`, untranslated and fuzzy entries are left out."""
+    def plain(value):
+        return tuple(value) if isinstance(value, (list, tuple)) else value
+
+    return {(m.context, plain(m.id)): plain(m.string) for m in catalog
+            if m.id and m.string and not m.fuzzy}
+
+
+def _stale_entries(po_catalog, mo_bytes: bytes) -> list[str]:
+    """How a compiled catalog differs from the .po in what it translates (headers such as
+    Generated-By or the creation date do not count; the plural rule does)."""
+    compiled = read_mo(io.BytesIO(mo_bytes))
+    wanted, found = _gettext_entries(po_catalog), _gettext_entries(compiled)
+    problems = [f"missing: {key[1]!r}" for key in wanted.keys() - found.keys()]
+    problems += [f"not in the .po: {key[1]!r}" for key in found.keys() - wanted.keys()]
+    problems += [f"changed: {key[1]!r}: {found[key]!r} != {wanted[key]!r}"
+                 for key in wanted.keys() & found.keys() if wanted[key] != found[key]]
+    if compiled.plural_forms != po_catalog.plural_forms:
+        problems.append(f"plural forms: {compiled.plural_forms!r} != {po_catalog.plural_forms!r}")
+    return sorted(problems)
+
+
 def test_compiled_catalog_matches_the_po_file(catalog):
-    """The committed .mo is exactly what `pybabel compile` makes of the committed .po."""
-    compiled = io.BytesIO()
-    write_mo(compiled, catalog, use_fuzzy=False)
-    assert (CATALOG_DIR / "messages.mo").read_bytes() == compiled.getvalue(), \
+    """The committed .mo translates exactly what the committed .po does (the messages and the
+    plural rule; not the bytes, which carry the Babel version in a header)."""
+    assert _stale_entries(catalog, (CATALOG_DIR / "messages.mo").read_bytes()) == [], \
         "messages.mo is stale: run `make i18n` (pybabel compile -d pms/translations)"
+
+
+def _edited_po(edit) -> object:
+    text = edit((CATALOG_DIR / "messages.po").read_text(encoding="utf-8"))
+    return read_po(io.BytesIO(text.encode("utf-8")), locale="zh_CN")
+
+
+def test_a_stale_compiled_catalog_is_caught(catalog):
+    """Edits to a copy of the .po that the committed .mo does not have are reported; a .mo
+    compiled with other headers (another Babel, another date) is not."""
+    mo = (CATALOG_DIR / "messages.mo").read_bytes()
+    changed = _edited_po(lambda po: po.replace('msgstr "未知的角色：%(role)s。"', 'msgstr "角色未知：%(role)s。"'))
+    assert _stale_entries(changed, mo) == [
+        "changed: 'Unknown role %(role)s.': '未知的角色：%(role)s。' != '角色未知：%(role)s。'"]
+    added = _edited_po(lambda po: po + '\nmsgid "A new message."\nmsgstr "一条新消息。"\n')
+    assert _stale_entries(added, mo) == ["missing: 'A new message.'"]
+    plural = _edited_po(lambda po: po.replace("nplurals=1; plural=0;", "nplurals=2; plural=(n != 1);"))
+    assert any(p.startswith("plural forms:") for p in _stale_entries(plural, mo))
+
+    same = _edited_po(lambda po: po)
+    same.project, same.version = "someone-else", "9.9"
+    same.creation_date = same.revision_date = datetime(2001, 1, 1, tzinfo=timezone.utc)
+    rebuilt = io.BytesIO()
+    write_mo(rebuilt, same, use_fuzzy=False)
+    assert rebuilt.getvalue() != mo and _stale_entries(catalog, rebuilt.getvalue()) == []
 
 
 def test_every_message_in_the_code_is_in_the_catalog(catalog):
