@@ -43,7 +43,8 @@ def audit_verify():
     from pms.core.db import unit_of_work
 
     failed = False
-    with unit_of_work() as session:
+    # A reader's snapshot: every check sees the same committed state, and writers go on.
+    with unit_of_work(write=False, snapshot=True) as session:
         for name, breach in run_checks(session):
             if breach is None:
                 click.echo(f"ok    {name}")

@@ -7,7 +7,7 @@ from pms.accounts import services
 from pms.accounts.schemas import MeSchema, TokenRequestSchema, TokenSchema
 from pms.core.api import documented, load_body
 from pms.core.auth import require_principal
-from pms.core.db import get_session, unit_of_work
+from pms.core.db import commit_apart, get_session
 
 bp = Blueprint("accounts_api", __name__)
 
@@ -22,10 +22,9 @@ def create_token():
     try:
         user = services.authenticate(session, data["username"], data["password"])
     except services.LoginFailed as failed:
-        # The request rolls back on 401, so the failure is counted in its own transaction.
-        with unit_of_work() as own:
-            services.record_login_failure(own, failed.user_id)
-        raise
+        # The request rolls back on 401, so the failure is counted in its own short transaction
+        # on the request's own connection.
+        raise commit_apart(session, lambda own: services.record_login_failure(own, failed.user_id)) from None
     token, expires_at = services.issue_token(session, user)
     return TokenSchema().dump({"token": token, "expires_at": expires_at})
 

@@ -8,7 +8,7 @@ from typing import Optional
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from pms.accounts.models import ApiToken, User, UserRoom
@@ -78,24 +78,39 @@ def create_user(session, *, username: str, password: str, role: str, company_cod
 
 
 class LoginFailed(NotAuthenticated):
-    """Wrong password for an existing account; the edge records it in its own transaction."""
+    """Wrong password for an existing account; the edge records it with `core.db.commit_apart`."""
 
     def __init__(self, message: str, *, user_id: int):
         super().__init__(message)
         self.user_id = user_id
 
 
-def record_login_failure(session, user_id: int, *, now: Optional[datetime] = None) -> None:
-    """Count a failed login; enough of them in a row lock the account for a while."""
+def record_login_failure(session, user_id: int, *, now: Optional[datetime] = None) -> NotAuthenticated:
+    """Count a failed login; the one that reaches the limit locks the account (once). The error to show.
+
+    One conditional UPDATE counts, so concurrent wrong passwords are each counted (no lost
+    update), and one checked while another was locking the account is answered as locked.
+    """
     now = now or utcnow()
-    user = session.get(User, user_id)
-    user.failed_logins += 1
-    if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
-        user.locked_until = now + timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
-        user.failed_logins = 0
-        audit.record(session, actor=user.username, action="user.locked", object_type="user",
-                     object_id=user.id)
+    table = User.__table__
+    count = session.scalar(
+        update(table).where(table.c.id == user_id,
+                            or_(table.c.locked_until.is_(None), table.c.locked_until <= now))
+        .values(failed_logins=table.c.failed_logins + 1).returning(table.c.failed_logins))
+    if count is None:  # locked meanwhile by a concurrent attempt
+        return _locked_error(session.scalar(select(table.c.locked_until).where(table.c.id == user_id)), now)
+    if count >= current_app.config["LOGIN_MAX_FAILURES"]:
+        until = now + timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
+        session.execute(update(table).where(table.c.id == user_id).values(locked_until=until, failed_logins=0))
+        username = session.scalar(select(table.c.username).where(table.c.id == user_id))
+        audit.record(session, actor=username, action="user.locked", object_type="user", object_id=user_id)
     session.flush()
+    return NotAuthenticated(_("Wrong username or password."))
+
+
+def _locked_error(locked_until: datetime, now: datetime) -> NotAuthenticated:
+    minutes = max(1, int((locked_until - now).total_seconds() // 60) + 1)
+    return NotAuthenticated(_("Too many failed attempts; try again in %(n)d minutes.", n=minutes))
 
 
 def authenticate(session, username: str, password: str, *, now: Optional[datetime] = None) -> User:
@@ -108,8 +123,7 @@ def authenticate(session, username: str, password: str, *, now: Optional[datetim
         check_password_hash(_DUMMY_HASH, password or "")
         raise generic
     if user.locked_until is not None and user.locked_until > now:
-        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
-        raise NotAuthenticated(_("Too many failed attempts; try again in %(n)d minutes.", n=minutes))
+        raise _locked_error(user.locked_until, now)
     if not check_password_hash(user.password_hash, password or ""):
         raise LoginFailed(generic.message, user_id=user.id)
     user.failed_logins = 0

@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired, Length
 
 from pms.accounts import services
 from pms.core.auth import current_principal
-from pms.core.db import get_session, unit_of_work
+from pms.core.db import commit_apart, get_session
 from pms.core.errors import NotAuthenticated
 
 bp = Blueprint("accounts", __name__)
@@ -39,10 +39,9 @@ def login():
         try:
             user = services.authenticate(get_session(), form.username.data, form.password.data)
         except services.LoginFailed as failed:
-            # Counted in its own transaction: a failed login must never depend on this request.
-            with unit_of_work() as own:
-                services.record_login_failure(own, failed.user_id)
-            error = failed.message
+            # Counted in its own short transaction on the request's own connection.
+            error = commit_apart(get_session(),
+                                 lambda own: services.record_login_failure(own, failed.user_id)).message
         except NotAuthenticated as exc:
             error = exc.message
         else:

@@ -20,11 +20,11 @@ from sqlalchemy import select
 
 from pms.billing.ledger import Line, post_entry
 from pms.billing.models import Bill, BillLine, CreditNote
-from pms.billing.payments import PAYMENT_ROLES, amount_errors, bill_status, reason_errors
+from pms.billing.payments import PAYMENT_ROLES, amount_errors, bill_status, lock_room_money, reason_errors
 from pms.billing.runs import reserve_numbers
 from pms.core import audit, periods
 from pms.core.auth import Principal, ensure_role, get_in_scope
-from pms.core.db import lock_row, utcnow
+from pms.core.db import locked, utcnow
 from pms.core.errors import Conflict, Invalid
 from pms.core.i18n import translate as _
 from pms.core.money import format_fen, split_largest_remainder
@@ -67,9 +67,10 @@ def issue_credit_note(session, principal: Principal, bill_number: str, *, amount
         errors["reason"] = problems
     if errors:
         raise Invalid(_("The credit note cannot be issued."), fields=errors)
-    # Lock the bill: a payment or another credit note on it waits for this one, then sees it.
-    lock_row(session, Bill, bill.id)
-    session.refresh(bill)
+    # The room's money lock: a payment or another credit note on it waits for this one, then
+    # sees it; the bill is read afresh under the lock.
+    lock_room_money(session, bill.room_id)
+    bill = session.scalars(locked(select(Bill).where(Bill.id == bill.id))).one()
     if bill.status == "void":
         raise Conflict(_("Bill %(bill)s is void.", bill=bill.number))
     outstanding = bill.payable_fen - bill.paid_fen - bill.waived_fen

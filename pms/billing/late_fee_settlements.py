@@ -23,10 +23,9 @@ from pms.billing.accounts import get_room_for_billing, room_account
 from pms.billing.ledger import Line, post_entry
 from pms.billing.models import LateFeeSettlement
 from pms.billing.models.payments import CHANNELS, LATE_FEE_SETTLEMENT_KINDS
-from pms.billing.payments import PAYMENT_ROLES, amount_errors, reason_errors
+from pms.billing.payments import PAYMENT_ROLES, amount_errors, lock_room_money, reason_errors
 from pms.core import audit, periods
 from pms.core.auth import Principal, ensure_role, get_in_scope
-from pms.core.db import lock_row
 from pms.core.errors import Conflict, Invalid
 from pms.core.i18n import translate as _
 from pms.core.money import format_fen
@@ -84,7 +83,7 @@ def settle_late_fees(session, principal: Principal, room_code: str, *, kind: str
     if errors:
         raise Invalid(_("The late charges cannot be settled."), fields=errors)
     # One settlement of a room at a time: the second waits here and then sees the first.
-    lock_row(session, Room, room.id)
+    lock_room_money(session, room.id)
     day = periods.today()
     owed = room_account(session, room, day).late_fee_fen
     if amount_fen > owed:
@@ -115,7 +114,7 @@ def reverse_settlement(session, principal: Principal, settlement_id: int, *, rea
     reason = (reason or "").strip()
     if problems := reason_errors(reason):
         raise Invalid(_("The reversal cannot be recorded."), fields={"reason": problems})
-    lock_row(session, Room, original.room_id)
+    lock_room_money(session, original.room_id)
     if original.kind == "reversal":
         raise Conflict(_("A reversal cannot be reversed."))
     if session.scalar(select(LateFeeSettlement.id).where(LateFeeSettlement.reverses_id == original.id)):

@@ -26,7 +26,7 @@ from pms.billing.models.ledger import PREPAYMENT_LINES
 from pms.billing.models.payments import CHANNELS
 from pms.core import audit
 from pms.core.auth import FINANCE, MANAGER, Principal, ensure_role, get_in_scope
-from pms.core.db import UTCDateTime, is_sqlite, reserve_ids, utcnow
+from pms.core.db import UTCDateTime, is_sqlite, lock_row, lock_rows, locked, reserve_ids, utcnow
 from pms.core.errors import Conflict, Invalid, NotFound
 from pms.core.i18n import translate as _
 from pms.core.periods import timezone as business_tz
@@ -100,11 +100,18 @@ def _set_status(bill: Bill) -> None:
 
 
 def _open_bills(session, room_ids) -> list[Bill]:
-    """Open bills of the rooms, oldest first (period, then number), locked for update."""
+    """Open bills of the rooms, oldest first (period, then number), locked and read afresh."""
     stmt = (select(Bill).where(Bill.room_id.in_(room_ids), Bill.status == "open",
                                Bill.paid_fen + Bill.waived_fen < Bill.payable_fen)
-            .order_by(Bill.room_id, Bill.period, Bill.number).with_for_update())
-    return list(session.scalars(stmt))
+            .order_by(Bill.room_id, Bill.period, Bill.number))
+    return list(session.scalars(locked(stmt)))
+
+
+def lock_room_money(session, room_id: int) -> None:
+    """Take the room's money lock: every rule that reads a room's bills, payments or prepayment
+    and then writes (payments, reversals, credit notes, late-fee settlements) takes it first, so
+    they go one at a time per room and always lock in the same order (room, then its bills)."""
+    lock_row(session, Room, room_id)
 
 
 def amount_errors(amount_fen) -> list[str]:
@@ -153,6 +160,7 @@ def record_payment(session, principal: Principal, *, room_code: str, amount_fen:
     room = get_in_scope(session, Room, Room.code == room_code, principal=principal)
     ensure_role(principal, *PAYMENT_ROLES)
     fingerprint = request_hash(room_code, amount_fen, channel, reference)
+    lock_room_money(session, room.id)
     if idempotency_key is not None:
         existing = session.scalar(select(Payment).where(Payment.idempotency_key == idempotency_key))
         if existing is not None:
@@ -165,6 +173,8 @@ def record_payment(session, principal: Principal, *, room_code: str, amount_fen:
                       request_hash=fingerprint, received_at=received_at,
                       recorded_by=principal.username)
     try:
+        # A real savepoint on both engines (core.db begins every transaction itself): the same
+        # key used at once for another room loses here and answers the winner.
         with session.begin_nested():
             session.add(payment)
             session.flush()
@@ -328,16 +338,21 @@ def apply_prepayments(session, estate_id: int, *, business_date: date,
         prepaid_rooms = prepaid_rooms.where(JournalLine.room_id.in_(list(room_ids)))
     rooms_with_open_bills = select(Bill.room_id).where(Bill.estate_id == estate_id,
                                                        Bill.status == "open")
-    candidates = prepaid_rooms.where(JournalLine.room_id.in_(rooms_with_open_bills)).subquery()
+    candidates = sorted(session.scalars(prepaid_rooms.where(JournalLine.room_id.in_(rooms_with_open_bills))))
+    if not candidates:
+        return 0
+    # Lock the rooms (their money lock, in id order) before reading what their payments still
+    # hold, so a reversal or payment committed meanwhile is seen, never spent twice.
+    lock_rows(session, Room, candidates)
     allocated = (select(PaymentAllocation.payment_id, func.sum(PaymentAllocation.amount_fen).label("fen"))
-                 .where(PaymentAllocation.room_id.in_(select(candidates.c.room_id)))
+                 .where(PaymentAllocation.room_id.in_(candidates))
                  .group_by(PaymentAllocation.payment_id).subquery())
     unallocated = Payment.amount_fen - func.coalesce(allocated.c.fen, 0)
     payments = session.execute(
         select(Payment.id, Payment.room_id, Payment.received_at, unallocated)
         .outerjoin(allocated, allocated.c.payment_id == Payment.id)
         .outerjoin(PaymentReversal, PaymentReversal.payment_id == Payment.id)
-        .where(Payment.room_id.in_(select(candidates.c.room_id)), PaymentReversal.id.is_(None),
+        .where(Payment.room_id.in_(candidates), PaymentReversal.id.is_(None),
                unallocated > 0)
         .order_by(Payment.room_id, Payment.received_at, Payment.id)).all()
     if not payments:
@@ -395,6 +410,7 @@ def reverse_payment(session, principal: Principal, payment_id: int, *, reason: s
     reason = (reason or "").strip()
     if problems := reason_errors(reason):
         raise Invalid(_("The reversal cannot be recorded."), fields={"reason": problems})
+    lock_room_money(session, payment.room_id)
     if session.scalar(select(PaymentReversal.id).where(PaymentReversal.payment_id == payment.id)):
         raise Conflict(_("This payment has already been reversed."))
     room = session.get(Room, payment.room_id)
@@ -404,8 +420,8 @@ def reverse_payment(session, principal: Principal, payment_id: int, *, reason: s
         .where(PaymentAllocation.payment_id == payment.id)
         .group_by(PaymentAllocation.bill_id)
         .having(func.sum(PaymentAllocation.amount_fen) != 0)).all())
-    bills = list(session.scalars(select(Bill).where(Bill.id.in_(list(held)))
-                                 .order_by(Bill.period, Bill.number).with_for_update())) if held else []
+    bills = list(session.scalars(locked(select(Bill).where(Bill.id.in_(list(held)))
+                                        .order_by(Bill.period, Bill.number)))) if held else []
     reopened = []
     for bill in bills:
         fen = held[bill.id]

@@ -4,11 +4,13 @@ from __future__ import annotations
 import contextlib
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator, TypeVar
 
-from flask import current_app, g, has_app_context
+from flask import current_app, g, has_app_context, has_request_context, request
 from sqlalchemy import DateTime, MetaData, event, select, text, update
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as SATimeoutError
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, SQLModel, create_engine
 
@@ -22,6 +24,7 @@ NAMING_CONVENTION = {
 }
 SQLModel.metadata.naming_convention = NAMING_CONVENTION
 metadata: MetaData = SQLModel.metadata
+T = TypeVar("T")
 
 
 class UTCDateTime(TypeDecorator):
@@ -53,30 +56,65 @@ def utcnow() -> datetime:
     return clock.now()
 
 
-def _sqlite_pragmas(dbapi_connection, _record):
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.close()
+# How long a writer waits for another's lock before the request answers 503 (Retry-After).
+DEFAULT_LOCK_TIMEOUT_SECONDS = 10
+
+# The connection option that says how a SQLite transaction begins (see `_sqlite_begin`).
+SQLITE_BEGIN = "pms_sqlite_begin"
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for the URL, with SQLite set up for a multi-process service."""
+def _sqlite_connect(lock_timeout: float):
+    def on_connect(dbapi_connection, _record):
+        # pysqlite's own transaction handling defers BEGIN to the first INSERT/UPDATE, so reads
+        # ran outside the transaction and savepoints committed on release. Take control: the
+        # driver never begins, `_sqlite_begin` does (SQLAlchemy's documented pysqlite recipe).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(lock_timeout * 1000)}")
+        cursor.close()
+    return on_connect
+
+
+def _sqlite_begin(conn) -> None:
+    """BEGIN IMMEDIATE for a unit of work that writes (writers queue for the one write lock
+    instead of failing on upgrade), a plain BEGIN for one that only reads (a consistent snapshot
+    that never blocks a writer in WAL mode)."""
+    mode = conn.get_execution_options().get(SQLITE_BEGIN, "IMMEDIATE")
+    conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def make_engine(url: str, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT_SECONDS,
+                pool_size: int = 10, max_overflow: int = 20) -> Engine:
+    """An engine for the URL: one real transaction per unit of work on both engines.
+
+    Waiting for a lock ends after `lock_timeout` seconds (SQLite's busy timeout, PostgreSQL's
+    lock_timeout), and waiting for a pooled connection too; the edges answer 503 then.
+    """
     parsed = make_url(url)
+    pool = dict(pool_size=pool_size, max_overflow=max_overflow, pool_timeout=lock_timeout)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
+        memory = not parsed.database or parsed.database == ":memory:"
+        if not memory:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
-        event.listen(engine, "connect", _sqlite_pragmas)
+        engine = create_engine(url, connect_args={"timeout": lock_timeout, "check_same_thread": False},
+                               **({} if memory else pool))
+        event.listen(engine, "connect", _sqlite_connect(lock_timeout))
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    options = f"-c lock_timeout={int(lock_timeout * 1000)}"
+    return create_engine(url, pool_pre_ping=True, connect_args={"options": options}, **pool)
 
 
 def init_app(app) -> None:
     """Bind an engine to the app and close the request's session at teardown."""
-    app.extensions["pms_engine"] = make_engine(app.config["DATABASE_URL"])
+    app.extensions["pms_engine"] = make_engine(
+        app.config["DATABASE_URL"],
+        lock_timeout=float(app.config.get("DB_LOCK_TIMEOUT_SECONDS", DEFAULT_LOCK_TIMEOUT_SECONDS)),
+        pool_size=int(app.config.get("DB_POOL_SIZE", 10)),
+        max_overflow=int(app.config.get("DB_MAX_OVERFLOW", 20)))
 
     @app.teardown_appcontext
     def _close_session(exc):
@@ -92,19 +130,49 @@ def get_engine() -> Engine:
     return current_app.extensions["pms_engine"]
 
 
+def _bind(write: bool, snapshot: bool = False) -> Engine:
+    engine = get_engine()
+    if engine.dialect.name == "sqlite":
+        # Every SQLite transaction is serializable; only how it begins differs.
+        return engine.execution_options(**{SQLITE_BEGIN: "IMMEDIATE" if write else "DEFERRED"})
+    if snapshot:
+        return engine.execution_options(isolation_level="REPEATABLE READ")
+    return engine
+
+
+def new_session(*, write: bool = True, snapshot: bool = False) -> Session:
+    """A session whose transactions begin as a writer's (or a reader's: `write=False`).
+
+    `snapshot=True` makes every statement of a reader's transaction see the same committed state
+    on PostgreSQL too (REPEATABLE READ), for checks that read many tables (`pms audit verify`).
+    """
+    return Session(_bind(write, snapshot), expire_on_commit=False)
+
+
+def writes_expected() -> bool:
+    """Whether the current request (or CLI command, or job) is expected to write.
+
+    A request with a safe method only reads; everything else outside a request (the CLI, jobs)
+    is treated as a writer.
+    """
+    if has_request_context():
+        return request.method not in ("GET", "HEAD", "OPTIONS")
+    return True
+
+
 def get_session() -> Session:
     """The session of the current request or job (one per app context)."""
     if not has_app_context():
         raise RuntimeError("get_session() needs an app context")
     if "db_session" not in g:
-        g.db_session = Session(get_engine(), expire_on_commit=False)
+        g.db_session = new_session(write=writes_expected())
     return g.db_session
 
 
 @contextlib.contextmanager
-def unit_of_work() -> Iterator[Session]:
+def unit_of_work(*, write: bool = True, snapshot: bool = False) -> Iterator[Session]:
     """One transaction: commit when the block ends cleanly, roll back on any error."""
-    session = Session(get_engine(), expire_on_commit=False)
+    session = new_session(write=write, snapshot=snapshot)
     try:
         yield session
         session.commit()
@@ -113,6 +181,41 @@ def unit_of_work() -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def commit_apart(session: Session, write: Callable[[Session], T]) -> T:
+    """Write the side effect of a refused unit of work (a failed login) in its own short transaction.
+
+    The unit's own work is rolled back first and the same session (so the same connection, and
+    on SQLite the write lock it already holds) carries the side effect: a refusal never holds a
+    second connection while it waits for one.
+    """
+    session.rollback()
+    try:
+        result = write(session)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return result
+
+
+# PostgreSQL SQLSTATEs of a wait that ended or a transaction the server gave up: lock_not_available,
+# deadlock_detected, serialization_failure, query_canceled (statement or lock timeout).
+_TRANSIENT_SQLSTATES = {"55P03", "40P01", "40001", "57014"}
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether a database error means "busy, try again" (a lock or pool wait ran out)."""
+    if isinstance(exc, SATimeoutError):  # no pooled connection came free in time
+        return True
+    if not isinstance(exc, DBAPIError) or isinstance(exc, IntegrityError):
+        return False
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    if sqlstate is not None:
+        return sqlstate in _TRANSIENT_SQLSTATES
+    message = str(exc.orig).lower()
+    return "database is locked" in message or "database table is locked" in message
 
 
 def is_sqlite(session_or_engine) -> bool:
@@ -144,14 +247,32 @@ def reserve_ids(session, table: str, count: int) -> list[int]:
 
 
 def lock_row(session, model, row_id: int) -> None:
-    """Lock one row until the transaction ends, so read-check-write services go one at a time.
+    """Lock one row until the transaction ends, so read-check-write rules go one at a time.
 
-    PostgreSQL: SELECT … FOR UPDATE. SQLite has no row locks and reads outside a write
-    transaction until the first write, so a no-op UPDATE takes the database's write lock first
-    (later reads then see every committed change).
+    The one lock helper of the house. PostgreSQL: SELECT … FOR UPDATE (a second caller waits,
+    then reads what the first committed). SQLite has one write lock per database: a writer's
+    transaction took it at BEGIN IMMEDIATE; a reader's takes it here by a no-op UPDATE. Rows
+    read before the lock may be stale: read what the rule decides on after it, through `locked`.
     """
     table = model.__table__
     if is_sqlite(session):
         session.execute(update(table).where(table.c.id == row_id).values(id=table.c.id))
     else:
         session.execute(select(table.c.id).where(table.c.id == row_id).with_for_update())
+
+
+def lock_rows(session, model, row_ids) -> None:
+    """`lock_row` for many rows at once, taken in id order (so two lockers never deadlock)."""
+    ids = sorted(set(row_ids))
+    if not ids:
+        return
+    table = model.__table__
+    if is_sqlite(session):
+        session.execute(update(table).where(table.c.id.in_(ids)).values(id=table.c.id))
+    else:
+        session.execute(select(table.c.id).where(table.c.id.in_(ids)).order_by(table.c.id).with_for_update())
+
+
+def locked(stmt):
+    """`stmt` (an ORM select) locking its rows, refreshing objects the session already holds."""
+    return stmt.with_for_update().execution_options(populate_existing=True)

@@ -45,6 +45,13 @@ class Invalid(PmsError):
     status, code = 422, "invalid"
 
 
+class Unavailable(PmsError):
+    """The database could not serve the request in time (a lock or a connection); retry soon."""
+
+    status, code = 503, "unavailable"
+    retry_after = 1
+
+
 def error_body(code: str, message: str, fields: dict | None = None) -> dict:
     """The contract's error document."""
     return {"error": {"code": code, "message": message, "fields": fields or {}}}

@@ -12,7 +12,9 @@ from werkzeug.exceptions import HTTPException
 
 from pms.core import auth
 from pms.core.api import API_PREFIX
-from pms.core.errors import Conflict, Forbidden, NotAuthenticated, PmsError, error_response
+from pms.core.db import is_transient
+from pms.core.errors import (Conflict, Forbidden, NotAuthenticated, PmsError, Unavailable,
+                              error_response)
 
 log = logging.getLogger("pms")
 csrf = CSRFProtect()
@@ -66,11 +68,25 @@ def _finish_transaction(response):
         return response
     try:
         db_session.commit()
-    except IntegrityError:
+    except Exception as exc:
         db_session.rollback()
-        log.warning("commit refused by a constraint", exc_info=True)
-        return _render_error(Conflict(_("This conflicts with data that already exists.")))
+        refusal = database_refusal(exc)
+        if refusal is None:
+            raise
+        return _render_error(refusal)
     return response
+
+
+def database_refusal(exc: BaseException) -> PmsError | None:
+    """The error a user gets when the database refuses: a constraint → 409, a lock or pool wait
+    that ran out → 503 (retry), anything else → None (a bug: 500)."""
+    if isinstance(exc, IntegrityError):
+        log.warning("refused by a constraint: %s", exc.orig)
+        return Conflict(_("This conflicts with data that already exists."))
+    if is_transient(exc):
+        log.warning("database busy: %s", exc)
+        return Unavailable(_("The service is busy; please try again in a moment."))
+    return None
 
 
 def _page_text(error: PmsError) -> tuple[str, str]:
@@ -90,6 +106,8 @@ def _page_text(error: PmsError) -> tuple[str, str]:
     }
     if error.status in generic:
         return generic[error.status]
+    if isinstance(error, Unavailable):
+        return _("Busy"), error.message
     if error.status >= 500:
         return (_("Something went wrong"),
                 _("Something went wrong on our side. Please try again later."))
@@ -97,6 +115,14 @@ def _page_text(error: PmsError) -> tuple[str, str]:
 
 
 def _render_error(error: PmsError):
+    response = _error_page_or_body(error)
+    if isinstance(error, Unavailable):
+        response = current_app.make_response(response)
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
+
+
+def _error_page_or_body(error: PmsError):
     if is_api_request():
         return error_response(error.status, error.code, error.message, error.fields)
     if isinstance(error, NotAuthenticated):
@@ -154,10 +180,13 @@ def install(app) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception):
-        log.exception("unhandled error")
         db_session = g.get("db_session")
         if db_session is not None:
             db_session.rollback()
+        refusal = database_refusal(err)
+        if refusal is not None:
+            return _render_error(refusal)
+        log.exception("unhandled error")
         return _render_error(PmsError_with(500, "internal", _("Something went wrong on our side.")))
 
 
