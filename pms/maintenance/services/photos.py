@@ -19,7 +19,7 @@ from pms.core.errors import Conflict, Invalid, NotFound
 from pms.maintenance import clock
 from pms.maintenance.models import Ticket, TicketPhoto
 from pms.maintenance.services.common import ensure
-from pms.maintenance.services.tickets import _event
+from pms.maintenance.services.tickets import _event, lock_ticket
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 MAX_PHOTOS_PER_TICKET = 6
@@ -110,6 +110,7 @@ def add_photos(session, principal: Principal, ticket: Ticket, uploads: list[Uplo
                now: Optional[datetime] = None) -> list[TicketPhoto]:
     """Attach photos: all are checked before any is stored, so a bad one saves nothing."""
     ensure(principal, *STAFF_ROLES, RESIDENT)
+    lock_ticket(session, ticket)  # the count and the status below are read under the ticket's lock
     if ticket.status in ("closed", "cancelled"):
         raise Conflict(_("Photos cannot be added to a closed request."))
     if not uploads:

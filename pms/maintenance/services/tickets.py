@@ -14,7 +14,7 @@ from pms.core.errors import Conflict, Forbidden, Invalid, NotFound
 from pms.estates.models import Building, Entrance, Estate, Room
 from pms.maintenance import clock, rules
 from pms.maintenance.models import SlaPolicy, Ticket, TicketCost, TicketEvent
-from pms.maintenance.services.common import ensure, location_label, resolve_location
+from pms.maintenance.services.common import dialect_insert, ensure, location_label, lock, resolve_location
 from pms.maintenance.services.warranty import find_warranty
 
 FILER_ROLES = (*STAFF_ROLES, RESIDENT)
@@ -43,15 +43,14 @@ def set_sla(session, principal: Principal, estate: Estate, urgency: str, respond
     if respond_minutes <= 0 or resolve_minutes < respond_minutes:
         raise Invalid(_("The times are not consistent."),
                       fields={"resolve_minutes": [_("Must be at least the response time.")]})
-    row = session.scalar(select(SlaPolicy).where(SlaPolicy.estate_id == estate.id,
-                                                 SlaPolicy.urgency == urgency))
-    if row is None:
-        row = SlaPolicy(estate_id=estate.id, urgency=urgency, respond_minutes=respond_minutes,
-                        resolve_minutes=resolve_minutes)
-        session.add(row)
-    else:
-        row.respond_minutes, row.resolve_minutes = respond_minutes, resolve_minutes
-    session.flush()
+    # One statement creates or overwrites the row (UNIQUE estate, urgency): two managers setting it
+    # at once both succeed, the later one's minutes stay (a read-then-insert would fail one of them).
+    minutes = {"respond_minutes": respond_minutes, "resolve_minutes": resolve_minutes}
+    session.execute(dialect_insert(session)(SlaPolicy)
+                    .values(estate_id=estate.id, urgency=urgency, **minutes)
+                    .on_conflict_do_update(index_elements=["estate_id", "urgency"], set_=minutes))
+    row = session.scalar(select(SlaPolicy).where(SlaPolicy.estate_id == estate.id, SlaPolicy.urgency == urgency)
+                         .execution_options(populate_existing=True))
     audit.record(session, actor=principal.username, action="maintenance.sla_set",
                  object_type="estate", object_id=estate.id, estate_id=estate.id,
                  payload={"urgency": urgency, "respond_minutes": respond_minutes,
@@ -87,14 +86,22 @@ def visible(stmt, principal: Principal):
 
 
 def get_ticket(session, principal: Principal, ticket_id: int, *, for_update: bool = False) -> Ticket:
-    """A ticket the caller may see (404 otherwise)."""
-    stmt = visible(select(Ticket).where(Ticket.id == ticket_id), principal)
-    if for_update:
-        stmt = stmt.with_for_update()
-    ticket = session.scalar(stmt)
+    """A ticket the caller may see (404 otherwise); `for_update` locks it at once (`lock_ticket`).
+
+    The services that decide on a ticket's state lock it themselves, so `for_update` only takes
+    the lock earlier (at the start of the request rather than at the rule).
+    """
+    ticket = session.scalar(visible(select(Ticket).where(Ticket.id == ticket_id), principal))
     if ticket is None:
         raise NotFound(_("Request not found."))
-    return ticket
+    return lock_ticket(session, ticket) if for_update else ticket
+
+
+def lock_ticket(session, ticket: Ticket) -> Ticket:
+    """Lock the ticket until the transaction ends and re-read it: every rule that decides on a
+    ticket's state (its status, rating, payer, photo count) takes this first, so two requests on
+    one ticket go one after the other and the second sees what the first committed."""
+    return lock(session, ticket)
 
 
 def list_tickets(session, principal: Principal, *, estate_id: Optional[int] = None,
@@ -209,6 +216,7 @@ def transition(session, principal: Principal, ticket: Ticket, to: str, note: str
     """Move a ticket in its workflow: 409 for an illegal move, 403 for a role that may not."""
     if to not in rules.STATUSES:
         raise Invalid(_("Unknown status."), fields={"to": [_("Unknown status.")]})
+    lock_ticket(session, ticket)
     _check_move(principal, ticket, to)
     extras = {"technician": technician if to != "assigned" else None,
               "payer": payer if to != "resolved" else None,
@@ -272,6 +280,7 @@ def assign(session, principal: Principal, ticket: Ticket, technician: str, note:
            now: Optional[datetime] = None) -> Ticket:
     """Assign (or reassign) a technician; a submitted request is accepted first (both recorded)."""
     ensure(principal, MANAGER)
+    lock_ticket(session, ticket)
     now = now or clock.now()
     user = technician_for(session, ticket, technician)
     if ticket.status == "submitted":
@@ -335,6 +344,7 @@ def _apply_payer(session, principal: Principal, ticket: Ticket, payer: str, amou
 def set_payer(session, principal: Principal, ticket: Ticket, payer: str, amount_fen: Optional[int] = None,
               note: str = "", *, now: Optional[datetime] = None) -> Ticket:
     """Record who pays and how much (integer fen) before the request is closed."""
+    lock_ticket(session, ticket)
     _ensure_worker(principal, ticket)
     if ticket.status in ("closed", "cancelled") or ticket.billed_ref:
         raise Conflict(_("The payer of a closed or billed request cannot change."))
@@ -355,6 +365,7 @@ def cost_total(session, ticket: Ticket) -> int:
 def add_cost(session, principal: Principal, ticket: Ticket, *, kind: str, description: str,
              quantity: int, unit_price_fen: int, now: Optional[datetime] = None) -> TicketCost:
     """Materials (quantity × unit price) or labour (minutes × hourly rate / 60, half-up) used."""
+    lock_ticket(session, ticket)
     _ensure_worker(principal, ticket)
     if ticket.status not in ("assigned", "in_progress", "reopened", "resolved"):
         raise Conflict(_("Costs are recorded while the work is going on."))
@@ -388,6 +399,7 @@ def rate(session, principal: Principal, ticket: Ticket, rating: int, comment: st
          now: Optional[datetime] = None) -> Ticket:
     """A resident rates resolved or closed work once (效果共评)."""
     ensure(principal, RESIDENT)
+    lock_ticket(session, ticket)
     _check_rating(principal, ticket, rating)
     if ticket.status not in ("resolved", "closed"):
         raise Conflict(_("Only finished work can be rated."))
@@ -402,6 +414,7 @@ def rate(session, principal: Principal, ticket: Ticket, rating: int, comment: st
 def add_note(session, principal: Principal, ticket: Ticket, note: str, *,
              now: Optional[datetime] = None) -> TicketEvent:
     """A note on the ticket's history (technician's findings, manager's remarks)."""
+    lock_ticket(session, ticket)
     _ensure_worker(principal, ticket)
     if not (note or "").strip():
         raise Invalid(_("Write a note."), fields={"note": [_("Required.")]})
@@ -415,6 +428,7 @@ def flag_complaint(session, principal: Principal, ticket: Ticket, complaint: boo
                    now: Optional[datetime] = None) -> Ticket:
     """Mark (or unmark) a request as a complaint; complaints are counted per estate."""
     ensure(principal, MANAGER)
+    lock_ticket(session, ticket)
     now = now or clock.now()
     ticket.is_complaint = complaint
     _event(session, ticket, principal, now, ticket.status, ticket.status,
