@@ -13,13 +13,14 @@ from sqlalchemy import select
 from pms.accounts.models import UserRoom
 from pms.core import audit, notifications
 from pms.core.auth import MANAGER, RESIDENT, Principal, get_in_scope, scoped
+from pms.core.db import lock_row
 from pms.core.errors import Conflict, Invalid, NotFound
 from pms.core.templating import local_time
 from pms.estates.models import (Building, Company, District, Entrance, Estate, Ownership, Person, Residency,
                                 Room, Street)
 from pms.maintenance import clock, rules
 from pms.maintenance.models import PlannedWork
-from pms.maintenance.services.common import ensure, resolve_location
+from pms.maintenance.services.common import ensure, lock, resolve_location
 
 # Residents see a banner from this long before a work starts until it ends.
 BANNER_LEAD = timedelta(days=3)
@@ -40,8 +41,8 @@ def create_planned_work(session, principal: Principal, *, estate: Estate, buildi
     _e, b, e = resolve_location(session, principal, estate.code, building, entrance, field="entrance")
     if e is None:
         raise Invalid(_("Choose an entrance."), fields={"entrance": [_("Required.")]})
-    # Serialise schedulers of the same entrance (PostgreSQL row lock; SQLite has one writer).
-    session.scalar(select(Entrance.id).where(Entrance.id == e.id).with_for_update())
+    # Schedulers of one entrance go one at a time; the clash check reads after the lock.
+    lock_row(session, Entrance, e.id)
     clash = session.scalar(
         select(PlannedWork).where(PlannedWork.entrance_id == e.id, PlannedWork.cancelled_at.is_(None),
                                   PlannedWork.service.in_(rules.EXCLUSIVE_WITH[service]),
@@ -98,7 +99,7 @@ def notify_affected(session, work: PlannedWork, place: str, *, now: datetime) ->
 
 def cancel_planned_work(session, principal: Principal, work_id: int, *, now: Optional[datetime] = None) -> PlannedWork:
     ensure(principal, MANAGER)
-    work = get_in_scope(session, PlannedWork, PlannedWork.id == work_id, principal=principal)
+    work = lock(session, get_in_scope(session, PlannedWork, PlannedWork.id == work_id, principal=principal))
     if work.cancelled_at is not None:
         raise Conflict(_("This work is already cancelled."))
     work.cancelled_at = now or clock.now()
