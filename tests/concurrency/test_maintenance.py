@@ -36,15 +36,16 @@ def jpeg(color=(200, 30, 30)) -> bytes:
     return out.getvalue()
 
 
-def post_files(server, path: str, files: list[tuple[str, bytes]], *, token: str) -> Reply:
-    """A multipart/form-data POST of `files` under the field name 'photos'."""
+def post_files(server, path: str, files: list[tuple[str, bytes]], *, token: str, field: str = "photos",
+               content_type: str = "image/jpeg") -> Reply:
+    """A multipart/form-data POST of `files` (name, content) under one field name."""
     import json
 
     boundary = uuid.uuid4().hex
     parts = []
     for name, content in files:
-        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="photos"; filename="{name}"\r\n'
-                     f"Content-Type: image/jpeg\r\n\r\n".encode() + content + b"\r\n")
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="{name}"\r\n'
+                     f"Content-Type: {content_type}\r\n\r\n".encode() + content + b"\r\n")
     body = b"".join(parts) + f"--{boundary}--\r\n".encode()
     request = urllib.request.Request(server.base + path, data=body, method="POST")
     request.add_header("Content-Type", f"multipart/form-data; boundary={boundary}")
@@ -327,4 +328,41 @@ def test_parallel_sla_overrides_all_apply(server, tokens, db, world, audit_verif
     assert [(r.urgency, r.resolve_minutes) for r in rows] == [("urgent", 600)]
     assert 30 <= rows[0].respond_minutes < 30 + N
     assert count(db, AuditEntry, AuditEntry.action == "maintenance.sla_set") == N
+    audit_verify()
+
+
+# ---- the jobs: several runs at once (a second scheduler, a manual run beside the scheduled one) --
+
+def run_in_threads(app, n, job):
+    """`job(session)` in n threads at once, each in its own unit of work (as a job step runs)."""
+    from pms.core.db import unit_of_work
+
+    def one(_i):
+        with app.app_context(), unit_of_work() as session:
+            return job(session)
+    return race(n, one)
+
+
+def test_parallel_work_order_generation_creates_each_once(server, tokens, app, db, audit_verify):
+    assert elevator(server, tokens["manager"]).status == 201
+    results = run_in_threads(app, N, lambda s: equipment.generate_work_orders(s, today=date(2026, 3, 2)))
+    assert sum(results) == 3  # 2026-03-05, 03-20 maintenance, 03-10 inspection: once each
+    assert count(db, WorkOrder) == 3
+    audit_verify()
+
+
+def test_parallel_sla_checks_alert_once(server, tokens, file_ticket, app, db, audit_verify):
+    from datetime import timedelta
+
+    from pms.core.models import Notification, OutboxMessage
+    from pms.maintenance.models import TicketAlert
+    from pms.maintenance.services import alerts
+
+    ids = [file_ticket() for _ in range(3)]
+    late = ticket_of(db, ids[-1]).resolve_by + timedelta(days=1)  # both deadlines of all three passed
+    results = run_in_threads(app, N, lambda s: alerts.check_sla(s, now=late))
+    assert sum(results) == 2 * len(ids)
+    assert count(db, TicketAlert) == 2 * len(ids)
+    assert count(db, Notification, Notification.kind == "sla_breach") == 2 * len(ids)  # one manager
+    assert count(db, OutboxMessage, OutboxMessage.channel == "email") == 2 * len(ids)
     audit_verify()
