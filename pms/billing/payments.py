@@ -17,7 +17,6 @@ from datetime import date, datetime, time, timezone
 from typing import Iterable, Optional
 
 from sqlalchemy import bindparam, column, func, insert, select, table, text
-from sqlalchemy.exc import IntegrityError
 
 from pms.billing.ledger import Line, post_entry
 from pms.billing.models import (Bill, JournalEntry, JournalLine, Payment, PaymentAllocation,
@@ -26,7 +25,7 @@ from pms.billing.models.ledger import PREPAYMENT_LINES
 from pms.billing.models.payments import CHANNELS
 from pms.core import audit
 from pms.core.auth import FINANCE, MANAGER, Principal, ensure_role, get_in_scope
-from pms.core.db import UTCDateTime, is_sqlite, lock_row, lock_rows, locked, reserve_ids, utcnow
+from pms.core.db import UTCDateTime, dialect_insert, is_sqlite, lock_row, lock_rows, locked, reserve_ids, utcnow
 from pms.core.errors import Conflict, Invalid, NotFound
 from pms.core.i18n import translate as _
 from pms.core.periods import timezone as business_tz
@@ -160,30 +159,22 @@ def record_payment(session, principal: Principal, *, room_code: str, amount_fen:
     room = get_in_scope(session, Room, Room.code == room_code, principal=principal)
     ensure_role(principal, *PAYMENT_ROLES)
     fingerprint = request_hash(room_code, amount_fen, channel, reference)
-    lock_room_money(session, room.id)
-    if idempotency_key is not None:
-        existing = session.scalar(select(Payment).where(Payment.idempotency_key == idempotency_key))
-        if existing is not None:
-            return _replay(session, existing, fingerprint, room_code)
     received_at = received_at or utcnow()
     if received_at.tzinfo is None:
         raise ValueError("received_at must be timezone-aware")
-    payment = Payment(estate_id=room.estate_id, room_id=room.id, amount_fen=amount_fen,
-                      channel=channel, reference=reference, idempotency_key=idempotency_key,
-                      request_hash=fingerprint, received_at=received_at,
-                      recorded_by=principal.username)
-    try:
-        # A real savepoint on both engines (core.db begins every transaction itself): the same
-        # key used at once for another room loses here and answers the winner.
-        with session.begin_nested():
-            session.add(payment)
-            session.flush()
-    except IntegrityError:
-        if idempotency_key is None:
-            raise
+    lock_room_money(session, room.id)
+    # Insert-or-ignore on the key's UNIQUE constraint: a repeat (even one sent at the same moment
+    # for another room, which waits for the first to commit) inserts nothing and answers the first.
+    table = Payment.__table__
+    payment_id = session.scalar(
+        dialect_insert(session, table)
+        .values(estate_id=room.estate_id, room_id=room.id, amount_fen=amount_fen, channel=channel,
+                reference=reference, idempotency_key=idempotency_key, request_hash=fingerprint,
+                received_at=received_at, recorded_by=principal.username)
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(table.c.id))
+    if payment_id is None:
         winner = session.scalar(select(Payment).where(Payment.idempotency_key == idempotency_key))
-        if winner is None:
-            raise
         return _replay(session, winner, fingerprint, room_code)
 
     remaining = amount_fen
@@ -192,7 +183,7 @@ def record_payment(session, principal: Principal, *, room_code: str, amount_fen:
         if remaining == 0:
             break
         take = min(_outstanding(bill), remaining)
-        session.add(PaymentAllocation(payment_id=payment.id, bill_id=bill.id, estate_id=bill.estate_id,
+        session.add(PaymentAllocation(payment_id=payment_id, bill_id=bill.id, estate_id=bill.estate_id,
                                       room_id=room.id, amount_fen=take, from_prepayment=False,
                                       allocated_at=max(received_at, bill.issued_at)))
         bill.paid_fen += take
@@ -201,11 +192,11 @@ def record_payment(session, principal: Principal, *, room_code: str, amount_fen:
         allocations.append(AllocationView(bill=bill.number, amount_fen=take, period=bill.period))
     allocated = amount_fen - remaining
     post_entry(session, estate_id=room.estate_id, kind="payment", source_type="payment",
-               source_id=payment.id, business_date=today(received_at),
+               source_id=payment_id, business_date=today(received_at),
                memo=f"{channel} {reference}".strip()[:255],
                lines=[Line("cash", amount_fen), Line("receivable", -allocated, room_id=room.id),
                       Line("prepayment", -remaining, room_id=room.id)])
-    return PaymentResult(id=payment.id, room=room.code, amount_fen=amount_fen, channel=channel,
+    return PaymentResult(id=payment_id, room=room.code, amount_fen=amount_fen, channel=channel,
                          reference=reference, received_at=received_at, allocations=allocations,
                          prepaid_fen=remaining)
 

@@ -15,6 +15,7 @@ from pms.billing.models import (BillingRun, FeeItem, FeeItemEntrance, FeeItemFlo
 from pms.billing.schemas import FeePlanDocumentSchema
 from pms.core import audit
 from pms.core.api import load_data
+from pms.core.db import lock_row
 from pms.core.errors import Invalid
 from pms.core.periods import add_months
 from pms.estates.models import Building, Entrance, Estate, Room
@@ -166,6 +167,9 @@ def _room_ids(session, estate_id: int, codes: set[str]) -> dict[str, int]:
 
 def apply_fee_plan(session, estate: Estate, payload, *, actor: str = "system") -> AppliedPlan:
     """Validate a fee plan document for `estate` and store it normalised (flush only)."""
+    # The estate's billing lock: a billing run of the estate waits, so a plan can never start in a
+    # period that a run is billing with the old plan at the same moment.
+    lock_row(session, Estate, estate.id)
     document, warnings = validate_document(session, estate, payload)
     late = document["late_fee"]
     plan = FeePlan(estate_id=estate.id, effective_from=document["effective_from"],

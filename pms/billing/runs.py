@@ -20,7 +20,6 @@ from typing import Optional
 
 from flask_babel import gettext as _
 from sqlalchemy import Date, Integer, String, bindparam, func, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from pms.billing.models import (Bill, BillingRun, BillLine, FeeItem, FeePlan, FeePlanSubsidy,
                                 NumberCounter)
@@ -28,7 +27,7 @@ from pms.billing.plans import plan_in_force
 from pms.core import audit
 from pms.core import periods
 from pms.core.auth import AUDITOR, FINANCE, MANAGER, RESIDENT, Principal, ensure_role, scoped
-from pms.core.db import UTCDateTime, new_ids_sql, utcnow
+from pms.core.db import UTCDateTime, dialect_insert, lock_row, new_ids_sql, utcnow
 from pms.core.errors import Invalid, NotFound
 from pms.estates.models import Company, Estate, Room
 from pms.subsidies.models import Program
@@ -81,6 +80,8 @@ def run_billing(session, estate: Estate, period: str, *, triggered_by: str = "sy
     today = today or periods.today()
     check_period(period, today)
     session.flush()
+    # The estate's billing lock (see plans.apply_fee_plan): the plan read below stays in force.
+    lock_row(session, Estate, estate.id)
     existing = _existing_run(session, estate.id, period)
     if existing is not None:
         return _nothing_created(existing, estate)
@@ -147,16 +148,11 @@ def _nothing_created(run: BillingRun, estate: Estate) -> RunResult:
                      total_fen=0, subsidy_fen=0, payable_fen=0, created=False)
 
 
-def _dialect_insert(session, table):
-    dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
-
-
 def _claim_run(session, estate_id: int, period: str, plan_id: int, triggered_by: str,
                started: datetime) -> Optional[int]:
     """Insert the run row; None when it exists (a concurrent insert waits for the other's commit)."""
     table = BillingRun.__table__
-    stmt = (_dialect_insert(session, table)
+    stmt = (dialect_insert(session, table)
             .values(estate_id=estate_id, period=period, fee_plan_id=plan_id, bills_created=0,
                     total_fen=0, subsidy_fen=0, payable_fen=0, triggered_by=triggered_by[:64],
                     started_at=started, finished_at=None)
@@ -174,7 +170,7 @@ def reserve_numbers(session, company_id: int, year: int, count: int, *, series: 
     """
     table = NumberCounter.__table__
     key = (table.c.company_id == company_id, table.c.year == year, table.c.series == series)
-    session.execute(_dialect_insert(session, table).values(company_id=company_id, year=year, series=series,
+    session.execute(dialect_insert(session, table).values(company_id=company_id, year=year, series=series,
                                                            last_seq=0)
                     .on_conflict_do_nothing(index_elements=["company_id", "year", "series"]))
     last = session.scalar(update(table).where(*key).values(last_seq=table.c.last_seq + count)

@@ -224,6 +224,14 @@ def is_sqlite(session_or_engine) -> bool:
     return bind.dialect.name == "sqlite"
 
 
+def dialect_insert(session, table):
+    """An INSERT for the bound engine's dialect, so `.on_conflict_do_nothing()` works on both
+    (insert-or-ignore: the rule is held by the UNIQUE constraint, not by a check first)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    return (sqlite.insert if is_sqlite(session) else postgresql.insert)(table)
+
+
 def new_ids_sql(session, table: str, row_number: str) -> str:
     """An SQL expression giving each row of an INSERT … SELECT a fresh primary key of `table`.
 
