@@ -77,3 +77,18 @@ def bearer(client, username, password=PASSWORD) -> dict:
     response = client.post("/api/v1/auth/token", json={"username": username, "password": password})
     assert response.status_code == 200, response.get_json()
     return {"Authorization": f"Bearer {response.get_json()['token']}"}
+
+
+def number(seq: int, company: str = "ACME", series: str = "") -> str:
+    """The number of a company's `seq`-th bill (series "C": credit note) issued this year, by the
+    business clock: numbers carry the year they were issued in, not the period's."""
+    from pms.core import periods
+
+    return f"{company}-{periods.today().year}-{series}{seq:06d}"
+
+
+def period(months: int = 0) -> str:
+    """This business period (YYYY-MM, by the business clock), or the one `months` away."""
+    from pms.core import periods
+
+    return periods.add_months(periods.period_of(periods.today()), months)

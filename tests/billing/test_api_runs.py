@@ -10,7 +10,7 @@ from pms.billing.models import Bill
 from pms.cli import cli
 from pms.subsidies.services import create_program
 from tests.billing.test_plans import CONTRACT_PLAN
-from tests.factories import bearer
+from tests.factories import bearer, number, period
 
 
 @pytest.fixture
@@ -60,7 +60,7 @@ def test_room_bills_follow_the_contract(client, planned):
     nov, jan = items
     assert {k: nov[k] for k in ("number", "period", "due_date", "status", "total_fen", "subsidy_fen",
                                 "payable_fen", "paid_fen")} == {
-        "number": "ACME-2026-000003", "period": "2026-11", "due_date": "2026-11-15", "status": "open",
+        "number": number(3), "period": "2026-11", "due_date": "2026-11-15", "status": "open",
         "total_fen": 115386, "subsidy_fen": 0, "payable_fen": 115386, "paid_fen": 0}
     assert [{k: line[k] for k in ("code", "amount_fen", "subsidy_fen")} for line in nov["lines"]] == [
         {"code": "PROPERTY", "amount_fen": 10386, "subsidy_fen": 0},
@@ -71,7 +71,7 @@ def test_room_bills_follow_the_contract(client, planned):
                                         "weight_total": 60}
     # January: the programme paid 100 % of the property fee
     assert (jan["number"], jan["total_fen"], jan["subsidy_fen"], jan["payable_fen"]) == \
-        ("ACME-2026-000001", 115386, 10386, 105000)
+        (number(1), 115386, 10386, 105000)
     assert jan["lines"][0]["subsidy_fen"] == 10386 and jan["lines"][0]["program"] == "TBB-2026"
 
 
@@ -139,11 +139,11 @@ def test_who_may_read_a_rooms_bills(client, planned, user):
         assert response.status_code == expected, (room, response.get_json())
         if expected == 200:
             assert len(response.get_json()["items"]) == 1
-            number = response.get_json()["items"][0]["number"]
-            assert client.get(f"/api/v1/bills/{number}", headers=headers).status_code == 200
+            found = response.get_json()["items"][0]["number"]
+            assert client.get(f"/api/v1/bills/{found}", headers=headers).status_code == 200
         elif expected == 403:
-            number = {"YJL-3-2-501": "ACME-2026-000001", "YJL-3-2-502": "ACME-2026-000002"}[room]
-            assert client.get(f"/api/v1/bills/{number}", headers=headers).status_code == 403
+            theirs = {"YJL-3-2-501": number(1), "YJL-3-2-502": number(2)}[room]
+            assert client.get(f"/api/v1/bills/{theirs}", headers=headers).status_code == 403
 
 
 LIST_STATUS = {"admin": {"YJL", "HXY"}, "manager": {"YJL"}, "finance": {"YJL"}, "tech": 403, "carer": 403,
@@ -183,7 +183,7 @@ def test_billing_run_cli(runner, planned, app):
     assert again.exit_code == 0 and "1 estates, 0 bills created, total ¥0.00" in again.output
     assert runner.invoke(cli, ["billing", "run", "--period", "2026-11", "--estate", "NOPE"]).exit_code == 1
     assert runner.invoke(cli, ["billing", "run", "--period", "11/2026"]).exit_code == 2
-    future = runner.invoke(cli, ["billing", "run", "--period", "2027-05", "--estate", "YJL"])
+    future = runner.invoke(cli, ["billing", "run", "--period", period(2), "--estate", "YJL"])
     assert future.exit_code == 1 and "period" in future.output
     from pms.core.db import unit_of_work
     with app.app_context(), unit_of_work() as s:
@@ -276,7 +276,7 @@ def test_billing_pages_by_role(client, planned, user):
         html = runs_page.get_data(as_text=True)
         assert ("¥2,157.72" in html) == (user in ("admin", "manager", "finance", "auditor"))
         assert ("Issue the bills" in html) == (user in ("admin", "manager", "finance", "other_manager"))
-    bill = client.get("/bills/ACME-2026-000001?lang=en")
+    bill = client.get(f"/bills/{number(1)}?lang=en")
     expected_bill = {"tech": 403, "carer": 403, "other_manager": 404, "other_resident": 404,
                      "other_auditor": 404}.get(user, 200)
     assert bill.status_code == expected_bill
@@ -288,8 +288,8 @@ def test_billing_pages_by_role(client, planned, user):
     mine = client.get("/my/bills?lang=en")
     assert mine.status_code == (200 if user in ("resident", "other_resident") else 403)
     if user == "resident":
-        assert "ACME-2026-000001" in mine.get_data(as_text=True)
-        assert "ACME-2026-000002" not in mine.get_data(as_text=True)
+        assert number(1) in mine.get_data(as_text=True)
+        assert number(2) not in mine.get_data(as_text=True)
 
 
 def test_run_button_bills_a_period(client, planned):
@@ -300,7 +300,7 @@ def test_run_button_bills_a_period(client, planned):
     assert "YJL 2026-11: 2 bills issued, total ¥2,157.72." in html
     client.post("/billing/runs", data={"estate": "YJL", "period": "2026-11"})
     assert "already billed" in client.get("/billing/runs?lang=en").get_data(as_text=True)
-    client.post("/billing/runs", data={"estate": "YJL", "period": "2030-01"})
+    client.post("/billing/runs", data={"estate": "YJL", "period": period(2)})
     assert "cannot be billed yet" in client.get("/billing/runs?lang=en").get_data(as_text=True)
     assert client.post("/billing/runs", data={"estate": "HXY", "period": "2026-11"}).status_code == 404
     login(client, "tech")
