@@ -11,15 +11,29 @@ PYTEST_ARGS ?=
 # Two workers on the two cores; each worker gets its own fresh database.
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test install sysdeps migrate demo scheduler serve i18n clean bench
+# Every dependency (the `test` extra's too) pinned for Python 3.11: `make lock` writes it.
+LOCK := requirements.lock
+UV_VERSION ?= 0.13.9
 
-$(STAMP): pyproject.toml
+.PHONY: run test install lock sysdeps migrate demo scheduler serve i18n clean bench
+
+# Exactly the versions CI tested (the lock), then pms itself without resolving anything again.
+$(STAMP): pyproject.toml $(LOCK)
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# Re-pin after a change to pyproject.toml's dependencies: the pins in the lock are kept where
+# they still fit; `make lock UPGRADE=1` takes the newest versions allowed instead.
+lock:
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	test -x $(BIN)/uv || $(BIN)/pip install --quiet uv==$(UV_VERSION)
+	$(BIN)/uv pip compile pyproject.toml --extra test --python-version 3.11 --universal \
+	  $(if $(UPGRADE),--upgrade) --custom-compile-command "make lock" --quiet --output-file $(LOCK)
 
 # Debian/Ubuntu as root: install what WeasyPrint (HarfBuzz subsetting, a CJK font) and the
 # browser tests need. Anywhere else: print the command to run.
