@@ -11,6 +11,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from pms import create_app, import_models
+from pms.core import clock as business_clock
+from pms.core import periods
 from pms.core.db import make_engine, metadata
 from pms.core.migrate import upgrade
 from tests.browser_support import browser, live_server, phone  # noqa: F401  (shared fixtures)
@@ -99,12 +101,10 @@ def app(database_url, _engine, tmp_path):
 @pytest.fixture(autouse=True)
 def _business_day():
     """Real time, or PMS_TEST_TODAY at 10:00 in Beijing (time runs on); always real time after."""
-    from pms.core import clock
-
     if TEST_TODAY is not None:
-        clock.set_today(TEST_TODAY, hour=10)
+        business_clock.set_today(TEST_TODAY, hour=10)
     yield
-    clock.reset()
+    business_clock.reset()
 
 
 class Clock:
@@ -117,38 +117,26 @@ class Clock:
 
     @property
     def value(self) -> datetime:
-        from pms.core import clock
-
-        return clock.now()
+        return business_clock.now()
 
     def __call__(self) -> datetime:
         return self.value
 
     def set(self, instant: datetime) -> None:
-        from pms.core import clock
-
-        clock.set_now(instant, frozen=True)
+        business_clock.set_now(instant, frozen=True)
 
     def set_today(self, day: date, hour: int = 10) -> None:
         """`hour`:00 on `day` in Beijing."""
-        from pms.core import clock
-
-        clock.set_today(day, hour, frozen=True)
+        business_clock.set_today(day, hour, frozen=True)
 
     def advance(self, delta: timedelta | None = None, **units) -> None:
-        from pms.core import clock
-
-        clock.advance(delta, **units)
+        business_clock.advance(delta, **units)
 
     def today(self) -> date:
-        from pms.core import periods
-
         return periods.today()
 
     def period(self, months: int = 0) -> str:
         """This period (YYYY-MM) in Beijing, or the one `months` away."""
-        from pms.core import periods
-
         return periods.add_months(periods.period_of(self.today()), months)
 
 
