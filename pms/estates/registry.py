@@ -52,6 +52,7 @@ from sqlalchemy import bindparam, delete, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from pms.core import audit
+from pms.core.db import is_sqlite, lock_row
 from pms.core.errors import Conflict, Invalid
 from pms.estates.models import (Building, Company, District, Entrance, Estate, Ownership, Person,
                                 Room, Street)
@@ -630,10 +631,15 @@ def import_rows(session, company: Company, rows: list[RegistryRow], *, dry_run: 
     Flushes only: the caller's unit of work commits. A dry run computes the same result and
     writes nothing.
     """
-    if not dry_run and session.get_bind().dialect.name == "postgresql":
-        # One import at a time: two imports of the same new estate would otherwise both decide
-        # to create it (SQLite serialises writers by itself).
-        session.execute(text("SELECT pg_advisory_xact_lock(770102)"))
+    if not dry_run:
+        # One import at a time, taken before the first read: two imports of the same new estate
+        # (or owner) would otherwise both decide to create it. PostgreSQL: a transaction-level
+        # advisory lock; SQLite: the database's one write lock, which a writer's unit of work
+        # holds from BEGIN IMMEDIATE and any other takes here (a no-op update).
+        if is_sqlite(session):
+            lock_row(session, Company, company.id)
+        else:
+            session.execute(text("SELECT pg_advisory_xact_lock(770102)"))
     errors, warns = check_rows(rows)
     errors += check_database(session, company, rows)
     if errors:

@@ -80,8 +80,11 @@ def ticket_of(db, ticket_id: int) -> Ticket:
 
 @pytest.fixture
 def tokens(server, world):
-    """Tokens of the manager, the technician and the resident of YJL-3-2-501."""
-    return {name: server.token(name) for name in ("manager", "tech", "resident")}
+    """Tokens of the manager, the technician and the resident of YJL-3-2-501; the server's pool
+    warmed with N connections, so no racer waits for a new connection while another one runs."""
+    tokens = {name: server.token(name) for name in ("manager", "tech", "resident")}
+    race(N, lambda i: server.get("/api/v1/tickets", token=tokens["manager"]))
+    return tokens
 
 
 @pytest.fixture
