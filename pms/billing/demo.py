@@ -27,6 +27,7 @@ from pms.billing.plans import apply_fee_plan
 from pms.billing.runs import run_billing
 from pms.core import periods
 from pms.core.auth import system_principal
+from pms.core.db import utcnow
 from pms.estates.models import Building, District, Entrance, Estate, Room
 from pms.subsidies.services import create_program, find_program
 
@@ -58,7 +59,7 @@ def seed(session, ctx) -> None:
     rooms = session.execute(select(Room.id, Room.code).where(Room.estate_id.in_([e.id for e in estates]))
                             .order_by(Room.code)).all()
     habits = _habits(rng, rooms)
-    now = datetime.now(timezone.utc)
+    now = utcnow()
     full_payments = []
     bills_created = 0
     for index, period in enumerate(billed):
