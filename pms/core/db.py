@@ -4,7 +4,7 @@ from __future__ import annotations
 import contextlib
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterator, TypeVar
+from typing import Callable, Iterator, Sequence, TypeVar
 
 from flask import current_app, g, has_app_context, has_request_context, request
 from sqlalchemy import DateTime, MetaData, event, select, text, update
@@ -232,6 +232,24 @@ def dialect_insert(session, table):
     return (sqlite.insert if is_sqlite(session) else postgresql.insert)(table)
 
 
+def insert_ignoring_conflicts(session, model, rows: Sequence[dict], conflict: Sequence[str],
+                              returning=None, chunk: int = 500) -> list:
+    """INSERT … ON CONFLICT (conflict) DO NOTHING in chunks; the `returning` values of the rows
+    actually inserted. The UNIQUE constraint, not a prior SELECT, decides."""
+    if not rows:
+        return []
+    inserted: list = []
+    for start in range(0, len(rows), chunk):
+        stmt = dialect_insert(session, model).values(list(rows[start:start + chunk])).on_conflict_do_nothing(
+            index_elements=list(conflict))
+        if returning is not None:
+            inserted.extend(session.execute(stmt.returning(returning)).scalars().all())
+        else:
+            session.execute(stmt)
+    session.flush()
+    return inserted
+
+
 def new_ids_sql(session, table: str, row_number: str) -> str:
     """An SQL expression giving each row of an INSERT … SELECT a fresh primary key of `table`.
 
@@ -279,6 +297,14 @@ def lock_rows(session, model, row_ids) -> None:
         session.execute(update(table).where(table.c.id.in_(ids)).values(id=table.c.id))
     else:
         session.execute(select(table.c.id).where(table.c.id.in_(ids)).order_by(table.c.id).with_for_update())
+
+
+def lock_and_refresh(session, row: T) -> T:
+    """Lock an ORM object's row (`lock_row`) and re-read it, so the rule that follows decides on
+    what was committed last (pending changes are flushed first, none is lost)."""
+    lock_row(session, type(row), row.id)
+    session.refresh(row)
+    return row
 
 
 def locked(stmt):

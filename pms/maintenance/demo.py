@@ -16,11 +16,11 @@ from sqlalchemy import select
 from pms.accounts.models import User, UserRoom
 from pms.accounts.services import build_principal
 from pms.core.auth import system_principal
+from pms.core.db import insert_ignoring_conflicts
 from pms.estates.models import Building, Entrance, Estate, Room
 from pms.maintenance import clock, rules
 from pms.maintenance.models import MaintenancePlan, RenovationProject, WorkOrder
 from pms.maintenance.services import alerts, equipment, photos, tickets, warranty, works
-from pms.maintenance.services.common import insert_ignoring_conflicts
 
 DESCRIPTIONS = {
     "plumbing": ["厨房下水道堵塞", "卫生间水管滴漏", "楼上渗水到我家天花板"],

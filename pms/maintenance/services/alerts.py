@@ -9,10 +9,10 @@ from sqlalchemy import and_, or_, select
 
 from pms.accounts.models import User
 from pms.core import notifications
+from pms.core.db import insert_ignoring_conflicts
 from pms.estates.models import Estate
 from pms.maintenance import clock, rules
 from pms.maintenance.models import Ticket, TicketAlert
-from pms.maintenance.services.common import insert_ignoring_conflicts
 
 
 def check_sla(session, *, now: Optional[datetime] = None) -> int:

@@ -1,65 +1,20 @@
-"""Helpers shared by the maintenance services: role checks, bulk insert-or-ignore, look-ups."""
+"""Helpers shared by the maintenance services: role checks and look-ups."""
 from __future__ import annotations
 
-from typing import Iterable, Optional, Sequence, TypeVar
+from typing import Iterable, Optional
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from pms.accounts.models import User
 from pms.core.auth import ADMIN, Principal, get_in_scope
-from pms.core.db import lock_row
 from pms.core.errors import Forbidden, Invalid
 from pms.estates.models import Building, Entrance, Estate
-
-T = TypeVar("T")
-
 
 def ensure(principal: Principal, *roles: str) -> None:
     """403 unless the principal holds one of `roles` (admin always may; auditors never write)."""
     if principal.read_only or not (principal.role == ADMIN or principal.role in roles):
         raise Forbidden(_("Your role may not do this."))
-
-
-def lock(session, row: T) -> T:
-    """Lock `row` until the transaction ends and re-read it: the rule that follows decides on what
-    was committed last, and a concurrent caller waits until this transaction ends.
-
-    Every maintenance rule that reads a ticket, work, work order or entrance before writing takes
-    this first (PostgreSQL: SELECT … FOR UPDATE; SQLite: the database's write lock). Unflushed
-    changes are flushed first, so none is lost by the re-read.
-    """
-    lock_row(session, type(row), row.id)
-    session.refresh(row)
-    return row
-
-
-def dialect_insert(session):
-    """The engine's own `insert` (PostgreSQL's or SQLite's), which has ON CONFLICT clauses."""
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
-
-
-def insert_ignoring_conflicts(session, model, rows: Sequence[dict], conflict: Sequence[str],
-                              returning=None, chunk: int = 500) -> list:
-    """INSERT … ON CONFLICT (conflict) DO NOTHING in chunks; returns the `returning` values of
-    the rows actually inserted. The UNIQUE constraint, not a prior SELECT, decides."""
-    if not rows:
-        return []
-    insert = dialect_insert(session)
-    inserted: list = []
-    for start in range(0, len(rows), chunk):
-        stmt = insert(model).values(list(rows[start:start + chunk])).on_conflict_do_nothing(
-            index_elements=list(conflict))
-        if returning is not None:
-            inserted.extend(session.execute(stmt.returning(returning)).scalars().all())
-        else:
-            session.execute(stmt)
-    session.flush()
-    return inserted
 
 
 def resolve_location(session, principal: Principal, estate_code: str, building: Optional[str] = None,

@@ -10,11 +10,12 @@ from sqlalchemy import func, select, update
 
 from pms.core import audit
 from pms.core.auth import MANAGER, TECHNICIAN, Principal, get_in_scope, scoped
+from pms.core.db import insert_ignoring_conflicts, lock_and_refresh
 from pms.core.errors import Conflict, Invalid
 from pms.estates.models import Building, Entrance, Estate
 from pms.maintenance import clock, rules
 from pms.maintenance.models import Equipment, MaintenancePlan, WorkOrder
-from pms.maintenance.services.common import ensure, insert_ignoring_conflicts, lock, resolve_location
+from pms.maintenance.services.common import ensure, resolve_location
 
 # How far ahead work orders are created: maintenance visits a month, inspections a quarter
 # (the inspection body has to be booked).
@@ -97,7 +98,7 @@ def complete_work_order(session, principal: Principal, work_order_id: int, *, re
                         note: str = "") -> WorkOrder:
     """Record a maintenance visit ('done') or an inspection result ('passed'/'failed')."""
     ensure(principal, MANAGER, TECHNICIAN)
-    order = lock(session, get_in_scope(session, WorkOrder, WorkOrder.id == work_order_id, principal=principal))
+    order = lock_and_refresh(session, get_in_scope(session, WorkOrder, WorkOrder.id == work_order_id, principal=principal))
     allowed = ("passed", "failed") if order.kind == "inspection" else ("done",)
     if result not in allowed:
         raise Invalid(_("Wrong result for this work order."), fields={"result": [" / ".join(allowed)]})

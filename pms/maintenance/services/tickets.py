@@ -10,11 +10,12 @@ from sqlalchemy import func, or_, select
 from pms.accounts.models import User
 from pms.core import audit
 from pms.core.auth import (ADMIN, MANAGER, RESIDENT, STAFF_ROLES, TECHNICIAN, Principal, scope_filter)
+from pms.core.db import dialect_insert, lock_and_refresh
 from pms.core.errors import Conflict, Forbidden, Invalid, NotFound
 from pms.estates.models import Building, Entrance, Estate, Room
 from pms.maintenance import clock, rules
 from pms.maintenance.models import SlaPolicy, Ticket, TicketCost, TicketEvent
-from pms.maintenance.services.common import dialect_insert, ensure, location_label, lock, resolve_location
+from pms.maintenance.services.common import ensure, location_label, resolve_location
 from pms.maintenance.services.warranty import find_warranty
 
 FILER_ROLES = (*STAFF_ROLES, RESIDENT)
@@ -46,7 +47,7 @@ def set_sla(session, principal: Principal, estate: Estate, urgency: str, respond
     # One statement creates or overwrites the row (UNIQUE estate, urgency): two managers setting it
     # at once both succeed, the later one's minutes stay (a read-then-insert would fail one of them).
     minutes = {"respond_minutes": respond_minutes, "resolve_minutes": resolve_minutes}
-    session.execute(dialect_insert(session)(SlaPolicy)
+    session.execute(dialect_insert(session, SlaPolicy)
                     .values(estate_id=estate.id, urgency=urgency, **minutes)
                     .on_conflict_do_update(index_elements=["estate_id", "urgency"], set_=minutes))
     row = session.scalar(select(SlaPolicy).where(SlaPolicy.estate_id == estate.id, SlaPolicy.urgency == urgency)
@@ -101,7 +102,7 @@ def lock_ticket(session, ticket: Ticket) -> Ticket:
     """Lock the ticket until the transaction ends and re-read it: every rule that decides on a
     ticket's state (its status, rating, payer, photo count) takes this first, so two requests on
     one ticket go one after the other and the second sees what the first committed."""
-    return lock(session, ticket)
+    return lock_and_refresh(session, ticket)
 
 
 def list_tickets(session, principal: Principal, *, estate_id: Optional[int] = None,

@@ -13,14 +13,14 @@ from sqlalchemy import select
 from pms.accounts.models import UserRoom
 from pms.core import audit, notifications
 from pms.core.auth import MANAGER, RESIDENT, Principal, get_in_scope, scoped
-from pms.core.db import lock_row
+from pms.core.db import lock_and_refresh, lock_row
 from pms.core.errors import Conflict, Invalid, NotFound
 from pms.core.templating import local_time
 from pms.estates.models import (Building, Company, District, Entrance, Estate, Ownership, Person, Residency,
                                 Room, Street)
 from pms.maintenance import clock, rules
 from pms.maintenance.models import PlannedWork
-from pms.maintenance.services.common import ensure, lock, resolve_location
+from pms.maintenance.services.common import ensure, resolve_location
 
 # Residents see a banner from this long before a work starts until it ends.
 BANNER_LEAD = timedelta(days=3)
@@ -99,7 +99,7 @@ def notify_affected(session, work: PlannedWork, place: str, *, now: datetime) ->
 
 def cancel_planned_work(session, principal: Principal, work_id: int, *, now: Optional[datetime] = None) -> PlannedWork:
     ensure(principal, MANAGER)
-    work = lock(session, get_in_scope(session, PlannedWork, PlannedWork.id == work_id, principal=principal))
+    work = lock_and_refresh(session, get_in_scope(session, PlannedWork, PlannedWork.id == work_id, principal=principal))
     if work.cancelled_at is not None:
         raise Conflict(_("This work is already cancelled."))
     work.cancelled_at = now or clock.now()
