@@ -49,8 +49,8 @@ def load_demo(url: str, households: int) -> None:
 
 
 def prepare(url: str, clients: int) -> tuple[list[str], list[str]]:
-    """The bench table, `clients` rooms with something owed (spread over estates), and for each
-    its open bill owing the most (credit notes take 1 fen of it per request)."""
+    """The bench table, `clients` rooms with something owed (spread over estates) for payments,
+    and the oldest open bill of `clients` other rooms for credit notes (1 fen per request)."""
     from sqlalchemy import create_engine, text
 
     engine = create_engine(url)
@@ -66,11 +66,11 @@ def prepare(url: str, clients: int) -> tuple[list[str], list[str]]:
     for room, number in owed:
         first_bill.setdefault(room, number)
     rooms = list(first_bill)
-    if len(rooms) < clients:
+    if len(rooms) < 2 * clients:
         raise SystemExit(f"only {len(rooms)} rooms owe anything; load more households")
-    step = len(rooms) // clients
-    chosen = [rooms[i * step] for i in range(clients)]
-    return chosen, [first_bill[r] for r in chosen]
+    step = len(rooms) // (2 * clients)
+    chosen = [rooms[i * step] for i in range(2 * clients)]
+    return chosen[0::2], [first_bill[r] for r in chosen[1::2]]
 
 
 class Server:
