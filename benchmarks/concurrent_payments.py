@@ -11,7 +11,7 @@ Prints requests/s, median and p99 latency and the error count of each load. Targ
 PostgreSQL for `spread`: ≥ 100 payments/s, p99 ≤ 300 ms, no error; on SQLite: no error.
 
     .venv/bin/python benchmarks/concurrent_payments.py [--engine sqlite|postgresql|both]
-        [--households 2000] [--clients 32] [--requests 25] [--workers 2] [--threads 16]
+        [--households 2000] [--clients 32] [--requests 25] [--workers 4] [--threads 8]
 """
 from __future__ import annotations
 
@@ -203,8 +203,8 @@ def main() -> None:
     parser.add_argument("--households", type=int, default=2000)
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--requests", type=int, default=25)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=8)
     args = parser.parse_args()
     for engine in (("postgresql", "sqlite") if args.engine == "both" else (args.engine,)):
         with (fresh_sqlite() if engine == "sqlite" else fresh_postgres()) as url:
