@@ -156,13 +156,13 @@ def record_payment(session, principal: Principal, *, room_code: str, amount_fen:
     """
     reference = reference or ""
     _validate(amount_fen, channel, reference, idempotency_key)
-    room = get_in_scope(session, Room, Room.code == room_code, principal=principal)
+    # Reading the room takes its money lock (see lock_room_money) in the same statement.
+    room = get_in_scope(session, Room, Room.code == room_code, principal=principal, for_update=True)
     ensure_role(principal, *PAYMENT_ROLES)
     fingerprint = request_hash(room_code, amount_fen, channel, reference)
     received_at = received_at or utcnow()
     if received_at.tzinfo is None:
         raise ValueError("received_at must be timezone-aware")
-    lock_room_money(session, room.id)
     # Insert-or-ignore on the key's UNIQUE constraint: a repeat (even one sent at the same moment
     # for another room, which waits for the first to commit) inserts nothing and answers the first.
     table = Payment.__table__
@@ -179,17 +179,19 @@ def record_payment(session, principal: Principal, *, room_code: str, amount_fen:
 
     remaining = amount_fen
     allocations: list[AllocationView] = []
+    rows = []
     for bill in _open_bills(session, [room.id]):
         if remaining == 0:
             break
         take = min(_outstanding(bill), remaining)
-        session.add(PaymentAllocation(payment_id=payment_id, bill_id=bill.id, estate_id=bill.estate_id,
-                                      room_id=room.id, amount_fen=take, from_prepayment=False,
-                                      allocated_at=max(received_at, bill.issued_at)))
+        rows.append(dict(payment_id=payment_id, bill_id=bill.id, estate_id=bill.estate_id, room_id=room.id,
+                         amount_fen=take, from_prepayment=False, allocated_at=max(received_at, bill.issued_at)))
         bill.paid_fen += take
         _set_status(bill)
         remaining -= take
         allocations.append(AllocationView(bill=bill.number, amount_fen=take, period=bill.period))
+    if rows:
+        session.execute(insert(PaymentAllocation.__table__), rows)
     allocated = amount_fen - remaining
     post_entry(session, estate_id=room.estate_id, kind="payment", source_type="payment",
                source_id=payment_id, business_date=today(received_at),

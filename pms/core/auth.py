@@ -111,12 +111,24 @@ def scoped(stmt: Select, model, principal: Optional[Principal] = None) -> Select
     return stmt.where(scope_filter(model, principal))
 
 
-def get_in_scope(session, model, *conditions, principal: Optional[Principal] = None):
-    """One row of `model` matching `conditions` inside the caller's scope, else 404."""
+def get_in_scope(session, model, *conditions, principal: Optional[Principal] = None,
+                 for_update: bool = False):
+    """One row of `model` matching `conditions` inside the caller's scope, else 404.
+
+    `for_update=True` also locks the row as `core.db.lock_row` does, in the same statement on
+    PostgreSQL (the read is then the fresh, locked state).
+    """
+    from pms.core.db import is_sqlite, lock_row
+
     stmt = scoped(select(model).where(*conditions), model, principal)
+    sqlite = for_update and is_sqlite(session)
+    if for_update and not sqlite:
+        stmt = stmt.with_for_update(of=model).execution_options(populate_existing=True)
     row = session.scalars(stmt.limit(2)).first()
     if row is None:
         raise NotFound(f"{model.__name__.lower()} not found")
+    if sqlite:
+        lock_row(session, model, row.id)
     return row
 
 
