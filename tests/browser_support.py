@@ -4,6 +4,7 @@ Never downloads a browser: without /usr/bin/chromium the tests are skipped, or f
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from pathlib import Path
@@ -36,11 +37,11 @@ def browser():
             browser.close()
 
 
-@pytest.fixture
-def live_server(csrf_app):
-    """The app (test database, CSRF on as in production) on 127.0.0.1 and a free port."""
-    server = make_server("127.0.0.1", 0, csrf_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+@contextlib.contextmanager
+def serving(app, name: str = "live-server"):
+    """`app` on 127.0.0.1 and a free port, one thread per request; yields the base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name=name, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"
@@ -48,6 +49,13 @@ def live_server(csrf_app):
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+@pytest.fixture
+def live_server(csrf_app):
+    """The app (test database, CSRF on as in production) on 127.0.0.1 and a free port."""
+    with serving(csrf_app) as url:
+        yield url
 
 
 @pytest.fixture

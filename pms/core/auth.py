@@ -9,6 +9,7 @@ from flask import g
 from sqlalchemy import false, select
 from sqlalchemy.sql import Select
 
+from pms.core.db import is_sqlite, lock_row
 from pms.core.errors import Forbidden, NotAuthenticated, NotFound
 
 ADMIN = "admin"
@@ -118,8 +119,6 @@ def get_in_scope(session, model, *conditions, principal: Optional[Principal] = N
     `for_update=True` also locks the row as `core.db.lock_row` does, in the same statement on
     PostgreSQL (the read is then the fresh, locked state).
     """
-    from pms.core.db import is_sqlite, lock_row
-
     stmt = scoped(select(model).where(*conditions), model, principal)
     sqlite = for_update and is_sqlite(session)
     if for_update and not sqlite:

@@ -52,7 +52,7 @@ def set_today(day: date, hour: int = 10, *, frozen: bool = False) -> None:
     set_now(datetime.combine(day, time(hour), tzinfo=business_timezone()), frozen=frozen)
 
 
-def advance(delta: Optional[timedelta] = None, **units: float) -> None:
+def advance(delta: Optional[timedelta] = None, **units: int) -> None:
     """Move the clock forward (or back, with a negative delta): `advance(hours=2)`."""
     global _state
     step = (delta or timedelta(0)) + timedelta(**units)

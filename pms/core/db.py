@@ -63,7 +63,7 @@ DEFAULT_LOCK_TIMEOUT_SECONDS = 10
 SQLITE_BEGIN = "pms_sqlite_begin"
 
 
-def _sqlite_connect(lock_timeout: float):
+def _sqlite_connect(lock_timeout: int):
     def on_connect(dbapi_connection, _record):
         # pysqlite's own transaction handling defers BEGIN to the first INSERT/UPDATE, so reads
         # ran outside the transaction and savepoints committed on release. Take control: the
@@ -73,7 +73,7 @@ def _sqlite_connect(lock_timeout: float):
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute(f"PRAGMA busy_timeout={int(lock_timeout * 1000)}")
+        cursor.execute(f"PRAGMA busy_timeout={lock_timeout * 1000}")
         cursor.close()
     return on_connect
 
@@ -86,11 +86,11 @@ def _sqlite_begin(conn) -> None:
     conn.exec_driver_sql(f"BEGIN {mode}")
 
 
-def make_engine(url: str, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT_SECONDS,
+def make_engine(url: str, *, lock_timeout: int = DEFAULT_LOCK_TIMEOUT_SECONDS,
                 pool_size: int = 10, max_overflow: int = 20) -> Engine:
     """An engine for the URL: one real transaction per unit of work on both engines.
 
-    Waiting for a lock ends after `lock_timeout` seconds (SQLite's busy timeout, PostgreSQL's
+    Waiting for a lock ends after `lock_timeout` whole seconds (SQLite's busy timeout, PostgreSQL's
     lock_timeout), and waiting for a pooled connection too; the edges answer 503 then.
     """
     parsed = make_url(url)
@@ -104,7 +104,7 @@ def make_engine(url: str, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT_SECONDS,
         event.listen(engine, "connect", _sqlite_connect(lock_timeout))
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    options = f"-c lock_timeout={int(lock_timeout * 1000)}"
+    options = f"-c lock_timeout={lock_timeout * 1000}"
     return create_engine(url, pool_pre_ping=True, connect_args={"options": options}, **pool)
 
 
@@ -112,7 +112,7 @@ def init_app(app) -> None:
     """Bind an engine to the app and close the request's session at teardown."""
     app.extensions["pms_engine"] = make_engine(
         app.config["DATABASE_URL"],
-        lock_timeout=float(app.config.get("DB_LOCK_TIMEOUT_SECONDS", DEFAULT_LOCK_TIMEOUT_SECONDS)),
+        lock_timeout=int(app.config.get("DB_LOCK_TIMEOUT_SECONDS", DEFAULT_LOCK_TIMEOUT_SECONDS)),
         pool_size=int(app.config.get("DB_POOL_SIZE", 10)),
         max_overflow=int(app.config.get("DB_MAX_OVERFLOW", 20)))
 

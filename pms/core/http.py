@@ -80,11 +80,14 @@ def _finish_transaction(response):
 def database_refusal(exc: BaseException) -> PmsError | None:
     """The error a user gets when the database refuses: a constraint → 409, a lock or pool wait
     that ran out → 503 (retry), anything else → None (a bug: 500)."""
+    # Log which refusal, never its message: PostgreSQL's repeats the offending values (phones,
+    # ID numbers).
     if isinstance(exc, IntegrityError):
-        log.warning("refused by a constraint: %s", exc.orig)
+        log.warning("refused by a constraint: %s %s", type(exc.orig).__name__,
+                    getattr(getattr(exc.orig, "diag", None), "constraint_name", "") or "")
         return Conflict(_("This conflicts with data that already exists."))
     if is_transient(exc):
-        log.warning("database busy: %s", exc)
+        log.warning("database busy: %s", type(getattr(exc, "orig", exc)).__name__)
         return Unavailable(_("The service is busy; please try again in a moment."))
     return None
 

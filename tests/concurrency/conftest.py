@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 import pytest
-from werkzeug.serving import make_server
 
+from tests.browser_support import serving
 from tests.factories import PASSWORD
 
 
@@ -65,18 +65,9 @@ class Http:
 
 @pytest.fixture
 def server(app):
-    """The app (test database) on 127.0.0.1 and a free port, one thread per request."""
-    # A generous pool: the server has no thread limit, and a refused connection is not what
-    # these tests are about (tests/concurrency/test_pool.py is).
-    srv = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=srv.serve_forever, name="race-server", daemon=True)
-    thread.start()
-    try:
-        yield Http(f"http://127.0.0.1:{srv.server_port}")
-    finally:
-        srv.shutdown()
-        srv.server_close()
-        thread.join(timeout=5)
+    """The app (test database) on a real socket, one thread per request."""
+    with serving(app, name="race-server") as url:
+        yield Http(url)
 
 
 def race(n: int, call: Callable[[int], Any]) -> list:
