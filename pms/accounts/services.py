@@ -1,6 +1,7 @@
 """Accounts: creating users, logging in with lock-out, API tokens, and building scopes."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from datetime import datetime, timedelta
@@ -8,7 +9,7 @@ from typing import Optional
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import or_, select, update
+from sqlalchemy import String, bindparam, case, cast, func, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from pms.accounts.models import ApiToken, User, UserRoom
@@ -17,6 +18,7 @@ from pms.core.auth import ADMIN, AUDITOR, RESIDENT, ROLES, STAFF_ROLES, Principa
 from pms.core.db import get_session, utcnow
 from pms.core.errors import Conflict, Invalid, NotAuthenticated
 from pms.estates import services as estates
+from pms.estates.models import Estate
 
 MIN_PASSWORD_LENGTH = 8
 
@@ -173,25 +175,58 @@ def build_principal(session, user: User, *, via_token: bool = False) -> Principa
                      display_name=user.display_name or user.username, via_token=via_token)
 
 
+@functools.cache
+def _principal_statement(by: str):
+    """The user's fields and their scope's ids in one statement (it runs before every request),
+    built once: by "user_id" (browser sessions) or "token_hash" (bearer tokens, with "now").
+
+    `scope_ids` is a comma-separated list: the estates of the company (staff) or district
+    (auditor), or "room:estate" pairs (residents); the CASE only evaluates the branch the role needs.
+    """
+    def ids(column, *where):
+        return select(func.aggregate_strings(cast(column, String), ",")).where(*where).scalar_subquery()
+
+    scope_ids = case(
+        (User.role.in_(STAFF_ROLES), ids(Estate.id, Estate.company_id == User.company_id)),
+        (User.role == AUDITOR, ids(Estate.id, Estate.district_id == User.district_id)),
+        (User.role == RESIDENT, ids(cast(UserRoom.room_id, String) + ":" + cast(UserRoom.estate_id, String),
+                                    UserRoom.user_id == User.id)),
+        else_=None)
+    stmt = select(User.id, User.username, User.role, User.company_id, User.district_id, User.display_name,
+                  scope_ids.label("scope_ids")).where(User.is_active.is_(True))
+    if by == "user_id":
+        return stmt.where(User.id == bindparam("user_id"))
+    return stmt.join(ApiToken, ApiToken.user_id == User.id).where(
+        ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None),
+        ApiToken.expires_at > bindparam("now"))
+
+
+def _principal_from_row(row, *, via_token: bool) -> Principal:
+    """A Principal from `_principal_statement`'s columns."""
+    parts = [part for part in (row.scope_ids or "").split(",") if part]
+    if row.role == ADMIN:
+        scope = Scope(all_estates=True)
+    elif row.role == RESIDENT:
+        pairs = [tuple(int(n) for n in part.split(":")) for part in parts]
+        scope = Scope(estate_ids=frozenset(e for _r, e in pairs), room_ids=frozenset(r for r, _e in pairs))
+    else:
+        scope = Scope(estate_ids=frozenset(int(part) for part in parts))
+    return Principal(user_id=row.id, username=row.username, role=row.role, scope=scope,
+                     company_id=row.company_id, district_id=row.district_id,
+                     display_name=row.display_name or row.username, via_token=via_token)
+
+
 def principal_for_user_id(user_id: int) -> Optional[Principal]:
     """Loader for browser sessions."""
-    session = get_session()
-    user = session.get(User, user_id)
-    if user is None or not user.is_active:
-        return None
-    return build_principal(session, user)
+    row = get_session().execute(_principal_statement("user_id"), {"user_id": user_id}).first()
+    return None if row is None else _principal_from_row(row, via_token=False)
 
 
 def principal_for_token(token: str) -> Optional[Principal]:
     """Loader for bearer tokens."""
-    session = get_session()
-    # One query for the token and its user: it runs before every API request.
-    user = session.scalar(select(User).join(ApiToken, ApiToken.user_id == User.id).where(
-        ApiToken.token_hash == _token_hash(token), ApiToken.revoked_at.is_(None),
-        ApiToken.expires_at > utcnow(), User.is_active.is_(True)))
-    if user is None:
-        return None
-    return build_principal(session, user, via_token=True)
+    row = get_session().execute(_principal_statement("token_hash"),
+                                {"token_hash": _token_hash(token), "now": utcnow()}).first()
+    return None if row is None else _principal_from_row(row, via_token=True)
 
 
 def find_user(session, username: str) -> Optional[User]:
