@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-SYSTEM_PACKAGES := libharfbuzz-subset0 fonts-noto-cjk chromium poppler-utils wrk postgresql-client
+SYSTEM_PACKAGES := libharfbuzz-subset0 fonts-noto-cjk chromium poppler-utils wrk postgresql-client nginx systemd
 HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
@@ -53,7 +53,7 @@ demo: migrate
 	$(BIN)/pms demo load --if-empty
 
 serve:
-	$(BIN)/pms run --host $(HOST) --port $(PORT) --no-reload --with-threads
+	$(BIN)/pms serve --host $(HOST) --port $(PORT)
 
 scheduler:
 	$(BIN)/pms scheduler
@@ -61,7 +61,7 @@ scheduler:
 run: install sysdeps demo
 	@echo "starting the scheduler and the web service on http://$(HOST):$(PORT)"
 	@$(BIN)/pms scheduler & sched=$$!; trap "kill $$sched 2>/dev/null" EXIT INT TERM; \
-	$(BIN)/pms run --host $(HOST) --port $(PORT) --no-reload --with-threads
+	$(BIN)/pms serve --host $(HOST) --port $(PORT)
 
 test: install sysdeps
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -p no:cacheprovider $(PYTEST_ARGS)

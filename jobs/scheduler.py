@@ -5,9 +5,11 @@ app context, call one service, commit and log. Never start this inside a web wor
 """
 from __future__ import annotations
 
+import functools
 import importlib
 import logging
 import pkgutil
+import time
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -42,12 +44,31 @@ def all_jobs() -> list[Job]:
     return found
 
 
+def logged(job: Job) -> Callable:
+    """The job's body, logging one JSON line per run (outcome and duration)."""
+    from pms.core.logs import job_run
+
+    @functools.wraps(job.func)
+    def run(app, *args, **kwargs):
+        started = time.perf_counter()
+        try:
+            result = job.func(app, *args, **kwargs)
+        except Exception:
+            log.exception("job %s failed", job.id)
+            job_run(job.id, "failed", started)
+            raise
+        job_run(job.id, "ok", started)
+        return result
+
+    return run
+
+
 def build_scheduler(app) -> BlockingScheduler:
     """A scheduler with every job registered under its explicit id."""
     scheduler = BlockingScheduler(timezone=app.config["TIMEZONE"])
     for job in all_jobs():
         scheduler.add_job(
-            job.func, CronTrigger(timezone=app.config["TIMEZONE"], **job.cron), args=[app],
+            logged(job), CronTrigger(timezone=app.config["TIMEZONE"], **job.cron), args=[app],
             id=job.id, name=job.id, replace_existing=True, coalesce=True,
             misfire_grace_time=6 * 3600, max_instances=1,
         )
@@ -56,7 +77,10 @@ def build_scheduler(app) -> BlockingScheduler:
 
 def run_forever(app) -> None:
     """Start the scheduler and block until interrupted."""
+    from jobs.heartbeat import heartbeat
+
     scheduler = build_scheduler(app)
+    heartbeat(app)  # ready at once, not a minute from now
     names = ", ".join(job.id for job in scheduler.get_jobs()) or "none yet"
     log.info("scheduler started (%s); jobs: %s", app.config["TIMEZONE"], names)
     print(f"pms scheduler: timezone {app.config['TIMEZONE']}, jobs: {names}", flush=True)

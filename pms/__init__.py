@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import importlib
-import logging
 import pkgutil
 from types import ModuleType
 
 from flask import Flask, jsonify
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from pms.config import PROJECT_ROOT, load_config
 
@@ -60,9 +60,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.update(load_config())
     if test_config:
         app.config.update(test_config)
-    logging.basicConfig(level=app.config["LOG_LEVEL"])
+    from pms.core import db, health, http, i18n, logs, templating
 
-    from pms.core import db, http, i18n, templating
+    logs.configure(app.config["LOG_LEVEL"])
+    if app.config["PROXY_COUNT"]:
+        # Behind nginx: the client's address and scheme come from its X-Forwarded-* headers.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"],
+                                x_proto=app.config["PROXY_COUNT"], x_host=0)
     from pms.core.api import API_PREFIX, spec_for_current_app
 
     import_models()
@@ -70,6 +74,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     i18n.init_app(app)
     http.install(app)
     templating.init_app(app)
+    app.register_blueprint(health.bp)
 
     for domain in domain_names():
         services = domain_module(domain, "services")
@@ -85,10 +90,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     def openapi():
         """The OpenAPI 3 document of the whole API."""
         return jsonify(spec_for_current_app())
-
-    @app.get("/healthz")
-    def healthz():
-        """Liveness for process supervisors."""
-        return {"status": "ok"}
 
     return app

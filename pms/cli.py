@@ -63,6 +63,15 @@ def scheduler_command():
     run_forever(current_app._get_current_object())
 
 
+def _register_core_commands() -> None:
+    from pms.core.server import serve_command
+
+    cli.add_command(serve_command)
+
+
+_register_core_commands()
+
+
 def _register_domain_commands() -> None:
     for domain in domain_names():
         for module in domain_parts(domain, "cli"):

@@ -21,11 +21,20 @@ KNOWN_KEYS = {
     "PMS_LOGIN_LOCK_MINUTES",
     "PMS_MAX_UPLOAD_MB",
     "PMS_LOG_LEVEL",
+    "PMS_PROXY_COUNT",
 }
 
 
 class ConfigError(RuntimeError):
     """The environment does not describe a valid configuration."""
+
+
+def _int(env: dict, key: str, default: int) -> int:
+    """A non-negative integer setting, or a ConfigError naming the key."""
+    raw = env.get(key, str(default))
+    if not raw.strip().isdigit():
+        raise ConfigError(f"{key} must be a whole number, got {raw!r}")
+    return int(raw)
 
 
 def load_config(environ: dict[str, str] | None = None) -> dict:
@@ -60,4 +69,6 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
         "BABEL_DEFAULT_TIMEZONE": env.get("PMS_TIMEZONE", "Asia/Shanghai"),
         "WTF_CSRF_TIME_LIMIT": None,
         "LOG_LEVEL": env.get("PMS_LOG_LEVEL", "INFO"),
+        # How many reverse proxies (nginx) stand in front: their X-Forwarded-For/-Proto are trusted.
+        "PROXY_COUNT": _int(env, "PMS_PROXY_COUNT", 0),
     }

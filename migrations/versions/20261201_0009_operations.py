@@ -19,8 +19,14 @@ depends_on: Union[str, Sequence[str], None] = None
 
 
 def upgrade() -> None:
-    pass
+    op.create_table('scheduler_heartbeat',
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('beat_at', pms.core.db.UTCDateTime(), nullable=False),
+    sa.Column('host', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('pid', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('name')
+    )
 
 
 def downgrade() -> None:
-    pass
+    op.drop_table('scheduler_heartbeat')

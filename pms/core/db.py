@@ -94,13 +94,15 @@ def make_engine(url: str, *, lock_timeout: int = DEFAULT_LOCK_TIMEOUT_SECONDS,
     lock_timeout), and waiting for a pooled connection too; the edges answer 503 then.
     """
     parsed = make_url(url)
-    pool = dict(pool_size=pool_size, max_overflow=max_overflow, pool_timeout=lock_timeout)
+    # hide_parameters: an error's text (logged with its traceback) never repeats the values of
+    # the statement that failed — phones, ID numbers, names.
+    pool = dict(pool_size=pool_size, max_overflow=max_overflow, pool_timeout=lock_timeout, hide_parameters=True)
     if parsed.get_backend_name() == "sqlite":
         memory = not parsed.database or parsed.database == ":memory:"
         if not memory:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": lock_timeout, "check_same_thread": False},
-                               **({} if memory else pool))
+                               **({"hide_parameters": True} if memory else pool))
         event.listen(engine, "connect", _sqlite_connect(lock_timeout))
         event.listen(engine, "begin", _sqlite_begin)
         return engine

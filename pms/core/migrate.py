@@ -18,3 +18,23 @@ def alembic_config(database_url: str) -> Config:
 def upgrade(database_url: str, revision: str = "heads") -> None:
     """Apply migrations up to `revision`."""
     command.upgrade(alembic_config(database_url), revision)
+
+
+def head_revisions() -> set[str]:
+    """The revisions the code expects (the migration scripts' heads); read once per process."""
+    global _heads
+    if _heads is None:
+        from alembic.script import ScriptDirectory
+
+        _heads = set(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
+    return _heads
+
+
+def current_revisions(connection) -> set[str]:
+    """The revisions the database is at."""
+    from alembic.runtime.migration import MigrationContext
+
+    return set(MigrationContext.configure(connection).get_current_heads())
+
+
+_heads: set[str] | None = None

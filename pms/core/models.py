@@ -58,3 +58,13 @@ class OutboxMessage(SQLModel, table=True):
     body: str = Field(default="", max_length=4000)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     sent_at: Optional[datetime] = Field(default=None, sa_type=UTCDateTime, index=True)
+
+
+class SchedulerHeartbeat(SQLModel, table=True):
+    """The scheduler's last sign of life (one row per scheduler name); /readyz reads it."""
+
+    __tablename__ = "scheduler_heartbeat"
+    name: str = Field(primary_key=True, max_length=32)
+    beat_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    host: str = Field(default="", max_length=64)
+    pid: int = Field(default=0)
