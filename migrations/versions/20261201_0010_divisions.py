@@ -19,8 +19,22 @@ depends_on: Union[str, Sequence[str], None] = None
 
 
 def upgrade() -> None:
-    pass
+    op.create_table('division',
+    sa.Column('code', sqlmodel.sql.sqltypes.AutoString(length=6), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('level', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('parent_code', sqlmodel.sql.sqltypes.AutoString(length=6), nullable=True),
+    sa.CheckConstraint("level IN ('province', 'prefecture', 'county')", name=op.f('ck_division_level_known')),
+    sa.PrimaryKeyConstraint('code', name=op.f('pk_division'))
+    )
+    # The rows of pms/estates/data/divisions.csv as shipped with this release; existing
+    # `district` rows are left as they are (their names stay what was imported).
+    from pms.estates.divisions import sync_table
+
+    division = sa.table('division', sa.column('code'), sa.column('name'), sa.column('level'),
+                        sa.column('parent_code'))
+    sync_table(op.get_bind(), division)
 
 
 def downgrade() -> None:
-    pass
+    op.drop_table('division')

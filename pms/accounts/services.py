@@ -57,7 +57,10 @@ def create_user(session, *, username: str, password: str, role: str, company_cod
         if not district_code:
             errors["district"] = [_("Auditor accounts need a district.")]
         else:
-            district = estates.find_district(session, district_code)
+            # Any district of the reference data (GB/T 2260), before any of its estates exists.
+            from pms.estates.divisions import district_for
+
+            district = district_for(session, district_code)
             if district is None:
                 errors["district"] = [_("Unknown district %(code)s.", code=district_code)]
     if errors:

@@ -11,6 +11,23 @@ from pms.core.auth import ScopeRule
 from pms.core.db import UTCDateTime, utcnow
 
 USAGES = ("residential", "commercial")
+DIVISION_LEVELS = ("province", "prefecture", "county")
+
+
+class Division(SQLModel, table=True):
+    """A national administrative division (GB/T 2260): reference data shipped with the code."""
+
+    __tablename__ = "division"
+    # `reference_data`: rows come with the code (migration 0010), not from operators, so a
+    # database holding only these counts as empty (`pms restore`).
+    __table_args__ = (
+        CheckConstraint("level IN ('province', 'prefecture', 'county')", name="level_known"),
+        {"info": {"reference_data": True}},
+    )
+    code: str = Field(max_length=6, primary_key=True)
+    name: str = Field(max_length=64)
+    level: str = Field(max_length=16)
+    parent_code: Optional[str] = Field(default=None, max_length=6)
 
 
 class District(SQLModel, table=True):

@@ -31,6 +31,9 @@ Decisions (README "Registry import"):
 - Building, entrance and room may not contain '-' or spaces (the room code joins them with '-').
 - An existing estate keeps its name, district and company: a file that disagrees is an error. Its
   street office is taken from the file.
+- A district code must be on record or a county-level division of the reference data
+  (`divisions.py`, GB/T 2260), and the name must be the one on record, else the reference name:
+  a name that disagrees is refused (it usually means a mistyped code), never silently replaced.
 """
 from __future__ import annotations
 
@@ -54,6 +57,7 @@ from sqlalchemy.exc import IntegrityError
 from pms.core import audit
 from pms.core.db import is_sqlite, lock_row
 from pms.core.errors import Conflict, Invalid
+from pms.estates import divisions
 from pms.estates.models import (Building, Company, District, Entrance, Estate, Ownership, Person,
                                 Room, Street)
 
@@ -531,9 +535,19 @@ def check_database(session, company: Company, rows: list[RegistryRow]) -> list[P
         district_by_id.update({d.id: d for d in _in_chunks(session, District, District.id, missing)})
     for r in rows:
         district = districts.get(r.district_code)
-        if district is not None and district.name != r.district_name:
+        if district is not None:
+            if district.name != r.district_name:
+                errors.append(Problem(r.row, "district_name", _(
+                    "District %(code)s is on record as %(name)s.", code=district.code, name=district.name)))
+        elif (ref := divisions.county(r.district_code)) is None:
+            errors.append(Problem(r.row, "district_code", _(
+                "%(code)s is not a district in the national division codes (GB/T 2260).",
+                code=r.district_code)))
+        elif ref.name != r.district_name:
+            # A name that disagrees with the code usually means a wrong code: refuse, don't guess.
             errors.append(Problem(r.row, "district_name", _(
-                "District %(code)s is on record as %(name)s.", code=district.code, name=district.name)))
+                "District %(code)s is called %(name)s in the national division codes (GB/T 2260).",
+                code=ref.code, name=ref.name)))
         estate = estates.get(r.estate_code)
         if estate is None:
             continue
@@ -687,7 +701,13 @@ def _ensure_districts(session, writer, rows, result) -> dict[str, int]:
         names.setdefault(r.district_code, r.district_name)
     ids = {d.code: d.id for d in _in_chunks(session, District, District.code, names)}
     new = sorted(names.keys() - ids.keys())
-    ids.update(zip(new, writer.insert(District, [{"code": c, "name": names[c]} for c in new])))
+    if new and writer.dry_run:
+        ids.update(zip(new, writer.insert(District, [{} for _code in new])))  # placeholder ids
+    elif new:
+        # From the reference (check_database refused any other code or name), insert-or-ignore:
+        # an auditor of the same district created meanwhile does not fail the import.
+        divisions.ensure_districts(session, new)
+        ids = {d.code: d.id for d in _in_chunks(session, District, District.code, names)}
     result.new["districts"] += len(new)
     return ids
 
