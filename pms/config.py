@@ -21,6 +21,8 @@ KNOWN_KEYS = {
     "PMS_LOGIN_LOCK_MINUTES",
     "PMS_MAX_UPLOAD_MB",
     "PMS_LOG_LEVEL",
+    "PMS_SMTP_URL",  # the outbox's mail server: smtp[s]://[user[:password]@]host[:port][?starttls=1&timeout=S]
+    "PMS_SMTP_FROM",  # the From address of outgoing e-mail
     "PMS_PROXY_COUNT",
 }
 
@@ -51,6 +53,14 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
     if pms_env == "production" and not secret:
         raise ConfigError("PMS_SECRET_KEY is required when PMS_ENV=production")
     database_url = env.get("PMS_DATABASE_URL") or f"sqlite:///{instance_dir / 'pms.sqlite3'}"
+    smtp_url = env.get("PMS_SMTP_URL", "").strip()
+    if smtp_url:
+        from pms.notifications.smtp import parse_smtp_url
+
+        try:
+            parse_smtp_url(smtp_url)
+        except ValueError as exc:  # the message names no credentials
+            raise ConfigError(str(exc)) from None
     return {
         "PMS_ENV": pms_env,
         "INSTANCE_DIR": str(instance_dir),
@@ -69,6 +79,9 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
         "BABEL_DEFAULT_TIMEZONE": env.get("PMS_TIMEZONE", "Asia/Shanghai"),
         "WTF_CSRF_TIME_LIMIT": None,
         "LOG_LEVEL": env.get("PMS_LOG_LEVEL", "INFO"),
+        # Empty: no mail server, the outbox keeps its e-mail queued (pms/notifications/README.md).
+        "SMTP_URL": smtp_url,
+        "SMTP_FROM": env.get("PMS_SMTP_FROM", "pms@localhost"),
         # How many reverse proxies (nginx) stand in front: their X-Forwarded-For/-Proto are trusted.
         "PROXY_COUNT": _int(env, "PMS_PROXY_COUNT", 0),
     }

@@ -30,6 +30,7 @@ class User(SQLModel, table=True):
     password_hash: str = Field(max_length=255)
     role: str = Field(max_length=16)
     display_name: str = Field(default="", max_length=64)
+    email: Optional[str] = Field(default=None, max_length=254)  # where the outbox sends e-mail
     company_id: Optional[int] = Field(default=None, foreign_key="company.id", index=True)
     district_id: Optional[int] = Field(default=None, foreign_key="district.id", index=True)
     is_active: bool = Field(default=True)

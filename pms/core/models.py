@@ -6,6 +6,7 @@ from typing import Optional
 
 from sqlmodel import Field, SQLModel
 
+from pms.core.auth import ScopeRule
 from pms.core.db import UTCDateTime, utcnow
 
 
@@ -45,10 +46,14 @@ class OutboxMessage(SQLModel, table=True):
     """A message waiting for a sender process (email or SMS); `sent_at` is set once delivered.
 
     `to_address` is an email address or phone number; when it is empty the sender resolves the
-    address from `recipient_user_id` (accounts have no email column yet).
+    address from `recipient_user_id` (the account's `email`). The sender's state
+    (`pms.notifications.sender`): `claimed_at`/`claimed_by` while one sender hands it to the SMTP
+    server, `attempts` and `next_attempt_at` for retries with backoff, `failed_at` once it gave
+    up, `last_error` (short, never a secret) for the manager's outbox page.
     """
 
     __tablename__ = "outbox_message"
+    __scope__ = ScopeRule()  # estate staff see their estates' messages; residents none
     id: Optional[int] = Field(default=None, primary_key=True)
     estate_id: Optional[int] = Field(default=None, foreign_key="estate.id", index=True)
     channel: str = Field(default="email", max_length=8)
@@ -58,6 +63,12 @@ class OutboxMessage(SQLModel, table=True):
     body: str = Field(default="", max_length=4000)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     sent_at: Optional[datetime] = Field(default=None, sa_type=UTCDateTime, index=True)
+    attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    next_attempt_at: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
+    claimed_at: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
+    claimed_by: Optional[str] = Field(default=None, max_length=64)
+    failed_at: Optional[datetime] = Field(default=None, sa_type=UTCDateTime, index=True)
+    last_error: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
 
 
 class SchedulerHeartbeat(SQLModel, table=True):
