@@ -19,8 +19,9 @@ def send_outbox(app) -> None:
 
     with app.app_context():
         summary = deliver_due(max_messages=500, budget_seconds=45)
-    quiet = not (summary.handled or summary.expired) and (
-        summary.stopped is None or (summary.stopped == NOT_CONFIGURED and not summary.waiting_email))
+    # Nothing happened (or no mail server is configured: the outbox page says so) → debug only,
+    # so an idle or unconfigured scheduler does not log a line a minute.
+    quiet = not (summary.handled or summary.expired) and summary.stopped in (None, NOT_CONFIGURED)
     log.log(logging.DEBUG if quiet else logging.INFO, "outbox.send: %s", summary.line())
 
 
