@@ -81,3 +81,111 @@ class Stopwatch:
 
 def median(values: list[float]) -> float:
     return statistics.median(values)
+
+
+# --- serving and loading over HTTP (the production server, measured with wrk) ---------------
+
+WRK_SCRIPTS = Path(__file__).resolve().parent / "wrk"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http_request(port: int, method: str, path: str, body=None, headers=None):
+    """One request on a fresh connection: (status, headers, body bytes)."""
+    import http.client
+    import json
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        sent = {"Content-Type": "application/json", **(headers or {})}
+        conn.request(method, path, body=None if body is None else json.dumps(body), headers=sent)
+        response = conn.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        conn.close()
+
+
+class Served:
+    """The app served exactly as `pms serve` serves it (pms.core.server.gunicorn_argv), on a free
+    port: `app` is "wsgi:app" or a module:attribute under benchmarks/."""
+
+    def __init__(self, url: str, *, app: str = "wsgi:app", workers: int = 4, threads: int = 8):
+        import subprocess
+
+        from pms.core.server import gunicorn_argv
+
+        self.port = free_port()
+        here = Path(__file__).resolve().parent
+        env = {**os.environ, "PMS_DATABASE_URL": url, "PMS_LOG_LEVEL": "WARNING",
+               "PYTHONPATH": f"{ROOT}{os.pathsep}{here}"}
+        argv = gunicorn_argv(host="127.0.0.1", port=self.port, workers=workers, threads=threads, app=app)
+        self.process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if http_request(self.port, "GET", "/healthz")[0] == 200:
+                    return
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise SystemExit(f"gunicorn did not start for {app}")
+
+    def stop(self) -> None:
+        import signal
+
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            self.process.wait(timeout=60)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def have_wrk() -> bool:
+    import shutil
+
+    return shutil.which("wrk") is not None
+
+
+def wrk(port: int, path: str, *, connections: int = 32, seconds: int = 10, script: str | None = None,
+        env: dict | None = None, headers: dict | None = None) -> dict:
+    """wrk with one thread per connection (so a Lua script can give each client its own room):
+    requests/s, median and p99 in ms, and the non-2xx/3xx and socket error counts."""
+    import re
+    import subprocess
+
+    argv = ["wrk", f"-t{connections}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
+    for name, value in (headers or {}).items():
+        argv += ["-H", f"{name}: {value}"]
+    if script:
+        argv += ["-s", str(WRK_SCRIPTS / script)]
+    argv.append(f"http://127.0.0.1:{port}{path}")
+    out = subprocess.run(argv, capture_output=True, text=True, env={**os.environ, **(env or {})}).stdout
+
+    def ms(label):
+        found = re.search(rf"^\s+{label}\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        if not found:
+            raise SystemExit(f"wrk printed no {label} latency:\n{out}")
+        value, unit = float(found.group(1)), found.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
+    return {"rps": rps, "median_ms": ms("50%"), "p99_ms": ms("99%"), "n": requests,
+            "errors": (int(bad.group(1)) if bad else 0) + (sum(map(int, sock.groups())) if sock else 0)}
+
+
+def print_load(name: str, r: dict) -> None:
+    print(f"  {name:22s} {r['rps']:8.1f} req/s  median {r['median_ms']:6.1f} ms  p99 {r['p99_ms']:6.1f} ms"
+          f"  errors {r['errors']}  (n={r['n']})", flush=True)

@@ -7,37 +7,29 @@ through the production server (gunicorn, gthread workers) on PostgreSQL and on S
 
 measured side by side in one run on the same server and database. The database is the demo
 (`pms demo load --households N`: estates of ~500 households with months of bills and payments).
-Prints requests/s, median and p99 latency and the error count of each load. Targets on
-PostgreSQL for `spread`: ≥ 100 payments/s, p99 ≤ 300 ms, no error; on SQLite: no error.
+The load is `wrk` (Debian's package; one wrk thread per client, keep-alive connections), the
+server is `pms serve`'s gunicorn command line. Prints requests/s, median and p99 latency and the
+error count of each load. Targets on PostgreSQL for `spread`: ≥ 100 payments/s, p99 ≤ 300 ms,
+no error; on SQLite: no error.
 
     .venv/bin/python benchmarks/concurrent_payments.py [--engine sqlite|postgresql|both]
-        [--households 2000] [--clients 32] [--requests 25] [--workers 4] [--threads 8]
+        [--households 2000] [--clients 32] [--seconds 10] [--workers 4] [--threads 8]
 """
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
-from _common import ROOT, fresh_postgres, fresh_sqlite
+from _common import (ROOT, Served, fresh_postgres, fresh_sqlite, have_wrk, http_request, print_load,
+                     wrk)
 
-HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
 PASSWORD = "demo-finance-2026"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def load_demo(url: str, households: int) -> None:
@@ -73,122 +65,40 @@ def prepare(url: str, clients: int) -> tuple[list[str], list[str]]:
     return chosen[0::2], [first_bill[r] for r in chosen[1::2]]
 
 
-class Server:
-    """gunicorn serving benchmarks/_bench_wsgi.py on a free port."""
-
-    def __init__(self, url: str, workers: int, threads: int):
-        self.port = free_port()
-        env = {**os.environ, "PMS_DATABASE_URL": url, "PMS_LOG_LEVEL": "WARNING",
-               "PYTHONPATH": f"{ROOT}{os.pathsep}{HERE}"}
-        self.process = subprocess.Popen(
-            [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers),
-             "--worker-class", "gthread", "--threads", str(threads), "--log-level", "warning",
-             "--chdir", str(HERE), "_bench_wsgi:app"], env=env)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                status, _body = request(self.port, "GET", "/healthz")
-                if status == 200:
-                    return
-            except OSError:
-                time.sleep(0.2)
-        self.stop()
-        raise SystemExit("gunicorn did not start")
-
-    def stop(self) -> None:
-        self.process.send_signal(signal.SIGTERM)
-        self.process.wait(timeout=30)
-
-
-def request(port, method, path, body=None, token=None, conn=None):
-    own = conn is None
-    conn = conn or http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    headers = {"Content-Type": "application/json"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    conn.request(method, path, body=None if body is None else json.dumps(body), headers=headers)
-    response = conn.getresponse()
-    data = response.read()
-    if own:
-        conn.close()
-    return response.status, data
-
-
-def run_load(port, token, bodies_for_client, clients: int, requests: int, path, paths=None) -> dict:
-    """`clients` threads, each with one keep-alive connection, sending `requests` requests (to
-    `path`, or client i to `paths[i]`)."""
-    latencies, errors, lock = [], [], threading.Lock()
-    barrier = threading.Barrier(clients + 1)
-
-    def client(i):
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        mine, bad = [], []
-        barrier.wait()
-        for n in range(requests):
-            started = time.perf_counter()
-            status, data = request(port, "POST", paths[i] if paths else path, bodies_for_client(i, n), token, conn)
-            mine.append(time.perf_counter() - started)
-            if status not in (200, 201):
-                bad.append((status, data[:200]))
-        conn.close()
-        with lock:
-            latencies.extend(mine)
-            errors.extend(bad)
-
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
-    for t in threads:
-        t.start()
-    barrier.wait()
-    started = time.perf_counter()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - started
-    latencies.sort()
-    return {"rps": len(latencies) / elapsed, "median_ms": 1000 * latencies[len(latencies) // 2],
-            "p99_ms": 1000 * latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))],
-            "errors": len(errors), "first_error": errors[0] if errors else None, "n": len(latencies)}
-
-
 def bench(engine: str, url: str, args) -> None:
     load_demo(url, args.households)
     rooms, bills = prepare(url, args.clients)
-    server = Server(url, args.workers, args.threads)
-    try:
-        status, data = request(server.port, "POST", "/api/v1/auth/token",
-                               {"username": "finance", "password": PASSWORD})
+    with Served(url, app="_bench_wsgi:app", workers=args.workers, threads=args.threads) as server:
+        status, _headers, data = http_request(server.port, "POST", "/api/v1/auth/token",
+                                              {"username": "finance", "password": PASSWORD})
         assert status == 200, data
         token = json.loads(data)["token"]
         run = f"{time.time_ns()}"
+        payments = {"TOKEN": token, "ROOMS": ",".join(rooms)}
+        one_room = {"TOKEN": token, "ROOMS": rooms[0]}
 
-        def payment(room):
-            return lambda i, n: {"room": room(i), "amount_fen": 1234, "channel": "cash", "reference": "bench",
-                                 "idempotency_key": f"{run}-{room(i)}-{i}-{n}"}
+        def load(path, script, env, tag, seconds=args.seconds):
+            return wrk(server.port, path, connections=args.clients, seconds=seconds, script=script,
+                       env={**env, "RUN": f"{run}-{tag}"})
 
-        # Warm-up: every worker thread's connection and caches.
-        run_load(server.port, token, payment(lambda i: rooms[i]), args.clients, 2, "/api/v1/payments")
-        run_load(server.port, None, lambda i, n: {}, args.clients, 2, "/_bench/insert")
+        # Warm-up: every worker thread's connection, prepared statements and caches.
+        load("/api/v1/payments", "payments.lua", payments, "warm", seconds=3)
+        load("/_bench/insert", "post_empty.lua", {}, "warm", seconds=2)
         results = {
-            "spread (32 rooms)": run_load(server.port, token, payment(lambda i: rooms[i]), args.clients,
-                                          args.requests, "/api/v1/payments"),
-            "one room": run_load(server.port, token, payment(lambda i: rooms[0]), args.clients,
-                                 args.requests, "/api/v1/payments"),
+            "spread (32 rooms)": load("/api/v1/payments", "payments.lua", payments, "spread"),
+            "one room": load("/api/v1/payments", "payments.lua", one_room, "one"),
             # Audited writes: each credit note also appends to the audit chain (one lock for the
             # whole deployment) and draws a number from its company's counter (one per company).
-            "credit notes (32)": run_load(server.port, token, lambda i, n: {"amount_fen": 1, "reason": "bench"},
-                                          args.clients, args.requests, None, paths=[
-                                              f"/api/v1/bills/{b}/credit-notes" for b in bills]),
-            "bare insert": run_load(server.port, None, lambda i, n: {}, args.clients, args.requests,
-                                    "/_bench/insert"),
+            "credit notes (32)": load("/api/v1/bills", "credit_notes.lua",
+                                      {"TOKEN": token, "BILLS": ",".join(bills)}, "credit"),
+            "bare insert": load("/_bench/insert", "post_empty.lua", {}, "bare"),
         }
-    finally:
-        server.stop()
     verify = subprocess.run([str(BIN / "pms"), "audit", "verify"], cwd=ROOT, capture_output=True, text=True,
                             env={**os.environ, "PMS_DATABASE_URL": url, "PMS_LOG_LEVEL": "WARNING"})
-    print(f"{engine}: {args.households} households, {args.clients} clients × {args.requests} requests, "
-          f"gunicorn {args.workers} workers × {args.threads} threads")
+    print(f"{engine}: {args.households} households, {args.clients} clients for {args.seconds} s each, "
+          f"gunicorn {args.workers} workers × {args.threads} threads (pms serve's settings)")
     for name, r in results.items():
-        print(f"  {name:18s} {r['rps']:7.1f} req/s  median {r['median_ms']:6.1f} ms  p99 {r['p99_ms']:6.1f} ms"
-              f"  errors {r['errors']}" + (f"  first: {r['first_error']}" if r["errors"] else ""))
+        print_load(name, r)
     spread, bare = results["spread (32 rooms)"], results["bare insert"]
     print(f"  payments/bare throughput ratio {spread['rps'] / bare['rps']:.2f}; "
           f"one room/spread {results['one room']['rps'] / spread['rps']:.2f}")
@@ -202,10 +112,12 @@ def main() -> None:
     parser.add_argument("--engine", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--households", type=int, default=2000)
     parser.add_argument("--clients", type=int, default=32)
-    parser.add_argument("--requests", type=int, default=25)
+    parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=8)
     args = parser.parse_args()
+    if not have_wrk():
+        raise SystemExit("wrk is not installed (make sysdeps installs Debian's wrk)")
     for engine in (("postgresql", "sqlite") if args.engine == "both" else (args.engine,)):
         with (fresh_sqlite() if engine == "sqlite" else fresh_postgres()) as url:
             if url is None:

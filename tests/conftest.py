@@ -17,6 +17,9 @@ from pms.core.db import make_engine, metadata
 from pms.core.migrate import upgrade
 from tests.browser_support import browser, live_server, phone  # noqa: F401  (shared fixtures)
 
+# Every log line of the run is searched for phones, ID numbers and passwords when it ends.
+pytest_plugins = ["tests.log_audit"]
+
 # PMS_TEST_TODAY=YYYY-MM-DD runs every test on that business day (10:00 in Beijing), so a date
 # that breaks a rule (the last day of a month, 29 February) can be tried on any day.
 TEST_TODAY_KEY = "PMS_TEST_TODAY"

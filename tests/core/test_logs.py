@@ -100,3 +100,14 @@ def test_each_job_run_logs_one_line(app, caplog):
         logged(Job(id="t_fail", func=lambda a: (_ for _ in ()).throw(RuntimeError("x"))))(app)
     runs = [(r.job, r.outcome) for r in caplog.records if getattr(r, "job", None)]
     assert runs == [("t_ok", "ok"), ("t_fail", "failed")] and calls == [app]
+
+
+def test_the_log_audit_finds_what_must_never_be_logged():
+    from tests.log_audit import secrets_in
+
+    assert secrets_in('{"message": "owner 13912345678"}', ()) == ["phone 139…"]
+    assert secrets_in('{"message": "id 11010519491231002X"}', ()) == ["ID number 110105…"]
+    assert secrets_in('{"message": "login correct-horse-9"}', ("correct-horse-9",)) == ["password co…"]
+    # Hex request ids, timestamps and durations are not phones.
+    assert secrets_in('{"request_id": "a13912345678b0c", "time": "2026-12-01T03:32:07.189+00:00",'
+                      ' "duration_ms": 13912.5}', ()) == []
