@@ -56,7 +56,9 @@ def configure(level: str) -> None:
     root.addHandler(handler)
     root.setLevel(level)
     # Werkzeug's development server logs each request with its query string: ours replaces it.
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    # Alembic announces each of its plugins at INFO on every `pms db upgrade` / `pms restore`.
+    for noisy in ("werkzeug", "alembic.runtime.plugins"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def start_request() -> None:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from pms.core import audit
 from pms.core.errors import Conflict, Invalid
-from pms.estates.models import District
+from pms.estates import divisions
 from pms.subsidies.models import PROGRAM_KINDS, Program
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
@@ -41,7 +41,8 @@ def create_program(session, code: str, name: str, *, district_code: str, kind: s
         errors["kind"] = [_("One of: %(kinds)s.", kinds=", ".join(PROGRAM_KINDS))]
     if budget_fen is not None and budget_fen < 0:
         errors["budget_fen"] = [_("Must not be negative.")]
-    district = session.scalar(select(District).where(District.code == (district_code or "")))
+    # Any district of the national division codes, before any of its estates is imported.
+    district = divisions.district_for(session, district_code or "")
     if district is None:
         errors["district"] = [_("Unknown district %(code)s.", code=district_code)]
     if errors:

@@ -34,3 +34,15 @@ def test_duplicate_and_invalid_programs_fail(runner, world):
     bad_kind = runner.invoke(cli, ["programs", "create", "P4", "x", "--district", "110112",
                                    "--kind", "party"])
     assert bad_kind.exit_code == 2
+
+
+def test_a_programme_for_any_beijing_district_before_its_estates_exist(runner, app):
+    """Districts are the national division codes: 东城 (110101) is known with no estate in it."""
+    result = runner.invoke(cli, ["programs", "create", "DC-2027", "东城适老", "--district", "110101",
+                                 "--kind", "eldercare"])
+    assert result.exit_code == 0, result.output
+    from pms.core.db import unit_of_work
+    from pms.estates.models import District
+    with app.app_context(), unit_of_work() as s:
+        program = s.scalar(select(Program).where(Program.code == "DC-2027"))
+        assert s.get(District, program.district_id).name == "东城区"
