@@ -19,6 +19,9 @@ KNOWN_KEYS = {
     "PMS_TOKEN_TTL_HOURS",
     "PMS_LOGIN_MAX_FAILURES",
     "PMS_LOGIN_LOCK_MINUTES",
+    "PMS_LOGIN_RATE_LIMIT",  # refused logins per client address, e.g. "10/minute;100/hour"
+    "PMS_REDIS_URL",  # where the login throttle counts (shared by all workers); empty: each process's memory
+    "PMS_SESSION_IDLE_HOURS",
     "PMS_MAX_UPLOAD_MB",
     "PMS_LOG_LEVEL",
     "PMS_SMTP_URL",  # the outbox's mail server: smtp[s]://[user[:password]@]host[:port][?starttls=1&timeout=S]
@@ -37,6 +40,17 @@ def _int(env: dict, key: str, default: int) -> int:
     if not raw.strip().isdigit():
         raise ConfigError(f"{key} must be a whole number, got {raw!r}")
     return int(raw)
+
+
+def _rate_limit(text: str) -> str:
+    """A Flask-Limiter rate ("10/minute;100/hour"), checked now rather than at the first login."""
+    from limits import parse_many
+
+    try:
+        parse_many(text)
+    except ValueError:
+        raise ConfigError(f"PMS_LOGIN_RATE_LIMIT is not a rate like '10/minute;100/hour': {text!r}") from None
+    return text
 
 
 def load_config(environ: dict[str, str] | None = None) -> dict:
@@ -69,7 +83,16 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
         "TIMEZONE": env.get("PMS_TIMEZONE", "Asia/Shanghai"),
         "TOKEN_TTL_HOURS": int(env.get("PMS_TOKEN_TTL_HOURS", "720")),
         "LOGIN_MAX_FAILURES": int(env.get("PMS_LOGIN_MAX_FAILURES", "5")),
-        "LOGIN_LOCK_MINUTES": int(env.get("PMS_LOGIN_LOCK_MINUTES", "15")),
+        # Progressive lock-out (pms/accounts/rules.py): the MAX_FAILURES-th wrong password in a row
+        # locks the account for LOGIN_FIRST_LOCK_MINUTES, each further one doubles it up to
+        # LOGIN_LOCK_MINUTES (the longest lock).
+        "LOGIN_LOCK_MINUTES": int(env.get("PMS_LOGIN_LOCK_MINUTES", "60")),
+        "LOGIN_FIRST_LOCK_MINUTES": 1,
+        "LOGIN_RATE_LIMIT": _rate_limit(env.get("PMS_LOGIN_RATE_LIMIT", "10/minute;100/hour")),
+        "REDIS_URL": env.get("PMS_REDIS_URL", ""),
+        "RATELIMIT_ENABLED": True,
+        # A browser session unused this long is over (the cookie alone no longer logs anyone in).
+        "SESSION_IDLE_HOURS": int(env.get("PMS_SESSION_IDLE_HOURS", "8")),
         # Registry files above this are refused before parsing (a 50 MB sheet is a mistake).
         "MAX_CONTENT_LENGTH": int(env.get("PMS_MAX_UPLOAD_MB", "20")) * 1024 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,

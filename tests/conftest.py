@@ -99,7 +99,10 @@ def app(database_url, _engine, tmp_path):
     """The app on the test database; every table is emptied after the test."""
     app = create_app({"DATABASE_URL": database_url, "TESTING": True, "WTF_CSRF_ENABLED": False,
                       "INSTANCE_DIR": str(tmp_path / "instance"), "PMS_ENV": "testing",
-                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+                      # The login throttle per address would make tests that log in often flaky;
+                      # tests/accounts/test_throttle.py turns it on for itself.
+                      "RATELIMIT_ENABLED": False})
     yield app
     app.extensions["pms_engine"].dispose()
     _empty_all_tables(_engine)

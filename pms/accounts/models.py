@@ -56,6 +56,28 @@ class ApiToken(SQLModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user_account.id", index=True)
     token_hash: str = Field(max_length=64, unique=True)
+    name: str = Field(default="", max_length=64)  # what the owner calls it ("monthly export")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    # Written at most once a minute (see accounts.sessions.TOUCH_EVERY), not on every call.
+    last_used_at: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
+    revoked_at: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
+
+
+class UserSession(SQLModel, table=True):
+    """A browser login: the signed cookie carries a random id, only its SHA-256 is stored here.
+
+    Logging out, a password change or disabling the account sets `revoked_at`; a session unused
+    for the idle limit (`SESSION_IDLE_HOURS`) or older than `PERMANENT_SESSION_LIFETIME` is over.
+    """
+
+    __tablename__ = "user_session"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    user_agent: str = Field(default="", max_length=200)  # shown to the owner to tell sessions apart
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    # Written at most once a minute (see accounts.sessions.TOUCH_EVERY), not on every request.
+    last_seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     revoked_at: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)

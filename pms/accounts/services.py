@@ -1,26 +1,30 @@
-"""Accounts: creating users, logging in with lock-out, API tokens, and building scopes."""
+"""Accounts: creating users, logging in with lock-out, managing accounts, and building scopes.
+
+Browser sessions and API tokens live in `accounts.sessions`, the pure rules (passwords, lock-out
+lengths, safe redirects) in `accounts.rules`.
+"""
 from __future__ import annotations
 
 import functools
-import hashlib
-import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Optional
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import String, bindparam, case, cast, func, or_, select, update
+from sqlalchemy import String, bindparam, case, cast, exists, func, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from pms.accounts.models import ApiToken, User, UserRoom
+from pms.accounts import rules, sessions
+from pms.accounts.models import ApiToken, User, UserRoom, UserSession
 from pms.core import audit, auth
-from pms.core.auth import ADMIN, AUDITOR, RESIDENT, ROLES, STAFF_ROLES, Principal, Scope
-from pms.core.db import get_session, utcnow
-from pms.core.errors import Conflict, Invalid, NotAuthenticated
+from pms.core.auth import ADMIN, AUDITOR, MANAGER, RESIDENT, ROLES, STAFF_ROLES, Principal, Scope
+from pms.core.db import commit_apart, get_session, utcnow
+from pms.core.errors import Conflict, Forbidden, Invalid, NotAuthenticated, NotFound
 from pms.estates import services as estates
 from pms.estates.models import Estate
 
-MIN_PASSWORD_LENGTH = 8
+MIN_PASSWORD_LENGTH = rules.MIN_PASSWORD_LENGTH
 
 
 def create_user(session, *, username: str, password: str, role: str, company_code: str | None = None,
@@ -33,8 +37,9 @@ def create_user(session, *, username: str, password: str, role: str, company_cod
         errors["username"] = [_("A username of 1 to 64 characters is required.")]
     if role not in ROLES:
         errors["role"] = [_("Unknown role %(role)s.", role=role)]
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        errors["password"] = [_("At least %(n)d characters.", n=MIN_PASSWORD_LENGTH)]
+    problems = rules.password_problems(password, username)
+    if problems:
+        errors["password"] = problems
     company = district = None
     rooms = []
     if role in STAFF_ROLES:
@@ -82,6 +87,13 @@ def create_user(session, *, username: str, password: str, role: str, company_cod
     return user
 
 
+def login_refused() -> NotAuthenticated:
+    """The one answer to every refused login: unknown user, wrong password, locked or disabled
+    account alike, so none of them can be told from another."""
+    return NotAuthenticated(_("Wrong username or password, or the account is locked for a while "
+                              "after too many failed attempts."))
+
+
 class LoginFailed(NotAuthenticated):
     """Wrong password for an existing account; the edge records it with `core.db.commit_apart`."""
 
@@ -91,10 +103,13 @@ class LoginFailed(NotAuthenticated):
 
 
 def record_login_failure(session, user_id: int, *, now: Optional[datetime] = None) -> NotAuthenticated:
-    """Count a failed login; the one that reaches the limit locks the account (once). The error to show.
+    """Count a wrong password; from the limit on, lock the account for longer and longer
+    (`rules.lock_duration`). Returns the error to show (the same as every refused login).
 
-    One conditional UPDATE counts, so concurrent wrong passwords are each counted (no lost
-    update), and one checked while another was locking the account is answered as locked.
+    One conditional UPDATE counts, only while the account is not locked, so concurrent wrong
+    passwords are each counted (no lost update) and exactly one of them sets each lock: on
+    PostgreSQL a concurrent UPDATE waits for the row and re-checks `locked_until`, on SQLite the
+    writers queue for the database's one write lock. Attempts while locked are not counted.
     """
     now = now or utcnow()
     table = User.__table__
@@ -102,35 +117,34 @@ def record_login_failure(session, user_id: int, *, now: Optional[datetime] = Non
         update(table).where(table.c.id == user_id,
                             or_(table.c.locked_until.is_(None), table.c.locked_until <= now))
         .values(failed_logins=table.c.failed_logins + 1).returning(table.c.failed_logins))
-    if count is None:  # locked meanwhile by a concurrent attempt
-        return _locked_error(session.scalar(select(table.c.locked_until).where(table.c.id == user_id)), now)
-    if count >= current_app.config["LOGIN_MAX_FAILURES"]:
-        until = now + timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
-        session.execute(update(table).where(table.c.id == user_id).values(locked_until=until, failed_logins=0))
+    config = current_app.config
+    duration = None if count is None else rules.lock_duration(
+        count, max_failures=config["LOGIN_MAX_FAILURES"],
+        first=timedelta(minutes=config.get("LOGIN_FIRST_LOCK_MINUTES", 1)),
+        longest=timedelta(minutes=config["LOGIN_LOCK_MINUTES"]))
+    if duration is not None:
+        session.execute(update(table).where(table.c.id == user_id).values(locked_until=now + duration))
         username = session.scalar(select(table.c.username).where(table.c.id == user_id))
-        audit.record(session, actor=username, action="user.locked", object_type="user", object_id=user_id)
+        audit.record(session, actor=username, action="user.locked", object_type="user", object_id=user_id,
+                     payload={"failures": count, "minutes": duration.total_seconds() / 60})
     session.flush()
-    return NotAuthenticated(_("Wrong username or password."))
-
-
-def _locked_error(locked_until: datetime, now: datetime) -> NotAuthenticated:
-    minutes = max(1, int((locked_until - now).total_seconds() // 60) + 1)
-    return NotAuthenticated(_("Too many failed attempts; try again in %(n)d minutes.", n=minutes))
+    return login_refused()
 
 
 def authenticate(session, username: str, password: str, *, now: Optional[datetime] = None) -> User:
-    """The user for these credentials; raises LoginFailed (to be recorded) on a wrong password."""
+    """The user for these credentials; raises LoginFailed (to be recorded) on a wrong password and
+    `login_refused()` for everything else that fails.
+
+    Every attempt costs the same: exactly one password check, against the user's hash or, for an
+    unknown user, a dummy hash made with the same method and parameters as real ones.
+    """
     now = now or utcnow()
     user = session.scalar(select(User).where(User.username == (username or "").strip()))
-    generic = NotAuthenticated(_("Wrong username or password."))
-    if user is None or not user.is_active:
-        # Spend the same time as a real check so usernames cannot be probed by timing.
-        check_password_hash(_DUMMY_HASH, password or "")
-        raise generic
-    if user.locked_until is not None and user.locked_until > now:
-        raise _locked_error(user.locked_until, now)
-    if not check_password_hash(user.password_hash, password or ""):
-        raise LoginFailed(generic.message, user_id=user.id)
+    matches = check_password_hash(user.password_hash if user is not None else _dummy_hash(), password or "")
+    if user is None or not user.is_active or (user.locked_until is not None and user.locked_until > now):
+        raise login_refused()
+    if not matches:
+        raise LoginFailed(login_refused().message, user_id=user.id)
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
@@ -138,27 +152,147 @@ def authenticate(session, username: str, password: str, *, now: Optional[datetim
     return user
 
 
-_DUMMY_HASH = generate_password_hash("not-a-real-password", method="pbkdf2:sha256:1000")
+def password_method() -> str:
+    """How new passwords are hashed: scrypt in production; tests set a cheap method."""
+    return current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+
+
+@functools.cache
+def _dummy_hash_for(method: str) -> str:
+    return generate_password_hash("not-a-real-password", method=method)
+
+
+def _dummy_hash() -> str:
+    # Made with the method and parameters of real hashes, so checking it costs the same.
+    return _dummy_hash_for(password_method())
 
 
 def _hash_password(password: str) -> str:
-    # scrypt in production; tests set a cheap method so the role matrix stays fast.
-    return generate_password_hash(password, method=current_app.config.get("PASSWORD_HASH_METHOD", "scrypt"))
+    return generate_password_hash(password, method=password_method())
 
 
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def issue_token(session, user: User, *, now: Optional[datetime] = None) -> tuple[str, datetime]:
+def issue_token(session, user: User, *, name: str = "", now: Optional[datetime] = None) -> tuple[str, datetime]:
     """A new bearer token for `user` (returned once; only its hash is kept)."""
-    now = now or utcnow()
-    token = secrets.token_urlsafe(32)
-    expires_at = now + timedelta(hours=current_app.config["TOKEN_TTL_HOURS"])
-    session.add(ApiToken(user_id=user.id, token_hash=_token_hash(token), created_at=now,
-                         expires_at=expires_at))
+    return sessions.issue_token(session, user.id, name=name, now=now)
+
+
+# ---- managing accounts: passwords, unlocking, disabling ----------------------------------------
+
+def set_password(session, user: User, password: str, *, actor: str) -> None:
+    """Give `user` a new password (checked against the rules); every session and token of theirs
+    ends, and any lock-out is lifted."""
+    problems = rules.password_problems(password, user.username)
+    if problems:
+        raise Invalid(_("The password cannot be used."), fields={"password": problems})
+    user.password_hash = _hash_password(password)
+    user.failed_logins = 0
+    user.locked_until = None
+    sessions.revoke_everything(session, user.id)
+    audit.record(session, actor=actor, action="user.password", object_type="user", object_id=user.id)
     session.flush()
-    return token, expires_at
+
+
+def change_own_password(session, user_id: int, current: str, new: str) -> User:
+    """The user changes their password; a wrong current password raises LoginFailed (counted
+    like a wrong login), a new one that breaks the rules raises Invalid."""
+    user = session.get(User, user_id)
+    if user is None or not user.is_active:
+        raise NotAuthenticated(_("Please log in again."))
+    if user.locked_until is not None and user.locked_until > utcnow():
+        # Guessing the current password from a stolen session is held back like logging in.
+        raise Invalid(_("The password cannot be changed now."),
+                      fields={"current": [_("Too many failed attempts; please try again later.")]})
+    if not check_password_hash(user.password_hash, current or ""):
+        raise LoginFailed(_("The current password is wrong."), user_id=user.id)
+    if new == current:
+        raise Invalid(_("The password cannot be used."),
+                      fields={"password": [_("The new password must differ from the current one.")]})
+    set_password(session, user, new, actor=user.username)
+    return user
+
+
+def may_manage(session, principal: Principal, user: User) -> bool:
+    """Whether `principal` may unlock, disable or reset `user`: an admin anyone; a manager the
+    staff of their company and the residents of rooms in its estates."""
+    if principal.role == ADMIN:
+        return True
+    if principal.role != MANAGER or user.role in (ADMIN, AUDITOR):
+        return False
+    if user.role in STAFF_ROLES:
+        return user.company_id == principal.company_id
+    if user.role == RESIDENT:
+        return bool(session.scalar(select(exists().where(
+            UserRoom.user_id == user.id, UserRoom.estate_id.in_(sorted(principal.scope.estate_ids))))))
+    return False
+
+
+def managed_user(session, principal: Principal, username: str) -> User:
+    """The account `username` if `principal` may manage it, else 404 (never telling which)."""
+    user = find_user(session, (username or "").strip())
+    if user is None or not may_manage(session, principal, user):
+        raise NotFound("user not found")
+    return user
+
+
+def unlock_user(session, principal: Principal, username: str) -> User:
+    """Lift a lock-out and forget the failed attempts (audited)."""
+    user = managed_user(session, principal, username)
+    user.failed_logins = 0
+    user.locked_until = None
+    audit.record(session, actor=principal.username, action="user.unlock", object_type="user", object_id=user.id)
+    session.flush()
+    return user
+
+
+def set_user_active(session, principal: Principal, username: str, active: bool) -> User:
+    """Disable an account (ending its sessions and tokens) or enable it again (audited)."""
+    user = managed_user(session, principal, username)
+    if not active and user.id == principal.user_id:
+        raise Forbidden(_("You cannot disable your own account."))
+    if user.is_active != active:
+        user.is_active = active
+        if not active:
+            sessions.revoke_everything(session, user.id)
+        audit.record(session, actor=principal.username, action="user.enable" if active else "user.disable",
+                     object_type="user", object_id=user.id)
+    session.flush()
+    return user
+
+
+@dataclass(frozen=True)
+class UserRow:
+    """An account as the users page lists it."""
+
+    username: str
+    display_name: str
+    role: str
+    is_active: bool
+    locked_until: Optional[datetime]
+    failed_logins: int
+    last_login_at: Optional[datetime]
+
+
+def list_managed_users(session, principal: Principal, *, q: str = "", only_locked: bool = False,
+                       limit: int = 50, now: Optional[datetime] = None) -> list[UserRow]:
+    """Accounts `principal` may manage, by username; those locked now only, or matching `q`."""
+    now = now or utcnow()
+    if principal.role not in (ADMIN, MANAGER):
+        raise Forbidden("your role may not do this")
+    stmt = select(User)
+    if principal.role == MANAGER:
+        resident_of_company = exists().where(UserRoom.user_id == User.id,
+                                             UserRoom.estate_id.in_(sorted(principal.scope.estate_ids)))
+        stmt = stmt.where(or_(User.role.in_(STAFF_ROLES) & (User.company_id == principal.company_id),
+                              (User.role == RESIDENT) & resident_of_company))
+    if only_locked:
+        stmt = stmt.where(User.locked_until > now)
+    if q.strip():
+        pattern = q.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(or_(User.username.like(pattern, escape="\\"), User.display_name.like(pattern, escape="\\")))
+    users = session.scalars(stmt.order_by(User.username).limit(limit))
+    return [UserRow(u.username, u.display_name, u.role, u.is_active,
+                    u.locked_until if u.locked_until and u.locked_until > now else None,
+                    u.failed_logins, u.last_login_at) for u in users]
 
 
 def build_principal(session, user: User, *, via_token: bool = False) -> Principal:
@@ -181,7 +315,9 @@ def build_principal(session, user: User, *, via_token: bool = False) -> Principa
 @functools.cache
 def _principal_statement(by: str):
     """The user's fields and their scope's ids in one statement (it runs before every request),
-    built once: by "user_id" (browser sessions) or "token_hash" (bearer tokens, with "now").
+    built once: by "session" (browser sessions: "token_hash" of the cookie's id, "now", "idle_since")
+    or "token" (bearer tokens: "token_hash", "now"). Also the session's or token's id and when it
+    was last used (`credential_id`, `seen_at`).
 
     `scope_ids` is a comma-separated list: the estates of the company (staff) or district
     (auditor), or "room:estate" pairs (residents); the CASE only evaluates the branch the role needs.
@@ -197,11 +333,17 @@ def _principal_statement(by: str):
         else_=None)
     stmt = select(User.id, User.username, User.role, User.company_id, User.district_id, User.display_name,
                   scope_ids.label("scope_ids")).where(User.is_active.is_(True))
-    if by == "user_id":
-        return stmt.where(User.id == bindparam("user_id"))
-    return stmt.join(ApiToken, ApiToken.user_id == User.id).where(
-        ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None),
-        ApiToken.expires_at > bindparam("now"))
+    if by == "session":
+        # The session row in the same statement: it counts while not revoked, not past its absolute
+        # lifetime and used within the idle limit ("idle_since").
+        return stmt.add_columns(UserSession.id.label("credential_id"), UserSession.last_seen_at.label("seen_at")) \
+            .join(UserSession, UserSession.user_id == User.id).where(
+                UserSession.token_hash == bindparam("token_hash"), UserSession.revoked_at.is_(None),
+                UserSession.expires_at > bindparam("now"), UserSession.last_seen_at > bindparam("idle_since"))
+    return stmt.add_columns(ApiToken.id.label("credential_id"), ApiToken.last_used_at.label("seen_at")) \
+        .join(ApiToken, ApiToken.user_id == User.id).where(
+            ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None),
+            ApiToken.expires_at > bindparam("now"))
 
 
 def _principal_from_row(row, *, via_token: bool) -> Principal:
@@ -219,17 +361,29 @@ def _principal_from_row(row, *, via_token: bool) -> Principal:
                      display_name=row.display_name or row.username, via_token=via_token)
 
 
-def principal_for_user_id(user_id: int) -> Optional[Principal]:
-    """Loader for browser sessions."""
-    row = get_session().execute(_principal_statement("user_id"), {"user_id": user_id}).first()
-    return None if row is None else _principal_from_row(row, via_token=False)
+def principal_for_session(sid: str) -> Optional[Principal]:
+    """Loader for browser sessions (the random id the cookie carries)."""
+    now = utcnow()
+    row = get_session().execute(_principal_statement("session"), {
+        "token_hash": sessions.token_hash(sid), "now": now,
+        "idle_since": now - sessions.idle_limit()}).first()
+    if row is None:
+        return None
+    if row.seen_at is None or now - row.seen_at >= sessions.TOUCH_EVERY:
+        commit_apart(get_session(), lambda own: sessions.touch_session(own, row.credential_id, now))
+    return _principal_from_row(row, via_token=False)
 
 
 def principal_for_token(token: str) -> Optional[Principal]:
     """Loader for bearer tokens."""
-    row = get_session().execute(_principal_statement("token_hash"),
-                                {"token_hash": _token_hash(token), "now": utcnow()}).first()
-    return None if row is None else _principal_from_row(row, via_token=True)
+    now = utcnow()
+    row = get_session().execute(_principal_statement("token"),
+                                {"token_hash": sessions.token_hash(token), "now": now}).first()
+    if row is None:
+        return None
+    if row.seen_at is None or now - row.seen_at >= sessions.TOUCH_EVERY:
+        commit_apart(get_session(), lambda own: sessions.touch_token(own, row.credential_id, now))
+    return _principal_from_row(row, via_token=True)
 
 
 def find_user(session, username: str) -> Optional[User]:
@@ -239,4 +393,7 @@ def find_user(session, username: str) -> Optional[User]:
 
 def init_app(app) -> None:
     """Teach core how to resolve sessions and tokens to principals."""
-    auth.register_principal_loaders(from_user_id=principal_for_user_id, from_token=principal_for_token)
+    from pms.accounts import throttle
+
+    auth.register_principal_loaders(from_session=principal_for_session, from_token=principal_for_token)
+    throttle.init_app(app)

@@ -172,15 +172,16 @@ def login_required(view) -> Callable:
 _loaders: dict[str, Callable] = {}
 
 
-def register_principal_loaders(*, from_user_id: Callable, from_token: Callable) -> None:
-    """Install the functions that resolve a user id / a bearer token to a Principal."""
-    _loaders["user_id"] = from_user_id
+def register_principal_loaders(*, from_session: Callable, from_token: Callable) -> None:
+    """Install the functions that resolve a browser session's id / a bearer token to a Principal."""
+    _loaders["session"] = from_session
     _loaders["token"] = from_token
 
 
-def load_principal_from_user_id(user_id: int) -> Optional[Principal]:
-    """The Principal for a logged-in browser session, None if the user is gone or disabled."""
-    return _loaders["user_id"](user_id)
+def load_principal_from_session(session_id: str) -> Optional[Principal]:
+    """The Principal of a browser session (the random id its cookie carries), None when the session
+    is unknown, ended (logout, password change, disabled account) or idle for too long."""
+    return _loaders["session"](session_id)
 
 
 def load_principal_from_token(token: str) -> Optional[Principal]:

@@ -36,13 +36,13 @@ def _load_principal() -> None:
             raise NotAuthenticated(_("Use 'Authorization: Bearer <token>'."))
         principal = auth.load_principal_from_token(token.strip())
         if principal is None:
-            raise NotAuthenticated(_("The token is unknown or has expired."))
+            raise NotAuthenticated(_("The token is unknown, has expired or was revoked."))
         g.principal = principal
-    elif session.get("user_id") is not None:
-        user_id = session["user_id"]
-        g.principal = auth.load_principal_from_user_id(user_id)
+    elif session.get("sid"):
+        # The cookie carries a random session id; the session row says whether it still counts.
+        g.principal = auth.load_principal_from_session(session["sid"])
         if g.principal is None:
-            session.pop("user_id", None)
+            session.pop("sid", None)
         elif (is_api_request() and request.method not in SAFE_METHODS
               and current_app.config.get("WTF_CSRF_ENABLED", True)):
             # Cookie-authenticated API writes come from our own pages and must carry the CSRF token.
@@ -50,8 +50,12 @@ def _load_principal() -> None:
                 validate_csrf(request.headers.get("X-CSRFToken", ""))
             except Exception as exc:  # flask_wtf raises ValidationError subclasses
                 raise Forbidden(_("The CSRF token is missing or invalid.")) from exc
+    if "user_id" in session:  # a cookie from before sessions were kept server-side: no longer valid
+        session.pop("user_id")
     if g.principal is not None and g.principal.read_only and request.method not in SAFE_METHODS \
-            and request.endpoint not in READ_ONLY_ALLOWED:
+            and request.endpoint not in READ_ONLY_ALLOWED \
+            and not getattr(current_app.view_functions.get(request.endpoint), "own_account", False):
+        # Views marked `own_account` (password, own sessions and tokens) stay open to read-only roles.
         raise Forbidden(_("Auditors have read-only access."))
 
 

@@ -125,7 +125,7 @@ def test_users_create_errors(app, world, runner):
     short = runner.invoke(cli, args=["users", "create", "x", "--role", "manager", "--company", "ACME",
                                 "--password-stdin"], input="short\n")
     assert short.exit_code == 1
-    assert "password: At least 8 characters." in short.output
+    assert "password: At least 10 characters." in short.output
     taken = runner.invoke(cli, args=["users", "create", "manager", "--role", "manager", "--company", "ACME",
                                 "--password-stdin"], input="long-enough-pw\n")
     assert taken.exit_code == 1
