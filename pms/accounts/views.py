@@ -6,6 +6,7 @@ from urllib.parse import urljoin, urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
@@ -131,7 +132,7 @@ def revoke_other_sessions():
     db = get_session()
     keep = sessions.current_session_id(db, session.get("sid"))
     count = sessions.revoke_other_sessions(db, current_principal().user_id, keep)
-    flash(_("Logged out of %(n)d other sessions.", n=count))
+    flash(ngettext("Logged out of %(num)d other session.", "Logged out of %(num)d other sessions.", count))
     return redirect(url_for("accounts.account"))
 
 
