@@ -38,9 +38,10 @@ def _read_password(password_stdin: bool) -> str:
 @click.option("--room", "room_codes", multiple=True, help="Room code (residents; repeatable).")
 @click.option("--district", "district_code", help="District code (auditors).")
 @click.option("--display-name", default="", help="Name shown on pages.")
+@click.option("--email", default="", help="Where the outbox sends this account's e-mail (alerts, notices).")
 @click.option("--password-stdin", is_flag=True,
               help="Read the password from the first line of standard input.")
-def create_user(username, role, company_code, room_codes, district_code, display_name, password_stdin):
+def create_user(username, role, company_code, room_codes, district_code, display_name, email, password_stdin):
     """Create an account; the password is read from standard input, never from the command line."""
     password = _read_password(password_stdin)
     try:
@@ -48,7 +49,7 @@ def create_user(username, role, company_code, room_codes, district_code, display
             user = services.create_user(session, username=username, password=password, role=role,
                                         company_code=company_code, room_codes=list(room_codes),
                                         district_code=district_code, display_name=display_name,
-                                        actor="cli")
+                                        email=email, actor="cli")
             click.echo(f"user {user.username} ({user.role}) created")
     except PmsError as err:
         _fail(err)

@@ -6,6 +6,7 @@ lengths, safe redirects) in `accounts.rules`.
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Optional
@@ -27,11 +28,16 @@ from pms.estates.models import Estate
 MIN_PASSWORD_LENGTH = rules.MIN_PASSWORD_LENGTH
 
 
+# Enough to catch a typo; the mail server is the judge of the rest.
+EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+
+
 def create_user(session, *, username: str, password: str, role: str, company_code: str | None = None,
                 room_codes: list[str] | tuple = (), district_code: str | None = None,
-                display_name: str = "", actor: str = "system") -> User:
+                display_name: str = "", email: str = "", actor: str = "system") -> User:
     """A new account with the links its role needs (company, rooms or district)."""
     username = (username or "").strip()
+    email = (email or "").strip()
     errors: dict[str, list[str]] = {}
     if not username or len(username) > 64:
         errors["username"] = [_("A username of 1 to 64 characters is required.")]
@@ -40,6 +46,8 @@ def create_user(session, *, username: str, password: str, role: str, company_cod
     problems = rules.password_problems(password, username)
     if problems:
         errors["password"] = problems
+    if email and not EMAIL.match(email):
+        errors["email"] = [_("Not an e-mail address.")]
     company = district = None
     rooms = []
     if role in STAFF_ROLES:
@@ -73,7 +81,7 @@ def create_user(session, *, username: str, password: str, role: str, company_cod
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict(_("The username %(name)s is taken.", name=username), fields={"username": [_("taken")]})
     user = User(username=username, password_hash=_hash_password(password), role=role,
-                display_name=display_name or username,
+                display_name=display_name or username, email=email or None,
                 company_id=company.id if company else None,
                 district_id=district.id if district else None)
     session.add(user)
