@@ -43,7 +43,7 @@ def list_fee_plans(estate):
 @bp.post("/billing-runs")
 @documented(summary="Bill an estate for a period (finance, manager); idempotent: 201 when bills "
                     "were issued, 200 with bills_created 0 when the period was already billed",
-            body=BillingRunRequestSchema, response=BillingRunSchema, status=201, tag="billing")
+            body=BillingRunRequestSchema, response=BillingRunSchema, status=201, also=(200,), tag="billing")
 def create_billing_run():
     """Run billing for one estate and period."""
     principal, session = require_principal(), get_session()

@@ -104,7 +104,7 @@ def create_demand(room):
 @bp.get("/estates/<estate>/arrears")
 @documented(summary="Arrears of an estate (optionally one building) with aging and the 3-year "
                     "limitation flag; format=json|csv|xlsx", query=ArrearsQuerySchema,
-            response=ArrearsReportSchema, tag="billing")
+            response=ArrearsReportSchema, formats=("text/csv", XLSX), tag="billing")
 def estate_arrears(estate):
     """The arrears list, as JSON or an export."""
     args = load_args(ArrearsQuerySchema())

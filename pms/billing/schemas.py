@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from pms.billing.models.plans import ITEM_KINDS
-from pms.core.periods import is_period
+from pms.core.api import BoundedDict, BoundedList, Period
 from pms.estates.models import USAGES
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
@@ -22,6 +22,15 @@ FLOOR_RE = re.compile(r"^-?\d{1,3}$")
 # Upper bounds keep every amount inside a 32-bit integer column after multiplication.
 MAX_RATE_FEN_PER_M2 = 100_000
 MAX_AMOUNT_FEN = 100_000_000
+# List bounds: a plan is a handful of items, yet a document of 120,000 items was once accepted
+# (45 s) and made the estate's fee page 26.5 MB. These are far above any real plan: a fixed item
+# may list every room of a large estate, an elevator item every entrance.
+MAX_ITEMS = 50
+MAX_ROOMS_PER_ITEM = 10_000
+MAX_ENTRANCES_PER_ITEM = 1_000
+MAX_FLOORS = 200
+MAX_SUBSIDIES = 50
+MAX_SUBSIDY_PERIODS = 240  # twenty years of months
 
 # The fields each kind needs and may have.
 KIND_FIELDS = {
@@ -31,11 +40,6 @@ KIND_FIELDS = {
     "fixed": ({"amount_fen"}, {"amount_fen", "rooms"}),
 }
 ALL_KIND_FIELDS = set().union(*(allowed for _req, allowed in KIND_FIELDS.values()))
-
-
-def _period(value: str) -> None:
-    if not is_period(value):
-        raise ValidationError(_l("Not a period (YYYY-MM)."))
 
 
 def _int(*, required=False, minimum=0, maximum=None, **kw):
@@ -58,16 +62,17 @@ class FeeItemSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=64))
     kind = fields.String(required=True, validate=validate.OneOf(ITEM_KINDS))
     rate_fen_per_m2 = _int(maximum=MAX_RATE_FEN_PER_M2)
-    usages = fields.List(fields.String(validate=validate.OneOf(USAGES)), validate=validate.Length(min=1))
-    entrances = fields.List(fields.String(validate=validate.Regexp(
-        ENTRANCE_RE, error=_l("Not an entrance (BUILDING-ENTRANCE)."))), validate=validate.Length(min=1))
+    usages = BoundedList(fields.String(validate=validate.OneOf(USAGES)), min_length=1, max_length=len(USAGES))
+    entrances = BoundedList(fields.String(validate=validate.Regexp(
+        ENTRANCE_RE, error=_l("Not an entrance (BUILDING-ENTRANCE)."))),
+        min_length=1, max_length=MAX_ENTRANCES_PER_ITEM)
     monthly_cost_fen = _int(maximum=MAX_AMOUNT_FEN)
-    floor_weights = fields.Dict(
+    floor_weights = BoundedDict(
         keys=fields.String(validate=validate.Regexp(FLOOR_RE, error=_l("Not a floor number."))),
-        values=_int(maximum=1_000_000), validate=validate.Length(min=1))
+        values=_int(maximum=1_000_000), min_length=1, max_length=MAX_FLOORS)
     amount_fen = _int(maximum=MAX_AMOUNT_FEN)
-    rooms = fields.List(fields.String(validate=validate.Length(min=1, max=64)),
-                        validate=validate.Length(min=1))
+    rooms = BoundedList(fields.String(validate=validate.Length(min=1, max=64)),
+                        min_length=1, max_length=MAX_ROOMS_PER_ITEM)
 
     @validates_schema
     def _fields_of_kind(self, data, **_kwargs):
@@ -89,20 +94,19 @@ class SubsidySchema(Schema):
 
     program = fields.String(required=True, validate=validate.Length(min=1, max=32))
     item = fields.String(required=True, validate=validate.Length(min=1, max=32))
-    percent_by_period = fields.Dict(keys=fields.String(validate=_period),
-                                    values=_int(maximum=100), required=True,
-                                    validate=validate.Length(min=1))
+    percent_by_period = BoundedDict(keys=Period(), values=_int(maximum=100), required=True,
+                                    min_length=1, max_length=MAX_SUBSIDY_PERIODS)
 
 
 class FeePlanDocumentSchema(Schema):
     """The fee plan document of CONTRACT.md."""
 
     estate = fields.String(validate=validate.Length(min=1, max=32))
-    effective_from = fields.String(required=True, validate=_period)
+    effective_from = Period(required=True)
     due_day = _int(required=True, minimum=1, maximum=31)
     late_fee = fields.Nested(LateFeeSchema, allow_none=True, load_default=None)
-    items = fields.List(fields.Nested(FeeItemSchema), required=True, validate=validate.Length(min=1))
-    subsidies = fields.List(fields.Nested(SubsidySchema), load_default=list)
+    items = BoundedList(fields.Nested(FeeItemSchema), required=True, min_length=1, max_length=MAX_ITEMS)
+    subsidies = BoundedList(fields.Nested(SubsidySchema), load_default=list, max_length=MAX_SUBSIDIES)
 
     @validates_schema
     def _codes_and_subsidies(self, data, **_kwargs):
@@ -151,7 +155,7 @@ class FeePlanListSchema(Schema):
 
 class BillingRunRequestSchema(Schema):
     estate = fields.String(required=True, validate=validate.Length(min=1, max=32))
-    period = fields.String(required=True, validate=_period)
+    period = Period(required=True)
 
 
 class BillingRunSchema(Schema):
@@ -186,7 +190,7 @@ class BillingRunListSchema(Schema):
 
 class BillingRunQuerySchema(Schema):
     estate = fields.String(validate=validate.Length(min=1, max=32))
-    period = fields.String(validate=_period)
+    period = Period()
 
 
 class BillLineSchema(Schema):

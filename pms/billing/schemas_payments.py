@@ -8,7 +8,7 @@ from marshmallow import (EXCLUDE, Schema, ValidationError, fields, post_load, pr
 from pms.billing.accounts import AGING_BUCKETS
 from pms.billing.models.payments import CHANNELS, DEMAND_METHODS, LATE_FEE_SETTLEMENT_KINDS
 from pms.core.money import parse_yuan
-from pms.core.periods import PERIOD_RE
+from pms.core.api import BusinessDate, Period
 
 MAX_PAYMENT_FEN = 1_000_000_000  # ¥10,000,000: far above any household payment, below INT limits
 
@@ -123,7 +123,7 @@ class ReversalSchema(Schema):
 
 
 class AsOfQuerySchema(Schema):
-    as_of = fields.Date(load_default=None)
+    as_of = BusinessDate(load_default=None)
 
 
 class ArrearsItemSchema(Schema):
@@ -173,7 +173,7 @@ class AccountSchema(Schema):
 
 
 class DemandCreateSchema(Schema):
-    demanded_on = fields.Date(load_default=None)
+    demanded_on = BusinessDate(load_default=None)
     method = fields.String(required=True, validate=validate.OneOf(DEMAND_METHODS))
     note = fields.String(load_default="", validate=validate.Length(max=500))
 
@@ -189,7 +189,7 @@ class DemandSchema(Schema):
 class ArrearsQuerySchema(Schema):
     format = fields.String(load_default="json", validate=validate.OneOf(("json", "csv", "xlsx")))
     building = fields.String(load_default=None, validate=validate.Length(min=1, max=16))
-    as_of = fields.Date(load_default=None)
+    as_of = BusinessDate(load_default=None)
 
 
 class ArrearsRowSchema(Schema):
@@ -221,7 +221,7 @@ class ArrearsReportSchema(Schema):
 
 
 class CollectionQuerySchema(Schema):
-    period = fields.String(required=True, validate=validate.Regexp(PERIOD_RE))
+    period = Period(required=True)
     building = fields.String(load_default=None, validate=validate.Length(min=1, max=16))
 
 
@@ -289,7 +289,7 @@ class ReversalFormSchema(_FormSchema, ReversalCreateSchema):
 
 
 class DemandFormSchema(_FormSchema):
-    demanded_on = fields.Date(load_default=None)
+    demanded_on = BusinessDate(load_default=None)
     method = fields.String(required=True, validate=validate.OneOf(DEMAND_METHODS))
     note = fields.String(load_default="", validate=validate.Length(max=500))
 
@@ -302,13 +302,13 @@ class DemandFormSchema(_FormSchema):
 
 
 class AccountPageQuerySchema(_FormSchema):
-    as_of = fields.Date(load_default=None)
+    as_of = BusinessDate(load_default=None)
 
 
 class ArrearsPageQuerySchema(_FormSchema):
     format = fields.String(load_default="html", validate=validate.OneOf(("html", "csv", "xlsx")))
     building = fields.String(load_default=None)
-    as_of = fields.Date(load_default=None)
+    as_of = BusinessDate(load_default=None)
 
     @pre_load
     def drop_blanks(self, data, **_kwargs):
@@ -317,7 +317,7 @@ class ArrearsPageQuerySchema(_FormSchema):
 
 class CollectionPageQuerySchema(_FormSchema):
     estate = fields.String(load_default=None)
-    period = fields.String(load_default=None, validate=validate.Regexp(PERIOD_RE))
+    period = Period(load_default=None)
     building = fields.String(load_default=None)
 
     @pre_load

@@ -45,6 +45,12 @@ class Invalid(PmsError):
     status, code = 422, "invalid"
 
 
+class TooLarge(PmsError):
+    """A request body or an image beyond what the service takes."""
+
+    status, code = 413, "too_large"
+
+
 class Unavailable(PmsError):
     """The database could not serve the request in time (a lock or a connection); retry soon."""
 

@@ -1,7 +1,26 @@
-"""Page numbers for long lists on web pages (the API pages with limit/offset instead)."""
+"""Long lists a part at a time: page numbers on web pages, limit/offset in the API.
+
+Both are bounded here, once: a limit of 1..MAX_LIMIT and an offset of 0..MAX_OFFSET (far beyond
+any estate's rooms or tickets, far below the 64-bit integers a database can bind: an offset
+above 2^63 used to reach SQLite as an OverflowError, a 500).
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from marshmallow import Schema, fields, validate
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 500
+MAX_OFFSET = 10_000_000
+MAX_PAGE = 100_000
+
+
+class PageArgsSchema(Schema):
+    """`limit` and `offset` of an API list (a query schema inherits them)."""
+
+    limit = fields.Integer(load_default=DEFAULT_LIMIT, validate=validate.Range(min=1, max=MAX_LIMIT))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_OFFSET))
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from pms.core.api import PagedSchema
+from pms.core.pagination import MAX_PAGE, PageArgsSchema
 
 
 class EstateSchema(Schema):
@@ -77,13 +78,11 @@ class RoomListSchema(PagedSchema):
     items = fields.List(fields.Nested(RoomBriefSchema))
 
 
-class RoomQuerySchema(Schema):
+class RoomQuerySchema(PageArgsSchema):
     estate = fields.String(validate=validate.Length(max=32))
     building = fields.String(validate=validate.Length(max=16))
     entrance = fields.String(validate=validate.Length(max=16))
     q = fields.String(load_default="", validate=validate.Length(max=64))
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
 
 
 class RoomPageArgsSchema(Schema):
@@ -97,7 +96,7 @@ class RoomPageArgsSchema(Schema):
     building = fields.String(load_default="", validate=validate.Length(max=16))
     entrance = fields.String(load_default="", validate=validate.Length(max=16))
     q = fields.String(load_default="", validate=validate.Length(max=64))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
 
     @validates_schema
     def _place_is_a_path(self, data, **_kwargs):

@@ -169,7 +169,7 @@ def read_uploads() -> list[Upload]:
 @bp.post("/tickets/<int:id>/photos")
 @documented(summary="Attach photos (multipart/form-data, field 'photos', JPEG/PNG/WebP, ≤ 5 MB each, "
                     "≤ 6 per request; metadata such as GPS is removed)",
-            response=s.PhotoListSchema, status=201, tag=TAG)
+            files="photos", response=s.PhotoListSchema, status=201, tag=TAG)
 def add_photos(id):
     """Upload photos for a ticket the caller may see."""
     principal, session = require_principal(), get_session()
@@ -211,8 +211,7 @@ def put_sla(estate):
     principal, session = require_principal(), get_session()
     data = load_body(s.SlaPolicySchema())
     found = estates.get_estate(session, principal, estate)
-    for urgency, minutes in data.items():
-        tickets.set_sla(session, principal, found, urgency, minutes["respond_minutes"], minutes["resolve_minutes"])
+    tickets.set_sla_policy(session, principal, found, data)
     table = tickets.sla_table(session, found.id)
     return s.SlaPolicySchema().dump({u: {"respond_minutes": r, "resolve_minutes": v} for u, (r, v) in table.items()})
 
@@ -336,8 +335,8 @@ def cancel_planned_work(work_id):
 
 
 @bp.get("/planned-works/<int:work_id>/notice.pdf")
-@documented(summary="A planned work's stairwell notice (楼道张贴通知) as an A4 PDF; residents: their entrance only",
-            content_type="application/pdf", tag=TAG)
+@documented(summary="A planned work's stairwell notice (楼道张贴通知) as an A4 PDF; residents: their entrance only; "
+                    "a cancelled work has none (409)", content_type="application/pdf", errors=(409,), tag=TAG)
 def planned_work_notice(work_id):
     """The notice PDF of one planned work in scope."""
     principal, session = require_principal(), get_session()

@@ -1,12 +1,12 @@
 """Maintenance schemas at the API edge: separate load (input) and dump (output) schemas."""
 from __future__ import annotations
 
-from datetime import timezone
-
 from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from pms.core.api import PagedSchema
+from pms.core import periods
+from pms.core.api import BoundedList, BusinessDate, Instant, PagedSchema, Period, date_range_message, utc_text
+from pms.core.pagination import PageArgsSchema
 from pms.maintenance import rules
 from pms.maintenance.services.common import parse_location
 
@@ -21,9 +21,7 @@ class UtcDateTime(fields.DateTime):
     """ISO 8601 in UTC with a Z suffix, to the second: 2026-01-05T08:30:00Z."""
 
     def _serialize(self, value, attr, obj, **kwargs):
-        if value is None:
-            return None
-        return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return utc_text(value)
 
 
 class LocationField(fields.Field):
@@ -135,14 +133,12 @@ class ComplaintSchema(Schema):
     note = fields.String(load_default="", validate=validate.Length(max=2000))
 
 
-class TicketQuerySchema(Schema):
+class TicketQuerySchema(PageArgsSchema):
     estate = fields.String(validate=validate.Length(max=32))
     status = fields.String(validate=_one_of(rules.STATUSES))
     open = fields.Boolean(load_default=False)
     mine = fields.Boolean(load_default=False, metadata={"description": "technicians: assigned to me; "
                                                                       "residents: filed by me"})
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
 
 
 # ---- dumps ---------------------------------------------------------------------------------
@@ -268,7 +264,7 @@ class ComponentInSchema(Schema):
                          metadata={"enum": list(rules.COMPONENT_KINDS)})
     building = fields.String(load_default=None, validate=validate.Length(min=1, max=16))
     entrance = fields.String(load_default=None, validate=validate.Length(min=1, max=16))
-    warranty_ends_on = fields.Date(load_default=None, metadata={
+    warranty_ends_on = BusinessDate(load_default=None, metadata={
         "description": "Override (last covered day); never earlier than the statutory end."})
     note = fields.String(load_default="", validate=validate.Length(max=200))
 
@@ -278,9 +274,8 @@ class ProjectInSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=128))
     contractor = fields.String(required=True, validate=validate.Length(min=1, max=128))
     contractor_phone = fields.String(load_default="", validate=validate.Length(max=32))
-    accepted_on = fields.Date(required=True, metadata={"description": "completion-acceptance date"})
-    components = fields.List(fields.Nested(ComponentInSchema), required=True,
-                             validate=validate.Length(min=1, max=200))
+    accepted_on = BusinessDate(required=True, metadata={"description": "completion-acceptance date"})
+    components = BoundedList(fields.Nested(ComponentInSchema), required=True, min_length=1, max_length=200)
 
 
 class ProjectCreatedSchema(Schema):
@@ -313,7 +308,7 @@ class ElevatorInSchema(Schema):
     building = fields.String(required=True, validate=validate.Length(min=1, max=16))
     entrance = fields.String(required=True, validate=validate.Length(min=1, max=16))
     registration_number = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    accepted_on = fields.Date(required=True)
+    accepted_on = BusinessDate(required=True)
     maintainer = fields.String(load_default="", validate=validate.Length(max=128))
     maintainer_phone = fields.String(load_default="", validate=validate.Length(max=32))
 
@@ -369,8 +364,8 @@ class PlannedWorkInSchema(Schema):
     building = fields.String(required=True, validate=validate.Length(min=1, max=16))
     entrance = fields.String(required=True, validate=validate.Length(min=1, max=16))
     service = fields.String(required=True, validate=_one_of(rules.SERVICES), metadata={"enum": list(rules.SERVICES)})
-    starts_at = fields.AwareDateTime(required=True, metadata={"description": "ISO 8601 with offset"})
-    ends_at = fields.AwareDateTime(required=True, metadata={"description": "after starts_at"})
+    starts_at = Instant(required=True)
+    ends_at = Instant(required=True, metadata={"description": "after starts_at"})
     title = fields.String(load_default="", validate=validate.Length(max=200))
     note = fields.String(load_default="", validate=validate.Length(max=1000))
 
@@ -398,7 +393,7 @@ class PlannedWorkListSchema(Schema):
 
 
 class KpiQuerySchema(Schema):
-    period = fields.String(required=True, validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$"))
+    period = Period(required=True)
 
 
 class KpiSchema(Schema):
@@ -438,7 +433,11 @@ class NotificationListSchema(Schema):
 # ---- HTML forms (strings from the browser; money typed in yuan) ------------------------------
 
 class YuanField(fields.Field):
-    """'45', '45.5', '¥45.50' → 4550 fen."""
+    """'45', '45.5', '¥45.50' → 4550 fen, at most `maximum_fen` (the API's bound for the same field)."""
+
+    def __init__(self, maximum_fen: int = 100_000_000, **kwargs):
+        super().__init__(**kwargs)
+        self.maximum_fen = maximum_fen
 
     def _deserialize(self, value, attr, data, **kwargs):
         from pms.core.money import parse_yuan
@@ -449,6 +448,8 @@ class YuanField(fields.Field):
             raise ValidationError(_("Enter an amount such as 45.50.")) from None
         if fen < 0:
             raise ValidationError(_("Must not be negative."))
+        if fen > self.maximum_fen:
+            raise ValidationError(f"Must be less than or equal to {self.maximum_fen // 100}.")
         return fen
 
 
@@ -464,6 +465,8 @@ class LocalDateTimeField(fields.Field):
             naive = datetime.fromisoformat(str(value))
         except ValueError:
             raise ValidationError(_("Enter a date and time.")) from None
+        if not periods.in_bounds(naive.date()):  # before any conversion (year 1 cannot move back)
+            raise ValidationError(date_range_message())
         return naive if naive.tzinfo else naive.replace(tzinfo=clock.zone())
 
 
@@ -499,7 +502,7 @@ class CostFormSchema(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(["material", "labour"]))
     description = fields.String(required=True, validate=validate.Length(min=1, max=200))
     quantity = fields.Integer(required=True, validate=validate.Range(min=1, max=100_000))
-    unit_price = YuanField(required=True)
+    unit_price = YuanField(required=True, maximum_fen=10_000_000)
 
 
 class PlannedWorkFormSchema(Schema):

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from pms.core import periods
 from pms.core.auth import AUDITOR, MANAGER, Principal
 from pms.core.errors import Forbidden, Invalid
 from pms.estates import services as estates
@@ -48,11 +49,11 @@ def _round(value, places: int = 1) -> Optional[float]:
 
 def month_bounds(period: str, tz: ZoneInfo) -> tuple[datetime, datetime]:
     """[start, end) of a YYYY-MM month in the business timezone, as UTC instants."""
-    try:
-        year, month = (int(x) for x in period.split("-"))
-        start = datetime(year, month, 1, tzinfo=tz)
-    except (ValueError, TypeError):
+    try:  # ASCII YYYY-MM within core.periods' years (9999-12 would end in year 10000: a 500)
+        year, month = periods.parse_period(period)
+    except ValueError:
         raise Invalid(_("The period must be YYYY-MM."), fields={"period": [_("YYYY-MM")]}) from None
+    start = datetime(year, month, 1, tzinfo=tz)
     end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=tz)
     return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
 

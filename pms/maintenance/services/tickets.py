@@ -35,6 +35,15 @@ def sla_table(session, estate_id: int) -> dict[str, tuple[int, int]]:
     return {u: sla_minutes(session, estate_id, u) for u in rules.URGENCIES}
 
 
+def set_sla_policy(session, principal: Principal, estate: Estate,
+                   minutes: dict[str, dict[str, int]]) -> None:
+    """Override the SLA minutes of the urgencies given (managers); the role is checked first, so an
+    empty table from someone who may not set it is a 403, not a silent success."""
+    ensure(principal, MANAGER)
+    for urgency, given in minutes.items():
+        set_sla(session, principal, estate, urgency, given["respond_minutes"], given["resolve_minutes"])
+
+
 def set_sla(session, principal: Principal, estate: Estate, urgency: str, respond_minutes: int,
             resolve_minutes: int) -> SlaPolicy:
     """Override an estate's SLA for one urgency (managers); applies to requests filed afterwards."""
