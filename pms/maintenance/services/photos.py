@@ -23,11 +23,21 @@ from pms.maintenance.services.tickets import _event, lock_ticket
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 MAX_PHOTOS_PER_TICKET = 6
-MAX_PIXELS = 50_000_000  # a 5 MB file claiming more is a decompression bomb
+# Pixels are refused from the header, before anything is decoded. A JPEG is decoded at a reduced
+# scale (Pillow's draft: 1/2, 1/4 or 1/8 of each side, straight from the DCT), so a phone's 12–48 MP
+# photo costs little; PNG and WebP can only be decoded whole, so they get a smaller bound. Six
+# 7000×7000 PNGs once cost 8.5 s of CPU and three such requests in parallel doubled the memory.
+MAX_PIXELS = 40_000_000
+MAX_PIXELS_DECODED_WHOLE = 16_000_000
+# Photos are stored (and served to every viewer) at most this many pixels on their longest side.
+MAX_SIDE = 2048
+# Pillow's own guard for every image it opens in this process (it warns above, and refuses above
+# twice this); the checks below refuse earlier and with a clear message.
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 # Pillow format → (content type, extension, save options). Re-encoding drops EXIF/GPS, XMP, text.
 FORMATS = {
-    "JPEG": ("image/jpeg", "jpg", {"quality": 88, "optimize": True}),
-    "PNG": ("image/png", "png", {"optimize": True}),
+    "JPEG": ("image/jpeg", "jpg", {"quality": 85, "optimize": True}),
+    "PNG": ("image/png", "png", {"compress_level": 6}),
     "WEBP": ("image/webp", "webp", {"quality": 85}),
 }
 
@@ -59,7 +69,9 @@ def sniff(data: bytes) -> Optional[str]:
 
 
 def clean_image(data: bytes, field: str = "photo") -> CleanImage:
-    """Validate an upload by content and re-encode it without any metadata (GPS included)."""
+    """Validate an upload by content, refuse it by its header when it has too many pixels, and
+    re-encode it once: at most MAX_SIDE px on its longest side, turned the way the phone was held,
+    without any metadata (EXIF, GPS, XMP, text)."""
     def bad(message):
         return Invalid(_("The photo was refused."), fields={field: [message]})
 
@@ -68,31 +80,37 @@ def clean_image(data: bytes, field: str = "photo") -> CleanImage:
     fmt = sniff(data)
     if fmt is None:
         raise bad(_("Only JPEG, PNG or WebP images are accepted."))
+    too_large = bad(_("The image is too large."))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as probe:
+            with Image.open(io.BytesIO(data)) as probe:  # reads the header only
                 if probe.format != fmt:
                     raise bad(_("The file content does not match an image."))
-                if probe.width * probe.height > MAX_PIXELS:
-                    raise bad(_("The image is too large."))
+                pixels = probe.width * probe.height
+                if pixels > MAX_PIXELS or (fmt != "JPEG" and pixels > MAX_PIXELS_DECODED_WHOLE):
+                    raise too_large
                 probe.verify()
             with Image.open(io.BytesIO(data)) as img:
+                if fmt == "JPEG":
+                    img.draft("RGB", (MAX_SIDE, MAX_SIDE))  # decode at the smallest scale still ≥ MAX_SIDE
                 img.load()
+                img.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS, reducing_gap=3.0)
                 # Keep how the phone held the camera, then drop the EXIF block that said so.
                 img = ImageOps.exif_transpose(img)
                 if fmt == "JPEG" and img.mode not in ("RGB", "L"):
                     img = img.convert("RGB")
                 content_type, ext, options = FORMATS[fmt]
                 out = io.BytesIO()
-                img.info.pop("exif", None)
-                img.info.pop("xmp", None)
+                for key in ("exif", "xmp", "XML:com.adobe.xmp", "comment"):
+                    img.info.pop(key, None)
                 img.save(out, format=fmt, exif=b"", **options)
                 return CleanImage(content_type, ext, out.getvalue(), img.width, img.height)
     except Invalid:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
-            Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise too_large from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise bad(_("The file is not a readable image.")) from exc
 
 
