@@ -115,7 +115,7 @@ def list_arrears(session, principal: Principal, estate_code: str, *, building: O
                 .where(Ownership.estate_id == estate.id).order_by(Person.name)):
             if room_id in room_ids:
                 owners.setdefault(room_id, []).append((name, phone or ""))
-    mask = principal.role == AUDITOR
+    mask = estates.phones_masked(principal)
 
     rows: dict[int, ArrearsRow] = {}
     for _bill_id, number, period, due, room_id, outstanding, room_code, building_code in bills:

@@ -5,10 +5,10 @@ from dataclasses import dataclass
 from typing import Optional
 
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import String, case, func, literal, or_, select
 
 from pms.core import audit
-from pms.core.auth import Principal, get_in_scope, scoped
+from pms.core.auth import AUDITOR, Principal, get_in_scope, scoped
 from pms.core.errors import Conflict, Invalid
 from pms.estates.models import (Building, Company, District, Entrance, Estate, Ownership, Person,
                                 Residency, Room)
@@ -74,11 +74,34 @@ def may_see_id_numbers(principal: Principal, estate: Estate) -> bool:
     return principal.is_staff and principal.company_id == estate.company_id
 
 
+# Roles that see phone numbers masked (条例 Art. 65). The one place this is decided: pages, the
+# API, exports and the room search all ask `phones_masked`.
+PHONE_MASKED_ROLES = (AUDITOR,)
+
+
+def phones_masked(principal: Principal) -> bool:
+    """Whether the principal sees phone numbers only masked ('139****5678')."""
+    return principal.role in PHONE_MASKED_ROLES
+
+
 def mask_phone(phone: Optional[str]) -> Optional[str]:
     """'13912345678' → '139****5678' for people who are not the company's staff."""
     if not phone or len(phone) < 7:
         return phone
     return phone[:3] + "****" + phone[-4:]
+
+
+def shown_phone(principal: Principal, phone: Optional[str]) -> Optional[str]:
+    """A phone number as this principal may see it."""
+    return mask_phone(phone) if phones_masked(principal) else phone
+
+
+def masked_phone_sql(column):
+    """`mask_phone` in SQL (both engines): what a masked reader sees, for searching by it."""
+    length = func.length(column)
+    return case((length < 7, column),
+                else_=func.substr(column, 1, 3, type_=String).concat(literal("****"))
+                .concat(func.substr(column, length - 3, 4, type_=String)))
 
 
 # ---- read models handed to views and API schemas ----------------------------------------
@@ -190,7 +213,7 @@ def room_view(session, principal: Principal, room: Room) -> RoomView:
     full = may_see_id_numbers(principal, estate)
 
     def person(p: Person, relation: str) -> PersonView:
-        return PersonView(name=p.name, phone=p.phone if principal.role != "auditor" else mask_phone(p.phone),
+        return PersonView(name=p.name, phone=shown_phone(principal, p.phone),
                           id_number=p.id_number if full else mask_id_number(p.id_number),
                           relation=relation)
 
@@ -217,8 +240,10 @@ def list_rooms(session, principal: Principal, *, estate: Optional[Estate] = None
                by_floor: bool = False) -> tuple[list[Room], int]:
     """Rooms in scope, optionally within an estate/building/entrance or matching a search.
 
-    The search matches a room code (or its tail, e.g. '3-2-501'), an owner's name or phone.
-    Ordered by code, or with `by_floor` entrance by entrance from the ground floor up
+    The search matches a room code (or its tail, e.g. '3-2-501'), an owner's name or phone. A
+    principal who sees phones masked searches the masked form only ('8643', '156****8643'): the
+    full number would answer whether a guess is right, digit by digit (an auditor once recovered
+    a masked phone in 29 searches). Ordered by code, or with `by_floor` entrance by entrance from the ground floor up
     (101, 102, …, 1001 rather than 1001, 101, …).
     """
     stmt = select(Room)
@@ -230,9 +255,10 @@ def list_rooms(session, principal: Principal, *, estate: Optional[Estate] = None
         stmt = stmt.join(Entrance, Entrance.id == Room.entrance_id).where(Entrance.code == entrance)
     query = (query or "").strip()
     if query:
+        phone = masked_phone_sql(Person.phone) if phones_masked(principal) else Person.phone
         owner_match = (select(Ownership.room_id).join(Person, Person.id == Ownership.person_id)
                        .where(or_(Person.name.contains(query, autoescape=True),
-                                  Person.phone.contains(query, autoescape=True))))
+                                  phone.contains(query, autoescape=True))))
         stmt = stmt.where(or_(Room.code == query, Room.code.endswith("-" + query, autoescape=True),
                               Room.code.startswith(query, autoescape=True),
                               Room.id.in_(owner_match)))
@@ -288,8 +314,7 @@ def room_rows(session, principal: Principal, rooms: list[Room]) -> list[RoomRow]
                       .where(Ownership.room_id.in_(list(owners)))
                       .order_by(Ownership.room_id, Person.name), Ownership, principal)
         for room_id, name, phone in session.execute(stmt):
-            shown = mask_phone(phone) if principal.role == "auditor" else phone
-            owners[room_id].append(OwnerBrief(name=name, phone=shown or ""))
+            owners[room_id].append(OwnerBrief(name=name, phone=shown_phone(principal, phone) or ""))
     return [RoomRow(code=r.code, number=r.number, floor=r.floor, area_centi_m2=r.area_centi_m2,
                     usage=r.usage, owners=owners[r.id]) for r in rooms]
 

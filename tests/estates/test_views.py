@@ -67,7 +67,9 @@ def test_search_finds_only_rooms_in_scope(client, world, user):
                         ("3-2-502", "YJL-3-2-502"), ("王五", "HXY-1-1-101")]:
         response = client.get("/rooms", query_string={"q": query})
         assert response.status_code == 200
-        assert room_links(response) == ({room} & ROOMS[user]), query
+        # Auditors see phones masked and search only what they see (test_search_masking.py).
+        hidden = query.isdigit() and "auditor" in user
+        assert room_links(response) == (set() if hidden else {room} & ROOMS[user]), query
 
 
 @pytest.mark.parametrize("user", ALL)

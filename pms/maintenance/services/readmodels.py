@@ -8,9 +8,9 @@ from typing import Optional
 from sqlalchemy import select
 
 from pms.accounts.models import User
-from pms.core.auth import AUDITOR, Principal
+from pms.core.auth import Principal
 from pms.estates.models import Estate
-from pms.estates.services import mask_phone
+from pms.estates.services import shown_phone
 from pms.maintenance import clock, rules
 from pms.maintenance.models import Ticket
 from pms.maintenance.services import photos as photo_service
@@ -118,7 +118,7 @@ def ticket_view(session, principal: Principal, ticket: Ticket, *, now: Optional[
         category_label=str(rules.CATEGORIES[ticket.category]), description=ticket.description,
         urgency=ticket.urgency, urgency_label=str(rules.URGENCIES[ticket.urgency]), channel=ticket.channel,
         reporter_name=ticket.reporter_name,
-        reporter_phone=mask_phone(ticket.reporter_phone) if principal.role == AUDITOR else ticket.reporter_phone,
+        reporter_phone=shown_phone(principal, ticket.reporter_phone),
         submitted_at=ticket.submitted_at, respond_by=ticket.respond_by, resolve_by=ticket.resolve_by,
         responded_at=ticket.responded_at, resolved_at=ticket.resolved_at, closed_at=ticket.closed_at,
         sla=ticket_service.sla_state(ticket, now), in_warranty=ticket.in_warranty, warranty=warranty,
