@@ -49,10 +49,25 @@ class IdConverter(IntegerConverter):
 
 
 def install_input_guards(app) -> None:
-    """Install the input guards that must exist before any route is registered."""
+    """Install the input guards (the id converter must exist before any route is registered)."""
     # Routes bind their converters when they are added: this must run before the blueprints.
     app.url_map.converters["int"] = IdConverter
+    app.before_request(_refuse_nul_characters)
     app.after_request(_allow_header_on_405)
+
+
+NUL = "\x00"
+
+
+def _refuse_nul_characters() -> None:
+    """400 for a NUL character in the path, the query string or a form: no text of ours holds one,
+    and PostgreSQL refuses it in any text parameter (the driver's error was a 500). JSON bodies
+    are checked by `load_json`."""
+    texts = [request.path, *(t for item in request.args.items(multi=True) for t in item)]
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        texts += [t for item in request.form.items(multi=True) for t in item]
+    if any(NUL in text for text in texts):
+        raise BadRequest(_("The request contains a NUL character."))
 
 
 def _allow_header_on_405(response):
@@ -77,26 +92,31 @@ def _refuse_constant(name: str):
     raise ValueError(f"{name} is not JSON")
 
 
-def _too_deep(value: Any, limit: int) -> bool:
-    """Whether lists/objects nest deeper than `limit` (iterative: the check itself cannot recurse)."""
+def _json_problem(value: Any, limit: int) -> Optional[str]:
+    """Why a parsed JSON document is refused: lists/objects nested deeper than `limit`, or a NUL
+    character in a string or a key (iterative: the check itself cannot recurse)."""
     stack = [(value, 1)]
     while stack:
         node, depth = stack.pop()
+        if isinstance(node, str):
+            if NUL in node:
+                return _("The request contains a NUL character.")
+            continue
         if isinstance(node, dict):
-            children = node.values()
+            children = [*node.keys(), *node.values()]
         elif isinstance(node, list):
             children = node
         else:
             continue
         if depth > limit:
-            return True
+            return _("The JSON is nested too deeply.")
         stack.extend((child, depth + 1) for child in children)
-    return False
+    return None
 
 
 def load_json() -> Any:
     """The request's JSON body as parsed: 413 above the JSON size limit, 400 when it is not JSON
-    (not UTF-8, NaN/Infinity, nested deeper than MAX_JSON_DEPTH)."""
+    (not UTF-8, NaN/Infinity, nested deeper than MAX_JSON_DEPTH, a NUL character)."""
     limit = max_json_bytes()
     too_large = TooLarge(_("The request body is too large (at most %(size)s).", size=_size_text(limit)))
     if request.content_length is not None and request.content_length > limit:
@@ -118,8 +138,9 @@ def load_json() -> Any:
         raise BadRequest(_("The JSON is nested too deeply.")) from None
     except ValueError:  # also UnicodeDecodeError, and integers of more than 4300 digits
         raise BadRequest(_("The body is not valid JSON.")) from None
-    if _too_deep(payload, MAX_JSON_DEPTH):
-        raise BadRequest(_("The JSON is nested too deeply."))
+    problem = _json_problem(payload, MAX_JSON_DEPTH)
+    if problem:
+        raise BadRequest(problem)
     return payload
 
 
@@ -330,7 +351,7 @@ def documented(*, summary: str, body: Optional[type[Schema]] = None,
 
 
 ERROR_TEXTS = {
-    400: "Malformed request: the body is not JSON, too deeply nested, or not a form",
+    400: "Malformed request: a NUL character, or a body that is not JSON, too deeply nested or not a form",
     401: "Not authenticated (or, for the token exchange, wrong credentials)",
     403: "Your role may not do this (auditors never write; a cookie-authenticated write needs its CSRF token)",
     404: "Unknown or outside your scope (never which)",
@@ -345,20 +366,21 @@ ERROR_TEXTS = {
 def error_statuses(meta: dict, method: str, path_args) -> list[int]:
     """The error statuses an operation can answer, from what it declares:
 
-    401 always (anonymous, or wrong credentials for the public token exchange); 403 when it is not
-    public or it writes (roles, read-only auditors, CSRF); 400 and 413 when it reads a body or
-    files; 404 when it names something (path, query or body); 409 when it writes (a conflicting
-    state or a constraint); 422 when it validates input; 429 when it is public (throttled sign-in);
-    503 always (the database was too busy); plus the operation's own `errors`.
+    400 and 401 always (a NUL character anywhere, a malformed body; anonymous, or wrong credentials
+    for the public token exchange); 403 when it is not public or it writes (roles, read-only
+    auditors, CSRF); 413 when it reads a body or files; 404 when it names something (path, query
+    or body); 409 when it writes (a conflicting state or a constraint); 422 when it validates
+    input; 429 when it is public (throttled sign-in); 503 always (the database was too busy); plus
+    the operation's own `errors`.
     """
     writes = method.upper() not in ("GET", "HEAD", "OPTIONS")
     reads_body = meta["body"] is not None or bool(meta["files"])
     has_input = reads_body or meta["query"] is not None
-    codes = {401, 503, *meta["errors"]}
+    codes = {400, 401, 503, *meta["errors"]}
     if not meta["public"] or writes:
         codes.add(403)
     if reads_body:
-        codes |= {400, 413}
+        codes.add(413)
     if path_args or has_input:
         codes.add(404)
     if writes:

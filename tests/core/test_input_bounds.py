@@ -158,3 +158,21 @@ def test_openapi_documents_every_status_an_operation_can_return(client):
     assert "409" not in ticket["responses"] and "404" in ticket["responses"]
     photos = paths["/api/v1/tickets/{id}/photos"]["post"]
     assert "multipart/form-data" in photos["requestBody"]["content"] and "413" in photos["responses"]
+
+
+def test_nul_characters_are_400_everywhere(client, world):
+    """PostgreSQL refuses NUL in any text parameter: the driver's error used to be a 500."""
+    headers = bearer(client, "manager")
+    ticket = {"room": "YJL-3-2-501", "category": "plumbing", "description": "漏水", "urgency": "normal"}
+    for response in (
+            client.get("/api/v1/rooms", query_string={"q": "a\x00b"}, headers=headers),
+            client.get("/api/v1/rooms", query_string={"x\x00": "1"}, headers=headers),
+            client.get("/api/v1/estates/YJL%00", headers=headers),
+            client.post("/api/v1/tickets", json={**ticket, "description": "a\x00b"}, headers=headers),
+            client.post("/api/v1/tickets", json={**ticket, "\x00": 1}, headers=headers),
+            client.post("/api/v1/auth/token", json={"username": "manager\x00", "password": "x"})):
+        error = error_of(response, 400)
+        assert error["code"] == "bad_request", error
+    logged_in(client, "manager")
+    assert client.get("/rooms", query_string={"q": "\x00"}).status_code == 400
+    assert client.post("/maintenance/new", data={**ticket, "description": "a\x00"}).status_code == 400
