@@ -93,14 +93,20 @@ def _refuse_constant(name: str):
 
 
 def _json_problem(value: Any, limit: int) -> Optional[str]:
-    """Why a parsed JSON document is refused: lists/objects nested deeper than `limit`, or a NUL
-    character in a string or a key (iterative: the check itself cannot recurse)."""
+    """Why a parsed JSON document is refused: lists/objects nested deeper than `limit`, a NUL
+    character, or a lone surrogate ("\\ud800": no UTF-8 text, the database driver fails on it) in a
+    string or a key (iterative: the check itself cannot recurse)."""
     stack = [(value, 1)]
     while stack:
         node, depth = stack.pop()
         if isinstance(node, str):
             if NUL in node:
                 return _("The request contains a NUL character.")
+            if not node.isascii():
+                try:
+                    node.encode("utf-8")
+                except UnicodeEncodeError:
+                    return _("The body is not valid JSON.")
             continue
         if isinstance(node, dict):
             children = [*node.keys(), *node.values()]

@@ -176,3 +176,14 @@ def test_nul_characters_are_400_everywhere(client, world):
     logged_in(client, "manager")
     assert client.get("/rooms", query_string={"q": "\x00"}).status_code == 400
     assert client.post("/maintenance/new", data={**ticket, "description": "a\x00"}).status_code == 400
+
+
+def test_lone_surrogates_in_json_are_400(client, world):
+    """'\\ud800' parses as JSON but is no UTF-8 text: both database drivers failed on it (a 500)."""
+    headers = {**bearer(client, "manager"), "Content-Type": "application/json"}
+    ticket = '{"room": "YJL-3-2-501", "category": "plumbing", "description": "a\\ud800b", "urgency": "normal"}'
+    assert error_of(client.post("/api/v1/tickets", data=ticket, headers=headers), 400)["code"] == "bad_request"
+    token = '{"username": "\\udfff", "password": "x"}'
+    assert error_of(client.post("/api/v1/auth/token", data=token, content_type="application/json"), 400)
+    paired = ticket.replace("\\ud800", "\\ud83d\\ude00")  # a surrogate pair is one character: fine
+    assert client.post("/api/v1/tickets", data=paired, headers=headers).status_code == 201
