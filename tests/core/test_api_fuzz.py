@@ -4,12 +4,13 @@ resident: no server error, and every response as documented (status code, conten
 Bounded and repeatable: EXAMPLES generated cases per operation and generation mode (valid and
 invalid input), derandomized (a fixed seed), no shrinking, no example database. The WSGI app is
 called in-process on the test database, seeded through the API with a fee plan, bills, a payment,
-a ticket, a planned work, an elevator and a renovation project. Half of the valid cases name one
+a ticket with a photo, a planned work (and its notifications), an elevator and a renovation project. Half of the valid cases name one
 of those (an estate, a room, a bill, an id) instead of a random string, so the fuzzer gets past
 the 404s into the services.
 """
 from __future__ import annotations
 
+import io
 import logging
 import time
 
@@ -17,6 +18,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from PIL import Image
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (content_type_conformance, response_schema_conformance,
                                                status_code_conformance)
@@ -53,6 +55,11 @@ def seed(client, clock) -> dict[str, list]:
         "room": "YJL-3-2-502", "amount_fen": 5000, "channel": "cash", "idempotency_key": "fuzz-1"}))
     ticket = _ok(client.post("/api/v1/tickets", headers=resident, json={
         "room": "YJL-3-2-501", "category": "plumbing", "description": "厨房漏水", "urgency": "normal"}))
+    photo = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 30, 30)).save(photo, "JPEG")
+    photo.seek(0)
+    photos = _ok(client.post(f"/api/v1/tickets/{ticket['id']}/photos", headers=resident,
+                             data={"photos": [(photo, "leak.jpg")]}, content_type="multipart/form-data"))
     day = clock.today().isoformat()
     work = _ok(client.post("/api/v1/planned-works", headers=manager, json={
         "estate": "YJL", "building": "3", "entrance": "2", "service": "power",
@@ -64,9 +71,11 @@ def seed(client, clock) -> dict[str, list]:
     _ok(client.post("/api/v1/renovation-projects", headers=manager, json={
         "estate": "YJL", "name": "综合整治", "contractor": "城建", "accepted_on": "2025-06-30",
         "components": [{"kind": "roof_waterproofing", "building": "3"}]}))
+    notes = [n["id"] for n in _ok(client.get("/api/v1/notifications", headers=resident))["items"]]
     return {"estate": ["YJL", "HXY"], "room": ["YJL-3-2-501", "YJL-3-2-502", "HXY-1-1-101"],
             "number": bills, "bill": bills, "id": [ticket["id"]], "payment_id": [payment["id"]],
             "work_id": [work["id"]], "order_id": orders[:3], "period": [this, last],
+            "photo_id": [p["id"] for p in photos["items"]], "notification_id": notes[:2],
             "building": ["3"], "entrance": ["2"], "technician": ["tech"]}
 
 
