@@ -42,7 +42,14 @@ def target(database_url, tmp_path):
 
 
 def _invoke(app, *args):
-    return app.test_cli_runner().invoke(cli, list(args))
+    """`pms ARGS` against `app`, in English as from a terminal with LANG=C (like the runner fixture)."""
+    from pms.core.i18n import set_outside_request_locale
+
+    set_outside_request_locale("en")
+    try:
+        return app.test_cli_runner().invoke(cli, list(args))
+    finally:
+        set_outside_request_locale(None)
 
 
 def _snapshot(url: str) -> tuple[dict[str, int], str]:
