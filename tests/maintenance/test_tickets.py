@@ -318,6 +318,19 @@ def test_costs_payer_and_labour_rounding(api, clock):
     assert api.post("manager", f"/api/v1/tickets/{common}/payer", {"payer": "owner"}).status_code == 422
 
 
+def test_a_cost_above_a_million_yuan_is_refused_by_field(api, clock):
+    """Quantity and unit price are each bounded; their product must be too (it was a 500 on PostgreSQL)."""
+    tid = _bring_to(api, "in_progress")
+    # 100,000 × ¥1,000.01 = ¥100,001,000 (fen 10,000,100,000 > 2^31): refused, nothing written.
+    r = api.post("tech", f"/api/v1/tickets/{tid}/costs",
+                 {"kind": "material", "description": "pipe", "quantity": 100_000, "unit_price_fen": 100_001})
+    assert r.status_code == 422 and "quantity" in r.get_json()["error"]["fields"]
+    # Exactly ¥1,000,000 is allowed: 100,000 × ¥10.00.
+    r = api.post("tech", f"/api/v1/tickets/{tid}/costs",
+                 {"kind": "material", "description": "pipe", "quantity": 100_000, "unit_price_fen": 1_000})
+    assert r.status_code == 201 and [c["amount_fen"] for c in r.get_json()["costs"]] == [100_000_000]
+
+
 def test_list_and_queue(api, clock):
     a = api.file(urgency="normal")["id"]
     b = api.file(urgency="emergency")["id"]

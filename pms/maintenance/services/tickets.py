@@ -372,6 +372,9 @@ def cost_total(session, ticket: Ticket) -> int:
                           .where(TicketCost.ticket_id == ticket.id)) or 0
 
 
+MAX_COST_FEN = 100_000_000
+
+
 def add_cost(session, principal: Principal, ticket: Ticket, *, kind: str, description: str,
              quantity: int, unit_price_fen: int, now: Optional[datetime] = None) -> TicketCost:
     """Materials (quantity × unit price) or labour (minutes × hourly rate / 60, half-up) used."""
@@ -384,6 +387,10 @@ def add_cost(session, principal: Principal, ticket: Ticket, *, kind: str, descri
     if quantity <= 0 or unit_price_fen < 0:
         raise Invalid(_("Quantity must be positive."), fields={"quantity": [_("Must be > 0.")]})
     amount = quantity * unit_price_fen if kind == "material" else (quantity * unit_price_fen * 2 + 60) // 120
+    if amount > MAX_COST_FEN:
+        # Each factor is bounded, their product is not: ¥1,000,000 on one line of one repair is a typo.
+        raise Invalid(_("The amount (quantity × unit price) is above ¥1,000,000."),
+                      fields={"quantity": [_("Too large together with the unit price.")]})
     now = now or clock.now()
     cost = TicketCost(ticket_id=ticket.id, estate_id=ticket.estate_id, kind=kind,
                       description=description.strip()[:200], quantity=quantity,
