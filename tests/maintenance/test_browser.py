@@ -42,7 +42,9 @@ def test_resident_files_a_request_with_a_photo_on_a_phone(live_server, phone, wo
     assert page.locator("#status").inner_text().strip()
     img_el = page.locator("#photos img").first
     img_el.wait_for()
-    assert page.evaluate("(el) => el.complete && el.naturalWidth > 0", img_el.element_handle())
+    # The thumbnail loads lazily after the element appears: wait for it (10 s), don't sample once.
+    page.wait_for_function("(el) => el.complete && el.naturalWidth > 0", arg=img_el.element_handle(),
+                           timeout=10_000)
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     # what the server kept: one photo, re-encoded without the GPS block
     with app.app_context():
