@@ -40,11 +40,11 @@ def at(day: date, hour: int = 10) -> datetime:
 def build(app) -> dict:
     """The estate, 36 months of bills, payments, a reversal and late charges; returns counts."""
     from pms.accounts.services import create_user
-    from pms.billing.late_fees import accrue_late_fees
+    from pms.billing.services.late_fees import accrue_late_fees
     from pms.billing.models import Bill, LateFeeAccrual, Payment, PaymentAllocation
-    from pms.billing.payments import record_payment, reverse_payment
-    from pms.billing.plans import apply_fee_plan
-    from pms.billing.runs import run_billing
+    from pms.billing.services.payments import record_payment, reverse_payment
+    from pms.billing.services.plans import apply_fee_plan
+    from pms.billing.services.runs import run_billing
     from pms.core.auth import Principal, Scope
     from pms.core.db import unit_of_work
     from pms.core.periods import add_months, day_in_period, first_day

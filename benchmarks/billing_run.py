@@ -93,9 +93,9 @@ def timed(func):
 
 def bench(url: str, n_rooms: int, repeat: int) -> dict:
     from pms import create_app
-    from pms.billing import runs
+    from pms.billing.services import runs
     from pms.billing.models import BillLine
-    from pms.billing.plans import apply_fee_plan
+    from pms.billing.services.plans import apply_fee_plan
     from pms.core.db import get_engine, unit_of_work
     from pms.core.migrate import upgrade
     from pms.estates.models import Estate

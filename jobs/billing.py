@@ -12,7 +12,7 @@ log = logging.getLogger("pms.jobs.billing")
 
 def bill_due_estates(app, today=None) -> int:
     """Run billing for every (estate, period) that is due; the number of bills created."""
-    from pms.billing import runs
+    from pms.billing.services import runs
     from pms.core import periods
     from pms.core.db import unit_of_work
     from pms.estates.models import Estate

@@ -12,7 +12,7 @@ log = logging.getLogger("pms.jobs.late_fees")
 
 def accrue_late_fees_job(app, through=None) -> int:
     """Accrue late charges through yesterday (or `through`) for each estate; fen accrued."""
-    from pms.billing import late_fees
+    from pms.billing.services import late_fees
     from pms.core.db import unit_of_work
     from pms.core.periods import today
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from pms.billing import plans, runs
+from pms.billing.services import bills, plans, runs
 from pms.billing.schemas import (BillingRunListSchema, BillingRunQuerySchema, BillingRunRequestSchema,
                                  BillingRunSchema, BillListSchema, BillSchema, FeePlanDocumentSchema,
                                  FeePlanListSchema, FeePlanSchema)
@@ -62,7 +62,7 @@ def list_billing_runs():
     principal, session = require_principal(), get_session()
     args = load_args(BillingRunQuerySchema())
     found = estates.get_estate(session, principal, args["estate"]) if args.get("estate") else None
-    items = runs.list_runs(session, principal, estate=found, period=args.get("period"))
+    items = bills.list_runs(session, principal, estate=found, period=args.get("period"))
     return BillingRunListSchema().dump({"items": items})
 
 
@@ -72,7 +72,7 @@ def room_bills(room):
     """The bills of one room in scope."""
     principal, session = require_principal(), get_session()
     found = estates.get_room(session, principal, room)
-    return BillListSchema().dump({"items": runs.bills_of_rooms(session, principal, [found])})
+    return BillListSchema().dump({"items": bills.bills_of_rooms(session, principal, [found])})
 
 
 @bp.get("/bills/<number>")
@@ -80,4 +80,4 @@ def room_bills(room):
 def get_bill(number):
     """One bill in scope."""
     principal, session = require_principal(), get_session()
-    return BillSchema().dump(runs.get_bill(session, principal, number))
+    return BillSchema().dump(bills.get_bill(session, principal, number))

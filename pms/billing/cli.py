@@ -27,7 +27,7 @@ def fees():
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 def apply_plan(file):
     """Load a fee plan document (JSON, CONTRACT.md) for the estate it names."""
-    from pms.billing import plans
+    from pms.billing.services import plans
     from pms.core.db import unit_of_work
     from pms.estates.services import find_estate
 
@@ -72,8 +72,8 @@ def run(period, estate_code):
     """Issue the period's bills: one transaction per estate; idempotent."""
     from sqlalchemy import select
 
-    from pms.billing import runs
-    from pms.billing.plans import plan_in_force
+    from pms.billing.services import runs
+    from pms.billing.services.plans import plan_in_force
     from pms.core.db import unit_of_work
     from pms.estates.models import Estate
 

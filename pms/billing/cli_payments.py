@@ -47,7 +47,7 @@ def payments_group():
 @click.option("--key", "idempotency_key", default=None, help="idempotency key (same key: same payment)")
 def record(room, amount, channel, reference, idempotency_key):
     """Record AMOUNT yuan (e.g. 123.45) received for ROOM: oldest bills first, the rest prepaid."""
-    from pms.billing.payments import record_payment
+    from pms.billing.services.payments import record_payment
     from pms.core.money import format_fen
 
     fen = _fen(amount, "AMOUNT")
@@ -65,7 +65,7 @@ def record(room, amount, channel, reference, idempotency_key):
 @click.option("--reason", required=True)
 def reverse(payment_id, reason):
     """Reverse a mistaken payment (a new record; the bills it paid reopen)."""
-    from pms.billing.payments import reverse_payment
+    from pms.billing.services.payments import reverse_payment
     from pms.core.money import format_fen
 
     with _work() as session:
@@ -89,7 +89,7 @@ def _fen(amount: str, hint: str) -> int:
 @click.option("--reason", required=True)
 def credit_note(bill, amount, reason):
     """Credit AMOUNT yuan of BILL's outstanding amount (a numbered credit note; the bill is not edited)."""
-    from pms.billing.credit_notes import issue_credit_note
+    from pms.billing.services.credit_notes import issue_credit_note
     from pms.core.money import format_fen
 
     with _work() as session:
@@ -109,7 +109,7 @@ def late_fees_group():
 @click.option("--estate", "estate_code", default=None)
 def accrue(through, estate_code):
     """Accrue late charges day by day up to a day (what the 02:10 job does); idempotent."""
-    from pms.billing import late_fees
+    from pms.billing.services import late_fees
     from pms.core.periods import today
     from pms.estates.services import find_estate
 
@@ -141,7 +141,7 @@ def accrue(through, estate_code):
 @click.option("--reference", default="")
 def settle(room, amount, channel, reason, reference):
     """Settle AMOUNT yuan of ROOM's late charges: --paid CHANNEL or --waived REASON."""
-    from pms.billing.late_fee_settlements import settle_late_fees
+    from pms.billing.services.late_fee_settlements import settle_late_fees
     from pms.core.money import format_fen
 
     if (channel is None) == (reason is None):
@@ -159,7 +159,7 @@ def settle(room, amount, channel, reason, reference):
 @click.option("--reason", required=True)
 def reverse_settlement(settlement_id, reason):
     """Reverse a mistaken late-fee payment or waiver (a new record; nothing is deleted)."""
-    from pms.billing.late_fee_settlements import reverse_settlement as reverse
+    from pms.billing.services.late_fee_settlements import reverse_settlement as reverse
     from pms.core.money import format_fen
 
     with _work() as session:
@@ -181,7 +181,7 @@ def arrears_group():
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True)
 def export(estate_code, building, as_of, fmt, out):
     """Write the estate's arrears list (no ID numbers) to OUT/arrears-ESTATE-DATE.xlsx|csv."""
-    from pms.billing import arrears
+    from pms.billing.services import arrears
 
     with _work() as session:
         report = arrears.list_arrears(session, _principal(), estate_code, building=building,

@@ -22,9 +22,9 @@ from datetime import date, datetime, time, timedelta, timezone
 from sqlalchemy import func, select, text
 
 from pms.billing.models import Bill, FeePlan
-from pms.billing.payments import Settlement, record_settlements
-from pms.billing.plans import apply_fee_plan
-from pms.billing.runs import run_billing
+from pms.billing.services.bulk_payments import Settlement, record_settlements
+from pms.billing.services.plans import apply_fee_plan
+from pms.billing.services.runs import run_billing
 from pms.core import periods
 from pms.core.auth import system_principal
 from pms.core.db import utcnow
@@ -211,7 +211,7 @@ def _reference(rng, channel: str, number: str) -> str:
 
 def _irregular_payments(session, principal, rng, habits, start: date, end: date, now) -> None:
     """Lump sums through the payments service, in time order: oldest bill first, rest prepaid."""
-    from pms.billing.payments import record_payment
+    from pms.billing.services.payments import record_payment
 
     if end <= start:
         return

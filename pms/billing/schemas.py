@@ -2,7 +2,7 @@
 
 The fee plan schema checks the document's shape and the rules that need no database (kinds,
 signs, ranges, periods, duplicate codes, subsidies naming items). References to the estate's
-entrances, rooms and programmes, and plan succession, are checked by `pms.billing.plans`.
+entrances, rooms and programmes, and plan succession, are checked by `pms.billing.services.plans`.
 """
 from __future__ import annotations
 

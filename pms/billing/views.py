@@ -7,7 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
-from pms.billing import plans, runs
+from pms.billing.services import bills, plans, runs
 from pms.billing.schemas import BillingRunRequestSchema
 from pms.core import periods
 from pms.core.auth import MANAGER, RESIDENT, can_write, ensure_role, login_required, require_principal
@@ -63,7 +63,7 @@ def upload_fees(code):
 def run_list():
     """Every billing run in scope with its totals; a form to run a period."""
     principal, session = require_principal(), get_session()
-    items = runs.list_runs(session, principal)
+    items = bills.list_runs(session, principal)
     may_run = can_write(principal, *runs.RUN_ROLES)
     return render_template("billing/runs.html", runs=items, may_run=may_run,
                            estates=estates.list_estates(session, principal) if may_run else [],
@@ -100,7 +100,7 @@ def run_period():
 @login_required
 def bill_detail(number):
     """One bill with its lines and their basis."""
-    bill = runs.get_bill(get_session(), require_principal(), number)
+    bill = bills.get_bill(get_session(), require_principal(), number)
     return render_template("billing/bills_detail.html", bill=bill)
 
 
@@ -110,7 +110,7 @@ def room_bills(code):
     """A room's bills."""
     principal, session = require_principal(), get_session()
     room = estates.get_room(session, principal, code)
-    return render_template("billing/bills.html", bills=runs.bills_of_rooms(session, principal, [room]),
+    return render_template("billing/bills.html", bills=bills.bills_of_rooms(session, principal, [room]),
                            room=room)
 
 
@@ -122,5 +122,5 @@ def my_bills():
     if principal.role != RESIDENT:
         raise Forbidden(_("This page is for residents."))
     rooms, _total = estates.list_rooms(session, principal, limit=50)
-    return render_template("billing/bills.html", bills=runs.bills_of_rooms(session, principal, rooms),
+    return render_template("billing/bills.html", bills=bills.bills_of_rooms(session, principal, rooms),
                            room=None)

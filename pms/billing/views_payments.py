@@ -7,9 +7,9 @@ import uuid
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from pms.billing import accounts, arrears, collection, credit_notes, late_fee_settlements, payments
+from pms.billing.services import accounts, arrears, collection, credit_notes, late_fee_settlements, payments
 from pms.billing.models.payments import CHANNELS, DEMAND_METHODS
-from pms.billing.arrears import XLSX_MIMETYPE
+from pms.billing.services.arrears import XLSX_MIMETYPE
 from pms.billing.schemas_payments import (AccountPageQuerySchema, ArrearsPageQuerySchema,
                                           CollectionPageQuerySchema, CreditNoteFormSchema, LateFeeSettlementFormSchema, DemandFormSchema,
                                           PaymentFormSchema, ReversalFormSchema)

@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from pms.billing.ledger import Line, post_entry
+from pms.billing.services.ledger import Line, post_entry
 from pms.billing.models import Bill, BillingRun, BillLine, NumberCounter, FeeItem, FeePlan
-from pms.billing.payments import apply_prepayments
+from pms.billing.services.payments import apply_prepayments
 from pms.core.auth import Principal, Scope
 from pms.core.periods import day_in_period, first_day
 from pms.estates.models import Company, Estate
@@ -99,7 +99,7 @@ def issue_bill(session, room, period, amount_fen, *, plan, subsidy_fen=0, issued
 
 def assert_ledger_consistent(session):
     """Every `pms audit verify` check of the billing ledger passes."""
-    from pms.billing import services as checks
+    from pms.billing.services import ledger_checks as checks
 
     session.flush()
     for check in (checks.first_unbalanced_entry, checks.room_receivable_mismatch,

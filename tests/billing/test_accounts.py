@@ -3,9 +3,9 @@ from datetime import date
 
 import pytest
 
-from pms.billing.accounts import aging_bucket, limitation_flag, room_account
-from pms.billing.arrears import record_demand
-from pms.billing.payments import record_payment, reverse_payment
+from pms.billing.services.accounts import aging_bucket, limitation_flag, room_account
+from pms.billing.services.arrears import record_demand
+from pms.billing.services.payments import record_payment, reverse_payment
 from tests.billing.helpers_payments import at, finance, issue_bill, make_plan
 
 

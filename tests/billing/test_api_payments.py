@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from pms.billing.models import Payment
-from pms.billing.payments import record_payment
+from pms.billing.services.payments import record_payment
 from tests.billing.helpers_payments import at, finance, issue_bill, make_plan
 from tests.factories import bearer
 

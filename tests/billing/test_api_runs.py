@@ -16,7 +16,7 @@ from tests.factories import bearer, number, period
 @pytest.fixture
 def planned(app, world):
     """The CONTRACT.md example plan loaded for YJL, and a plan for HXY."""
-    from pms.billing.plans import apply_fee_plan
+    from pms.billing.services.plans import apply_fee_plan
     from pms.core.db import unit_of_work
     with app.test_request_context(), unit_of_work() as s:
         create_program(s, "TBB-2026", "先尝后买", district_code="110112", kind="property_service")
@@ -76,7 +76,7 @@ def test_room_bills_follow_the_contract(client, planned):
 
 
 def test_prepayment_is_used_by_the_new_bills(client, planned, app):
-    from pms.billing.payments import record_payment
+    from pms.billing.services.payments import record_payment
     from pms.core.auth import system_principal
     from pms.core.db import unit_of_work
     with app.test_request_context(), unit_of_work() as s:

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import pytest
 from openpyxl import load_workbook
 
-from pms.billing.payments import record_payment
+from pms.billing.services.payments import record_payment
 from pms.core import periods
 from tests import factories as f
 from tests.billing.helpers_payments import at, finance, issue_bill, make_plan

@@ -1,8 +1,8 @@
 """Collection rates by amount and by household, per estate, building and period."""
 import pytest
 
-from pms.billing.collection import percent_one_decimal
-from pms.billing.payments import record_payment
+from pms.billing.services.collection import percent_one_decimal
+from pms.billing.services.payments import record_payment
 from tests import factories as f
 from tests.billing.helpers_payments import finance, issue_bill, make_plan
 from tests.factories import bearer

@@ -4,14 +4,14 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from pms.billing import services as checks
-from pms.billing.accounts import room_account
-from pms.billing.credit_notes import issue_credit_note
-from pms.billing.late_fees import accrue_late_fees
+from pms.billing.services import ledger_checks as checks
+from pms.billing.services.accounts import room_account
+from pms.billing.services.credit_notes import issue_credit_note
+from pms.billing.services.late_fees import accrue_late_fees
 from pms.billing.models import Bill, CreditNote, JournalEntry, JournalLine, LateFeeAccrual
-from pms.billing.payments import record_payment
-from pms.billing.plans import apply_fee_plan
-from pms.billing.runs import run_billing
+from pms.billing.services.payments import record_payment
+from pms.billing.services.plans import apply_fee_plan
+from pms.billing.services.runs import run_billing
 from pms.core import periods
 from pms.core.auth import Principal, Scope
 from pms.core.errors import Conflict, Forbidden, Invalid, NotFound

@@ -4,9 +4,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from pms.billing.accounts import room_account
-from pms.billing.late_fee_settlements import settle_late_fees
-from pms.billing.late_fees import accrue_late_fees
+from pms.billing.services.accounts import room_account
+from pms.billing.services.late_fee_settlements import settle_late_fees
+from pms.billing.services.late_fees import accrue_late_fees
 from pms.billing.models import JournalEntry, JournalLine, LateFeeSettlement
 from pms.core import periods
 from pms.core.errors import Invalid
@@ -134,7 +134,7 @@ def test_two_settlements_at_once_never_settle_more_than_is_owed(app, db, overdue
 
 
 def test_a_mistaken_settlement_is_reversed_never_deleted(db, world, overdue):
-    from pms.billing.late_fee_settlements import reverse_settlement
+    from pms.billing.services.late_fee_settlements import reverse_settlement
     from pms.core.errors import Conflict
 
     today = periods.today()

@@ -4,9 +4,9 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select, text
 
-from pms.billing import services as checks
+from pms.billing.services import ledger_checks as checks
 from pms.billing.models import JournalLine, Payment, PaymentAllocation
-from pms.billing.payments import apply_prepayments, record_payment, reverse_payment
+from pms.billing.services.payments import apply_prepayments, record_payment, reverse_payment
 from pms.core.auth import Principal, Scope
 from pms.core.errors import Conflict, Forbidden, Invalid, NotFound
 from tests.billing.helpers_payments import assert_ledger_consistent, at, finance, issue_bill, make_plan
@@ -224,7 +224,7 @@ def test_pms_audit_verify_exit_codes(app, world, runner):
 
 
 def _settlement(bill, room, day, amount=None, channel="bank"):
-    from pms.billing.payments import Settlement
+    from pms.billing.services.bulk_payments import Settlement
 
     return Settlement(bill_id=bill.id, room_id=room.id, room_code=room.code, estate_id=room.estate_id,
                       amount_fen=bill.payable_fen if amount is None else amount, received_at=at(day),
@@ -232,7 +232,7 @@ def _settlement(bill, room, day, amount=None, channel="bank"):
 
 
 def test_bulk_settlements_write_what_record_payment_writes(db, world, plan):
-    from pms.billing.payments import record_settlements
+    from pms.billing.services.bulk_payments import record_settlements
 
     jan, feb, _mar = three_bills(db, world, plan, amount=12345)
     assert record_settlements(db, [_settlement(jan, world.r501, date(2026, 1, 20)),
@@ -253,7 +253,7 @@ def test_bulk_settlements_write_what_record_payment_writes(db, world, plan):
 
 
 def test_bulk_settlements_are_all_or_nothing(db, world, plan):
-    from pms.billing.payments import record_settlements
+    from pms.billing.services.bulk_payments import record_settlements
 
     jan, feb, _mar = three_bills(db, world, plan)
     record_payment(db, finance(), room_code="YJL-3-2-501", amount_fen=100, channel="cash")  # January part-paid

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from pms.billing.models import (FeeItem, FeeItemEntrance, FeeItemFloorWeight, FeeItemRoom, FeePlan,
                                 FeePlanSubsidy)
-from pms.billing.plans import plan_in_force
+from pms.billing.services.plans import plan_in_force
 from pms.cli import cli
 from pms.core.models import AuditEntry
 from pms.subsidies.services import create_program

@@ -21,15 +21,15 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from pms.billing import services as checks
-from pms.billing.accounts import room_account
-from pms.billing.late_fees import accrue_late_fees
-from pms.billing.credit_notes import issue_credit_note
+from pms.billing.services import ledger_checks as checks
+from pms.billing.services.accounts import room_account
+from pms.billing.services.late_fees import accrue_late_fees
+from pms.billing.services.credit_notes import issue_credit_note
 from pms.billing.models import (Bill, BillLine, CreditNote, JournalLine, LateFeeAccrual, Payment,
                                 PaymentAllocation, PaymentReversal)
-from pms.billing.payments import record_payment, reverse_payment
-from pms.billing.plans import apply_fee_plan
-from pms.billing.runs import run_billing
+from pms.billing.services.payments import record_payment, reverse_payment
+from pms.billing.services.plans import apply_fee_plan
+from pms.billing.services.runs import run_billing
 from pms.core.db import unit_of_work
 from pms.core.periods import add_months, first_day
 from pms.estates.models import Room

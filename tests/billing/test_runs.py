@@ -6,10 +6,10 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from pms.billing.ledger import first_unbalanced_entry
+from pms.billing.services.ledger import first_unbalanced_entry
 from pms.billing.models import Bill, BillingRun, BillLine, NumberCounter, JournalEntry, JournalLine
-from pms.billing.plans import apply_fee_plan
-from pms.billing.runs import run_billing
+from pms.billing.services.plans import apply_fee_plan
+from pms.billing.services.runs import run_billing
 from pms.core.errors import Invalid
 from tests import factories as f
 from tests.billing.helpers import build_estate, plan
@@ -216,7 +216,7 @@ def test_two_racing_runs_bill_once(app, db, estate, monkeypatch):
     import threading
     import time
 
-    from pms.billing import runs
+    from pms.billing.services import runs
 
     original = runs._create_stage
 
@@ -245,7 +245,7 @@ def test_two_racing_runs_bill_once(app, db, estate, monkeypatch):
 
 
 def test_a_run_killed_half_way_leaves_nothing_and_the_rerun_bills_once(app, db, estate, monkeypatch):
-    from pms.billing import runs
+    from pms.billing.services import runs
 
     def crash(*args, **kwargs):
         raise RuntimeError("killed after the bills and lines were inserted")
@@ -269,7 +269,7 @@ def test_a_run_killed_half_way_leaves_nothing_and_the_rerun_bills_once(app, db, 
 
 
 def test_due_runs_catch_up_missed_periods_and_skip_estates_without_a_plan(db, estate):
-    from pms.billing.runs import due_runs
+    from pms.billing.services.runs import due_runs
     company = db.get(__import__("pms.estates.models", fromlist=["Company"]).Company, estate.company_id)
     later = f.make_estate(db, "LATE", "晚", company, f.make_district(db, "110105", "朝阳区"))
     build_estate(db, later, program=False)
@@ -286,7 +286,7 @@ def test_due_runs_catch_up_missed_periods_and_skip_estates_without_a_plan(db, es
 
 def test_the_daily_job_bills_due_estates_once_and_survives_a_failing_estate(app, db, estate, monkeypatch):
     from jobs.billing import JOBS, bill_due_estates
-    from pms.billing import runs
+    from pms.billing.services import runs
     assert [j.cron for j in JOBS if j.id == "billing_daily"] == [{"hour": 1, "minute": 10}]
     company = db.get(__import__("pms.estates.models", fromlist=["Company"]).Company, estate.company_id)
     other = f.make_estate(db, "ZZZ", "其他", company, f.make_district(db, "110105", "朝阳区"))

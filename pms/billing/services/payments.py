@@ -1,12 +1,12 @@
 """Payments: record (oldest bill first, the rest is prepayment), use prepayments, reverse.
 
-Every money movement posts one balanced journal entry (pms.billing.ledger):
+Every money movement posts one balanced journal entry (`services.ledger`):
   payment         Dr cash amount · Cr receivable(room) allocated · Cr prepayment(room) the rest
   prepayment_use  Dr prepayment(room) · Cr receivable(room)        (one entry per allocation)
   reversal        the exact opposite of what the payment still holds (bills reopen)
 Bill.paid_fen / status move in step with the allocations; nothing is ever updated away or deleted
-except those two running columns. `record_settlements` writes the same rows for many whole-bill
-payments at once (imports, the demo).
+except those two running columns. `bulk_payments.record_settlements` writes the same rows for many
+whole-bill payments at once (imports, the demo).
 """
 from __future__ import annotations
 
@@ -16,22 +16,20 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
 from typing import Iterable, Optional
 
-from sqlalchemy import bindparam, column, func, insert, select, table, text
+from sqlalchemy import func, insert, select
 
-from pms.billing.ledger import Line, post_entry
-from pms.billing.models import (Bill, JournalEntry, JournalLine, Payment, PaymentAllocation,
-                                PaymentReversal)
+from pms.billing.models import Bill, JournalEntry, JournalLine, Payment, PaymentAllocation, PaymentReversal
 from pms.billing.models.ledger import PREPAYMENT_LINES
 from pms.billing.models.payments import CHANNELS
+from pms.billing.services.ledger import Line, post_entry
 from pms.core import audit
 from pms.core.auth import FINANCE, MANAGER, Principal, ensure_role, get_in_scope
-from pms.core.db import UTCDateTime, dialect_insert, is_sqlite, lock_row, lock_rows, locked, reserve_ids, utcnow
+from pms.core.db import dialect_insert, lock_row, lock_rows, locked, utcnow
 from pms.core.errors import Conflict, Invalid, NotFound
 from pms.core.i18n import translate as _
 from pms.core.periods import timezone as business_tz
 from pms.core.periods import today
 from pms.estates.models import Room
-
 
 
 PAYMENT_ROLES = (FINANCE, MANAGER)  # the front desk and its manager (admin always may)
@@ -203,98 +201,6 @@ def record_payment(session, principal: Principal, *, room_code: str, amount_fen:
                          prepaid_fen=remaining)
 
 
-@dataclass(frozen=True)
-class Settlement:
-    """A payment of exactly one open, unpaid bill's payable amount (bulk recording)."""
-
-    bill_id: int
-    room_id: int
-    room_code: str
-    estate_id: int
-    amount_fen: int
-    received_at: datetime
-    business_date: date
-    channel: str
-    reference: str = ""
-
-
-SETTLEMENT_STAGE = "payment_settlement_stage"
-
-
-def record_settlements(session, settlements: list[Settlement], *, recorded_by: str) -> int:
-    """Record many whole-bill payments at once: the rows `record_payment` writes for each.
-
-    For imports and bulk back-office work (the demo's 100,000 households): payment, allocation,
-    bill paid, one balanced `payment` entry (Dr cash, Cr receivable) per settlement. Ids are
-    reserved first and every table is written by one INSERT … SELECT from a staging table. All or
-    nothing: a bill that is not open and unpaid for exactly that amount fails the whole batch.
-    """
-    if not settlements:
-        return 0
-    session.flush()
-    bad = [s for s in settlements if s.amount_fen <= 0 or s.channel not in CHANNELS or s.received_at.tzinfo is None]
-    if bad:
-        raise ValueError(f"invalid settlement for bill id={bad[0].bill_id}")
-    payment_ids = reserve_ids(session, "payment", len(settlements))
-    entry_ids = reserve_ids(session, "journal_entry", len(settlements))
-    sqlite = is_sqlite(session)
-    session.execute(text(f"DROP TABLE IF EXISTS {SETTLEMENT_STAGE}"))
-    session.execute(text(
-        f"CREATE TEMPORARY TABLE {SETTLEMENT_STAGE} (payment_id INTEGER NOT NULL, entry_id INTEGER NOT NULL,"
-        " bill_id INTEGER NOT NULL, room_id INTEGER NOT NULL, estate_id INTEGER NOT NULL,"
-        " amount_fen INTEGER NOT NULL, channel VARCHAR(8) NOT NULL, reference VARCHAR(128) NOT NULL,"
-        " request_hash VARCHAR(64) NOT NULL, received_at " + ("VARCHAR(26)" if sqlite else "TIMESTAMPTZ") +
-        " NOT NULL, business_date " + ("VARCHAR(10)" if sqlite else "DATE") + " NOT NULL,"
-        " memo VARCHAR(255) NOT NULL)"))
-    stage = table(SETTLEMENT_STAGE, *(column(c) for c in (
-        "payment_id", "entry_id", "bill_id", "room_id", "estate_id", "amount_fen", "channel", "reference",
-        "request_hash", "received_at", "business_date", "memo")))
-    # SQLite keeps timestamps and dates as text in SQLAlchemy's formats (UTC, no zone).
-    session.execute(insert(stage), [
-        dict(payment_id=pid, entry_id=eid, bill_id=s.bill_id, room_id=s.room_id, estate_id=s.estate_id,
-             amount_fen=s.amount_fen, channel=s.channel, reference=s.reference,
-             request_hash=request_hash(s.room_code, s.amount_fen, s.channel, s.reference),
-             received_at=(s.received_at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite
-                          else s.received_at),
-             business_date=s.business_date.isoformat() if sqlite else s.business_date,
-             memo=f"{s.channel} {s.reference}".strip()[:255])
-        for pid, eid, s in zip(payment_ids, entry_ids, settlements)])
-    # Each bill must be open, unpaid, and owe exactly the settlement's amount; the UPDATE's row
-    # count then proves no other writer paid one of them in between.
-    matching = session.scalar(text(
-        f"SELECT COUNT(DISTINCT b.id) FROM {SETTLEMENT_STAGE} st JOIN bill b ON b.id = st.bill_id"
-        " WHERE b.status = 'open' AND b.paid_fen = 0 AND st.amount_fen = b.payable_fen - b.waived_fen"))
-    settled = session.execute(text(
-        "UPDATE bill SET paid_fen = payable_fen - waived_fen, status = 'paid'"
-        f" WHERE id IN (SELECT bill_id FROM {SETTLEMENT_STAGE}) AND status = 'open' AND paid_fen = 0")).rowcount
-    if not matching == settled == len(settlements):
-        raise Conflict(_("A bill in the batch is not open and unpaid for that amount."))
-    statements = (
-        "INSERT INTO payment (id, estate_id, room_id, amount_fen, channel, reference, idempotency_key,"
-        " request_hash, received_at, recorded_by) SELECT payment_id, estate_id, room_id, amount_fen, channel,"
-        f" reference, NULL, request_hash, received_at, :recorded_by FROM {SETTLEMENT_STAGE}",
-        "INSERT INTO payment_allocation (payment_id, bill_id, estate_id, room_id, amount_fen, from_prepayment,"
-        f" allocated_at) SELECT payment_id, bill_id, estate_id, room_id, amount_fen, :false, received_at"
-        f" FROM {SETTLEMENT_STAGE}",
-        "INSERT INTO journal_entry (id, estate_id, kind, source_type, source_id, business_date, memo, created_at)"
-        " SELECT entry_id, estate_id, 'payment', 'payment', payment_id, business_date, memo, :created_at"
-        f" FROM {SETTLEMENT_STAGE}",
-        "INSERT INTO journal_line (entry_id, estate_id, account, room_id, program_id, item_code, amount_fen)"
-        " SELECT entry_id, estate_id, 'cash', CAST(NULL AS INTEGER), CAST(NULL AS INTEGER),"
-        f" CAST(NULL AS VARCHAR(32)), amount_fen FROM {SETTLEMENT_STAGE} UNION ALL"
-        " SELECT entry_id, estate_id, 'receivable', room_id, CAST(NULL AS INTEGER), CAST(NULL AS VARCHAR(32)),"
-        f" -amount_fen FROM {SETTLEMENT_STAGE}",
-        f"DROP TABLE {SETTLEMENT_STAGE}",
-    )
-    params = dict(recorded_by=recorded_by, created_at=utcnow(), false=False)
-    for statement in statements:
-        stmt = text(statement)
-        if ":created_at" in statement:
-            stmt = stmt.bindparams(bindparam("created_at", type_=UTCDateTime()))
-        session.execute(stmt, {k: v for k, v in params.items() if f":{k}" in statement})
-    return len(settlements)
-
-
 def _replay(session, payment: Payment, fingerprint: str, room_code: str) -> PaymentResult:
     """The result the payment gave when it was recorded (its own allocations at that time)."""
     if payment.request_hash != fingerprint:
@@ -445,38 +351,6 @@ def reverse_payment(session, principal: Principal, payment_id: int, *, reason: s
     return ReversalResult(id=reversal.id, payment_id=payment.id, room=room.code, reason=reason,
                           reversed_at=now, bills_reopened=reopened,
                           prepayment_reversed_fen=prepayment_part, reapplied_fen=reapplied)
-
-
-@dataclass
-class PaymentRow:
-    id: int
-    received_at: datetime
-    amount_fen: int
-    channel: str
-    reference: str
-    recorded_by: str
-    allocated_fen: int
-    reversed: bool
-    reversal_reason: str = ""
-
-
-def list_room_payments(session, room_id: int, *, limit: int = 20,
-                       until: Optional[datetime] = None) -> list[PaymentRow]:
-    """A room's latest payments with what they hold and whether they were reversed (one query)."""
-    allocated = (select(PaymentAllocation.payment_id, func.sum(PaymentAllocation.amount_fen).label("fen"))
-                 .where(PaymentAllocation.room_id == room_id)
-                 .group_by(PaymentAllocation.payment_id).subquery())
-    stmt = (select(Payment, func.coalesce(allocated.c.fen, 0), PaymentReversal.reason)
-            .outerjoin(allocated, allocated.c.payment_id == Payment.id)
-            .outerjoin(PaymentReversal, PaymentReversal.payment_id == Payment.id)
-            .where(Payment.room_id == room_id)
-            .order_by(Payment.received_at.desc(), Payment.id.desc()).limit(limit))
-    if until is not None:
-        stmt = stmt.where(Payment.received_at < until)
-    return [PaymentRow(id=p.id, received_at=p.received_at, amount_fen=p.amount_fen, channel=p.channel,
-                       reference=p.reference, recorded_by=p.recorded_by, allocated_fen=fen,
-                       reversed=reason is not None, reversal_reason=reason or "")
-            for p, fen, reason in session.execute(stmt)]
 
 
 def get_payment(session, principal: Principal, payment_id: int) -> Payment:

@@ -18,10 +18,10 @@ from typing import Optional
 
 from sqlalchemy import select
 
-from pms.billing.ledger import Line, post_entry
+from pms.billing.services.ledger import Line, post_entry
 from pms.billing.models import Bill, BillLine, CreditNote
-from pms.billing.payments import PAYMENT_ROLES, amount_errors, bill_status, lock_room_money, reason_errors
-from pms.billing.runs import reserve_numbers
+from pms.billing.services.payments import PAYMENT_ROLES, amount_errors, bill_status, lock_room_money, reason_errors
+from pms.billing.services.runs import reserve_numbers
 from pms.core import audit, periods
 from pms.core.auth import Principal, ensure_role, get_in_scope
 from pms.core.db import locked, utcnow

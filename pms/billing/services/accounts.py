@@ -13,11 +13,11 @@ from typing import Optional
 
 from sqlalchemy import func, select
 
-from pms.billing.credit_notes import credits_until
-from pms.billing.late_fees import business_day, clause_of, late_fee_fen
+from pms.billing.services.credit_notes import credits_until
+from pms.billing.services.late_fees import business_day, clause_of, late_fee_fen
 from pms.billing.models import (Bill, BillingRun, Demand, FeePlan, LateFeeSettlement, Payment,
                                 PaymentAllocation, PaymentReversal)
-from pms.billing.payments import bill_status, start_of_day_utc
+from pms.billing.services.payments import bill_status, start_of_day_utc
 from pms.core.auth import AUDITOR, FINANCE, MANAGER, RESIDENT, Principal, ensure_role, get_in_scope
 from pms.core.periods import today
 from pms.estates.models import Room

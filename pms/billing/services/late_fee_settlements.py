@@ -19,11 +19,11 @@ from typing import Optional
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
-from pms.billing.accounts import get_room_for_billing, room_account
-from pms.billing.ledger import Line, post_entry
+from pms.billing.services.accounts import get_room_for_billing, room_account
+from pms.billing.services.ledger import Line, post_entry
 from pms.billing.models import LateFeeSettlement
 from pms.billing.models.payments import CHANNELS, LATE_FEE_SETTLEMENT_KINDS
-from pms.billing.payments import PAYMENT_ROLES, amount_errors, lock_room_money, reason_errors
+from pms.billing.services.payments import PAYMENT_ROLES, amount_errors, lock_room_money, reason_errors
 from pms.core import audit, periods
 from pms.core.auth import Principal, ensure_role, get_in_scope
 from pms.core.errors import Conflict, Invalid

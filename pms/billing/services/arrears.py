@@ -14,12 +14,12 @@ from typing import Optional
 
 from sqlalchemy import func, select
 
-from pms.billing.accounts import (AGING_BUCKETS, ACCOUNT_READERS, aging_bucket, get_room_for_billing,
+from pms.billing.services.accounts import (AGING_BUCKETS, ACCOUNT_READERS, aging_bucket, get_room_for_billing,
                                   limitation_flag)
-from pms.billing.late_fees import business_day
+from pms.billing.services.late_fees import business_day
 from pms.billing.models import Bill, Demand, Payment, PaymentAllocation, PaymentReversal
 from pms.billing.models.payments import DEMAND_METHODS
-from pms.billing.payments import PAYMENT_ROLES, start_of_day_utc
+from pms.billing.services.payments import PAYMENT_ROLES, start_of_day_utc
 from pms.core.i18n import translate as _
 from pms.core.auth import AUDITOR, FINANCE, MANAGER, Principal, ensure_role
 from pms.core.errors import Invalid

@@ -1,4 +1,4 @@
-"""Billing services entry point: registers the ledger checks with `pms audit verify`.
+"""The ledger checks run by `pms audit verify`: the journal against the documents it records.
 
 Each check is one aggregate query that answers the first broken record (or None):
 - journal_balanced: every entry's lines sum to zero;
@@ -14,7 +14,7 @@ from typing import Optional
 
 from sqlalchemy import case, func, literal, select, union_all
 
-from pms.billing.ledger import first_unbalanced_entry
+from pms.billing.services.ledger import first_unbalanced_entry
 from pms.billing.models import (Bill, CreditNote, JournalLine, LateFeeAccrual, LateFeeSettlement, Payment,
                                 PaymentAllocation, PaymentReversal)
 from pms.core.audit import Breach, register_check
@@ -85,7 +85,7 @@ def bill_credit_mismatch(session) -> Optional[Breach]:
     return _first_bill_total_mismatch(session, "bill_credited", Bill.waived_fen, CreditNote, "credit notes")
 
 
-def init_app(app) -> None:
+def register_checks() -> None:
     """Add the billing integrity checks to `pms audit verify`."""
     register_check("journal_balanced", first_unbalanced_entry)
     register_check("room_receivable", room_receivable_mismatch)

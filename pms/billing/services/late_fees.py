@@ -22,11 +22,11 @@ from typing import Iterable, Optional, Sequence
 
 from sqlalchemy import func, insert, or_, select
 
-from pms.billing.credit_notes import credits_until
-from pms.billing.ledger import Line, post_entry
+from pms.billing.services.credit_notes import credits_until
+from pms.billing.services.ledger import Line, post_entry
 from pms.billing.models import (Bill, BillingRun, CreditNote, FeePlan, LateFeeAccrual, LateFeeRun,
                                 PaymentAllocation)
-from pms.billing.payments import start_of_day_utc
+from pms.billing.services.payments import start_of_day_utc
 from pms.core.money import round_half_up
 from pms.core.periods import timezone as business_tz
 
