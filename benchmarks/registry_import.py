@@ -20,7 +20,8 @@ from pms import create_app
 from pms.core.db import unit_of_work
 from pms.demo.loader import generate_rows
 from pms.estates import services
-from pms.estates.registry import COLUMNS, import_file
+from pms.estates.registry.importing import import_file
+from pms.estates.registry.rows import COLUMNS
 
 TARGET_ROWS_PER_S = 5000
 

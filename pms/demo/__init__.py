@@ -4,7 +4,7 @@ The load runs in steps, each ONE transaction (`unit_of_work`):
 
 1. ``estates`` — the demo company (DEMO 安居物业), then estates of renovated 1990s Beijing
    buildings in district 110112 通州区, generated as registry rows and applied through
-   `pms.estates.registry.import_rows` (set-based, the same path as a registry file).
+   `pms.estates.registry.importing.import_rows` (set-based, the same path as a registry file).
 2. ``accounts`` — one demo login per role, with fixed known passwords (see `DEMO_USERS`).
 3. every domain that has a ``pms/<domain>/demo.py`` module, in a stable order: ascending by the
    module's optional ``ORDER`` (int, default 100), then by domain name.

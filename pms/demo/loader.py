@@ -22,7 +22,8 @@ from pms.core.db import unit_of_work
 from pms.demo.people import OwnerFactory
 from pms.estates import services as estates
 from pms.estates.models import Company, District, Estate
-from pms.estates.registry import ImportResult, RegistryRow, import_rows
+from pms.estates.registry.importing import import_rows
+from pms.estates.registry.rows import ImportResult, RegistryRow
 
 COMPANY_CODE, COMPANY_NAME = "DEMO", "安居物业"
 DISTRICT_CODE, DISTRICT_NAME = "110112", "通州区"

@@ -5,7 +5,7 @@ import random
 from datetime import date, timedelta
 from typing import Optional
 
-from pms.estates.registry import id_check_char
+from pms.estates.registry.cells import id_check_char
 
 # The most common surnames, most frequent first (weights roughly follow their frequency).
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"

@@ -9,7 +9,10 @@ from flask.cli import AppGroup
 
 from pms.core.db import unit_of_work
 from pms.core.errors import PmsError
-from pms.estates import registry, services
+from pms.estates import services
+from pms.estates.registry.importing import import_file
+from pms.estates.registry.reading import max_file_bytes, too_large
+from pms.estates.registry.rows import RegistryInvalid
 
 
 @click.group("companies", cls=AppGroup)
@@ -41,10 +44,10 @@ def registry_group():
 @click.option("--dry-run", is_flag=True, help="Check the file and report what would change; write nothing.")
 def import_registry(file, company_code, dry_run):
     """Import a registry file (CSV UTF-8 or XLSX): all or nothing; exit 1 on any error."""
-    limit = registry.max_file_bytes()
+    limit = max_file_bytes()
     size = os.path.getsize(file)
     if size > limit:
-        _print_errors([registry.too_large(size, limit)])
+        _print_errors([too_large(size, limit)])
         sys.exit(1)
     with open(file, "rb") as handle:
         data = handle.read()
@@ -54,9 +57,9 @@ def import_registry(file, company_code, dry_run):
             if company is None:
                 click.echo(f"unknown company {company_code}")
                 sys.exit(1)
-            result = registry.import_file(session, company, data, dry_run=dry_run, actor="cli",
-                                          source=os.path.basename(file), max_bytes=limit)
-    except registry.RegistryInvalid as err:
+            result = import_file(session, company, data, dry_run=dry_run, actor="cli",
+                                 source=os.path.basename(file), max_bytes=limit)
+    except RegistryInvalid as err:
         _print_errors(err.errors)
         for warning in err.warnings:
             click.echo(f"warning: {warning}")

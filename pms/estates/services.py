@@ -8,10 +8,13 @@ from flask_babel import gettext as _
 from sqlalchemy import String, case, func, literal, or_, select
 
 from pms.core import audit
-from pms.core.auth import AUDITOR, Principal, get_in_scope, scoped
+from pms.core.auth import Principal, get_in_scope, scoped
 from pms.core.errors import Conflict, Invalid
 from pms.estates.models import (Building, Company, District, Entrance, Estate, Ownership, Person,
                                 Residency, Room)
+from pms.estates.permissions import ensure, may
+from pms.estates.registry.importing import import_file
+from pms.estates.registry.rows import ImportResult
 
 
 def find_company(session, code: str) -> Optional[Company]:
@@ -69,19 +72,17 @@ def mask_id_number(id_number: Optional[str]) -> Optional[str]:
 
 def may_see_id_numbers(principal: Principal, estate: Estate) -> bool:
     """Only the owning company's staff (and platform admins) see ID numbers unmasked."""
-    if principal.role == "admin":
+    if may(principal, "id_numbers.unmasked_any_company"):
         return True
-    return principal.is_staff and principal.company_id == estate.company_id
-
-
-# Roles that see phone numbers masked (条例 Art. 65). The one place this is decided: pages, the
-# API, exports and the room search all ask `phones_masked`.
-PHONE_MASKED_ROLES = (AUDITOR,)
+    return may(principal, "id_numbers.unmasked") and principal.company_id == estate.company_id
 
 
 def phones_masked(principal: Principal) -> bool:
-    """Whether the principal sees phone numbers only masked ('139****5678')."""
-    return principal.role in PHONE_MASKED_ROLES
+    """Whether the principal sees phone numbers only masked ('139****5678', 条例 Art. 65).
+
+    The one place this is decided (permissions "phones.unmasked"): pages, the API, exports and
+    the room search all ask here."""
+    return not may(principal, "phones.unmasked")
 
 
 def mask_phone(phone: Optional[str]) -> Optional[str]:
@@ -339,3 +340,31 @@ def locate(session, principal: Principal, estate: str = "", building: str = "",
             if entrance:
                 place.entrance = get_entrance(session, principal, place.building, entrance)
     return place
+
+
+# ---- the registry import (pms/estates/registry/) ----------------------------------------
+
+def ensure_may_import(principal: Principal) -> None:
+    """403 unless the principal may import the estate register."""
+    ensure(principal, "registry.import")
+
+
+def import_companies(session, principal) -> Optional[list[Company]]:
+    """The companies the principal chooses among when importing, None when they import for their own."""
+    if principal is None or not may(principal, "registry.choose_company"):
+        return None
+    return list(session.scalars(select(Company).order_by(Company.code)))
+
+
+def import_registry(session, principal: Principal, data: bytes, *, company_code: Optional[str] = None,
+                    dry_run: bool = False, source: str = "") -> ImportResult:
+    """The web upload: a manager imports for their own company, an admin names the company."""
+    ensure_may_import(principal)
+    if may(principal, "registry.choose_company"):
+        company = find_company(session, company_code or "")
+        if company is None:
+            raise Invalid(_("Choose the company the estates belong to."),
+                          fields={"company": [_("Unknown company.")]})
+    else:
+        company = session.get(Company, principal.company_id)
+    return import_file(session, company, data, dry_run=dry_run, actor=principal.username, source=source)

@@ -8,15 +8,15 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template, request
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import BooleanField, SelectField
 
-from pms.core.auth import ADMIN, MANAGER, current_principal, require_principal, roles_required
+from pms.core.auth import current_principal, login_required, require_principal
 from pms.core.db import get_session
 from pms.core.errors import Invalid
-from pms.estates import registry
-from pms.estates.models import Company
+from pms.estates import services
+from pms.estates.registry.reading import too_large
+from pms.estates.registry.rows import COLUMNS, Problem, RegistryInvalid
 
 bp = Blueprint("registry", __name__)
 
@@ -31,31 +31,32 @@ class RegistryImportForm(FlaskForm):
     @classmethod
     def for_principal(cls, session, principal, **kwargs) -> "RegistryImportForm":
         form = cls(**kwargs)
-        if principal is not None and principal.role == ADMIN:
-            form.company.choices = [(c.code, f"{c.code} {c.name}")
-                                    for c in session.scalars(select(Company).order_by(Company.code))]
+        companies = services.import_companies(session, principal)
+        if companies is not None:
+            form.company.choices = [(c.code, f"{c.code} {c.name}") for c in companies]
         else:
             del form.company
         return form
 
 
 @bp.route("/estates/registry/import", methods=["GET", "POST"])
-@roles_required(MANAGER)
+@login_required
 def registry_import():
     """Upload the estate registry: every error by row and column, or the import's summary."""
     principal, session = require_principal(), get_session()
+    services.ensure_may_import(principal)
     form = RegistryImportForm.for_principal(session, principal)
     if not form.validate_on_submit():
         return _page(form), (422 if form.is_submitted() else 200)
     upload = form.file.data
     try:
-        result = registry.import_for_principal(
+        result = services.import_registry(
             session, principal, upload.read(), company_code=form.company.data if "company" in form else None,
             dry_run=form.dry_run.data, source=upload.filename or "")
-    except registry.RegistryInvalid as invalid:
+    except RegistryInvalid as invalid:
         return _page(form, errors=invalid.errors, warnings=invalid.warnings), 422
     except Invalid as invalid:
-        return _page(form, errors=[registry.Problem(None, name, message)
+        return _page(form, errors=[Problem(None, name, message)
                                    for name, messages in invalid.fields.items() for message in messages]), 422
     return _page(form, result=result)
 
@@ -63,7 +64,7 @@ def registry_import():
 def _page(form, *, errors=(), warnings=None, result=None):
     return render_template("estates/registry_import.html", form=form, errors=list(errors),
                            warnings=result.warnings if result else list(warnings or ()), result=result,
-                           columns=registry.COLUMNS, max_errors=1000)
+                           columns=COLUMNS, max_errors=1000)
 
 
 @bp.errorhandler(RequestEntityTooLarge)
@@ -75,4 +76,4 @@ def upload_too_large(_error):
     """
     limit = int(current_app.config["MAX_CONTENT_LENGTH"])
     form = RegistryImportForm.for_principal(get_session(), current_principal(), formdata=None)
-    return _page(form, errors=[registry.too_large(request.content_length, limit)]), 413
+    return _page(form, errors=[too_large(request.content_length, limit)]), 413

@@ -12,7 +12,7 @@ from pms import import_models
 from pms.core.db import get_session, metadata
 from pms.demo import loader
 from pms.estates.models import Building, Entrance, Estate, Ownership, Person, Room
-from pms.estates.registry import id_number_valid
+from pms.estates.registry.cells import id_number_valid
 from tests.estates.registry_files import counts
 
 

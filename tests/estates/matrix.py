@@ -1,8 +1,18 @@
-"""Who sees what in the test world (tests/conftest.py `world`): the one matrix every estate test reads."""
+"""Who sees what in the test world (tests/conftest.py `world`): the one matrix every estate test reads.
+
+What each role may do comes from the domain's own table (`pms/estates/permissions.py`), so adding
+a role is one edit there; where it may do it (which estates and rooms) is this matrix."""
+from pms.estates.permissions import PERMISSIONS
 
 ALL = ["admin", "manager", "finance", "tech", "carer", "resident", "auditor",
        "other_manager", "other_resident", "other_auditor"]
 
+# The role of each user of the world.
+ROLE = {
+    "admin": "admin", "manager": "manager", "finance": "finance", "tech": "technician",
+    "carer": "care_worker", "resident": "resident", "auditor": "auditor", "other_manager": "manager",
+    "other_resident": "resident", "other_auditor": "auditor",
+}
 # Which estates each user sees.
 ESTATES = {
     "admin": {"YJL", "HXY"}, "manager": {"YJL"}, "finance": {"YJL"}, "tech": {"YJL"},
@@ -18,3 +28,16 @@ ROOMS = {
     "other_manager": {"HXY-1-1-101"}, "other_resident": {"HXY-1-1-101"},
     "other_auditor": {"HXY-1-1-101"},
 }
+
+
+def may(user: str, action: str) -> bool:
+    """Whether the user's role may do `action` by the estates permission table (admin always may)."""
+    return ROLE[user] == "admin" or ROLE[user] in PERMISSIONS[action]
+
+
+def users_who_may(action: str, among=ALL) -> list[str]:
+    return [u for u in among if may(u, action)]
+
+
+def users_who_may_not(action: str, among=ALL) -> list[str]:
+    return [u for u in among if not may(u, action)]

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from pms.core.models import AuditEntry
 from pms.estates.models import Building, District, Entrance, Estate, Ownership, Person, Room, Street
-from pms.estates.registry import COLUMNS
+from pms.estates.registry.rows import COLUMNS
 
 # A small estate NEW of company ACME in district 110112 (the world fixture's district).
 # The last row is a ground-floor shop; 302 on floor 3 etc. all match their room numbers.

@@ -1,7 +1,7 @@
 """Estates API: the role × resource matrix and masking."""
 import pytest
 
-from tests.estates.matrix import ALL, ESTATES, ROOMS
+from tests.estates.matrix import ALL, ESTATES, ROLE, ROOMS, may
 from tests.factories import bearer
 
 
@@ -57,6 +57,17 @@ def test_id_numbers_masked_for_auditor_and_resident(client, world):
         assert body["owners"][0]["id_number"] == expected, user
     body = client.get("/api/v1/rooms/YJL-3-2-501", headers=bearer(client, "auditor")).get_json()
     assert body["owners"][0]["phone"] == "139****5678"
+
+
+@pytest.mark.parametrize("user", [u for u in ALL if "YJL-3-2-501" in ROOMS[u]])
+def test_id_numbers_and_phones_as_the_permission_table_says(client, world, user):
+    """Unmasked ID numbers: the owning company's (ACME's) staff, or who may see any company's."""
+    body = client.get("/api/v1/rooms/YJL-3-2-501", headers=bearer(client, user)).get_json()
+    acme_staff = ROLE[user] != "admin" and user in ("manager", "finance", "tech", "carer")
+    unmasked_id = may(user, "id_numbers.unmasked_any_company") or (
+        acme_staff and may(user, "id_numbers.unmasked"))
+    assert body["owners"][0]["id_number"] == ("11010519491231002X" if unmasked_id else "110105********002X")
+    assert body["owners"][0]["phone"] == ("13912345678" if may(user, "phones.unmasked") else "139****5678")
 
 
 def test_search_by_owner_name_phone_and_code(client, world):

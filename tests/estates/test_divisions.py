@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 from pms.core.migrate import upgrade
 from pms.estates import divisions
 from pms.estates.models import District, Division, Estate
-from pms.estates.registry import RegistryInvalid, import_file
+from pms.estates.registry.importing import import_file
+from pms.estates.registry.rows import RegistryInvalid
 from tests import factories as f
 from tests.estates.registry_files import csv_bytes, rows
 from tests.spare_database import spare_database

@@ -7,9 +7,11 @@ import pytest
 from sqlalchemy import select
 
 from pms.core.models import AuditEntry
-from pms.estates import registry
 from pms.estates.models import Estate, Ownership, Person, Room, Street
-from pms.estates.registry import COLUMNS, RegistryInvalid, id_number_valid, import_file
+from pms.estates.registry.cells import id_number_valid, parse_rows
+from pms.estates.registry.importing import import_file, import_rows
+from pms.estates.registry.reading import max_file_bytes, read_registry, too_large
+from pms.estates.registry.rows import COLUMNS, RegistryInvalid
 from tests.estates.registry_files import BASE, BASE_CODES, counts, csv_bytes, rows, xlsx_bytes
 
 
@@ -322,13 +324,13 @@ def test_a_file_over_the_limit_is_refused_before_parsing(db, world):
     data = csv_bytes(BASE)
     err = assert_rejected(db, world, data + b"x" * 2048, [(None, "")], max_bytes=2048)
     assert str(err.errors[0]) == "The file is 3 KB; the limit is 2 KB."
-    huge = registry.too_large(50 * 1024 * 1024, 20 * 1024 * 1024)
+    huge = too_large(50 * 1024 * 1024, 20 * 1024 * 1024)
     assert str(huge) == "The file is 50 MB; the limit is 20 MB."
 
 
 def test_the_limit_comes_from_the_configuration(app):
     with app.app_context():
-        assert registry.max_file_bytes() == 20 * 1024 * 1024
+        assert max_file_bytes() == 20 * 1024 * 1024
 
 
 def test_empty_files(db, world):
@@ -344,9 +346,9 @@ def test_floor_not_matching_the_room_number_is_only_a_warning(db, world):
 
 
 def test_import_rows_reports_cross_row_errors_itself(db, world):
-    rows_ = registry.parse_rows(*registry.read_registry(csv_bytes(BASE + [dict(BASE[0])]))[:2])[0]
+    rows_ = parse_rows(*read_registry(csv_bytes(BASE + [dict(BASE[0])]))[:2])[0]
     before = counts(db)
     with pytest.raises(RegistryInvalid) as exc_info:
-        registry.import_rows(db, world.acme, rows_)
+        import_rows(db, world.acme, rows_)
     assert problems(exc_info) == [(6, "room")]
     assert counts(db) == before

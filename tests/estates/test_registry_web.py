@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from pms.core.db import get_session
 from pms.estates.models import Estate, Room
+from tests.estates.matrix import users_who_may, users_who_may_not
 from tests.estates.registry_files import BASE, counts, csv_bytes, rows, xlsx_bytes
 from tests.factories import PASSWORD
 
@@ -113,9 +114,16 @@ def test_an_upload_over_the_limit_says_the_limit(app, client, world):
     assert table_counts(app) == before
 
 
+def test_the_permission_table_lets_managers_and_admins_import():
+    assert users_who_may("registry.import") == ["admin", "manager", "other_manager"]
+    assert users_who_may("registry.choose_company") == ["admin"]
+
+
 def test_other_roles_are_forbidden(app, world):
     before = table_counts(app)
-    for user in ["finance", "tech", "carer", "resident", "auditor", "other_resident"]:
+    forbidden = users_who_may_not("registry.import")
+    assert {"finance", "tech", "carer", "resident", "auditor", "other_resident"} <= set(forbidden)
+    for user in forbidden:
         client = app.test_client()
         login(client, user)
         assert client.get(URL).status_code == 403, user

@@ -1,0 +1,53 @@
+"""Many rows into one table at once, the fastest way each engine offers (no ORM objects, no ids back).
+
+Set-based batch work (DESIGN "Persistence") writes rows it has already computed as dicts: the
+registry import's rooms, people and ownerships, and the same shape recurs wherever a batch stages
+or appends plain rows (a staging table before an INSERT … SELECT, journal lines, accruals). These
+only flush into the caller's transaction; the caller's unit of work commits.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+from sqlalchemy import bindparam, insert, update
+
+def insert_rows(session, model, rows: Sequence[dict]) -> None:
+    """INSERT every row of `rows` (dicts with the same keys) into `model`'s table.
+
+    SQLite: a plain executemany (sqlite3 loops in C; ordered RETURNING would go row by row).
+    PostgreSQL: COPY … FROM STDIN on the session's own connection (same transaction); an
+    executemany sends one statement per row and multi-row VALUES cost psycopg a query rewrite
+    per statement — COPY measured several times faster than either (registry import, 100,000
+    rooms). Column types' bind conversions are applied as an INSERT would apply them.
+    """
+    if not rows:
+        return
+    table = getattr(model, "__table__", model)
+    connection = session.connection()
+    dialect = connection.dialect
+    if dialect.name != "postgresql":
+        session.execute(insert(table), list(rows))
+        return
+    columns = list(rows[0])
+    quote = dialect.identifier_preparer.quote
+    processors = [(i, p) for i, p in enumerate(table.c[c].type.dialect_impl(dialect).bind_processor(dialect)
+                                               for c in columns) if p is not None]
+    sql = f"COPY {quote(table.name)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
+    with connection.connection.driver_connection.cursor() as cursor:
+        with cursor.copy(sql) as copy:
+            for row in rows:
+                values = [row[c] for c in columns]
+                for i, process in processors:
+                    values[i] = process(values[i])
+                copy.write_row(values)
+
+
+def update_rows(session, model, rows: Sequence[dict]) -> None:
+    """UPDATE `model`'s rows by id: each dict holds "id" and the new values (the same keys in all)."""
+    if not rows:
+        return
+    table = getattr(model, "__table__", model)
+    columns = [k for k in rows[0] if k != "id"]
+    stmt = (update(table).where(table.c.id == bindparam("b_id"))
+            .values({c: bindparam(f"b_{c}") for c in columns}))
+    session.execute(stmt, [{f"b_{k}": v for k, v in row.items()} for row in rows])
