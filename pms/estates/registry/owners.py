@@ -1,4 +1,4 @@
-"""Who owns a row's room: the owner-matching rule, pure (no database; tests/estates/test_owners.py).
+"""Who owns a row's room: the owner-matching rule, pure (no database; tests/estates/registry/test_owners.py).
 
 The owner of a row is the same person as someone on record (or someone an earlier row of the
 same import already named) when:
