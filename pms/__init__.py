@@ -36,11 +36,20 @@ def domain_module(domain: str, part: str) -> ModuleType | None:
 
 
 def domain_parts(domain: str, part: str) -> list[ModuleType]:
-    """`pms.<domain>.<part>` and `pms.<domain>.<part>_*` modules (e.g. api.py, api_payments.py)."""
+    """`pms.<domain>.<part>` and `pms.<domain>.<part>_*` modules (e.g. api.py, api_payments.py); a
+    package `<part>/` split by subject stands for its modules (e.g. api/bills.py, api/accounts.py)."""
     package = importlib.import_module(f"pms.{domain}")
     names = sorted(m.name for m in pkgutil.iter_modules(package.__path__)
                    if m.name == part or m.name.startswith(part + "_"))
-    return [importlib.import_module(f"pms.{domain}.{name}") for name in names]
+    modules = []
+    for name in names:
+        module = importlib.import_module(f"pms.{domain}.{name}")
+        if hasattr(module, "__path__"):  # a package split by subject: its public modules
+            modules += [importlib.import_module(f"{module.__name__}.{sub}") for sub in
+                        sorted(m.name for m in pkgutil.iter_modules(module.__path__) if not m.name.startswith("_"))]
+        else:
+            modules.append(module)
+    return modules
 
 
 def import_models() -> None:

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from pms.billing.schemas import (MAX_ITEMS, MAX_ROOMS_PER_ITEM, MAX_SUBSIDY_PERIODS,
+from pms.billing.schemas.bills import (MAX_ITEMS, MAX_ROOMS_PER_ITEM, MAX_SUBSIDY_PERIODS,
                                  FeePlanDocumentSchema)
 from pms.core.api import load_data
 from pms.core.errors import Invalid

@@ -12,7 +12,7 @@ from sqlalchemy import func, insert, select
 
 from pms.billing.models import (BillingRun, FeeItem, FeeItemEntrance, FeeItemFloorWeight, FeeItemRoom,
                                 FeePlan, FeePlanSubsidy)
-from pms.billing.schemas import FeePlanDocumentSchema
+from pms.billing.schemas.bills import FeePlanDocumentSchema
 from pms.core import audit
 from pms.core.api import load_data
 from pms.core.db import lock_row

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response
 
 from pms.billing.services import accounts, arrears, collection, credit_notes, late_fee_settlements, payments
-from pms.billing.schemas_payments import (AccountSchema, ArrearsQuerySchema, ArrearsReportSchema,
+from pms.billing.schemas.accounts import (AccountSchema, ArrearsQuerySchema, ArrearsReportSchema,
                                           AsOfQuerySchema, CollectionQuerySchema, CollectionReportSchema,
                                           CreditNoteCreateSchema, CreditNoteSchema, DemandCreateSchema,
                                           DemandSchema, LateFeeSettlementCreateSchema,

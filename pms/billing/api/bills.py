@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint
 
 from pms.billing.services import bills, plans, runs
-from pms.billing.schemas import (BillingRunListSchema, BillingRunQuerySchema, BillingRunRequestSchema,
+from pms.billing.schemas.bills import (BillingRunListSchema, BillingRunQuerySchema, BillingRunRequestSchema,
                                  BillingRunSchema, BillListSchema, BillSchema, FeePlanDocumentSchema,
                                  FeePlanListSchema, FeePlanSchema)
 from pms.core.api import documented, load_args, load_body, load_json

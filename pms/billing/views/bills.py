@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError
 
 from pms.billing.services import bills, plans, runs
-from pms.billing.schemas import BillingRunRequestSchema
+from pms.billing.schemas.bills import BillingRunRequestSchema
 from pms.core import periods
 from pms.core.auth import MANAGER, RESIDENT, can_write, ensure_role, login_required, require_principal
 from pms.core.db import get_session

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from pms.billing.services import accounts, arrears, collection, credit_notes, late_fee_settlements, payments
 from pms.billing.models.payments import CHANNELS, DEMAND_METHODS
 from pms.billing.services.arrears import XLSX_MIMETYPE
-from pms.billing.schemas_payments import (AccountPageQuerySchema, ArrearsPageQuerySchema,
+from pms.billing.schemas.accounts import (AccountPageQuerySchema, ArrearsPageQuerySchema,
                                           CollectionPageQuerySchema, CreditNoteFormSchema, LateFeeSettlementFormSchema, DemandFormSchema,
                                           PaymentFormSchema, ReversalFormSchema)
 from pms.core.api import load_data
