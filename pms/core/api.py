@@ -24,6 +24,7 @@ from pms.core.auth import current_principal
 from pms.core.errors import BadRequest, Invalid, NotAuthenticated, TooLarge
 from pms.core.i18n import translate
 from pms.core.i18n import translate as _
+from pms.core.money import fen_to_yuan_text, parse_yuan
 
 API_PREFIX = "/api/v1"
 
@@ -288,6 +289,30 @@ class Instant(fields.AwareDateTime):
         if not periods.in_bounds(instant.date()):
             raise ValidationError(date_range_message())
         return instant
+
+
+class Yuan(fields.Field):
+    """An amount typed in yuan ('45', '45.5', '¥45.50', '12.3元') → integer fen, parsed with
+    Decimal (core.money.parse_yuan) and bounded: `minimum_fen`..`maximum_fen` inclusive."""
+
+    def __init__(self, *, minimum_fen: int = 0, maximum_fen: int = 100_000_000, **kwargs):
+        metadata = {"description": "yuan, e.g. 45.50", "example": "45.50", **kwargs.pop("metadata", {})}
+        super().__init__(metadata=metadata, **kwargs)
+        self.minimum_fen, self.maximum_fen = minimum_fen, maximum_fen
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            fen = parse_yuan(value)
+        except ValueError:
+            raise ValidationError(_("Enter an amount such as 45.50.")) from None
+        if fen < self.minimum_fen:
+            if self.minimum_fen == 0:
+                raise ValidationError(_("Must not be negative."))
+            # The wording of marshmallow's Range, so the catalog's template translates it.
+            raise ValidationError(f"Must be greater than or equal to {fen_to_yuan_text(self.minimum_fen)}.")
+        if fen > self.maximum_fen:
+            raise ValidationError(f"Must be less than or equal to {self.maximum_fen // 100}.")
+        return fen
 
 
 class _LengthFirst:

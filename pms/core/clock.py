@@ -1,5 +1,5 @@
-"""The business clock: the one source of "now" for every rule (`db.utcnow`, `periods.today`,
-the maintenance clock). Tests move it; in production it is the real time.
+"""The business clock: the one source of "now", of the business timezone and of today's business
+date for every domain (`db.utcnow` reads it too). Tests move it; in production it is the real time.
 
 The clock is real time plus an offset, kept at module level so every thread sees the same time
 (a live test server's threads too). After `set_now`/`set_today` time keeps running from the set
@@ -10,8 +10,12 @@ Durations and performance timing (`time.perf_counter`) do not go through this cl
 """
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
+from datetime import timezone as _tz
 from typing import NamedTuple, Optional
+from zoneinfo import ZoneInfo
+
+from flask import current_app, has_app_context
 
 
 class _State(NamedTuple):
@@ -25,7 +29,7 @@ _state = _REAL
 
 
 def _real_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(_tz.utc)
 
 
 def now() -> datetime:
@@ -36,20 +40,28 @@ def now() -> datetime:
     return _real_now() + state.offset
 
 
+def timezone() -> ZoneInfo:
+    """The business timezone (PMS_TIMEZONE, default Asia/Shanghai)."""
+    return ZoneInfo(current_app.config["TIMEZONE"] if has_app_context() else "Asia/Shanghai")
+
+
+def today(instant: Optional[datetime] = None) -> date:
+    """The business date of `instant` (default: the current instant)."""
+    return (instant or now()).astimezone(timezone()).date()
+
+
 def set_now(instant: datetime, *, frozen: bool = False) -> None:
     """Make `instant` (aware) the current instant; time runs on from it unless `frozen`."""
     global _state
     if instant.tzinfo is None:
         raise ValueError("the clock needs an aware datetime")
-    instant = instant.astimezone(timezone.utc)
+    instant = instant.astimezone(_tz.utc)
     _state = _State(timedelta(0), instant) if frozen else _State(instant - _real_now(), None)
 
 
 def set_today(day: date, hour: int = 10, *, frozen: bool = False) -> None:
     """Make it `hour`:00 on `day` in the business timezone (Asia/Shanghai unless configured)."""
-    from pms.core.periods import timezone as business_timezone
-
-    set_now(datetime.combine(day, time(hour), tzinfo=business_timezone()), frozen=frozen)
+    set_now(datetime.combine(day, time(hour), tzinfo=timezone()), frozen=frozen)
 
 
 def advance(delta: Optional[timedelta] = None, **units: int) -> None:

@@ -11,6 +11,8 @@ def parse_yuan(text: str) -> int:
         value = Decimal(cleaned)
     except InvalidOperation as exc:
         raise ValueError(f"not an amount of money: {text!r}") from exc
+    if not value.is_finite():  # 'NaN', 'Infinity' parse as Decimals but are no amounts
+        raise ValueError(f"not an amount of money: {text!r}")
     if value.as_tuple().exponent < -2:
         raise ValueError(f"more than two decimals: {text!r}")
     return int(value * 100)
@@ -28,9 +30,25 @@ def fen_to_yuan_text(fen: int) -> str:
     return format_fen(fen, symbol="", grouping=False)
 
 
-def round_half_up(value: Decimal) -> int:
-    """Round a Decimal number of fen half-up to a whole fen."""
-    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+def quantize_half_up(value, places: int = 0) -> Decimal:
+    """`value` (Decimal, int, or a float/str read as written: 2.675 → '2.675') rounded half-up
+    (ties away from zero) to `places` decimals: the one rounding rule of the house."""
+    number = value if isinstance(value, (Decimal, int)) else Decimal(str(value))
+    return Decimal(number).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def round_half_up(value) -> int:
+    """Round a number of fen (a Decimal) half-up to a whole fen."""
+    return int(quantize_half_up(value))
+
+
+def divide_half_up(numerator: int, denominator: int) -> int:
+    """numerator ÷ denominator rounded half-up (ties away from zero) in integers, no Decimal or
+    float: 7 ÷ 2 → 4, -7 ÷ 2 → -4, 1 ÷ 3 → 0."""
+    if denominator == 0:
+        raise ZeroDivisionError("divide_half_up by zero")
+    quotient = (2 * abs(numerator) + abs(denominator)) // (2 * abs(denominator))
+    return -quotient if (numerator < 0) != (denominator < 0) else quotient
 
 
 def split_largest_remainder(total: int, weights: list[int]) -> list[int]:

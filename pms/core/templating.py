@@ -2,10 +2,8 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
-from flask import current_app
-
+from pms.core import clock
 from pms.core.auth import current_principal
 from pms.core.money import fen_to_yuan_text, format_fen
 
@@ -14,7 +12,7 @@ def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     """An aware UTC timestamp shown in the service's timezone."""
     if value is None:
         return ""
-    return value.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).strftime(fmt)
+    return value.astimezone(clock.timezone()).strftime(fmt)
 
 
 def area_m2(centi_m2: int | None) -> str:

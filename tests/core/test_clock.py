@@ -10,7 +10,6 @@ import pytest
 
 from pms.core import clock, periods
 from pms.core.db import utcnow
-from pms.maintenance import clock as maintenance_clock
 
 
 def test_real_time_by_default():
@@ -35,8 +34,8 @@ def test_set_today_is_that_hour_in_beijing_and_time_runs_on():
 def test_every_now_of_the_service_reads_it():
     clock.set_today(date(2028, 2, 29), hour=23)
     assert utcnow().date() == date(2028, 2, 29)  # 15:00 UTC
-    assert periods.today() == maintenance_clock.today() == date(2028, 2, 29)
-    assert maintenance_clock.now() - utcnow() < timedelta(seconds=5)
+    assert periods.today() == clock.today() == date(2028, 2, 29)
+    assert clock.now() - utcnow() < timedelta(seconds=5)
 
 
 def test_the_business_date_is_beijing_not_utc():
