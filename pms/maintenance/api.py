@@ -4,14 +4,13 @@ from __future__ import annotations
 from flask import Blueprint, request, send_file
 from flask_babel import gettext as _
 
-from pms.core import notifications
+from pms.core import clock, notifications
 from pms.core.api import documented, load_args, load_body
 from pms.core.auth import require_principal
 from pms.core.db import get_session
 from pms.core.errors import Invalid
 from pms.core.pdf import pdf_response
 from pms.estates import services as estates
-from pms.maintenance import clock
 from pms.maintenance import schemas as s
 from pms.maintenance.services import equipment, kpis, photos, readmodels, tickets, warranty, works
 from pms.maintenance.services.photos import MAX_PHOTO_BYTES, MAX_PHOTOS_PER_TICKET, Upload

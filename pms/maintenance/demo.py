@@ -15,10 +15,11 @@ from sqlalchemy import select
 
 from pms.accounts.models import User, UserRoom
 from pms.accounts.services import build_principal
+from pms.core import clock
 from pms.core.auth import system_principal
 from pms.core.db import insert_ignoring_conflicts
 from pms.estates.models import Building, Entrance, Estate, Room
-from pms.maintenance import clock, rules
+from pms.maintenance import rules
 from pms.maintenance.models import MaintenancePlan, RenovationProject, WorkOrder
 from pms.maintenance.services import alerts, equipment, photos, tickets, warranty, works
 
@@ -44,7 +45,7 @@ def _principal(session, user: Optional[User]):
 
 
 def _local(day: date, hour: int, minute: int = 0) -> datetime:
-    return datetime.combine(day, time(hour, minute), tzinfo=clock.zone())
+    return datetime.combine(day, time(hour, minute), tzinfo=clock.timezone())
 
 
 def _photo(color) -> bytes:

@@ -9,6 +9,8 @@ from typing import Iterator, Optional
 
 from flask_babel import lazy_gettext as _l
 
+from pms.core.periods import add_years
+
 # ---- requests ------------------------------------------------------------------------------
 
 CATEGORIES = {
@@ -115,14 +117,6 @@ CATEGORY_COMPONENTS = {
 # Beijing's heating season: 15 November to 15 March.
 HEATING_START = (11, 15)
 HEATING_END = (3, 15)
-
-
-def add_years(day: date, years: int) -> date:
-    """The same calendar day `years` later (29 February → 28 February)."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
 
 
 def warranty_ends_on(kind: str, accepted_on: date) -> date:

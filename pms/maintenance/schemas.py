@@ -5,7 +5,8 @@ from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from pms.core import periods
-from pms.core.api import BoundedList, BusinessDate, Instant, PagedSchema, Period, date_range_message, utc_text
+from pms.core.api import (BoundedList, BusinessDate, Instant, PagedSchema, Period, Yuan, date_range_message,
+                          utc_text)
 from pms.core.pagination import PageArgsSchema
 from pms.maintenance import rules
 from pms.maintenance.services.common import parse_location
@@ -432,34 +433,13 @@ class NotificationListSchema(Schema):
 
 # ---- HTML forms (strings from the browser; money typed in yuan) ------------------------------
 
-class YuanField(fields.Field):
-    """'45', '45.5', '¥45.50' → 4550 fen, at most `maximum_fen` (the API's bound for the same field)."""
-
-    def __init__(self, maximum_fen: int = 100_000_000, **kwargs):
-        super().__init__(**kwargs)
-        self.maximum_fen = maximum_fen
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        from pms.core.money import parse_yuan
-
-        try:
-            fen = parse_yuan(value)
-        except ValueError:
-            raise ValidationError(_("Enter an amount such as 45.50.")) from None
-        if fen < 0:
-            raise ValidationError(_("Must not be negative."))
-        if fen > self.maximum_fen:
-            raise ValidationError(f"Must be less than or equal to {self.maximum_fen // 100}.")
-        return fen
-
-
 class LocalDateTimeField(fields.Field):
     """A browser's datetime-local value ('2026-03-05T09:00') in the business timezone → aware."""
 
     def _deserialize(self, value, attr, data, **kwargs):
         from datetime import datetime
 
-        from pms.maintenance import clock
+        from pms.core import clock
 
         try:
             naive = datetime.fromisoformat(str(value))
@@ -467,7 +447,7 @@ class LocalDateTimeField(fields.Field):
             raise ValidationError(_("Enter a date and time.")) from None
         if not periods.in_bounds(naive.date()):  # before any conversion (year 1 cannot move back)
             raise ValidationError(date_range_message())
-        return naive if naive.tzinfo else naive.replace(tzinfo=clock.zone())
+        return naive if naive.tzinfo else naive.replace(tzinfo=clock.timezone())
 
 
 class TicketFormSchema(Schema):
@@ -493,7 +473,7 @@ class MoveFormSchema(Schema):
     note = fields.String(load_default="", validate=validate.Length(max=2000))
     technician = fields.String(validate=validate.Length(min=1, max=64))
     payer = fields.String(validate=_one_of(rules.PAYERS))
-    amount = YuanField(data_key="amount")
+    amount = Yuan(data_key="amount")
     rating = fields.Integer(validate=validate.Range(min=1, max=5))
     comment = fields.String(validate=validate.Length(max=500))
 
@@ -502,7 +482,7 @@ class CostFormSchema(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(["material", "labour"]))
     description = fields.String(required=True, validate=validate.Length(min=1, max=200))
     quantity = fields.Integer(required=True, validate=validate.Range(min=1, max=100_000))
-    unit_price = YuanField(required=True, maximum_fen=10_000_000)
+    unit_price = Yuan(required=True, maximum_fen=10_000_000)
 
 
 class PlannedWorkFormSchema(Schema):

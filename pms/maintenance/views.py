@@ -5,14 +5,14 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from pms.core import notifications
+from pms.core import clock, notifications
 from pms.core.api import load_data
 from pms.core.auth import AUDITOR, MANAGER, RESIDENT, TECHNICIAN, login_required, require_principal
 from pms.core.db import get_session
 from pms.core.errors import Conflict, Invalid
 from pms.core.pdf import pdf_response
 from pms.estates import services as estates
-from pms.maintenance import clock, rules
+from pms.maintenance import rules
 from pms.maintenance import schemas as s
 from pms.maintenance.api import allow_photo_uploads, read_uploads
 from pms.maintenance.services import equipment, kpis, photos, places, readmodels, tickets, works

@@ -8,10 +8,10 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, or_, select
 
 from pms.accounts.models import User
-from pms.core import notifications
+from pms.core import clock, notifications
 from pms.core.db import insert_ignoring_conflicts
 from pms.estates.models import Estate
-from pms.maintenance import clock, rules
+from pms.maintenance import rules
 from pms.maintenance.models import Ticket, TicketAlert
 
 

@@ -8,12 +8,12 @@ from typing import Optional
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
-from pms.core import audit
+from pms.core import audit, clock
 from pms.core.auth import MANAGER, TECHNICIAN, Principal, get_in_scope, scoped
 from pms.core.db import insert_ignoring_conflicts, lock_and_refresh
 from pms.core.errors import Conflict, Invalid
 from pms.estates.models import Building, Entrance, Estate
-from pms.maintenance import clock, rules
+from pms.maintenance import rules
 from pms.maintenance.models import Equipment, MaintenancePlan, WorkOrder
 from pms.maintenance.services.common import ensure, resolve_location
 

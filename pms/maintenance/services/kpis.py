@@ -3,19 +3,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Optional
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from pms.core import periods
+from pms.core import clock, periods
 from pms.core.auth import AUDITOR, MANAGER, Principal
 from pms.core.errors import Forbidden, Invalid
+from pms.core.money import quantize_half_up
 from pms.estates import services as estates
 from pms.estates.models import Estate, Room
-from pms.maintenance import clock, rules
+from pms.maintenance import rules
 from pms.maintenance.models import Ticket
 
 
@@ -43,8 +43,7 @@ def _round(value, places: int = 1) -> Optional[float]:
     """A KPI (hours, a percentage, an average rating) rounded half-up for display; never money."""
     if value is None:
         return None
-    q = Decimal(1).scaleb(-places)
-    return float(Decimal(str(value)).quantize(q, rounding=ROUND_HALF_UP))
+    return float(quantize_half_up(value, places))
 
 
 def month_bounds(period: str, tz: ZoneInfo) -> tuple[datetime, datetime]:
@@ -71,7 +70,7 @@ def estate_kpis(session, estate: Estate, period: str, *, now: Optional[datetime]
       resolved at least once × 100; complaints: requests flagged as complaints.
     """
     now = now or clock.now()
-    start, end = month_bounds(period, clock.zone())
+    start, end = month_bounds(period, clock.timezone())
     households = session.scalar(select(func.count(Room.id)).where(Room.estate_id == estate.id)) or 0
     tickets = list(session.scalars(select(Ticket).where(Ticket.estate_id == estate.id,
                                                         Ticket.submitted_at >= start, Ticket.submitted_at < end,

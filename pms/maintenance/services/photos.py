@@ -14,9 +14,9 @@ from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import func, select
 
+from pms.core import clock
 from pms.core.auth import STAFF_ROLES, RESIDENT, Principal
 from pms.core.errors import Conflict, Invalid, NotFound
-from pms.maintenance import clock
 from pms.maintenance.models import Ticket, TicketPhoto
 from pms.maintenance.services.common import ensure
 from pms.maintenance.services.tickets import _event, lock_ticket

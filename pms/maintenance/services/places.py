@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from pms.core.auth import RESIDENT, Principal, scoped
+from pms.core.codes import natural_key
 from pms.estates.models import Building, Entrance, Estate, Room
 
 MAX_PLACES = 500
@@ -39,14 +40,11 @@ def common_places(session, principal: Principal) -> list[Place]:
     codes = dict(estates)
     out: list[Place] = [Place(code, code, "", "") for _id, code in estates]
     seen_buildings = set()
-    for estate_id, b, e in sorted(rows, key=lambda r: (codes[r[0]], _natural(r[1]), _natural(r[2]))):
+    for estate_id, b, e in sorted(rows, key=lambda r: (codes[r[0]], natural_key(r[1]), natural_key(r[2]))):
         estate = codes[estate_id]
         if (estate, b) not in seen_buildings:
             seen_buildings.add((estate, b))
             out.append(Place(f"{estate}-{b}", estate, b, ""))
         out.append(Place(f"{estate}-{b}-{e}", estate, b, e))
-    return sorted(out, key=lambda p: (p.estate, _natural(p.building), _natural(p.entrance)))
+    return sorted(out, key=lambda p: (p.estate, natural_key(p.building), natural_key(p.entrance)))
 
-
-def _natural(code: str):
-    return (0, int(code), code) if code.isdigit() else (1, 0, code)

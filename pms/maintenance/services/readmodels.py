@@ -8,10 +8,11 @@ from typing import Optional
 from sqlalchemy import select
 
 from pms.accounts.models import User
+from pms.core import clock
 from pms.core.auth import Principal
 from pms.estates.models import Estate
 from pms.estates.services import shown_phone
-from pms.maintenance import clock, rules
+from pms.maintenance import rules
 from pms.maintenance.models import Ticket
 from pms.maintenance.services import photos as photo_service
 from pms.maintenance.services import tickets as ticket_service
@@ -110,7 +111,7 @@ def ticket_view(session, principal: Principal, ticket: Ticket, *, now: Optional[
         from pms.maintenance.models import WarrantyComponent
 
         warranty = component_view(session, session.get(WarrantyComponent, ticket.warranty_component_id),
-                                  clock.local_date(now))
+                                  clock.today(now))
     view = TicketView(
         id=ticket.id, status=ticket.status, status_label=str(rules.STATUSES[ticket.status]),
         estate=estate.code, room=ticket.location_label if ticket.room_id else None,

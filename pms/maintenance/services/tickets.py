@@ -8,12 +8,13 @@ from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
 from pms.accounts.models import User
-from pms.core import audit
+from pms.core import audit, clock
 from pms.core.auth import (ADMIN, MANAGER, RESIDENT, STAFF_ROLES, TECHNICIAN, Principal, scope_filter)
 from pms.core.db import dialect_insert, lock_and_refresh
 from pms.core.errors import Conflict, Forbidden, Invalid, NotFound
+from pms.core.money import divide_half_up
 from pms.estates.models import Building, Entrance, Estate, Room
-from pms.maintenance import clock, rules
+from pms.maintenance import rules
 from pms.maintenance.models import SlaPolicy, Ticket, TicketCost, TicketEvent
 from pms.maintenance.services.common import ensure, location_label, resolve_location
 from pms.maintenance.services.warranty import find_warranty
@@ -175,7 +176,7 @@ def create_ticket(session, principal: Principal, *, category: str, description: 
     respond_minutes, resolve_minutes = sla_minutes(session, estate.id, urgency)
     respond_by, resolve_by = rules.sla_deadlines(now, respond_minutes, resolve_minutes)
     hit = find_warranty(session, estate.id, building.id if building else None,
-                        entrance.id if entrance else None, category, clock.local_date(now))
+                        entrance.id if entrance else None, category, clock.today(now))
     ticket = Ticket(estate_id=estate.id, room_id=found.id if room is not None else None,
                     building_id=building.id if building else None,
                     entrance_id=entrance.id if entrance else None, location_label=label,
@@ -386,7 +387,7 @@ def add_cost(session, principal: Principal, ticket: Ticket, *, kind: str, descri
         raise Invalid(_("Unknown kind."), fields={"kind": [_("material or labour")]})
     if quantity <= 0 or unit_price_fen < 0:
         raise Invalid(_("Quantity must be positive."), fields={"quantity": [_("Must be > 0.")]})
-    amount = quantity * unit_price_fen if kind == "material" else (quantity * unit_price_fen * 2 + 60) // 120
+    amount = quantity * unit_price_fen if kind == "material" else divide_half_up(quantity * unit_price_fen, 60)
     if amount > MAX_COST_FEN:
         # Each factor is bounded, their product is not: ¥1,000,000 on one line of one repair is a typo.
         raise Invalid(_("The amount (quantity × unit price) is above ¥1,000,000."),

@@ -4,21 +4,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any, Optional
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from pms.accounts.models import UserRoom
-from pms.core import audit, notifications
+from pms.core import audit, clock, notifications
 from pms.core.auth import MANAGER, RESIDENT, Principal, get_in_scope, scoped
 from pms.core.db import lock_and_refresh, lock_row
 from pms.core.errors import Conflict, Invalid, NotFound
 from pms.core.templating import local_time
 from pms.estates.models import (Building, Company, District, Entrance, Estate, Ownership, Person, Residency,
                                 Room, Street)
-from pms.maintenance import clock, rules
+from pms.maintenance import rules
 from pms.maintenance.models import PlannedWork
 from pms.maintenance.services.common import ensure, resolve_location
 
@@ -197,7 +195,7 @@ def notice_data(session, work: PlannedWork, *, now: Optional[datetime] = None) -
     building, entrance = session.get(Building, work.building_id), session.get(Entrance, work.entrance_id)
     company, district = session.get(Company, estate.company_id), session.get(District, estate.district_id)
     street = session.get(Street, estate.street_id) if estate.street_id else None
-    tz = ZoneInfo(current_app.config["TIMEZONE"])
+    tz = clock.timezone()
     start, end = work.starts_at.astimezone(tz), work.ends_at.astimezone(tz)
     end_date, end_time = end.date(), end.strftime("%H:%M")
     if end.time() == time(0, 0) and end_date > start.date():
