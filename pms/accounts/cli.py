@@ -5,11 +5,13 @@ import sys
 
 import click
 from flask.cli import AppGroup
+from flask_babel import gettext as _
 
 from pms.accounts import services
 from pms.core.auth import ROLES, system_principal
+from pms.core.cli import cli_unit_of_work, service_errors
 from pms.core.db import unit_of_work
-from pms.core.errors import PmsError
+from pms.core.errors import NotFound
 
 
 @click.group("users", cls=AppGroup)
@@ -17,17 +19,10 @@ def users_group():
     """User accounts."""
 
 
-def _fail(err: PmsError) -> None:
-    click.echo(err.message)
-    for name, messages in err.fields.items():
-        for message in messages:
-            click.echo(f"{name}: {message}")
-    sys.exit(1)
-
-
 def _read_password(password_stdin: bool) -> str:
     if not password_stdin:
-        raise click.UsageError("--password-stdin is required: pipe the password in, never put it on the command line")
+        raise click.UsageError(_("--password-stdin is required: pipe the password in, never put it on "
+                                 "the command line"))
     return sys.stdin.readline().rstrip("\r\n")
 
 
@@ -44,26 +39,22 @@ def _read_password(password_stdin: bool) -> str:
 def create_user(username, role, company_code, room_codes, district_code, display_name, email, password_stdin):
     """Create an account; the password is read from standard input, never from the command line."""
     password = _read_password(password_stdin)
-    try:
-        with unit_of_work() as session:
-            user = services.create_user(session, username=username, password=password, role=role,
-                                        company_code=company_code, room_codes=list(room_codes),
-                                        district_code=district_code, display_name=display_name,
-                                        email=email, actor="cli")
-            click.echo(f"user {user.username} ({user.role}) created")
-    except PmsError as err:
-        _fail(err)
+    with cli_unit_of_work() as session:
+        user = services.create_user(session, username=username, password=password, role=role,
+                                    company_code=company_code, room_codes=list(room_codes),
+                                    district_code=district_code, display_name=display_name,
+                                    email=email, actor="cli")
+        created = _("user %(username)s (%(role)s) created", username=user.username, role=user.role)
+    click.echo(created)
 
 
 def _manage(action, username: str, done: str) -> None:
-    try:
-        with unit_of_work() as session:
-            action(session, system_principal(), username)
-    except PmsError as err:
-        if err.status == 404:
-            click.echo(f"no user {username}")
-            sys.exit(1)
-        _fail(err)
+    with service_errors():
+        try:
+            with unit_of_work() as session:
+                action(session, system_principal(), username)
+        except NotFound as err:
+            raise NotFound(_("no user %(username)s", username=username)) from err
     click.echo(done)
 
 
@@ -71,21 +62,23 @@ def _manage(action, username: str, done: str) -> None:
 @click.argument("username")
 def unlock_user(username):
     """Lift a lock-out after failed logins (audited)."""
-    _manage(services.unlock_user, username, f"user {username} unlocked")
+    _manage(services.unlock_user, username, _("user %(username)s unlocked", username=username))
 
 
 @users_group.command("disable")
 @click.argument("username")
 def disable_user(username):
     """Disable an account: it cannot log in, and its sessions and API tokens end (audited)."""
-    _manage(lambda s, p, u: services.set_user_active(s, p, u, False), username, f"user {username} disabled")
+    _manage(lambda s, p, u: services.set_user_active(s, p, u, False), username,
+            _("user %(username)s disabled", username=username))
 
 
 @users_group.command("enable")
 @click.argument("username")
 def enable_user(username):
     """Let a disabled account log in again (audited)."""
-    _manage(lambda s, p, u: services.set_user_active(s, p, u, True), username, f"user {username} enabled")
+    _manage(lambda s, p, u: services.set_user_active(s, p, u, True), username,
+            _("user %(username)s enabled", username=username))
 
 
 @users_group.command("set-password")
@@ -99,7 +92,7 @@ def set_password(username, password_stdin):
     def action(session, principal, name):
         services.set_password(session, services.managed_user(session, principal, name), password, actor="cli")
 
-    _manage(action, username, f"password of {username} set")
+    _manage(action, username, _("password of %(username)s set", username=username))
 
 
 commands = [users_group]

@@ -6,6 +6,7 @@ import time
 
 import click
 from flask.cli import AppGroup
+from flask_babel import gettext as _
 
 
 @click.group("outbox", cls=AppGroup)
@@ -27,15 +28,15 @@ def send(once, interval):
 
     if once:
         summary = deliver_due()
-        click.echo(summary.line())
+        click.echo(summary.line(localized=True))
         sys.exit(1 if summary.stopped else 0)
-    click.echo(f"pms outbox: sending every {interval} s (Ctrl-C stops)")
+    click.echo(_("pms outbox: sending every %(interval)d s (Ctrl-C stops)", interval=interval))
     try:
         while True:
             started = time.monotonic()
             summary = deliver_due(budget_seconds=max(interval - 5, 5))
             if summary.handled or summary.expired or summary.stopped:
-                click.echo(summary.line())
+                click.echo(summary.line(localized=True))
             time.sleep(max(0.0, interval - (time.monotonic() - started)))
     except KeyboardInterrupt:
         pass
@@ -52,4 +53,5 @@ def status():
 
     with unit_of_work(write=False) as session:
         counts = dict(session.execute(select(STATUS_SQL, func.count(M.id)).group_by(STATUS_SQL)).all())
+    # The status names are the API's values (GET /api/v1/outbox?status=…), kept as they are.
     click.echo("  ".join(f"{name} {counts.get(name, 0)}" for name in STATUSES))

@@ -28,12 +28,19 @@ from typing import Optional
 from flask import current_app
 
 from pms.core.db import unit_of_work, utcnow
+from pms.core.i18n import translate
 from pms.notifications import services
 from pms.notifications.smtp import Mailer, build_message, parse_smtp_url
 
 log = logging.getLogger("pms.outbox")
 
-NOT_CONFIGURED = "no SMTP server configured (PMS_SMTP_URL)"
+
+def _l(msgid: str) -> str:
+    """Marks a message for the catalog (pybabel extracts `_l`); translated when it is shown."""
+    return msgid
+
+
+NOT_CONFIGURED = _l("no SMTP server configured (PMS_SMTP_URL)")
 
 
 @dataclass
@@ -53,16 +60,26 @@ class RunSummary:
     def handled(self) -> int:
         return self.sent + self.retrying + self.failed
 
-    def line(self) -> str:
-        text = (f"outbox: {self.sent} sent, {self.retrying} to retry, {self.failed} failed"
-                + (f", {self.expired} stale claim(s) failed" if self.expired else ""))
+    def line(self, localized: bool = False) -> str:
+        """The run in one line: English for the logs, the terminal's language for the CLI."""
+        _ = translate if localized else _as_written
+        text = _("outbox: %(sent)d sent, %(retrying)d to retry, %(failed)d failed", sent=self.sent,
+                 retrying=self.retrying, failed=self.failed)
+        if self.expired:
+            text += _(", %(expired)d stale claim(s) failed", expired=self.expired)
         if self.waiting_sms:
-            text += f"; {self.waiting_sms} SMS waiting (no SMS gateway configured)"
+            text += _("; %(sms)d SMS waiting (no SMS gateway configured)", sms=self.waiting_sms)
         if self.stopped:
-            text += f"; stopped: {self.stopped}"
+            reason = _(NOT_CONFIGURED) if self.stopped == NOT_CONFIGURED else self.stopped
+            text += _("; stopped: %(reason)s", reason=reason)
             if self.waiting_email:
-                text += f" ({self.waiting_email} e-mail(s) waiting)"
+                text += _(" (%(email)d e-mail(s) waiting)", email=self.waiting_email)
         return text
+
+
+def _as_written(msgid: str, **params) -> str:
+    """A message in English, as the logs have it."""
+    return msgid % params if params else msgid
 
 
 def sender_id() -> str:

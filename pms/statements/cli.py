@@ -7,9 +7,9 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
-from pms.core.db import unit_of_work
-from pms.core.errors import PmsError
+from pms.core.cli import cli_unit_of_work
 from pms.statements import printing
 
 group = click.Group("statements", help="Statements (对账单) as PDF documents.")
@@ -28,14 +28,10 @@ group = click.Group("statements", help="Statements (对账单) as PDF documents.
 @with_appcontext
 def print_command(estate_code, period, building, out_dir, workers, locale):
     """One print-ready PDF per building of the period's bills; reruns skip unchanged buildings."""
-    try:
-        with unit_of_work() as session:
-            jobs = printing.plan_print(session, estate_code, period, out_dir, building=building,
-                                       locale=locale)
-    except PmsError as exc:
-        raise click.ClickException(printing.print_error(exc)) from exc
+    with cli_unit_of_work() as session:
+        jobs = printing.plan_print(session, estate_code, period, out_dir, building=building, locale=locale)
     out_dir.mkdir(parents=True, exist_ok=True)
-    with click.progressbar(length=len(jobs), label="buildings", file=sys.stderr,
+    with click.progressbar(length=len(jobs), label=_("buildings"), file=sys.stderr,
                            item_show_func=lambda job: job.building if job else None) as bar:
         result = printing.run_print(jobs, app_config=printing.worker_config(current_app),
                                     workers=workers, on_done=lambda job, _written: bar.update(1, job))

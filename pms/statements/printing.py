@@ -27,6 +27,7 @@ from typing import Callable, Optional
 
 from pms.core.db import utcnow
 from pms.core.errors import NotFound
+from pms.core.i18n import translate as _
 from pms.statements import services
 
 TEMPLATE = "statements.html"
@@ -67,8 +68,11 @@ class PrintResult:
     files: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        return (f"{self.buildings} buildings, {self.statements} statements, written {self.written}, "
-                f"skipped {self.skipped}, in {self.seconds:.1f} s")
+        """The CLI's summary line, in the terminal's language."""
+        return _("%(buildings)d buildings, %(statements)d statements, written %(written)d, "
+                         "skipped %(skipped)d, in %(seconds)s s", buildings=self.buildings,
+                         statements=self.statements, written=self.written, skipped=self.skipped,
+                         seconds=f"{self.seconds:.1f}")
 
 
 def file_stem(estate: str, period: str, building: str) -> str:
@@ -93,8 +97,11 @@ def plan_print(session, estate_code: str, period: str, out_dir: Path, *,
     estate = services.find_estate(session, estate_code)
     groups = services.building_statements(session, estate, period, building)
     if not groups:
-        where = f" in building {building}" if building else ""
-        raise NotFound(f"no bills for estate {estate.code}{where} in period {period}")
+        if building:
+            raise NotFound(_("no bills for estate %(estate)s in building %(building)s in period "
+                                     "%(period)s", estate=estate.code, building=building, period=period))
+        raise NotFound(_("no bills for estate %(estate)s in period %(period)s",
+                                 estate=estate.code, period=period))
     fingerprint = template_fingerprint()
     jobs = []
     for code, statements in groups.items():
@@ -238,7 +245,7 @@ def run_print(jobs: list[BuildingJob], *, app_config: dict, workers: int = 2,
         try:
             pending = {pool.submit(_render_in_worker, job): job for job in todo}
             while pending:
-                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                finished, _not_done = wait(pending, return_when=FIRST_COMPLETED)
                 for future in finished:
                     done(pending.pop(future), future.result())
         except BaseException:
@@ -249,11 +256,3 @@ def run_print(jobs: list[BuildingJob], *, app_config: dict, workers: int = 2,
     result.seconds = time.perf_counter() - started
     return result
 
-
-def print_error(exc: Exception) -> str:
-    """A one-line message for the CLI."""
-    if isinstance(exc, NotFound):
-        return exc.message
-    fields = getattr(exc, "fields", None) or {}
-    detail = "; ".join(f"{k}: {', '.join(v)}" for k, v in fields.items())
-    return f"{getattr(exc, 'message', str(exc))}" + (f" ({detail})" if detail else "")

@@ -7,7 +7,6 @@ objects; worker processes get them pickled, and print runs hash them to detect c
 from __future__ import annotations
 
 import json
-import re
 from collections import defaultdict
 from typing import Any, Optional
 
@@ -16,21 +15,18 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Select
 
 from pms.billing.models import Bill, BillLine
+from pms.core import clock
 from pms.core.auth import AUDITOR, FINANCE, MANAGER, RESIDENT, Principal, ensure_role, get_in_scope
+from pms.core.codes import natural_key
 from pms.core.errors import Invalid, NotFound
-from pms.core.periods import is_period, timezone
+from pms.core.i18n import translate as _
+from pms.core.periods import is_period
 from pms.estates.models import (Building, Company, District, Entrance, Estate, Ownership, Person,
                                 Room, Street)
 from pms.subsidies.models import Program
 
 # Who may read statements: billing readers. Technicians and care workers have no billing access.
 STATEMENT_READERS = (MANAGER, FINANCE, RESIDENT, AUDITOR)
-
-
-def natural_key(code: str) -> tuple:
-    """'YJL-3-10-101' sorts after 'YJL-3-2-501' (numbers compared as numbers)."""
-    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part)
-                 for part in re.split(r"(\d+)", code) if part)
 
 
 def get_statement_bill(session, principal: Principal, number: str) -> Bill:
@@ -49,7 +45,7 @@ def find_estate(session, code: str) -> Estate:
     """An estate by code for print runs (CLI: the platform's own scope)."""
     estate = session.scalar(select(Estate).where(Estate.code == code))
     if estate is None:
-        raise NotFound(f"unknown estate {code!r}")
+        raise NotFound(_("unknown estate %(code)s", code=repr(code)))
     return estate
 
 
@@ -132,7 +128,7 @@ def _collect(session, bill_ids: Select) -> list[dict[str, Any]]:
                    Bill.payable_fen - Bill.paid_fen - Bill.waived_fen > 0)):
         older[room_id].append((period, outstanding))
 
-    tz = timezone()
+    tz = clock.timezone()
     statements = []
     for bill, room, building, entrance, estate, company, district, street in rows:
         earlier = [amount for period, amount in older[room.id] if period < bill.period]

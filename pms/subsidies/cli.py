@@ -1,12 +1,11 @@
 """`pms programs …`: the subsidy-programme registry."""
 from __future__ import annotations
 
-import sys
-
 import click
 from flask.cli import AppGroup
+from flask_babel import gettext as _
 
-from pms.core.errors import PmsError
+from pms.core.cli import cli_unit_of_work
 from pms.subsidies.models import PROGRAM_KINDS
 
 
@@ -23,18 +22,10 @@ def group():
 @click.option("--budget-fen", type=int, default=None, help="budget in fen (optional)")
 def create(code, name, district_code, kind, budget_fen):
     """Register a subsidy programme of a district."""
-    from pms.core.db import unit_of_work
     from pms.subsidies import services
 
-    # Flask-Babel's locale selector needs a request; the CLI speaks the default language.
-    try:
-        with unit_of_work() as session:
-            program = services.create_program(session, code, name, district_code=district_code,
-                                              kind=kind, budget_fen=budget_fen, actor="cli")
-            program_id = program.id
-    except PmsError as err:
-        click.echo(f"error: {err.message}", err=True)
-        for field, messages in err.fields.items():
-            click.echo(f"  {field}: {' '.join(messages)}", err=True)
-        sys.exit(1)
-    click.echo(f"programme {code} created (id {program_id})")
+    with cli_unit_of_work() as session:
+        program = services.create_program(session, code, name, district_code=district_code,
+                                          kind=kind, budget_fen=budget_fen, actor="cli")
+        program_id = program.id
+    click.echo(_("programme %(code)s created (id %(id)s)", code=code, id=program_id))
