@@ -13,27 +13,25 @@ log = logging.getLogger("pms.jobs.billing")
 def bill_due_estates(app, today=None) -> int:
     """Run billing for every (estate, period) that is due; the number of bills created."""
     from pms.billing.services import runs
-    from pms.core import periods
+    from pms.core import clock
     from pms.core.db import unit_of_work
+    from pms.core.estate_loop import for_each_estate
     from pms.estates.models import Estate
 
-    created = 0
+    def bill(session, due) -> int:
+        estate_id, period = due
+        result = runs.run_billing(session, session.get(Estate, estate_id), period,
+                                  triggered_by="scheduler", today=today)
+        log.info("billing estate=%s period=%s bills=%s total_fen=%s", result.estate, period,
+                 result.bills_created, result.total_fen)
+        return result.bills_created
+
     with app.app_context():
-        today = today or periods.today()
+        today = today or clock.today()
         with unit_of_work() as session:
             due = runs.due_runs(session, today)
-        for estate_id, period in due:
-            try:
-                with unit_of_work() as session:
-                    result = runs.run_billing(session, session.get(Estate, estate_id), period,
-                                              triggered_by="scheduler", today=today)
-            except Exception:  # one estate's failure must not stop the others
-                log.exception("billing estate=%s period=%s failed", estate_id, period)
-                continue
-            created += result.bills_created
-            log.info("billing estate=%s period=%s bills=%s total_fen=%s", result.estate, period,
-                     result.bills_created, result.total_fen)
-    return created
+        loop = for_each_estate(due, bill, what="billing", log=log)
+    return sum(created for _due, created in loop.results)
 
 
 JOBS = [Job(id="billing_daily", func=bill_due_estates, cron={"hour": 1, "minute": 10})]

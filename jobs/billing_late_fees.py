@@ -1,5 +1,6 @@
 """Daily late-charge job: at 02:10 Asia/Shanghai accrue yesterday's late charges of every estate,
-catching up any day a stopped scheduler missed (one transaction per estate; idempotent)."""
+catching up any day a stopped scheduler missed (one transaction per estate; a failed estate is
+logged and the others still run; idempotent)."""
 from __future__ import annotations
 
 import logging
@@ -13,22 +14,23 @@ log = logging.getLogger("pms.jobs.late_fees")
 def accrue_late_fees_job(app, through=None) -> int:
     """Accrue late charges through yesterday (or `through`) for each estate; fen accrued."""
     from pms.billing.services import late_fees
+    from pms.core import clock
     from pms.core.db import unit_of_work
-    from pms.core.periods import today
+    from pms.core.estate_loop import for_each_estate
 
-    total = 0
+    def accrue(session, estate_id) -> int:
+        results = late_fees.catch_up_late_fees(session, estate_id, through)
+        fen = sum(r.total_fen for r in results)
+        log.info("late fees estate=%s days=%s accruals=%s fen=%s", estate_id, len(results),
+                 sum(r.accruals for r in results), fen)
+        return fen
+
     with app.app_context():
-        through = through or today() - timedelta(days=1)
+        through = through or clock.today() - timedelta(days=1)
         with unit_of_work() as session:
             estate_ids = late_fees.estates_with_bills(session)
-        for estate_id in estate_ids:
-            with unit_of_work() as session:
-                results = late_fees.catch_up_late_fees(session, estate_id, through)
-            fen = sum(r.total_fen for r in results)
-            total += fen
-            log.info("late fees estate=%s days=%s accruals=%s fen=%s", estate_id, len(results),
-                     sum(r.accruals for r in results), fen)
-    return total
+        loop = for_each_estate(estate_ids, accrue, what="late fees", log=log)
+    return sum(fen for _estate, fen in loop.results)
 
 
 JOBS = [Job(id="billing_late_fees", func=accrue_late_fees_job, cron={"hour": 2, "minute": 10})]

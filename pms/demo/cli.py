@@ -6,6 +6,7 @@ import time
 
 import click
 from flask.cli import AppGroup
+from flask_babel import gettext as _
 
 from pms.core.db import unit_of_work
 from pms.demo import loader
@@ -27,24 +28,26 @@ def load_command(households, seed, if_empty):
     if if_empty:
         with unit_of_work() as session:
             if loader.any_estate_exists(session):
-                click.echo("estates exist already: the demo was not loaded")
+                click.echo(_("estates exist already: the demo was not loaded"))
                 _print_logins(loader.existing_demo_logins(session))
                 return
     started = time.perf_counter()
     def on_step(name, seconds):
-        click.echo(f"step {name}: {seconds:.1f} s", err=True)
+        click.echo(_("step %(name)s: %(seconds)s s", name=name, seconds=f"{seconds:.1f}"), err=True)
 
     if households:
-        with click.progressbar(length=households, label="rooms", show_pos=True, file=sys.stderr) as bar:
+        with click.progressbar(length=households, label=_("rooms"), show_pos=True, file=sys.stderr) as bar:
             ctx, result = loader.load(seed, households, progress=bar.update, on_step=on_step)
     else:
         ctx, result = loader.load(seed, households, on_step=on_step)
     for warning in result.warnings:
-        click.echo(f"warning: {warning}")
-    click.echo(f"estates {len(ctx.estates)}, rooms {sum(e.rooms for e in ctx.estates)}: {result.summary}")
+        click.echo(_("warning: %(warning)s", warning=warning))
+    click.echo(_("estates %(estates)d, rooms %(rooms)d: %(summary)s", estates=len(ctx.estates),
+                 rooms=sum(e.rooms for e in ctx.estates), summary=result.summary))
     for note in ctx.notes:
         click.echo(note)
-    click.echo(f"demo loaded in {time.perf_counter() - started:.1f} s (seed {seed})")
+    click.echo(_("demo loaded in %(seconds)s s (seed %(seed)s)", seconds=f"{time.perf_counter() - started:.1f}",
+                 seed=seed))
     _print_logins(ctx.logins)
 
 
@@ -54,8 +57,10 @@ def _print_logins(logins) -> None:
     width = max(len(u) for u, _r, _p in logins)
     role_width = max(len(r) for _u, r, _p in logins)
     click.echo("")
-    click.echo("demo logins (http://127.0.0.1:5000/login):")
-    click.echo(f"  {'username'.ljust(width)}  {'role'.ljust(role_width)}  password")
+    click.echo(_("demo logins (http://127.0.0.1:5000/login):"))
+    headings = [_("username"), _("role"), _("password")]
+    width, role_width = max(width, len(headings[0])), max(role_width, len(headings[1]))
+    click.echo(f"  {headings[0].ljust(width)}  {headings[1].ljust(role_width)}  {headings[2]}")
     for username, role, password in logins:
         click.echo(f"  {username.ljust(width)}  {role.ljust(role_width)}  {password}")
 

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from pms import domain_module, domain_names
 from pms.accounts import services as accounts
 from pms.accounts.models import User
-from pms.core import periods
+from pms.core import clock
 from pms.core.db import unit_of_work
 from pms.demo.people import OwnerFactory
 from pms.estates import services as estates
@@ -220,7 +220,7 @@ def domain_steps() -> list[tuple[str, ModuleType]]:
 
 
 def make_context(seed: int, households: Optional[int]) -> DemoContext:
-    return DemoContext(seed=seed, households=households, today=periods.today(), timezone=periods.timezone())
+    return DemoContext(seed=seed, households=households, today=clock.today(), timezone=clock.timezone())
 
 
 def any_estate_exists(session) -> bool:
