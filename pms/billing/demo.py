@@ -26,7 +26,7 @@ from pms.billing.services.bulk_payments import Settlement, record_settlements
 from pms.billing.services.plans import apply_fee_plan
 from pms.billing.services.runs import run_billing
 from pms.core import periods
-from pms.core.auth import system_principal
+from pms.core.auth import FINANCE, system_principal
 from pms.core.db import utcnow
 from pms.estates.models import Building, District, Entrance, Estate, Room
 from pms.subsidies.services import create_program, find_program
@@ -133,7 +133,7 @@ def _finance_principal(session, ctx):
 
     users = getattr(ctx, "users", {}) or {}
     for user in users.values():
-        if getattr(user, "role", None) == "finance":
+        if getattr(user, "role", None) == FINANCE:
             found = session.get(User, user.id)
             if found is not None:
                 return accounts.build_principal(session, found)

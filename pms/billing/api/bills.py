@@ -8,7 +8,7 @@ from pms.billing.schemas.bills import (BillingRunListSchema, BillingRunQuerySche
                                  BillingRunSchema, BillListSchema, BillSchema, FeePlanDocumentSchema,
                                  FeePlanListSchema, FeePlanSchema)
 from pms.core.api import documented, load_args, load_body, load_json
-from pms.core.auth import MANAGER, ensure_role, require_principal
+from pms.core.auth import require_principal
 from pms.core.db import get_session
 from pms.estates import services as estates
 
@@ -22,7 +22,7 @@ def put_fee_plan(estate):
     """Validate and store a new fee plan for the estate."""
     principal, session = require_principal(), get_session()
     found = estates.get_estate(session, principal, estate)
-    ensure_role(principal, MANAGER)
+    plans.ensure_may_load(principal)
     applied = plans.apply_fee_plan(session, found, load_json(), actor=principal.username)
     document = plans.plan_document(plans.plans_of_estate(session, found.id), applied.plan, applied.warnings)
     return FeePlanSchema().dump(document), 201
@@ -35,7 +35,7 @@ def list_fee_plans(estate):
     """Every plan of the estate."""
     principal, session = require_principal(), get_session()
     found = estates.get_estate(session, principal, estate)
-    ensure_role(principal, *runs.READ_ROLES)
+    plans.ensure_may_read(principal)
     stored = plans.plans_of_estate(session, found.id)
     return FeePlanListSchema().dump({"items": [plans.plan_document(stored, p) for p in stored]})
 
@@ -49,7 +49,7 @@ def create_billing_run():
     principal, session = require_principal(), get_session()
     body = load_body(BillingRunRequestSchema())
     found = estates.get_estate(session, principal, body["estate"])
-    ensure_role(principal, *runs.RUN_ROLES)
+    runs.ensure_may_run(principal)
     result = runs.run_billing(session, found, body["period"], triggered_by=principal.username)
     return BillingRunSchema().dump(result), 201 if result.created else 200
 

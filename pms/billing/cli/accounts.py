@@ -29,9 +29,9 @@ def _work():
 
 
 def _principal():
-    from pms.core.auth import Principal, Scope
+    from pms.core.auth import ADMIN, Principal, Scope
 
-    return Principal(user_id=0, username="cli", role="admin", scope=Scope(all_estates=True))
+    return Principal(user_id=0, username="cli", role=ADMIN, scope=Scope(all_estates=True))
 
 
 @click.group("payments", cls=AppGroup)

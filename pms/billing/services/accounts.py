@@ -18,11 +18,11 @@ from pms.billing.services.late_fees import business_day, clause_of, late_fee_fen
 from pms.billing.models import (Bill, BillingRun, Demand, FeePlan, LateFeeSettlement, Payment,
                                 PaymentAllocation, PaymentReversal)
 from pms.billing.services.payments import bill_status, start_of_day_utc
-from pms.core.auth import AUDITOR, FINANCE, MANAGER, RESIDENT, Principal, ensure_role, get_in_scope
+from pms.billing import permissions
+from pms.core.auth import Principal, get_in_scope
 from pms.core.periods import today
 from pms.estates.models import Room
 
-ACCOUNT_READERS = (MANAGER, FINANCE, AUDITOR, RESIDENT)  # technicians and care workers: no billing
 AGING_BUCKETS = ("0-30", "31-90", "91-365", "365+")
 LIMITATION_YEARS = 3  # 民法典 Art. 188
 
@@ -113,7 +113,7 @@ class RoomAccount:
 def get_room_for_billing(session, principal: Principal, room_code: str) -> Room:
     """A room in scope (404) whose billing the caller may read (403 for technicians, carers)."""
     room = get_in_scope(session, Room, Room.code == room_code, principal=principal)
-    ensure_role(principal, *ACCOUNT_READERS)
+    permissions.ensure(principal, "account.read")
     return room
 
 

@@ -14,21 +14,21 @@ from typing import Optional
 
 from sqlalchemy import func, select
 
-from pms.billing.services.accounts import (AGING_BUCKETS, ACCOUNT_READERS, aging_bucket, get_room_for_billing,
+from pms.billing.services.accounts import (AGING_BUCKETS, aging_bucket, get_room_for_billing,
                                   limitation_flag)
 from pms.billing.services.late_fees import business_day
 from pms.billing.models import Bill, Demand, Payment, PaymentAllocation, PaymentReversal
 from pms.billing.models.payments import DEMAND_METHODS
-from pms.billing.services.payments import PAYMENT_ROLES, start_of_day_utc
+from pms.billing.services.payments import start_of_day_utc
 from pms.core.i18n import translate as _
-from pms.core.auth import AUDITOR, FINANCE, MANAGER, Principal, ensure_role
+from pms.billing import permissions
+from pms.core.auth import Principal
 from pms.core.errors import Invalid
 from pms.core.money import format_fen
 from pms.core.periods import today
 from pms.estates import services as estates
 from pms.estates.models import Building, Estate, Ownership, Person, Room
 
-ARREARS_READERS = (MANAGER, FINANCE, AUDITOR)
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -66,7 +66,7 @@ class ArrearsReport:
 
 def get_estate_for_arrears(session, principal: Principal, estate_code: str) -> Estate:
     estate = estates.get_estate(session, principal, estate_code)
-    ensure_role(principal, *ARREARS_READERS)
+    permissions.ensure(principal, "arrears.read")
     return estate
 
 
@@ -150,7 +150,7 @@ def record_demand(session, principal: Principal, room_code: str, *, method: str,
                   demanded_on: Optional[date] = None, note: str = "") -> Demand:
     """Record a written demand for payment (催缴); it restarts the limitation clock."""
     room = get_room_for_billing(session, principal, room_code)
-    ensure_role(principal, *PAYMENT_ROLES)
+    permissions.ensure(principal, "demand.record")
     demanded_on = demanded_on or today()
     errors: dict[str, list[str]] = {}
     if method not in DEMAND_METHODS:
@@ -225,5 +225,5 @@ def export_name(report: ArrearsReport, extension: str) -> str:
     return f"arrears-{report.estate_code}{building}-{report.as_of.isoformat()}.{extension}"
 
 
-__all__ = ["ARREARS_READERS", "ACCOUNT_READERS", "ArrearsReport", "ArrearsRow", "export_csv",
+__all__ = ["ArrearsReport", "ArrearsRow", "export_csv",
            "export_name", "export_xlsx", "list_arrears", "list_demands", "record_demand"]

@@ -10,8 +10,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from pms.billing.models import Bill, BillingRun, BillLine
-from pms.billing.services.runs import BILL_READ_ROLES, READ_ROLES
-from pms.core.auth import Principal, ensure_role, scoped
+from pms.billing import permissions
+from pms.core.auth import Principal, scoped
 from pms.core.errors import NotFound
 from pms.estates.models import Estate, Room
 from pms.subsidies.models import Program
@@ -36,7 +36,7 @@ class RunRow:
 def list_runs(session, principal: Principal, *, estate: Optional[Estate] = None,
               period: Optional[str] = None, limit: int = 500) -> list[RunRow]:
     """Billing runs in scope, newest period first."""
-    ensure_role(principal, *READ_ROLES)
+    permissions.ensure(principal, "run.read")
     stmt = scoped(select(BillingRun, Estate.code, Estate.name).join(Estate, Estate.id == BillingRun.estate_id),
                   BillingRun, principal)
     if estate is not None:
@@ -105,7 +105,7 @@ def _bill_query():
 
 def bills_of_rooms(session, principal: Principal, rooms: list[Room], *, limit: int = 120) -> list[BillView]:
     """The rooms' bills (newest period first) for a caller who may read bills."""
-    ensure_role(principal, *BILL_READ_ROLES)
+    permissions.ensure(principal, "bill.read")
     if not rooms:
         return []
     stmt = scoped(_bill_query().where(Bill.room_id.in_([r.id for r in rooms])), Bill, principal)
@@ -118,6 +118,6 @@ def get_bill(session, principal: Principal, number: str) -> BillView:
     rows = session.execute(scoped(_bill_query().where(Bill.number == number), Bill, principal)).all()
     if not rows:
         raise NotFound(_("bill not found"))
-    ensure_role(principal, *BILL_READ_ROLES)
+    permissions.ensure(principal, "bill.read")
     return _bill_views(session, rows)[0]
 

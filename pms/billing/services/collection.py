@@ -14,13 +14,13 @@ from sqlalchemy import case, func, select
 
 from pms.billing.models import Bill
 from pms.core.i18n import translate as _
-from pms.core.auth import AUDITOR, FINANCE, MANAGER, Principal, ensure_role
+from pms.billing import permissions
+from pms.core.auth import Principal
 from pms.core.errors import Invalid
 from pms.core.periods import is_period
 from pms.estates import services as estates
 from pms.estates.models import Building, Room
 
-COLLECTION_READERS = (MANAGER, FINANCE, AUDITOR)
 
 
 def percent_one_decimal(numerator: int, denominator: int) -> Optional[str]:
@@ -59,7 +59,7 @@ class CollectionReport:
 
 def ensure_reader(principal: Principal) -> None:
     """403 unless the caller may read collection rates."""
-    ensure_role(principal, *COLLECTION_READERS)
+    permissions.ensure(principal, "collection.read")
 
 
 def get_estate_for_collection(session, principal: Principal, estate_code: str):

@@ -20,17 +20,17 @@ from sqlalchemy import select
 
 from pms.billing.services.ledger import Line, post_entry
 from pms.billing.models import Bill, BillLine, CreditNote
-from pms.billing.services.payments import PAYMENT_ROLES, amount_errors, bill_status, lock_room_money, reason_errors
+from pms.billing.services.payments import amount_errors, bill_status, lock_room_money, reason_errors
 from pms.billing.services.runs import reserve_numbers
 from pms.core import audit, periods
-from pms.core.auth import Principal, ensure_role, get_in_scope
+from pms.billing import permissions
+from pms.core.auth import Principal, get_in_scope
 from pms.core.db import locked, utcnow
 from pms.core.errors import Conflict, Invalid
 from pms.core.i18n import translate as _
 from pms.core.money import format_fen, split_largest_remainder
 from pms.estates.models import Company, Room
 
-CREDIT_ROLES = PAYMENT_ROLES  # finance and its manager (admin always may)
 
 
 @dataclass
@@ -51,7 +51,7 @@ class CreditNoteView:
 def get_bill_for_credit(session, principal: Principal, bill_number: str) -> Bill:
     """A bill in scope (404) that the caller may credit (403)."""
     bill = get_in_scope(session, Bill, Bill.number == bill_number, principal=principal)
-    ensure_role(principal, *CREDIT_ROLES)
+    permissions.ensure(principal, "credit_note.issue")
     return bill
 
 

@@ -23,9 +23,10 @@ from pms.billing.services.accounts import get_room_for_billing, room_account
 from pms.billing.services.ledger import Line, post_entry
 from pms.billing.models import LateFeeSettlement
 from pms.billing.models.payments import CHANNELS, LATE_FEE_SETTLEMENT_KINDS
-from pms.billing.services.payments import PAYMENT_ROLES, amount_errors, lock_room_money, reason_errors
+from pms.billing.services.payments import amount_errors, lock_room_money, reason_errors
 from pms.core import audit, periods
-from pms.core.auth import Principal, ensure_role, get_in_scope
+from pms.billing import permissions
+from pms.core.auth import Principal, get_in_scope
 from pms.core.errors import Conflict, Invalid
 from pms.core.i18n import translate as _
 from pms.core.money import format_fen
@@ -59,7 +60,7 @@ class SettlementResult:
 def get_room_to_settle(session, principal: Principal, room_code: str) -> Room:
     """A room in scope (404) whose late charges the caller may settle (403)."""
     room = get_room_for_billing(session, principal, room_code)
-    ensure_role(principal, *PAYMENT_ROLES)
+    permissions.ensure(principal, "late_fee.settle")
     return room
 
 
@@ -110,7 +111,7 @@ def settle_late_fees(session, principal: Principal, room_code: str, *, kind: str
 def reverse_settlement(session, principal: Principal, settlement_id: int, *, reason: str) -> SettlementResult:
     """Take back a mistaken late-fee payment or waiver by a new record and entry (flush only)."""
     original = get_in_scope(session, LateFeeSettlement, LateFeeSettlement.id == settlement_id, principal=principal)
-    ensure_role(principal, *PAYMENT_ROLES)
+    permissions.ensure(principal, "late_fee.reverse")
     reason = (reason or "").strip()
     if problems := reason_errors(reason):
         raise Invalid(_("The reversal cannot be recorded."), fields={"reason": problems})
@@ -155,5 +156,5 @@ def settlements_of_room(session, room_id: int) -> list[SettlementRow]:
 def room_code_of(session, principal: Principal, settlement_id: int) -> str:
     """The room of a settlement in scope (404) that the caller may reverse (403)."""
     found = get_in_scope(session, LateFeeSettlement, LateFeeSettlement.id == settlement_id, principal=principal)
-    ensure_role(principal, *PAYMENT_ROLES)
+    permissions.ensure(principal, "late_fee.reverse")
     return session.get(Room, found.room_id).code

@@ -23,16 +23,14 @@ from pms.billing.models.ledger import PREPAYMENT_LINES
 from pms.billing.models.payments import CHANNELS
 from pms.billing.services.ledger import Line, post_entry
 from pms.core import audit
-from pms.core.auth import FINANCE, MANAGER, Principal, ensure_role, get_in_scope
+from pms.billing import permissions
+from pms.core.auth import Principal, get_in_scope
 from pms.core.db import dialect_insert, lock_row, lock_rows, locked, utcnow
 from pms.core.errors import Conflict, Invalid, NotFound
 from pms.core.i18n import translate as _
 from pms.core.periods import timezone as business_tz
 from pms.core.periods import today
 from pms.estates.models import Room
-
-
-PAYMENT_ROLES = (FINANCE, MANAGER)  # the front desk and its manager (admin always may)
 
 
 @dataclass
@@ -156,7 +154,7 @@ def record_payment(session, principal: Principal, *, room_code: str, amount_fen:
     _validate(amount_fen, channel, reference, idempotency_key)
     # Reading the room takes its money lock (see lock_room_money) in the same statement.
     room = get_in_scope(session, Room, Room.code == room_code, principal=principal, for_update=True)
-    ensure_role(principal, *PAYMENT_ROLES)
+    permissions.ensure(principal, "payment.record")
     fingerprint = request_hash(room_code, amount_fen, channel, reference)
     received_at = received_at or utcnow()
     if received_at.tzinfo is None:
@@ -305,7 +303,7 @@ def reverse_payment(session, principal: Principal, payment_id: int, *, reason: s
     other prepayments then cover the reopened bills where they can.
     """
     payment = get_in_scope(session, Payment, Payment.id == payment_id, principal=principal)
-    ensure_role(principal, *PAYMENT_ROLES)
+    permissions.ensure(principal, "payment.reverse")
     reason = (reason or "").strip()
     if problems := reason_errors(reason):
         raise Invalid(_("The reversal cannot be recorded."), fields={"reason": problems})
@@ -351,6 +349,11 @@ def reverse_payment(session, principal: Principal, payment_id: int, *, reason: s
     return ReversalResult(id=reversal.id, payment_id=payment.id, room=room.code, reason=reason,
                           reversed_at=now, bills_reopened=reopened,
                           prepayment_reversed_fen=prepayment_part, reapplied_fen=reapplied)
+
+
+def may_record(principal: Principal) -> bool:
+    """Whether the caller may record payments (the account page shows the desk's forms)."""
+    return permissions.may(principal, "payment.record")
 
 
 def get_payment(session, principal: Principal, payment_id: int) -> Payment:

@@ -12,9 +12,11 @@ from sqlalchemy import func, insert, select
 
 from pms.billing.models import (BillingRun, FeeItem, FeeItemEntrance, FeeItemFloorWeight, FeeItemRoom,
                                 FeePlan, FeePlanSubsidy)
+from pms.billing import permissions
 from pms.billing.schemas.bills import FeePlanDocumentSchema
 from pms.core import audit
 from pms.core.api import load_data
+from pms.core.auth import Principal
 from pms.core.db import lock_row
 from pms.core.errors import Invalid
 from pms.core.periods import add_months
@@ -41,6 +43,21 @@ class AppliedPlan:
 def canonical_json(document: dict) -> str:
     """The document as stored: sorted keys, no whitespace, UTF-8 text."""
     return json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def may_load(principal: Principal) -> bool:
+    """Whether the caller may load fee plan documents (the page shows the upload form)."""
+    return permissions.may(principal, "fee_plan.load")
+
+
+def ensure_may_load(principal: Principal) -> None:
+    """403 unless the caller may load a fee plan document."""
+    permissions.ensure(principal, "fee_plan.load")
+
+
+def ensure_may_read(principal: Principal) -> None:
+    """403 unless the caller may read an estate's fee plans."""
+    permissions.ensure(principal, "fee_plan.read")
 
 
 def plan_in_force(session, estate_id: int, period: str) -> Optional[FeePlan]:

@@ -25,16 +25,14 @@ from pms.billing.models import BillingRun, FeeItem, FeePlan, FeePlanSubsidy, Num
 from pms.billing.services.plans import plan_in_force
 from pms.core import audit
 from pms.core import periods
-from pms.core.auth import AUDITOR, FINANCE, MANAGER, RESIDENT
+from pms.billing import permissions
+from pms.core.auth import Principal
 from pms.core.db import UTCDateTime, dialect_insert, lock_row, new_ids_sql, utcnow
 from pms.core.errors import Invalid
 from pms.estates.models import Company, Estate
 
 log = logging.getLogger("pms.billing")
 
-RUN_ROLES = (FINANCE, MANAGER)  # admin always may
-READ_ROLES = (FINANCE, MANAGER, AUDITOR)
-BILL_READ_ROLES = (FINANCE, MANAGER, AUDITOR, RESIDENT)
 STAGE = "billing_stage"  # the lines of the run
 BILL_STAGE = "billing_stage_bills"  # one row per bill
 
@@ -70,6 +68,16 @@ def issue_instant(today: date) -> datetime:
         return utcnow()
     # Back-dated runs (demo history, catching up): 01:10 local time of that day.
     return datetime.combine(today, time(1, 10), tzinfo=periods.timezone()).astimezone(timezone.utc)
+
+
+def may_run(principal: Principal) -> bool:
+    """Whether the caller may bill an estate (the runs page shows the form)."""
+    return permissions.may(principal, "run.create")
+
+
+def ensure_may_run(principal: Principal) -> None:
+    """403 unless the caller may bill an estate."""
+    permissions.ensure(principal, "run.create")
 
 
 def run_billing(session, estate: Estate, period: str, *, triggered_by: str = "system",

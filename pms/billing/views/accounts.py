@@ -14,7 +14,7 @@ from pms.billing.schemas.accounts import (AccountPageQuerySchema, ArrearsPageQue
                                           CollectionPageQuerySchema, CreditNoteFormSchema, LateFeeSettlementFormSchema, DemandFormSchema,
                                           PaymentFormSchema, ReversalFormSchema)
 from pms.core.api import load_data
-from pms.core.auth import RESIDENT, can_write, login_required, require_principal
+from pms.core.auth import RESIDENT, login_required, require_principal
 from pms.core.db import get_session
 from pms.core.errors import Invalid
 from pms.core.money import format_fen
@@ -33,7 +33,7 @@ def _account_page(room_code: str, *, errors: dict | None = None, status: int = 2
                    demands=arrears.list_demands(session, room.id),
                    credit_notes=credit_notes.credit_notes_of_room(session, room.id),
                    late_fee_settlements=late_fee_settlements.settlements_of_room(session, room.id),
-                   may_pay=can_write(principal, *payments.PAYMENT_ROLES), channels=CHANNELS,
+                   may_pay=payments.may_record(principal), channels=CHANNELS,
                    methods=DEMAND_METHODS, idempotency_key=uuid.uuid4().hex, errors=errors or {},
                    form=form or {})
     return render_template("billing/account.html", **context), status

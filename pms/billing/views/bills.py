@@ -10,7 +10,7 @@ from marshmallow import ValidationError
 from pms.billing.services import bills, plans, runs
 from pms.billing.schemas.bills import BillingRunRequestSchema
 from pms.core import periods
-from pms.core.auth import MANAGER, RESIDENT, can_write, ensure_role, login_required, require_principal
+from pms.core.auth import RESIDENT, login_required, require_principal
 from pms.core.db import get_session
 from pms.core.errors import Forbidden, Invalid
 from pms.core.money import format_fen
@@ -23,7 +23,7 @@ def _fees_page(estate, errors=None, status=200):
     principal, session = require_principal(), get_session()
     views = plans.describe_plans(session, estate, periods.period_of(periods.today()))
     return render_template("billing/plans.html", estate=estate, plans=views, errors=errors or {},
-                           may_upload=can_write(principal, MANAGER)), status
+                           may_upload=plans.may_load(principal)), status
 
 
 @bp.get("/estates/<code>/fees")
@@ -32,7 +32,7 @@ def fees(code):
     """The estate's fee plans in plain words, and which periods each applies to."""
     principal, session = require_principal(), get_session()
     estate = estates.get_estate(session, principal, code)
-    ensure_role(principal, *runs.READ_ROLES)
+    plans.ensure_may_read(principal)
     return _fees_page(estate)
 
 
@@ -42,7 +42,7 @@ def upload_fees(code):
     """Load a fee plan document uploaded as a JSON file (manager)."""
     principal, session = require_principal(), get_session()
     estate = estates.get_estate(session, principal, code)
-    ensure_role(principal, MANAGER)
+    plans.ensure_may_load(principal)
     upload = request.files.get("document")
     try:
         payload = json.loads((upload.read() if upload else b"").decode("utf-8-sig"))
@@ -64,7 +64,7 @@ def run_list():
     """Every billing run in scope with its totals; a form to run a period."""
     principal, session = require_principal(), get_session()
     items = bills.list_runs(session, principal)
-    may_run = can_write(principal, *runs.RUN_ROLES)
+    may_run = runs.may_run(principal)
     return render_template("billing/runs.html", runs=items, may_run=may_run,
                            estates=estates.list_estates(session, principal) if may_run else [],
                            current=periods.period_of(periods.today()))
@@ -75,7 +75,7 @@ def run_list():
 def run_period():
     """Bill one estate for one period (finance, manager)."""
     principal, session = require_principal(), get_session()
-    ensure_role(principal, *runs.RUN_ROLES)
+    runs.ensure_may_run(principal)
     try:
         form = BillingRunRequestSchema().load({k: request.form.get(k, "") for k in ("estate", "period")})
     except ValidationError:

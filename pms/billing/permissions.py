@@ -1,0 +1,45 @@
+"""Who may do what in billing: one table, read by the billing services (never by views).
+
+Admin always may (`core.auth.ensure_role`); what a role may see stays limited by its scope
+(`core.auth.scoped`, `get_in_scope`: a foreign room or estate answers 404 before any 403).
+Technicians and care workers have no billing at all. The role × resource tests read this table
+too (tests/billing/matrix.py).
+"""
+from __future__ import annotations
+
+from pms.core.auth import AUDITOR, FINANCE, MANAGER, RESIDENT, Principal, can_write, ensure_role
+
+# The front desk (finance) and its manager move money; auditors and residents only read.
+MONEY = (FINANCE, MANAGER)
+
+PERMISSIONS: dict[str, tuple[str, ...]] = {
+    # Fee plans: loading a plan document is the manager's; finance and auditors read them.
+    "fee_plan.load": (MANAGER,),
+    "fee_plan.read": (FINANCE, MANAGER, AUDITOR),
+    # Billing runs.
+    "run.create": MONEY,
+    "run.read": (FINANCE, MANAGER, AUDITOR),
+    # Bills and a room's account: residents too (their own rooms, by scope).
+    "bill.read": (FINANCE, MANAGER, AUDITOR, RESIDENT),
+    "account.read": (FINANCE, MANAGER, AUDITOR, RESIDENT),
+    # Money on a room's account.
+    "payment.record": MONEY,
+    "payment.reverse": MONEY,
+    "credit_note.issue": MONEY,
+    "late_fee.settle": MONEY,
+    "late_fee.reverse": MONEY,
+    "demand.record": MONEY,
+    # Lists over an estate.
+    "arrears.read": (FINANCE, MANAGER, AUDITOR),
+    "collection.read": (FINANCE, MANAGER, AUDITOR),
+}
+
+
+def ensure(principal: Principal, action: str) -> None:
+    """403 unless the principal's role may do `action`."""
+    ensure_role(principal, *PERMISSIONS[action])
+
+
+def may(principal: Principal, action: str) -> bool:
+    """Whether the principal's role may do `action` (admin always may)."""
+    return can_write(principal, *PERMISSIONS[action])
