@@ -13,6 +13,7 @@ from pms.core.errors import Conflict, Invalid
 from pms.estates.models import (Building, Company, District, Entrance, Estate, Ownership, Person,
                                 Residency, Room)
 from pms.estates.permissions import ensure, may
+from pms.estates.rules import mask_id_number, mask_phone
 from pms.estates.registry.importing import import_file
 from pms.estates.registry.rows import ImportResult
 
@@ -63,13 +64,6 @@ def create_company(session, code: str, name: str, *, actor: str = "system") -> C
     return company
 
 
-def mask_id_number(id_number: Optional[str]) -> Optional[str]:
-    """'110101199003071234' → '110101********1234' (条例 Art. 65)."""
-    if not id_number:
-        return id_number
-    return id_number[:6] + "*" * (len(id_number) - 10) + id_number[-4:]
-
-
 def may_see_id_numbers(principal: Principal, estate: Estate) -> bool:
     """Only the owning company's staff (and platform admins) see ID numbers unmasked."""
     if may(principal, "id_numbers.unmasked_any_company"):
@@ -83,13 +77,6 @@ def phones_masked(principal: Principal) -> bool:
     The one place this is decided (permissions "phones.unmasked"): pages, the API, exports and
     the room search all ask here."""
     return not may(principal, "phones.unmasked")
-
-
-def mask_phone(phone: Optional[str]) -> Optional[str]:
-    """'13912345678' → '139****5678' for people who are not the company's staff."""
-    if not phone or len(phone) < 7:
-        return phone
-    return phone[:3] + "****" + phone[-4:]
 
 
 def shown_phone(principal: Principal, phone: Optional[str]) -> Optional[str]:
