@@ -1,8 +1,9 @@
 """The loop over estates that jobs and CLI commands both run.
 
 One unit of work (one transaction) per estate: an estate that fails is rolled back and logged,
-and the others still run; the caller learns which failed (a CLI command reports them and exits 1 with
-`EstateLoop.exit_code`; a job has logged them and goes on with its next run). The loop imports no domain: the caller names the estates and the work of one.
+and the others still run. The caller learns which failed: a CLI command reports them and exits 1
+(`EstateLoop.exit_code`); a job has them logged and catches up on its next run. The loop imports
+no domain: the caller names the estates and the work for one.
 """
 from __future__ import annotations
 

@@ -33,7 +33,7 @@ def load_command(households, seed, if_empty):
                 return
     started = time.perf_counter()
     def on_step(name, seconds):
-        click.echo(_("step %(name)s: %(seconds)s s", name=name, seconds=f"{seconds:.1f}"), err=True)
+        click.echo(_("step %(name)s: %(seconds)s s", name=name, seconds=format(seconds, ".1f")), err=True)
 
     if households:
         with click.progressbar(length=households, label=_("rooms"), show_pos=True, file=sys.stderr) as bar:
@@ -46,8 +46,8 @@ def load_command(households, seed, if_empty):
                  rooms=sum(e.rooms for e in ctx.estates), summary=result.summary))
     for note in ctx.notes:
         click.echo(note)
-    click.echo(_("demo loaded in %(seconds)s s (seed %(seed)s)", seconds=f"{time.perf_counter() - started:.1f}",
-                 seed=seed))
+    seconds = format(time.perf_counter() - started, ".1f")
+    click.echo(_("demo loaded in %(seconds)s s (seed %(seed)s)", seconds=seconds, seed=seed))
     _print_logins(ctx.logins)
 
 

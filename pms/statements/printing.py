@@ -72,7 +72,7 @@ class PrintResult:
         return _("%(buildings)d buildings, %(statements)d statements, written %(written)d, "
                          "skipped %(skipped)d, in %(seconds)s s", buildings=self.buildings,
                          statements=self.statements, written=self.written, skipped=self.skipped,
-                         seconds=f"{self.seconds:.1f}")
+                         seconds=format(self.seconds, ".1f"))
 
 
 def file_stem(estate: str, period: str, building: str) -> str:
