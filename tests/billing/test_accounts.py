@@ -3,7 +3,8 @@ from datetime import date
 
 import pytest
 
-from pms.billing.services.accounts import aging_bucket, limitation_flag, room_account
+from pms.billing.rules import aging_bucket, limitation_flag
+from pms.billing.services.accounts import room_account
 from pms.billing.services.arrears import record_demand
 from pms.billing.services.payments import record_payment, reverse_payment
 from tests.billing.helpers_payments import at, finance, issue_bill, make_plan

@@ -1,7 +1,7 @@
 """Collection rates by amount and by household, per estate, building and period."""
 import pytest
 
-from pms.billing.services.collection import percent_one_decimal
+from pms.billing.rules import percent_one_decimal
 from pms.billing.services.payments import record_payment
 from tests import factories as f
 from tests.billing.helpers_payments import finance, issue_bill, make_plan

@@ -5,7 +5,8 @@ import pytest
 from sqlalchemy import func, select
 
 from jobs.billing_late_fees import JOBS, accrue_late_fees_job
-from pms.billing.services.late_fees import Clause, accrue_late_fees, catch_up_late_fees, late_fee_fen
+from pms.billing.rules import Clause, late_fee_fen
+from pms.billing.services.late_fees import accrue_late_fees, catch_up_late_fees
 from pms.billing.models import JournalLine, LateFeeAccrual, LateFeeRun
 from pms.billing.services.payments import record_payment, reverse_payment
 from tests.billing.helpers_payments import at, finance, issue_bill, make_plan

@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import (EXCLUDE, Schema, ValidationError, fields, post_load, pre_load, validate,
                          validates, validates_schema)
 
-from pms.billing.services.accounts import AGING_BUCKETS
+from pms.billing.rules import AGING_BUCKETS
 from pms.billing.models.payments import CHANNELS, DEMAND_METHODS, LATE_FEE_SETTLEMENT_KINDS
 from pms.core.money import parse_yuan
 from pms.core.api import BusinessDate, Period

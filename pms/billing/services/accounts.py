@@ -13,44 +13,16 @@ from typing import Optional
 
 from sqlalchemy import func, select
 
+from pms.billing import permissions
 from pms.billing.services.credit_notes import credits_until
-from pms.billing.services.late_fees import business_day, clause_of, late_fee_fen
+from pms.billing.services.late_fees import business_day
 from pms.billing.models import (Bill, BillingRun, Demand, FeePlan, LateFeeSettlement, Payment,
                                 PaymentAllocation, PaymentReversal)
-from pms.billing.services.payments import bill_status, start_of_day_utc
-from pms.billing import permissions
+from pms.billing.rules import AGING_BUCKETS, aging_bucket, bill_status, clause_of, late_fee_fen, limitation_flag
+from pms.billing.services.payments import start_of_day_utc
 from pms.core.auth import Principal, get_in_scope
 from pms.core.periods import today
 from pms.estates.models import Room
-
-AGING_BUCKETS = ("0-30", "31-90", "91-365", "365+")
-LIMITATION_YEARS = 3  # 民法典 Art. 188
-
-
-def aging_bucket(days_overdue: int) -> str:
-    """1–30 → '0-30', 31–90, 91–365, more → '365+'."""
-    if days_overdue <= 30:
-        return "0-30"
-    if days_overdue <= 90:
-        return "31-90"
-    if days_overdue <= 365:
-        return "91-365"
-    return "365+"
-
-
-def add_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
-
-
-def limitation_flag(due_date: date, last_payment: Optional[date], last_demand: Optional[date],
-                    as_of: date) -> bool:
-    """More than 3 years since the later of the due date, the last payment and the last demand."""
-    start = max(d for d in (due_date, last_payment, last_demand) if d is not None)
-    return as_of > add_years(start, LIMITATION_YEARS)
-
 
 @dataclass
 class ArrearsItem:

@@ -14,14 +14,14 @@ from typing import Optional
 
 from sqlalchemy import func, select
 
-from pms.billing.services.accounts import (AGING_BUCKETS, aging_bucket, get_room_for_billing,
-                                  limitation_flag)
+from pms.billing import permissions
+from pms.billing.rules import AGING_BUCKETS, aging_bucket, limitation_flag
+from pms.billing.services.accounts import get_room_for_billing
 from pms.billing.services.late_fees import business_day
 from pms.billing.models import Bill, Demand, Payment, PaymentAllocation, PaymentReversal
 from pms.billing.models.payments import DEMAND_METHODS
 from pms.billing.services.payments import start_of_day_utc
 from pms.core.i18n import translate as _
-from pms.billing import permissions
 from pms.core.auth import Principal
 from pms.core.errors import Invalid
 from pms.core.money import format_fen

@@ -9,8 +9,8 @@ from typing import Optional
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from pms.billing.models import Bill, BillingRun, BillLine
 from pms.billing import permissions
+from pms.billing.models import Bill, BillingRun, BillLine
 from pms.core.auth import Principal, scoped
 from pms.core.errors import NotFound
 from pms.estates.models import Estate, Room

@@ -12,23 +12,16 @@ from typing import Optional
 
 from sqlalchemy import case, func, select
 
-from pms.billing.models import Bill
-from pms.core.i18n import translate as _
 from pms.billing import permissions
+from pms.billing.models import Bill
+from pms.billing.rules import percent_one_decimal
+from pms.core.i18n import translate as _
 from pms.core.auth import Principal
 from pms.core.errors import Invalid
 from pms.core.periods import is_period
 from pms.estates import services as estates
 from pms.estates.models import Building, Room
 
-
-
-def percent_one_decimal(numerator: int, denominator: int) -> Optional[str]:
-    """97 of 120 → '80.8' (half-up on the permille); None when nothing was due."""
-    if denominator == 0:
-        return None
-    permille = (2000 * numerator + denominator) // (2 * denominator)
-    return f"{permille // 10}.{permille % 10}"
 
 
 @dataclass

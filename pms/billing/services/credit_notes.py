@@ -18,12 +18,13 @@ from typing import Optional
 
 from sqlalchemy import select
 
+from pms.billing import permissions
 from pms.billing.services.ledger import Line, post_entry
 from pms.billing.models import Bill, BillLine, CreditNote
-from pms.billing.services.payments import amount_errors, bill_status, lock_room_money, reason_errors
+from pms.billing.rules import amount_errors, bill_status, reason_errors
+from pms.billing.services.payments import lock_room_money
 from pms.billing.services.runs import reserve_numbers
 from pms.core import audit, periods
-from pms.billing import permissions
 from pms.core.auth import Principal, get_in_scope
 from pms.core.db import locked, utcnow
 from pms.core.errors import Conflict, Invalid

@@ -19,13 +19,14 @@ from typing import Optional
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
+from pms.billing import permissions
 from pms.billing.services.accounts import get_room_for_billing, room_account
 from pms.billing.services.ledger import Line, post_entry
 from pms.billing.models import LateFeeSettlement
 from pms.billing.models.payments import CHANNELS, LATE_FEE_SETTLEMENT_KINDS
-from pms.billing.services.payments import amount_errors, lock_room_money, reason_errors
+from pms.billing.rules import amount_errors, reason_errors
+from pms.billing.services.payments import lock_room_money
 from pms.core import audit, periods
-from pms.billing import permissions
 from pms.core.auth import Principal, get_in_scope
 from pms.core.errors import Conflict, Invalid
 from pms.core.i18n import translate as _

@@ -1,4 +1,4 @@
-"""Contractual late charges (违约金): the formula, and the daily accrual.
+"""Contractual late charges (违约金): the daily accrual of the formula `rules.late_fee_fen`.
 
 The formula (CONTRACT.md + BILLING_BRIEF.md): no clause → never charged. Otherwise simple daily
 interest of `daily_rate_per_10k / 10000` on the bill's outstanding (payable − paid − credited) of
@@ -11,14 +11,13 @@ The daily job records one LateFeeAccrual per bill and day: what the total as of 
 the accruals already booked for the bill (so Σ accruals = the total as of the last day done),
 and one LateFeeRun per estate and day (UNIQUE: running twice changes nothing; the last day done
 is where a restarted scheduler catches up from, one day at a time). The account endpoint computes
-the same total for any day with `late_fee_fen`.
+the same total for any day with `rules.late_fee_fen`.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal
-from typing import Iterable, Optional, Sequence
+from typing import Sequence
 
 from sqlalchemy import func, insert, or_, select
 
@@ -26,66 +25,12 @@ from pms.billing.services.credit_notes import credits_until
 from pms.billing.services.ledger import Line, post_entry
 from pms.billing.models import (Bill, BillingRun, CreditNote, FeePlan, LateFeeAccrual, LateFeeRun,
                                 PaymentAllocation)
+from pms.billing.rules import clause_of, late_fee_fen
 from pms.billing.services.payments import start_of_day_utc
-from pms.core.money import round_half_up
 from pms.core.periods import timezone as business_tz
 
 # How far back a restarted scheduler catches up day by day; older backlog lands on the first day.
 MAX_CATCH_UP_DAYS = 400
-
-
-@dataclass(frozen=True)
-class Clause:
-    """The late-charge clause of a fee plan."""
-
-    daily_rate_per_10k: int
-    grace_days: int = 0
-    cap_percent: Optional[int] = None
-
-    def first_charged_day(self, due_date: date) -> date:
-        return due_date + timedelta(days=self.grace_days + 1)
-
-
-def clause_of(rate: Optional[int], grace: Optional[int], cap: Optional[int]) -> Optional[Clause]:
-    """The clause from a plan's three columns; None when the contract has none (rate NULL)."""
-    if rate is None:
-        return None
-    return Clause(daily_rate_per_10k=rate, grace_days=grace or 0, cap_percent=cap)
-
-
-def late_fee_fen(*, payable_fen: int, due_date: date, clause: Optional[Clause],
-                 payments: Iterable[tuple[date, int]], as_of: date) -> int:
-    """The bill's late charge as of a day, in fen (pure: no database).
-
-    payments: (business day, fen) of every allocation to the bill, negative for money taken back,
-    and of every credit note on it (a credit lowers the outstanding amount from its day on, like
-    a payment).
-    """
-    if clause is None or clause.daily_rate_per_10k == 0:
-        return 0
-    first = clause.first_charged_day(due_date)
-    if as_of < first:
-        return 0
-    events = sorted(payments)
-    outstanding, i = payable_fen, 0
-    while i < len(events) and events[i][0] <= first:
-        outstanding -= events[i][1]
-        i += 1
-    fen_days, day = 0, first
-    while True:
-        next_change = events[i][0] if i < len(events) else None
-        end = as_of if next_change is None or next_change > as_of else next_change - timedelta(days=1)
-        fen_days += max(outstanding, 0) * ((end - day).days + 1)
-        if end == as_of:
-            break
-        day = next_change
-        while i < len(events) and events[i][0] == day:
-            outstanding -= events[i][1]
-            i += 1
-    total = round_half_up(Decimal(fen_days * clause.daily_rate_per_10k) / 10000)
-    if clause.cap_percent is not None:
-        total = min(total, round_half_up(Decimal(payable_fen * clause.cap_percent) / 100))
-    return total
 
 
 def business_day(instant: datetime) -> date:

@@ -18,12 +18,13 @@ from typing import Iterable, Optional
 
 from sqlalchemy import func, insert, select
 
+from pms.billing import permissions
 from pms.billing.models import Bill, JournalEntry, JournalLine, Payment, PaymentAllocation, PaymentReversal
 from pms.billing.models.ledger import PREPAYMENT_LINES
 from pms.billing.models.payments import CHANNELS
+from pms.billing.rules import amount_errors, bill_status, reason_errors
 from pms.billing.services.ledger import Line, post_entry
 from pms.core import audit
-from pms.billing import permissions
 from pms.core.auth import Principal, get_in_scope
 from pms.core.db import dialect_insert, lock_row, lock_rows, locked, utcnow
 from pms.core.errors import Conflict, Invalid, NotFound
@@ -83,13 +84,6 @@ def _outstanding(bill: Bill) -> int:
     return bill.payable_fen - bill.paid_fen - bill.waived_fen
 
 
-def bill_status(payable_fen: int, paid_fen: int, waived_fen: int) -> str:
-    """open while something is owed; void when credited in full with nothing paid; else paid."""
-    if paid_fen + waived_fen < payable_fen:
-        return "open"
-    return "void" if paid_fen == 0 and waived_fen > 0 else "paid"
-
-
 def _set_status(bill: Bill) -> None:
     bill.status = bill_status(bill.payable_fen, bill.paid_fen, bill.waived_fen)
 
@@ -107,24 +101,6 @@ def lock_room_money(session, room_id: int) -> None:
     and then writes (payments, reversals, credit notes, late-fee settlements) takes it first, so
     they go one at a time per room and always lock in the same order (room, then its bills)."""
     lock_row(session, Room, room_id)
-
-
-def amount_errors(amount_fen) -> list[str]:
-    """What is wrong with an amount of money given to a service (nothing: [])."""
-    if isinstance(amount_fen, bool) or not isinstance(amount_fen, int):
-        return [_("A whole number of fen is required.")]
-    if amount_fen <= 0:
-        return [_("The amount must be greater than zero.")]
-    return []
-
-
-def reason_errors(reason: str) -> list[str]:
-    """What is wrong with the reason of a correction (required, at most 255 characters)."""
-    if not reason:
-        return [_("A reason is required.")]
-    if len(reason) > 255:
-        return [_("At most 255 characters.")]
-    return []
 
 
 def _validate(amount_fen, channel: str, reference: str, idempotency_key) -> None:

@@ -10,9 +10,9 @@ from typing import Optional
 from flask_babel import gettext as _
 from sqlalchemy import func, insert, select
 
+from pms.billing import permissions
 from pms.billing.models import (BillingRun, FeeItem, FeeItemEntrance, FeeItemFloorWeight, FeeItemRoom,
                                 FeePlan, FeePlanSubsidy)
-from pms.billing import permissions
 from pms.billing.schemas.bills import FeePlanDocumentSchema
 from pms.core import audit
 from pms.core.api import load_data

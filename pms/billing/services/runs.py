@@ -21,11 +21,11 @@ from typing import Optional
 from flask_babel import gettext as _
 from sqlalchemy import Date, Integer, String, bindparam, func, select, text, update
 
+from pms.billing import permissions
 from pms.billing.models import BillingRun, FeeItem, FeePlan, FeePlanSubsidy, NumberCounter
 from pms.billing.services.plans import plan_in_force
 from pms.core import audit
 from pms.core import periods
-from pms.billing import permissions
 from pms.core.auth import Principal
 from pms.core.db import UTCDateTime, dialect_insert, lock_row, new_ids_sql, utcnow
 from pms.core.errors import Invalid
