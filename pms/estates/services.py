@@ -9,6 +9,7 @@ from sqlalchemy import String, case, func, literal, or_, select
 
 from pms.core import audit
 from pms.core.auth import Principal, get_in_scope, scoped
+from pms.core.codes import natural_key
 from pms.core.errors import Conflict, Invalid
 from pms.estates.models import (Building, Company, District, Entrance, Estate, Ownership, Person,
                                 Residency, Room)
@@ -159,15 +160,11 @@ def list_buildings(session, principal: Principal, estate: Estate) -> list[Buildi
                .group_by(Building.code, Entrance.code), Building, principal)
     ).all()
     buildings: dict[str, BuildingSummary] = {}
-    for b_code, e_code, rooms, floors in sorted(rows, key=lambda r: (_natural(r[0]), _natural(r[1]))):
+    for b_code, e_code, rooms, floors in sorted(rows, key=lambda r: (natural_key(r[0]), natural_key(r[1]))):
         b = buildings.setdefault(b_code, BuildingSummary(code=b_code, entrances=[], rooms=0))
         b.entrances.append(EntranceSummary(code=e_code, rooms=rooms, floors=floors or 0))
         b.rooms += rooms
     return list(buildings.values())
-
-
-def _natural(code: str):
-    return (0, int(code), code) if code.isdigit() else (1, 0, code)
 
 
 @dataclass

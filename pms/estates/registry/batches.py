@@ -5,16 +5,13 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from pms.core.codes import natural_key
 from pms.estates.models import Building, Entrance, Ownership, Person, Room
 from pms.estates.registry.owners import Owner, match_owner, merged
 from pms.estates.registry.rows import ImportResult, RegistryRow
 from pms.estates.registry.writer import Writer
 
 BATCH_ROWS = 5000  # rows of whole estates handled together (a few statements per table per batch)
-
-
-def _natural(code: str):
-    return (0, int(code), code) if code.isdigit() else (1, 0, code)
 
 
 def estate_batches(by_estate: dict[str, list[RegistryRow]], size: int = BATCH_ROWS):
@@ -54,12 +51,12 @@ def import_batch(session, writer: Writer, estate_ids: list[int], rows: list[Regi
 
     buildings = load_buildings()
     new_b = sorted({(r.estate_id, r.building) for r in rows} - buildings.keys(),
-                   key=lambda k: (k[0], _natural(k[1])))
+                   key=lambda k: (k[0], natural_key(k[1])))
     writer.insert_many(Building, [{"estate_id": e, "code": c} for e, c in new_b])
     buildings = writer.reload(load_buildings, buildings, new_b)
     entrances = load_entrances()
     new_e = sorted({(buildings[(r.estate_id, r.building)], r.entrance) for r in rows} - entrances.keys(),
-                   key=lambda k: (k[0], _natural(k[1])))
+                   key=lambda k: (k[0], natural_key(k[1])))
     building_estate = {i: e for (e, _c), i in buildings.items()}
     writer.insert_many(Entrance, [{"estate_id": building_estate[b], "building_id": b, "code": c} for b, c in new_e])
     entrances = writer.reload(load_entrances, entrances, new_e)
