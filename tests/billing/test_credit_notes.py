@@ -161,7 +161,7 @@ def test_api_validation_and_unknown_bill(client, jan):
 
 
 def test_account_page_credit_form(client, jan):
-    from tests.billing.test_views_payments import login
+    from tests.billing.test_views_accounts import login
 
     login(client, "finance")
     page = client.get(f"/rooms/{ROOM}/account").get_data(as_text=True)
@@ -190,7 +190,7 @@ def test_audit_verify_catches_a_tampered_credit(db, world, jan):
 
 
 def test_resident_sees_the_credit_on_the_phone(client, jan):
-    from tests.billing.test_views_payments import login
+    from tests.billing.test_views_accounts import login
 
     response = client.post(f"/api/v1/bills/{jan.number}/credit-notes", headers=bearer(client, "finance"),
                            json={"amount_fen": 2500, "reason": "维修期间减免"})

@@ -11,7 +11,7 @@ from pms.billing.models import JournalEntry, JournalLine, LateFeeSettlement
 from pms.core import periods
 from pms.core.errors import Invalid
 from tests.billing.helpers_payments import assert_ledger_consistent, finance, issue_bill, make_plan
-from tests.billing.test_views_payments import login
+from tests.billing.test_views_accounts import login
 from tests.factories import bearer
 
 ROOM = "YJL-3-2-501"

@@ -7,8 +7,8 @@ Adding a role is one edit in the table, and these tests name every matrix it cha
 import pytest
 
 from pms.billing.permissions import PERMISSIONS
-from tests.billing import (test_api_payments, test_api_runs, test_arrears, test_collection, test_credit_notes,
-                           test_late_fee_settlements, test_views_payments)
+from tests.billing import (test_api_accounts, test_api_runs, test_arrears, test_collection, test_credit_notes,
+                           test_late_fee_settlements, test_views_accounts)
 
 # The role of each user of the world.
 ROLE = {
@@ -35,9 +35,9 @@ def _from_dict(statuses: dict) -> list[tuple[str, int]]:
 
 
 MATRICES = {
-    "payment.record": _cases(test_api_payments.test_payment_roles) + _cases(test_views_payments.test_payment_form_roles),
-    "payment.reverse": _cases(test_api_payments.test_reversal_rules),
-    "account.read": _cases(test_api_payments.test_account_roles) + _cases(test_views_payments.test_account_page_roles),
+    "payment.record": _cases(test_api_accounts.test_payment_roles) + _cases(test_views_accounts.test_payment_form_roles),
+    "payment.reverse": _cases(test_api_accounts.test_reversal_rules),
+    "account.read": _cases(test_api_accounts.test_account_roles) + _cases(test_views_accounts.test_account_page_roles),
     "credit_note.issue": _cases(test_credit_notes.test_api_role_matrix),
     "late_fee.settle": _cases(test_late_fee_settlements.test_api_role_matrix),
     "late_fee.reverse": _cases(test_late_fee_settlements.test_reversal_api_role_matrix),

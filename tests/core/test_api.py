@@ -23,7 +23,7 @@ def test_marshmallow_messages_in_the_users_language(client, world, lang, expecte
 
 
 def test_a_form_error_in_chinese(client, world):
-    from tests.billing.test_views_payments import login
+    from tests.billing.test_views_accounts import login
 
     login(client, "finance")
     page = client.post("/rooms/YJL-3-2-501/payments?lang=zh_CN", data={"amount": "abc", "channel": "cash"})
