@@ -6,9 +6,10 @@ import sys
 
 import click
 from flask.cli import AppGroup
+from flask_babel import gettext as _
 
+from pms.core.cli import cli_unit_of_work, service_errors
 from pms.core.db import unit_of_work
-from pms.core.errors import PmsError
 from pms.estates import services
 from pms.estates.registry.importing import import_file
 from pms.estates.registry.reading import max_file_bytes, too_large
@@ -25,12 +26,9 @@ def companies_group():
 @click.argument("name")
 def create_company(code, name):
     """Create a property company."""
-    try:
-        with unit_of_work() as session:
-            company = services.create_company(session, code, name)
-            click.echo(f"company {company.code} created")
-    except PmsError as err:
-        _fail(err)
+    with cli_unit_of_work() as session:
+        company = services.create_company(session, code, name)
+        click.echo(_("company %(code)s created", code=company.code))
 
 
 @click.group("registry", cls=AppGroup)
@@ -51,39 +49,30 @@ def import_registry(file, company_code, dry_run):
         sys.exit(1)
     with open(file, "rb") as handle:
         data = handle.read()
-    try:
-        with unit_of_work() as session:
-            company = services.find_company(session, company_code)
-            if company is None:
-                click.echo(f"unknown company {company_code}")
-                sys.exit(1)
-            result = import_file(session, company, data, dry_run=dry_run, actor="cli",
-                                 source=os.path.basename(file), max_bytes=limit)
-    except RegistryInvalid as err:
-        _print_errors(err.errors)
-        for warning in err.warnings:
-            click.echo(f"warning: {warning}")
-        click.echo(f"{len(err.errors)} error(s); nothing was imported")
-        sys.exit(1)
-    except PmsError as err:
-        _fail(err)
+    with service_errors():
+        try:
+            with unit_of_work() as session:
+                company = services.find_company(session, company_code)
+                if company is None:
+                    click.echo(_("unknown company %(code)s", code=company_code))
+                    sys.exit(1)
+                result = import_file(session, company, data, dry_run=dry_run, actor="cli",
+                                     source=os.path.basename(file), max_bytes=limit)
+        except RegistryInvalid as err:
+            # The contract's `row N, column: message` lines, on standard output as always.
+            _print_errors(err.errors)
+            for warning in err.warnings:
+                click.echo(_("warning: %(warning)s", warning=warning))
+            click.echo(_("%(num)d error(s); nothing was imported", num=len(err.errors)))
+            sys.exit(1)
     for warning in result.warnings:
-        click.echo(f"warning: {warning}")
-    suffix = " (dry run: nothing was written)" if dry_run else ""
-    click.echo(result.summary + suffix)
+        click.echo(_("warning: %(warning)s", warning=warning))
+    click.echo(result.summary + (_(" (dry run: nothing was written)") if dry_run else ""))
 
 
 def _print_errors(errors) -> None:
     for error in errors:
         click.echo(str(error))
-
-
-def _fail(err: PmsError) -> None:
-    click.echo(err.message)
-    for name, messages in err.fields.items():
-        for message in messages:
-            click.echo(f"{name}: {message}")
-    sys.exit(1)
 
 
 commands = [companies_group, registry_group]

@@ -25,11 +25,9 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        if self.row is None:
-            return self.message
-        if self.column:
-            return f"row {self.row}, {self.column}: {self.message}"
-        return f"row {self.row}: {self.message}"
+        from pms.core.cli import row_line  # 'row N, column: message' in the terminal's language
+
+        return row_line(self.row, self.column or None, self.message)
 
     @property
     def sort_key(self):
