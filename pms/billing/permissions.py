@@ -34,6 +34,10 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "collection.read": (FINANCE, MANAGER, AUDITOR),
 }
 
+# The residents' own pages (/my/bills, /my/account) show the caller's own rooms. Only residents
+# have rooms of their own: a role, not a permission, so admin does not pass here either.
+OWN_ROOMS_ROLES = (RESIDENT,)
+
 
 def ensure(principal: Principal, action: str) -> None:
     """403 unless the principal's role may do `action`."""
@@ -43,3 +47,8 @@ def ensure(principal: Principal, action: str) -> None:
 def may(principal: Principal, action: str) -> bool:
     """Whether the principal's role may do `action` (admin always may)."""
     return can_write(principal, *PERMISSIONS[action])
+
+
+def has_own_rooms(principal: Principal) -> bool:
+    """Whether the principal has rooms of their own (the residents' pages are theirs)."""
+    return principal.role in OWN_ROOMS_ROLES

@@ -22,6 +22,7 @@ from pms.billing.rules import AGING_BUCKETS, aging_bucket, bill_status, clause_o
 from pms.billing.services.payments import start_of_day_utc
 from pms.core.auth import Principal, get_in_scope
 from pms.core.periods import today
+from pms.estates import services as estates
 from pms.estates.models import Room
 
 @dataclass
@@ -94,6 +95,17 @@ def get_account(session, principal: Principal, room_code: str, as_of: Optional[d
     """The account of a room in the caller's scope as of a day (default today)."""
     room = get_room_for_billing(session, principal, room_code)
     return room_account(session, room, as_of or today(), recent_payments=recent_payments)
+
+
+def has_own_rooms(principal: Principal) -> bool:
+    """Whether the caller has rooms of their own (a resident): the phone account page is theirs."""
+    return permissions.has_own_rooms(principal)
+
+
+def accounts_of_own_rooms(session, principal: Principal, *, rooms: int = 20) -> list[RoomAccount]:
+    """The accounts of the caller's own rooms, as of today."""
+    own, _total = estates.list_rooms(session, principal, limit=rooms)
+    return [get_account(session, principal, room.code) for room in own]
 
 
 def room_account(session, room: Room, as_of: date, *, recent_payments: int = 10) -> RoomAccount:

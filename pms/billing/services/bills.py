@@ -12,7 +12,8 @@ from sqlalchemy import select
 from pms.billing import permissions
 from pms.billing.models import Bill, BillingRun, BillLine
 from pms.core.auth import Principal, scoped
-from pms.core.errors import NotFound
+from pms.core.errors import Forbidden, NotFound
+from pms.estates import services as estates
 from pms.estates.models import Estate, Room
 from pms.subsidies.models import Program
 
@@ -121,3 +122,10 @@ def get_bill(session, principal: Principal, number: str) -> BillView:
     permissions.ensure(principal, "bill.read")
     return _bill_views(session, rows)[0]
 
+
+def bills_of_own_rooms(session, principal: Principal, *, rooms: int = 50) -> list[BillView]:
+    """A resident's bills for all their rooms (403 for every other role, admin too)."""
+    if not permissions.has_own_rooms(principal):
+        raise Forbidden(_("This page is for residents."))
+    own, _total = estates.list_rooms(session, principal, limit=rooms)
+    return bills_of_rooms(session, principal, own)

@@ -14,7 +14,7 @@ from pms.billing.schemas.accounts import (AccountPageQuerySchema, ArrearsPageQue
                                           CollectionPageQuerySchema, CreditNoteFormSchema, LateFeeSettlementFormSchema, DemandFormSchema,
                                           PaymentFormSchema, ReversalFormSchema)
 from pms.core.api import load_data
-from pms.core.auth import RESIDENT, login_required, require_principal
+from pms.core.auth import login_required, require_principal
 from pms.core.db import get_session
 from pms.core.errors import Invalid
 from pms.core.money import format_fen
@@ -161,11 +161,9 @@ def record_demand(code):
 def my_account():
     """A resident's account on the phone: what is owed, late charges, recent payments."""
     principal, session = require_principal(), get_session()
-    if principal.role != RESIDENT:
+    if not accounts.has_own_rooms(principal):
         return redirect(url_for("estates.home"))
-    rooms, _total = estates.list_rooms(session, principal, limit=20)
-    items = [accounts.get_account(session, principal, r.code) for r in rooms]
-    return render_template("billing/account_my.html", accounts=items)
+    return render_template("billing/account_my.html", accounts=accounts.accounts_of_own_rooms(session, principal))
 
 
 @bp.get("/estates/<code>/arrears")

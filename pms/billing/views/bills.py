@@ -10,9 +10,9 @@ from marshmallow import ValidationError
 from pms.billing.services import bills, plans, runs
 from pms.billing.schemas.bills import BillingRunRequestSchema
 from pms.core import periods
-from pms.core.auth import RESIDENT, login_required, require_principal
+from pms.core.auth import login_required, require_principal
 from pms.core.db import get_session
-from pms.core.errors import Forbidden, Invalid
+from pms.core.errors import Invalid
 from pms.core.money import format_fen
 from pms.estates import services as estates
 
@@ -118,9 +118,5 @@ def room_bills(code):
 @login_required
 def my_bills():
     """A resident's bills for all their rooms (phone first)."""
-    principal, session = require_principal(), get_session()
-    if principal.role != RESIDENT:
-        raise Forbidden(_("This page is for residents."))
-    rooms, _total = estates.list_rooms(session, principal, limit=50)
-    return render_template("billing/bills.html", bills=bills.bills_of_rooms(session, principal, rooms),
-                           room=None)
+    own = bills.bills_of_own_rooms(get_session(), require_principal())
+    return render_template("billing/bills.html", bills=own, room=None)
