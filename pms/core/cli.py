@@ -26,11 +26,16 @@ def row_line(row, field: Optional[str], message: str) -> str:
     return _("row %(row)s: %(message)s", row=row, message=message)
 
 
-def field_lines(fields: dict) -> list[str]:
+def field_lines(fields: dict, *, rows: bool = True) -> list[str]:
     """A PmsError's `fields` ({'lines.2.code': [...], 'password': [...]}) as error lines; a path
-    with a number in it names that row ('lines.2.code' → row 2, lines.code)."""
+    with a number in it names that row ('lines.2.code' → row 2, lines.code). `rows=False` keeps
+    paths as they are (a JSON document's 'items.0.kind' is an index, not a row of a file)."""
     lines = []
     for path, messages in fields.items():
+        if not rows:
+            for message in messages if isinstance(messages, (list, tuple)) else [messages]:
+                lines.append(f"{path}: {message}")
+            continue
         parts = str(path).split(".")
         numbers = [p for p in parts if p.isdigit()]
         row = numbers[0] if numbers else None
@@ -41,16 +46,16 @@ def field_lines(fields: dict) -> list[str]:
     return lines
 
 
-def echo_error(err: PmsError, prefix: Optional[str] = None) -> None:
+def echo_error(err: PmsError, prefix: Optional[str] = None, *, rows: bool = True) -> None:
     """The error on stderr: its message (after `prefix: ` when given), then its field lines."""
     click.echo(f"{prefix}: {err.message}" if prefix else err.message, err=True)
-    for line in field_lines(err.fields):
+    for line in field_lines(err.fields, rows=rows):
         click.echo(f"  {line}", err=True)
 
 
-def fail(err: PmsError, prefix: Optional[str] = None) -> NoReturn:
+def fail(err: PmsError, prefix: Optional[str] = None, *, rows: bool = True) -> NoReturn:
     """Report the error (`echo_error`) and end the command with exit status 1."""
-    echo_error(err, prefix)
+    echo_error(err, prefix, rows=rows)
     sys.exit(1)
 
 

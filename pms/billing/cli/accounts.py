@@ -8,24 +8,23 @@ from pathlib import Path
 
 import click
 from flask.cli import AppGroup
+from flask_babel import gettext as _
 
 from pms.billing.models.payments import CHANNELS
+from pms.core.cli import echo_error, fail
 from pms.core.errors import PmsError
 
 
 @contextlib.contextmanager
 def _work():
-    """One unit of work with the CLI's language context; typed errors → message and exit 1."""
+    """One unit of work; a service's refusal is reported (`core.cli.fail`) and the command exits 1."""
     from pms.core.db import unit_of_work
 
     try:
         with unit_of_work() as session:
             yield session
     except PmsError as err:
-        click.echo(f"error: {err.message}", err=True)
-        for field, messages in err.fields.items():
-            click.echo(f"  {field}: {' '.join(str(m) for m in messages)}", err=True)
-        sys.exit(1)
+        fail(err, prefix=_("error"), rows=False)
 
 
 def _principal():
@@ -56,8 +55,9 @@ def record(room, amount, channel, reference, idempotency_key):
                                 reference=reference, idempotency_key=idempotency_key)
     for allocation in result.allocations:
         click.echo(f"  {allocation.bill} {allocation.period}: {format_fen(allocation.amount_fen)}")
-    click.echo(f"payment {result.id}{' (already recorded)' if result.replayed else ''}: "
-               f"{format_fen(result.amount_fen)}, prepaid {format_fen(result.prepaid_fen)}")
+    click.echo(_("payment %(id)s%(replayed)s: %(amount)s, prepaid %(prepaid)s", id=result.id,
+                 replayed=_(" (already recorded)") if result.replayed else "",
+                 amount=format_fen(result.amount_fen), prepaid=format_fen(result.prepaid_fen)))
 
 
 @payments_group.command("reverse")
@@ -70,8 +70,8 @@ def reverse(payment_id, reason):
 
     with _work() as session:
         result = reverse_payment(session, _principal(), payment_id, reason=reason)
-    click.echo(f"payment {payment_id} reversed: {len(result.bills_reopened)} bills reopened, "
-               f"prepayment {format_fen(result.prepayment_reversed_fen)} taken back")
+    click.echo(_("payment %(id)s reversed: %(bills)d bills reopened, prepayment %(prepaid)s taken back",
+                 id=payment_id, bills=len(result.bills_reopened), prepaid=format_fen(result.prepayment_reversed_fen)))
 
 
 def _fen(amount: str, hint: str) -> int:
@@ -94,8 +94,9 @@ def credit_note(bill, amount, reason):
 
     with _work() as session:
         note = issue_credit_note(session, _principal(), bill, amount_fen=_fen(amount, "AMOUNT"), reason=reason)
-    click.echo(f"credit note {note.number}: {format_fen(note.amount_fen)} off {note.bill}, "
-               f"{format_fen(note.bill_outstanding_fen)} still owed ({note.bill_status})")
+    click.echo(_("credit note %(number)s: %(amount)s off %(bill)s, %(owed)s still owed (%(status)s)",
+                 number=note.number, amount=format_fen(note.amount_fen), bill=note.bill,
+                 owed=format_fen(note.bill_outstanding_fen), status=note.bill_status))
 
 
 @click.group("late-fees", cls=AppGroup)
@@ -110,6 +111,7 @@ def late_fees_group():
 def accrue(through, estate_code):
     """Accrue late charges day by day up to a day (what the 02:10 job does); idempotent."""
     from pms.billing.services import late_fees
+    from pms.core.estate_loop import for_each_estate
     from pms.core.periods import today
     from pms.estates.services import find_estate
 
@@ -118,19 +120,23 @@ def accrue(through, estate_code):
         if estate_code:
             estate = find_estate(session, estate_code)
             if estate is None:
-                raise click.BadParameter(f"unknown estate {estate_code}", param_hint="--estate")
+                raise click.BadParameter(_("unknown estate %(code)s", code=estate_code), param_hint="--estate")
             estate_ids = [estate.id]
         else:
             estate_ids = late_fees.estates_with_bills(session)
-    total = days = 0
-    with click.progressbar(estate_ids, label="estates") as bar:
-        for estate_id in bar:
-            with _work() as session:
-                results = late_fees.catch_up_late_fees(session, estate_id, day)
-            days += len(results)
-            total += sum(r.total_fen for r in results)
-    click.echo(f"late fees through {day.isoformat()}: {len(estate_ids)} estates, {days} estate-days, "
-               f"{total} fen accrued")
+    # One transaction per estate; a failed estate is reported and the others still accrue.
+    with click.progressbar(length=len(estate_ids), label=_("estates")) as bar:
+        done = for_each_estate(estate_ids, lambda session, estate_id: late_fees.catch_up_late_fees(
+            session, estate_id, day), what="late fees", on_done=lambda _key: bar.update(1))
+    days = sum(len(results) for _key, results in done.results)
+    total = sum(r.total_fen for _key, results in done.results for r in results)
+    click.echo(_("late fees through %(day)s: %(estates)d estates, %(days)d estate-days, %(total)d fen accrued",
+                 day=day.isoformat(), estates=len(done.results), days=days, total=total))
+    for failure in done.failures:
+        error = failure.error if isinstance(failure.error, PmsError) else PmsError(
+            _("an unexpected error; the log has its details"))
+        echo_error(error, prefix=_("failed estate %(id)s", id=failure.key))
+    sys.exit(done.exit_code)
 
 
 @late_fees_group.command("settle")
@@ -145,13 +151,14 @@ def settle(room, amount, channel, reason, reference):
     from pms.core.money import format_fen
 
     if (channel is None) == (reason is None):
-        raise click.UsageError("give exactly one of --paid CHANNEL or --waived REASON")
+        raise click.UsageError(_("give exactly one of --paid CHANNEL or --waived REASON"))
     with _work() as session:
         result = settle_late_fees(session, _principal(), room, kind="paid" if channel else "waived",
                                   amount_fen=_fen(amount, "AMOUNT"), channel=channel, reference=reference,
                                   reason=reason or "")
-    click.echo(f"late charges {result.kind} (record {result.id}): {format_fen(result.amount_fen)} for "
-               f"{result.room}, {format_fen(result.late_fee_fen)} still owed")
+    click.echo(_("late charges %(kind)s (record %(id)s): %(amount)s for %(room)s, %(owed)s still owed",
+                 kind=result.kind, id=result.id, amount=format_fen(result.amount_fen), room=result.room,
+                 owed=format_fen(result.late_fee_fen)))
 
 
 @late_fees_group.command("reverse")
@@ -164,8 +171,9 @@ def reverse_settlement(settlement_id, reason):
 
     with _work() as session:
         result = reverse(session, _principal(), settlement_id, reason=reason)
-    click.echo(f"late-fee record {settlement_id} reversed: {format_fen(result.amount_fen)} for {result.room}, "
-               f"{format_fen(result.late_fee_fen)} owed again")
+    click.echo(_("late-fee record %(id)s reversed: %(amount)s for %(room)s, %(owed)s owed again",
+                 id=settlement_id, amount=format_fen(result.amount_fen), room=result.room,
+                 owed=format_fen(result.late_fee_fen)))
 
 
 @click.group("arrears", cls=AppGroup)
@@ -189,7 +197,8 @@ def export(estate_code, building, as_of, fmt, out):
     out.mkdir(parents=True, exist_ok=True)
     path = out / arrears.export_name(report, fmt)
     path.write_bytes(arrears.export_csv(report) if fmt == "csv" else arrears.export_xlsx(report))
-    click.echo(f"{report.rooms} rooms, {report.outstanding_fen} fen → {path}")
+    click.echo(_("%(rooms)d rooms, %(fen)d fen → %(path)s", rooms=report.rooms, fen=report.outstanding_fen,
+                 path=str(path)))
 
 
 commands = [payments_group, late_fees_group, arrears_group]

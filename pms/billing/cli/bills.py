@@ -6,16 +6,12 @@ import sys
 
 import click
 from flask.cli import AppGroup
+from flask_babel import gettext as _
 
+from pms.core.cli import echo_error, fail
 from pms.core.errors import PmsError
 from pms.core.money import format_fen
 from pms.core.periods import is_period
-
-
-def _echo_error(err: PmsError, prefix: str = "error") -> None:
-    click.echo(f"{prefix}: {err.message}", err=True)
-    for field, messages in err.fields.items():
-        click.echo(f"  {field}: {' '.join(messages)}", err=True)
 
 
 @click.group("fees", cls=AppGroup)
@@ -35,23 +31,24 @@ def apply_plan(file):
         with open(file, encoding="utf-8-sig") as handle:
             document = json.load(handle)
     except (OSError, ValueError) as exc:
-        click.echo(f"error: {file} is not a JSON document: {exc}", err=True)
+        click.echo(_("error: %(file)s is not a JSON document: %(problem)s", file=file, problem=exc), err=True)
         sys.exit(1)
     code = document.get("estate") if isinstance(document, dict) else None
     try:
         with unit_of_work() as session:
             estate = find_estate(session, code) if isinstance(code, str) else None
             if estate is None:
-                click.echo(f"error: the document must name a known estate (\"estate\": {code!r})", err=True)
+                click.echo(_("error: the document must name a known estate (\"estate\": %(code)s)", code=repr(code)),
+                           err=True)
                 sys.exit(1)
             applied = plans.apply_fee_plan(session, estate, document, actor="cli")
             plan_id, start = applied.plan.id, applied.plan.effective_from
     except PmsError as err:
-        _echo_error(err)
-        sys.exit(1)
+        fail(err, prefix=_("error"), rows=False)
     for warning in applied.warnings:
-        click.echo(f"warning: {warning.field}: {warning.message}")
-    click.echo(f"fee plan {plan_id} for {code} loaded: in force from {start}")
+        click.echo(_("warning: %(warning)s", warning=f"{warning.field}: {warning.message}"))
+    click.echo(_("fee plan %(id)s for %(estate)s loaded: in force from %(start)s", id=plan_id, estate=code,
+                 start=start))
 
 
 @click.group("billing", cls=AppGroup)
@@ -61,7 +58,7 @@ def billing():
 
 def _period(_ctx, _param, value):
     if not is_period(value):
-        raise click.BadParameter("expected YYYY-MM")
+        raise click.BadParameter(_("expected YYYY-MM"))
     return value
 
 
@@ -75,6 +72,7 @@ def run(period, estate_code):
     from pms.billing.services import runs
     from pms.billing.services.plans import plan_in_force
     from pms.core.db import unit_of_work
+    from pms.core.estate_loop import for_each_estate
     from pms.estates.models import Estate
 
     with unit_of_work() as session:
@@ -84,27 +82,24 @@ def run(period, estate_code):
         estates = [(i, c) for i, c in session.execute(stmt)
                    if estate_code or plan_in_force(session, i, period) is not None]
     if estate_code and not estates:
-        click.echo(f"error: unknown estate {estate_code}", err=True)
+        click.echo(_("error: unknown estate %(code)s", code=estate_code), err=True)
         sys.exit(1)
-    created = total = 0
-    failures: list[tuple[str, PmsError | Exception]] = []
-    with click.progressbar(estates, label=f"billing {period}",
-                           item_show_func=lambda e: e[1] if e else "") as bar:
-        for estate_id, code in bar:
-            try:
-                with unit_of_work() as session:
-                    result = runs.run_billing(session, session.get(Estate, estate_id), period,
-                                              triggered_by="cli")
-            except PmsError as err:
-                failures.append((code, err))
-                continue
-            created += result.bills_created
-            total += result.total_fen
-    click.echo(f"period {period}: {len(estates) - len(failures)} estates, {created} bills created, "
-               f"total {format_fen(total)}")
-    for code, err in failures:
-        _echo_error(err, prefix=f"failed {code}")
-    sys.exit(1 if failures else 0)
+    codes = dict(estates)
+    with click.progressbar(length=len(estates), label=_("billing %(period)s", period=period)) as bar:
+        done = for_each_estate(
+            [estate_id for estate_id, _code in estates],
+            lambda session, estate_id: runs.run_billing(session, session.get(Estate, estate_id), period,
+                                                        triggered_by="cli"),
+            what=f"billing {period}", on_done=lambda _key: bar.update(1))
+    created = sum(result.bills_created for _key, result in done.results)
+    total = sum(result.total_fen for _key, result in done.results)
+    click.echo(_("period %(period)s: %(estates)d estates, %(bills)d bills created, total %(total)s",
+                 period=period, estates=len(done.results), bills=created, total=format_fen(total)))
+    for failure in done.failures:
+        error = failure.error if isinstance(failure.error, PmsError) else PmsError(
+            _("an unexpected error; the log has its details"))
+        echo_error(error, prefix=_("failed %(code)s", code=codes[failure.key]))
+    sys.exit(done.exit_code)
 
 
 commands = [fees, billing]
