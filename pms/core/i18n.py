@@ -73,6 +73,12 @@ def set_outside_request_locale(locale: str | None) -> None:
     """The language of messages produced outside a request (None: the default, zh_CN)."""
     global _outside_request_locale
     _outside_request_locale = locale
+    # Flask-Babel keeps the locale it chose on the app context: an app context that served a
+    # request (in Chinese) before a command runs in it would otherwise keep answering in Chinese.
+    if has_app_context():
+        from flask_babel import refresh
+
+        refresh()
 
 
 def select_locale() -> str:
