@@ -189,3 +189,29 @@ def wrk(port: int, path: str, *, connections: int = 32, seconds: int = 10, scrip
 def print_load(name: str, r: dict) -> None:
     print(f"  {name:22s} {r['rps']:8.1f} req/s  median {r['median_ms']:6.1f} ms  p99 {r['p99_ms']:6.1f} ms"
           f"  errors {r['errors']}  (n={r['n']})", flush=True)
+
+
+def http_load_arguments(doc: str, *, engine: str, households: int, clients_flag: str = "--clients"):
+    """The command line shared by the HTTP load benchmarks (engine, demo size, load, server)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--engine", choices=("sqlite", "postgresql", "both"), default=engine)
+    parser.add_argument("--households", type=int, default=households)
+    parser.add_argument(clients_flag, type=int, default=32)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=8)
+    return parser
+
+
+def on_each_engine(args, bench) -> None:
+    """`bench(engine, url, args)` on a fresh database of each engine asked for (wrk required)."""
+    if not have_wrk():
+        raise SystemExit("wrk is not installed (make sysdeps installs Debian's wrk)")
+    for engine in (("postgresql", "sqlite") if args.engine == "both" else (args.engine,)):
+        with (fresh_sqlite() if engine == "sqlite" else fresh_postgres()) as url:
+            if url is None:
+                print(f"{engine}: skipped (not reachable)")
+                continue
+            bench(engine, url, args)

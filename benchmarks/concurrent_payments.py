@@ -17,7 +17,6 @@ no error; on SQLite: no error.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import subprocess
@@ -25,8 +24,7 @@ import sys
 import time
 from pathlib import Path
 
-from _common import (ROOT, Served, fresh_postgres, fresh_sqlite, have_wrk, http_request, print_load,
-                     wrk)
+from _common import ROOT, Served, http_load_arguments, http_request, on_each_engine, print_load, wrk
 
 BIN = Path(sys.executable).parent
 PASSWORD = "demo-finance-2026"
@@ -108,22 +106,8 @@ def bench(engine: str, url: str, args) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--engine", choices=("sqlite", "postgresql", "both"), default="both")
-    parser.add_argument("--households", type=int, default=2000)
-    parser.add_argument("--clients", type=int, default=32)
-    parser.add_argument("--seconds", type=int, default=10)
-    parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--threads", type=int, default=8)
-    args = parser.parse_args()
-    if not have_wrk():
-        raise SystemExit("wrk is not installed (make sysdeps installs Debian's wrk)")
-    for engine in (("postgresql", "sqlite") if args.engine == "both" else (args.engine,)):
-        with (fresh_sqlite() if engine == "sqlite" else fresh_postgres()) as url:
-            if url is None:
-                print(f"{engine}: skipped (not reachable)")
-                continue
-            bench(engine, url, args)
+    args = http_load_arguments(__doc__, engine="both", households=2000, clients_flag="--clients").parse_args()
+    on_each_engine(args, bench)
 
 
 if __name__ == "__main__":

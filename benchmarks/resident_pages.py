@@ -15,11 +15,10 @@ p99 ≤ 50 ms at 32 connections.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import re
 
-from _common import (Served, fresh_postgres, fresh_sqlite, have_wrk, http_request, print_load, wrk)
+from _common import Served, http_load_arguments, http_request, on_each_engine, print_load, wrk
 from concurrent_payments import load_demo
 
 PASSWORD = "demo-resident-2026"
@@ -92,22 +91,8 @@ def bench(engine: str, url: str, args) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--engine", choices=("sqlite", "postgresql", "both"), default="postgresql")
-    parser.add_argument("--households", type=int, default=100_000)
-    parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--seconds", type=int, default=10)
-    parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--threads", type=int, default=8)
-    args = parser.parse_args()
-    if not have_wrk():
-        raise SystemExit("wrk is not installed (make sysdeps installs Debian's wrk)")
-    for engine in (("postgresql", "sqlite") if args.engine == "both" else (args.engine,)):
-        with (fresh_sqlite() if engine == "sqlite" else fresh_postgres()) as url:
-            if url is None:
-                print(f"{engine}: skipped (not reachable)")
-                continue
-            bench(engine, url, args)
+    args = http_load_arguments(__doc__, engine="postgresql", households=100_000, clients_flag="--connections").parse_args()
+    on_each_engine(args, bench)
 
 
 if __name__ == "__main__":
