@@ -16,23 +16,21 @@ from sqlalchemy.sql import Select
 
 from pms.billing.models import Bill, BillLine
 from pms.core import clock
-from pms.core.auth import AUDITOR, FINANCE, MANAGER, RESIDENT, Principal, ensure_role, get_in_scope
+from pms.core.auth import Principal, get_in_scope
 from pms.core.codes import natural_key
 from pms.core.errors import Invalid, NotFound
 from pms.core.i18n import translate as _
 from pms.core.periods import is_period
 from pms.estates.models import (Building, Company, District, Entrance, Estate, Ownership, Person,
                                 Room, Street)
+from pms.statements import permissions
 from pms.subsidies.models import Program
-
-# Who may read statements: billing readers. Technicians and care workers have no billing access.
-STATEMENT_READERS = (MANAGER, FINANCE, RESIDENT, AUDITOR)
 
 
 def get_statement_bill(session, principal: Principal, number: str) -> Bill:
     """The bill whose statement the caller asks for: 404 outside scope, 403 for non-billing roles."""
     bill = get_in_scope(session, Bill, Bill.number == number, principal=principal)
-    ensure_role(principal, *STATEMENT_READERS)
+    permissions.ensure(principal, "statement.read")
     return bill
 
 
