@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, request, send_file
 from flask_babel import gettext as _
 
-from pms.core import clock, notifications
+from pms.core import clock
 from pms.core.api import documented, load_args, load_body
 from pms.core.auth import require_principal
 from pms.core.db import get_session
@@ -341,22 +341,3 @@ def planned_work_notice(work_id):
     principal, session = require_principal(), get_session()
     work = works.get_notice_work(session, principal, work_id)
     return pdf_response(works.notice_pdf(session, work), f"planned-work-{work.id}.pdf")
-
-
-@bp.get("/notifications")
-@documented(summary="Your in-app notifications, newest first", response=s.NotificationListSchema, tag=TAG)
-def list_notifications():
-    """The caller's notifications."""
-    principal, session = require_principal(), get_session()
-    return s.NotificationListSchema().dump({
-        "items": notifications.list_for_user(session, principal.user_id),
-        "unread": notifications.unread_count(session, principal.user_id)})
-
-
-@bp.post("/notifications/<int:notification_id>/read")
-@documented(summary="Mark one of your notifications read", tag=TAG)
-def read_notification(notification_id):
-    """Mark read (404 for someone else's)."""
-    principal, session = require_principal(), get_session()
-    notifications.mark_read(session, principal.user_id, notification_id)
-    return {"ok": True}

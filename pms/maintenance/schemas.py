@@ -416,21 +416,6 @@ class KpiSchema(Schema):
     complaints = fields.Integer()
 
 
-class NotificationSchema(Schema):
-    id = fields.Integer()
-    kind = fields.String()
-    title = fields.String()
-    body = fields.String()
-    link = fields.String()
-    created_at = UtcDateTime()
-    read_at = UtcDateTime(allow_none=True)
-
-
-class NotificationListSchema(Schema):
-    items = fields.List(fields.Nested(NotificationSchema))
-    unread = fields.Integer()
-
-
 # ---- HTML forms (strings from the browser; money typed in yuan) ------------------------------
 
 class LocalDateTimeField(fields.Field):

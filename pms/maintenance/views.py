@@ -1,11 +1,12 @@
 """Maintenance pages: residents file and follow requests on a phone, managers run the queue,
-technicians work their tasks; elevators, planned works, KPIs and notifications."""
+technicians work their tasks; elevators, planned works and KPIs
+(the notifications page is `pms.notifications.views.inbox`)."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from pms.core import clock, notifications
+from pms.core import clock
 from pms.core.api import load_data
 from pms.core.auth import AUDITOR, MANAGER, RESIDENT, TECHNICIAN, login_required, require_principal
 from pms.core.db import get_session
@@ -238,21 +239,3 @@ def planned_work_notice(work_id):
     principal, session = require_principal(), get_session()
     work = works.get_notice_work(session, principal, work_id)
     return pdf_response(works.notice_pdf(session, work), f"planned-work-{work.id}.pdf")
-
-
-@bp.get("/notifications")
-@login_required
-def notification_list():
-    """The caller's in-app notifications."""
-    principal, session, banners = _common()
-    return render_template("maintenance/notifications.html", banners=banners,
-                           items=notifications.list_for_user(session, principal.user_id, limit=100))
-
-
-@bp.post("/notifications/read")
-@login_required
-def notifications_read():
-    """Mark every notification read."""
-    principal, session = require_principal(), get_session()
-    notifications.mark_all_read(session, principal.user_id)
-    return redirect(url_for(".notification_list"))

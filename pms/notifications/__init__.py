@@ -1,4 +1,5 @@
-"""Notifications: the outbox sender (e-mail through SMTP) and the manager's view of it.
+"""Notifications: each user's in-app notifications (page and API), the outbox sender (e-mail through
+SMTP) and the manager's view of it.
 
-In-app notifications and `enqueue` stay in `pms.core.notifications` (every domain writes them).
+Writing them (`notify`, `enqueue`) stays in `pms.core.notifications` (every domain writes them).
 """

@@ -1,11 +1,10 @@
-"""Outbox API: the query of the list and what a manager sees of a message (never its body)."""
+"""Notifications API: the caller's in-app notifications; the outbox's query and what a manager sees of a
+message (never its body)."""
 from __future__ import annotations
-
-from datetime import timezone
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-from pms.core.api import PagedSchema
+from pms.core.api import PagedSchema, utc_text
 from pms.notifications.services import STATUSES
 
 
@@ -13,9 +12,22 @@ class UtcDateTime(fields.DateTime):
     """ISO 8601 in UTC with a Z suffix, to the second: 2026-01-05T08:30:00Z."""
 
     def _serialize(self, value, attr, obj, **kwargs):
-        if value is None:
-            return None
-        return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return utc_text(value)
+
+
+class NotificationSchema(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    title = fields.String()
+    body = fields.String()
+    link = fields.String()
+    created_at = UtcDateTime()
+    read_at = UtcDateTime(allow_none=True)
+
+
+class NotificationListSchema(Schema):
+    items = fields.List(fields.Nested(NotificationSchema))
+    unread = fields.Integer()
 
 
 class OutboxQuerySchema(Schema):
