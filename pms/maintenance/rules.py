@@ -57,20 +57,20 @@ STATUSES = {
 }
 OPEN_STATUSES = ("submitted", "accepted", "assigned", "in_progress", "reopened")
 
-# (from, to) → roles that may make the move; admin always may. "technician" means the
-# technician assigned to the ticket; "resident" means a resident who may see the ticket.
-TRANSITIONS: dict[tuple[str, str], tuple[str, ...]] = {
-    ("submitted", "accepted"): ("manager",),
-    ("submitted", "cancelled"): ("resident",),
-    ("accepted", "assigned"): ("manager", "technician"),
-    ("accepted", "cancelled"): ("resident",),
-    ("assigned", "in_progress"): ("manager", "technician"),
-    ("in_progress", "resolved"): ("manager", "technician"),
-    ("resolved", "closed"): ("resident", "manager"),
-    ("resolved", "reopened"): ("resident",),
-    ("reopened", "assigned"): ("manager", "technician"),
-    ("reopened", "in_progress"): ("manager", "technician"),
-}
+# The moves (from, to) of the workflow. Who may make a move is the permission table's
+# ("ticket.move.<to>" in pms/maintenance/permissions.py).
+TRANSITIONS: tuple[tuple[str, str], ...] = (
+    ("submitted", "accepted"),
+    ("submitted", "cancelled"),
+    ("accepted", "assigned"),
+    ("accepted", "cancelled"),
+    ("assigned", "in_progress"),
+    ("in_progress", "resolved"),
+    ("resolved", "closed"),
+    ("resolved", "reopened"),
+    ("reopened", "assigned"),
+    ("reopened", "in_progress"),
+)
 
 
 def next_statuses(status: str) -> list[str]:

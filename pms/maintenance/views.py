@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from pms.core import clock
 from pms.core.api import load_data
-from pms.core.auth import AUDITOR, MANAGER, RESIDENT, TECHNICIAN, login_required, require_principal
+from pms.core.auth import login_required, require_principal
 from pms.core.db import get_session
 from pms.core.errors import Conflict, Invalid
 from pms.core.pdf import pdf_response
@@ -38,11 +38,9 @@ def _common():
 @login_required
 def home():
     """Residents: their requests; technicians: their tasks; managers and auditors: the queue."""
-    principal = require_principal()
-    if principal.role == TECHNICIAN:
-        return redirect(url_for(".tasks"))
-    if principal.role in (MANAGER, AUDITOR, "admin", "finance", "care_worker"):
-        return redirect(url_for(".queue"))
+    landing = tickets.landing(require_principal())
+    if landing is not None:
+        return redirect(url_for(f".{landing}"))
     principal, session, banners = _common()
     rows, _total = tickets.list_tickets(session, principal, limit=100)
     return render_template("maintenance/my_requests.html", tickets=readmodels.ticket_views(session, principal, rows),
@@ -89,7 +87,7 @@ def ticket_detail(ticket_id):
     principal, session, banners = _common()
     ticket = tickets.get_ticket(session, principal, ticket_id)
     view = readmodels.ticket_view(session, principal, ticket)
-    techs = readmodels.technicians_of(session, ticket.estate_id) if principal.role in (MANAGER, "admin") else []
+    techs = readmodels.technicians_of(session, ticket.estate_id) if tickets.may_assign(principal) else []
     return render_template("maintenance/detail.html", t=view, banners=banners, rules=rules, technicians=techs,
                            role=principal.role, is_assignee=ticket.assignee_id == principal.user_id)
 
@@ -205,8 +203,8 @@ def elevator_list():
     """Elevators with their state (停用 when an inspection lapsed)."""
     principal, session, banners = _common()
     return render_template("maintenance/elevators.html", elevators=equipment.list_elevators(session, principal),
-                           orders=equipment.list_work_orders(session, principal, status="open", limit=50)
-                           if principal.role != RESIDENT else [], banners=banners)
+                           orders=equipment.list_work_orders(session, principal, status="open", limit=50),
+                           banners=banners)
 
 
 @bp.route("/planned-works", methods=["GET", "POST"])
@@ -228,7 +226,7 @@ def planned_works():
             return redirect(url_for(".planned_works"))
     items = works.list_planned_works(session, principal)
     return render_template("maintenance/planned_works.html", works=items, banners=banners, errors=errors,
-                           values=values, rules=rules, can_create=principal.role in (MANAGER, "admin"),
+                           values=values, rules=rules, can_create=works.may_schedule(principal),
                            places=places.common_places(session, principal)), status if errors else 200
 
 

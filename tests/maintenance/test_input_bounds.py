@@ -53,10 +53,14 @@ def test_planned_work_times_are_written_with_four_digit_years(api, clock):
     assert (body["starts_at"], body["ends_at"]) == ("2026-03-05T01:00:00Z", "2026-03-05T03:30:00Z")
 
 
+# Who puts an empty SLA table on YJL → status (tests/maintenance/test_permissions.py reads it).
+EMPTY_SLA_STATUS = (("resident", 403), ("tech", 403), ("auditor", 403), ("other_manager", 404),
+                    ("manager", 200))
+
+
 def test_a_resident_may_not_put_an_empty_sla_table(api, clock):
     """The role was checked only inside the loop over the urgencies given: {} answered 200."""
-    for user, status in (("resident", 403), ("tech", 403), ("auditor", 403), ("other_manager", 404),
-                         ("manager", 200)):
+    for user, status in EMPTY_SLA_STATUS:
         response = api.put(user, "/api/v1/estates/YJL/maintenance/sla", {})
         assert response.status_code == status, (user, response.get_json())
 

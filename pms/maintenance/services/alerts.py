@@ -9,6 +9,7 @@ from sqlalchemy import and_, or_, select
 
 from pms.accounts.models import User
 from pms.core import clock, notifications
+from pms.core.auth import MANAGER
 from pms.core.db import insert_ignoring_conflicts
 from pms.estates.models import Estate
 from pms.maintenance import rules
@@ -43,7 +44,7 @@ def check_sla(session, *, now: Optional[datetime] = None) -> int:
                              .where(TicketAlert.id.in_(new_ids)).order_by(TicketAlert.id)).all()
     companies = {estate.company_id for _a, _t, estate in alerts}
     managers: dict[int, list[User]] = {}
-    for user in session.scalars(select(User).where(User.role == "manager", User.is_active.is_(True),
+    for user in session.scalars(select(User).where(User.role == MANAGER, User.is_active.is_(True),
                                                    User.company_id.in_(sorted(companies)))):
         managers.setdefault(user.company_id, []).append(user)
     messages, outbox = [], []

@@ -1,4 +1,4 @@
-"""Helpers shared by the maintenance services: role checks and look-ups."""
+"""Helpers shared by the maintenance services: look-ups (who may do what: pms/maintenance/permissions.py)."""
 from __future__ import annotations
 
 from typing import Iterable, Optional
@@ -7,14 +7,9 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from pms.accounts.models import User
-from pms.core.auth import ADMIN, Principal, get_in_scope
-from pms.core.errors import Forbidden, Invalid
+from pms.core.auth import Principal, get_in_scope
+from pms.core.errors import Invalid
 from pms.estates.models import Building, Entrance, Estate
-
-def ensure(principal: Principal, *roles: str) -> None:
-    """403 unless the principal holds one of `roles` (admin always may; auditors never write)."""
-    if principal.read_only or not (principal.role == ADMIN or principal.role in roles):
-        raise Forbidden(_("Your role may not do this."))
 
 
 def resolve_location(session, principal: Principal, estate_code: str, building: Optional[str] = None,

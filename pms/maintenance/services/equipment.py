@@ -9,13 +9,13 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
 from pms.core import audit, clock
-from pms.core.auth import MANAGER, TECHNICIAN, Principal, get_in_scope, scoped
+from pms.core.auth import Principal, get_in_scope, scoped
 from pms.core.db import insert_ignoring_conflicts, lock_and_refresh
 from pms.core.errors import Conflict, Invalid
 from pms.estates.models import Building, Entrance, Estate
-from pms.maintenance import rules
+from pms.maintenance import permissions, rules
 from pms.maintenance.models import Equipment, MaintenancePlan, WorkOrder
-from pms.maintenance.services.common import ensure, resolve_location
+from pms.maintenance.services.common import resolve_location
 
 # How far ahead work orders are created: maintenance visits a month, inspections a quarter
 # (the inspection body has to be booked).
@@ -26,7 +26,7 @@ def register_elevator(session, principal: Principal, *, estate: Estate, building
                       registration_number: str, accepted_on: date, maintainer: str = "",
                       maintainer_phone: str = "") -> Equipment:
     """An entrance's elevator with its two plans: maintenance every 15 days and TSG inspections."""
-    ensure(principal, MANAGER)
+    permissions.ensure(principal, "elevator.register")
     _e, b, e = resolve_location(session, principal, estate.code, building, entrance, field="entrance")
     if e is None:
         raise Invalid(_("Choose an entrance."), fields={"entrance": [_("Required.")]})
@@ -97,7 +97,7 @@ def flag_overdue(session, *, today: Optional[date] = None) -> int:
 def complete_work_order(session, principal: Principal, work_order_id: int, *, result: str,
                         note: str = "") -> WorkOrder:
     """Record a maintenance visit ('done') or an inspection result ('passed'/'failed')."""
-    ensure(principal, MANAGER, TECHNICIAN)
+    permissions.ensure(principal, "work_order.complete")
     order = lock_and_refresh(session, get_in_scope(session, WorkOrder, WorkOrder.id == work_order_id, principal=principal))
     allowed = ("passed", "failed") if order.kind == "inspection" else ("done",)
     if result not in allowed:

@@ -10,12 +10,12 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from pms.core import clock, periods
-from pms.core.auth import AUDITOR, MANAGER, Principal
+from pms.core.auth import Principal
 from pms.core.errors import Forbidden, Invalid
 from pms.core.money import quantize_half_up
 from pms.estates import services as estates
 from pms.estates.models import Estate, Room
-from pms.maintenance import rules
+from pms.maintenance import permissions, rules
 from pms.maintenance.models import Ticket
 
 
@@ -112,7 +112,7 @@ def kpis_for(session, principal: Principal, estate_code: str, period: str, *,
              now: Optional[datetime] = None) -> Kpis:
     """KPIs for managers, auditors (read-only) and admins; the estate must be in scope (404)."""
     estate = estates.get_estate(session, principal, estate_code)
-    if principal.role not in (MANAGER, AUDITOR, "admin"):
+    if not permissions.may(principal, "kpis.read"):
         raise Forbidden(_("Only managers and auditors see maintenance KPIs."))
     return estate_kpis(session, estate, period, now=now)
 

@@ -15,10 +15,10 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import func, select
 
 from pms.core import clock
-from pms.core.auth import STAFF_ROLES, RESIDENT, Principal
+from pms.core.auth import Principal
 from pms.core.errors import Conflict, Invalid, NotFound
+from pms.maintenance import permissions
 from pms.maintenance.models import Ticket, TicketPhoto
-from pms.maintenance.services.common import ensure
 from pms.maintenance.services.tickets import _event, lock_ticket
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
@@ -127,7 +127,7 @@ def photo_count(session, ticket: Ticket) -> int:
 def add_photos(session, principal: Principal, ticket: Ticket, uploads: list[Upload], *,
                now: Optional[datetime] = None) -> list[TicketPhoto]:
     """Attach photos: all are checked before any is stored, so a bad one saves nothing."""
-    ensure(principal, *STAFF_ROLES, RESIDENT)
+    permissions.ensure(principal, "photo.add")
     lock_ticket(session, ticket)  # the count and the status below are read under the ticket's lock
     if ticket.status in ("closed", "cancelled"):
         raise Conflict(_("Photos cannot be added to a closed request."))

@@ -5,9 +5,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from pms.core.auth import RESIDENT, Principal, scoped
+from pms.core.auth import Principal, scoped
 from pms.core.codes import natural_key
 from pms.estates.models import Building, Entrance, Estate, Room
+from pms.maintenance import permissions
 
 MAX_PLACES = 500
 
@@ -22,7 +23,7 @@ class Place:
 
 def my_rooms(session, principal: Principal) -> list[str]:
     """A resident's room codes (staff type a room code instead)."""
-    if principal.role != RESIDENT:
+    if not permissions.has_own_rooms(principal):
         return []
     return list(session.scalars(scoped(select(Room.code), Room, principal).order_by(Room.code)))
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from pms.accounts.models import User
 from pms.core import clock
-from pms.core.auth import Principal
+from pms.core.auth import TECHNICIAN, Principal
 from pms.estates.models import Estate
 from pms.estates.services import shown_phone
 from pms.maintenance import rules
@@ -148,5 +148,5 @@ def technicians_of(session, estate_id: int) -> list[PersonRef]:
     """The active technicians who may be assigned to a ticket of this estate."""
     estate = session.get(Estate, estate_id)
     return [PersonRef(u.username, u.display_name or u.username) for u in session.scalars(
-        select(User).where(User.role == "technician", User.company_id == estate.company_id,
+        select(User).where(User.role == TECHNICIAN, User.company_id == estate.company_id,
                            User.is_active.is_(True)).order_by(User.username))]

@@ -9,17 +9,15 @@ from sqlalchemy import func, or_, select
 
 from pms.accounts.models import User
 from pms.core import audit, clock
-from pms.core.auth import (ADMIN, MANAGER, RESIDENT, STAFF_ROLES, TECHNICIAN, Principal, scope_filter)
+from pms.core.auth import TECHNICIAN, Principal, scope_filter
 from pms.core.db import dialect_insert, lock_and_refresh
 from pms.core.errors import Conflict, Forbidden, Invalid, NotFound
 from pms.core.money import divide_half_up
 from pms.estates.models import Building, Entrance, Estate, Room
-from pms.maintenance import rules
+from pms.maintenance import permissions, rules
 from pms.maintenance.models import SlaPolicy, Ticket, TicketCost, TicketEvent
-from pms.maintenance.services.common import ensure, location_label, resolve_location
+from pms.maintenance.services.common import location_label, resolve_location
 from pms.maintenance.services.warranty import find_warranty
-
-FILER_ROLES = (*STAFF_ROLES, RESIDENT)
 
 
 # ---- SLA -----------------------------------------------------------------------------------
@@ -40,7 +38,7 @@ def set_sla_policy(session, principal: Principal, estate: Estate,
                    minutes: dict[str, dict[str, int]]) -> None:
     """Override the SLA minutes of the urgencies given (managers); the role is checked first, so an
     empty table from someone who may not set it is a 403, not a silent success."""
-    ensure(principal, MANAGER)
+    permissions.ensure(principal, "sla.set")
     for urgency, given in minutes.items():
         set_sla(session, principal, estate, urgency, given["respond_minutes"], given["resolve_minutes"])
 
@@ -48,7 +46,7 @@ def set_sla_policy(session, principal: Principal, estate: Estate,
 def set_sla(session, principal: Principal, estate: Estate, urgency: str, respond_minutes: int,
             resolve_minutes: int) -> SlaPolicy:
     """Override an estate's SLA for one urgency (managers); applies to requests filed afterwards."""
-    ensure(principal, MANAGER)
+    permissions.ensure(principal, "sla.set")
     if urgency not in rules.URGENCIES:
         raise Invalid(_("Unknown urgency."), fields={"urgency": [_("Unknown urgency.")]})
     if respond_minutes <= 0 or resolve_minutes < respond_minutes:
@@ -91,7 +89,7 @@ def visible(stmt, principal: Principal):
     """Restrict a Ticket query to the caller: staff/auditors by estate, residents by their rooms
     plus the common-place requests they filed themselves."""
     condition = scope_filter(Ticket, principal)
-    if principal.role == RESIDENT:
+    if permissions.has_own_rooms(principal):
         condition = or_(condition, Ticket.reporter_user_id == principal.user_id)
     return stmt.where(condition)
 
@@ -127,7 +125,7 @@ def list_tickets(session, principal: Principal, *, estate_id: Optional[int] = No
     if open_only:
         stmt = stmt.where(Ticket.status.in_(rules.OPEN_STATUSES))
     if mine:
-        stmt = stmt.where(Ticket.assignee_id == principal.user_id if principal.role != RESIDENT
+        stmt = stmt.where(Ticket.assignee_id == principal.user_id if not permissions.has_own_rooms(principal)
                           else Ticket.reporter_user_id == principal.user_id)
     total = session.scalar(select(func.count()).select_from(stmt.subquery()))
     order = (Ticket.resolve_by, Ticket.id) if open_only else (Ticket.submitted_at.desc(), Ticket.id.desc())
@@ -145,7 +143,7 @@ def create_ticket(session, principal: Principal, *, category: str, description: 
     Residents file for their own rooms or common places of their estates (channel 'app');
     staff file on a resident's behalf and record the channel (default 'phone').
     """
-    ensure(principal, *FILER_ROLES)
+    permissions.ensure(principal, "ticket.file")
     if category not in rules.CATEGORIES:
         raise Invalid(_("Unknown category."), fields={"category": [_("Unknown category.")]})
     if urgency not in rules.URGENCIES:
@@ -164,7 +162,7 @@ def create_ticket(session, principal: Principal, *, category: str, description: 
         estate, building, entrance = resolve_location(session, principal, location.get("estate"),
                                                       location.get("building"), location.get("entrance"))
         label = location_label(estate, building, entrance)
-    if principal.role == RESIDENT:
+    if permissions.has_own_rooms(principal):
         channel = "app"
         reporter_user_id, reporter_name = principal.user_id, reporter_name or principal.display_name
     else:
@@ -197,6 +195,21 @@ def create_ticket(session, principal: Principal, *, category: str, description: 
 
 # ---- the workflow --------------------------------------------------------------------------
 
+def landing(principal: Principal) -> Optional[str]:
+    """The maintenance page a role lands on: 'tasks' (technicians), 'queue' (the estates' queue),
+    or None for one's own requests (residents)."""
+    if permissions.only_assigned(principal):
+        return "tasks"
+    if permissions.may(principal, "queue.home"):
+        return "queue"
+    return None
+
+
+def may_assign(principal: Principal) -> bool:
+    """Whether the principal may assign technicians (the detail page offers the form)."""
+    return permissions.may(principal, "ticket.assign")
+
+
 def may_move(principal: Principal, ticket: Ticket, to: str) -> bool:
     """Whether this principal may make the move now (without raising)."""
     try:
@@ -211,12 +224,11 @@ def allowed_moves(principal: Principal, ticket: Ticket) -> list[str]:
 
 
 def _check_move(principal: Principal, ticket: Ticket, to: str) -> None:
-    roles = rules.TRANSITIONS.get((ticket.status, to))
-    if roles is None:
+    if (ticket.status, to) not in rules.TRANSITIONS:
         raise Conflict(_("A request that is %(status)s cannot become %(to)s.",
                          status=ticket.status, to=to))
-    ensure(principal, *roles)
-    if principal.role == TECHNICIAN and to != "assigned" and ticket.assignee_id != principal.user_id:
+    permissions.ensure(principal, f"ticket.move.{to}")
+    if permissions.only_assigned(principal) and to != "assigned" and ticket.assignee_id != principal.user_id:
         raise Forbidden(_("Only the assigned technician may do this."))
 
 
@@ -264,13 +276,13 @@ def transition(session, principal: Principal, ticket: Ticket, to: str, note: str
 
 def _set_assignee(session, principal: Principal, ticket: Ticket, technician: Optional[str]) -> None:
     if technician is None:
-        if principal.role == TECHNICIAN:
+        if permissions.only_assigned(principal):
             ticket.assignee_id = principal.user_id
             return
         if ticket.assignee_id is not None:  # reopened → assigned keeps the technician
             return
         raise Invalid(_("Choose a technician."), fields={"technician": [_("Choose a technician.")]})
-    if principal.role == TECHNICIAN and technician != principal.username:
+    if permissions.only_assigned(principal) and technician != principal.username:
         raise Forbidden(_("Technicians may only take requests themselves."))
     ticket.assignee_id = technician_for(session, ticket, technician).id
 
@@ -290,7 +302,7 @@ def technician_for(session, ticket: Ticket, username: str) -> User:
 def assign(session, principal: Principal, ticket: Ticket, technician: str, note: str = "", *,
            now: Optional[datetime] = None) -> Ticket:
     """Assign (or reassign) a technician; a submitted request is accepted first (both recorded)."""
-    ensure(principal, MANAGER)
+    permissions.ensure(principal, "ticket.assign")
     lock_ticket(session, ticket)
     now = now or clock.now()
     user = technician_for(session, ticket, technician)
@@ -311,8 +323,8 @@ def assign(session, principal: Principal, ticket: Ticket, technician: str, note:
 # ---- payer, costs, rating, notes ---------------------------------------------------------------
 
 def _ensure_worker(principal: Principal, ticket: Ticket) -> None:
-    ensure(principal, MANAGER, TECHNICIAN)
-    if principal.role == TECHNICIAN and ticket.assignee_id != principal.user_id:
+    permissions.ensure(principal, "ticket.work")
+    if permissions.only_assigned(principal) and ticket.assignee_id != principal.user_id:
         raise Forbidden(_("Only the assigned technician may do this."))
 
 
@@ -405,7 +417,7 @@ def add_cost(session, principal: Principal, ticket: Ticket, *, kind: str, descri
 
 
 def _check_rating(principal: Principal, ticket: Ticket, rating: int) -> None:
-    if principal.role not in (RESIDENT, ADMIN):
+    if not permissions.may(principal, "ticket.rate"):
         raise Forbidden(_("Only residents rate the work."))
     if not isinstance(rating, int) or not 1 <= rating <= 5:
         raise Invalid(_("The rating must be 1 to 5."), fields={"rating": [_("Must be between 1 and 5.")]})
@@ -416,7 +428,7 @@ def _check_rating(principal: Principal, ticket: Ticket, rating: int) -> None:
 def rate(session, principal: Principal, ticket: Ticket, rating: int, comment: str = "", *,
          now: Optional[datetime] = None) -> Ticket:
     """A resident rates resolved or closed work once (效果共评)."""
-    ensure(principal, RESIDENT)
+    permissions.ensure(principal, "ticket.rate")
     lock_ticket(session, ticket)
     _check_rating(principal, ticket, rating)
     if ticket.status not in ("resolved", "closed"):
@@ -445,7 +457,7 @@ def add_note(session, principal: Principal, ticket: Ticket, note: str, *,
 def flag_complaint(session, principal: Principal, ticket: Ticket, complaint: bool, note: str = "", *,
                    now: Optional[datetime] = None) -> Ticket:
     """Mark (or unmark) a request as a complaint; complaints are counted per estate."""
-    ensure(principal, MANAGER)
+    permissions.ensure(principal, "ticket.flag_complaint")
     lock_ticket(session, ticket)
     now = now or clock.now()
     ticket.is_complaint = complaint

@@ -9,12 +9,12 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, case, or_, select
 
 from pms.core import audit
-from pms.core.auth import MANAGER, Principal, scoped
+from pms.core.auth import Principal, scoped
 from pms.core.errors import Conflict, Invalid
 from pms.estates.models import Building, Entrance, Estate
-from pms.maintenance import rules
+from pms.maintenance import permissions, rules
 from pms.maintenance.models import RenovationProject, WarrantyComponent
-from pms.maintenance.services.common import ensure, resolve_location
+from pms.maintenance.services.common import resolve_location
 
 
 @dataclass
@@ -30,7 +30,7 @@ def create_project(session, principal: Principal, *, estate: Estate, name: str, 
                    accepted_on: date, contractor_phone: str = "",
                    components: list[ComponentInput] = ()) -> RenovationProject:
     """Register a renovation project with its components; warranty ends follow Art. 40."""
-    ensure(principal, MANAGER)
+    permissions.ensure(principal, "renovation.create")
     name, contractor = (name or "").strip(), (contractor or "").strip()
     errors = {}
     if not name:

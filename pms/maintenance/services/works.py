@@ -10,15 +10,15 @@ from sqlalchemy import select
 
 from pms.accounts.models import UserRoom
 from pms.core import audit, clock, notifications
-from pms.core.auth import MANAGER, RESIDENT, Principal, get_in_scope, scoped
+from pms.core.auth import Principal, get_in_scope, scoped
 from pms.core.db import lock_and_refresh, lock_row
 from pms.core.errors import Conflict, Invalid, NotFound
 from pms.core.templating import local_time
 from pms.estates.models import (Building, Company, District, Entrance, Estate, Ownership, Person, Residency,
                                 Room, Street)
-from pms.maintenance import rules
+from pms.maintenance import permissions, rules
 from pms.maintenance.models import PlannedWork
-from pms.maintenance.services.common import ensure, resolve_location
+from pms.maintenance.services.common import resolve_location
 
 # Residents see a banner from this long before a work starts until it ends.
 BANNER_LEAD = timedelta(days=3)
@@ -28,7 +28,7 @@ def create_planned_work(session, principal: Principal, *, estate: Estate, buildi
                         service: str, starts_at: datetime, ends_at: datetime, title: str = "",
                         note: str = "", now: Optional[datetime] = None) -> PlannedWork:
     """Schedule a work; refuse overlaps of the same service, and kitchen + bathroom water together."""
-    ensure(principal, MANAGER)
+    permissions.ensure(principal, "planned_work.create")
     if service not in rules.SERVICES:
         raise Invalid(_("Unknown service."), fields={"service": [_("Unknown service.")]})
     if starts_at.tzinfo is None or ends_at.tzinfo is None:
@@ -95,8 +95,13 @@ def notify_affected(session, work: PlannedWork, place: str, *, now: datetime) ->
     return sent, queued
 
 
+def may_schedule(principal: Principal) -> bool:
+    """Whether the principal may schedule planned works (the page offers the form)."""
+    return permissions.may(principal, "planned_work.create")
+
+
 def cancel_planned_work(session, principal: Principal, work_id: int, *, now: Optional[datetime] = None) -> PlannedWork:
-    ensure(principal, MANAGER)
+    permissions.ensure(principal, "planned_work.cancel")
     work = lock_and_refresh(session, get_in_scope(session, PlannedWork, PlannedWork.id == work_id, principal=principal))
     if work.cancelled_at is not None:
         raise Conflict(_("This work is already cancelled."))
@@ -134,7 +139,7 @@ def _view(session, work: PlannedWork, now: datetime, *, printable: bool = True) 
 
 def _resident_entrance_ids(session, principal: Principal) -> Optional[set[int]]:
     """The entrances of a resident's rooms; None for every other role (not limited to entrances)."""
-    if principal.role != RESIDENT:
+    if not permissions.has_own_rooms(principal):
         return None
     rooms = sorted(principal.scope.room_ids or ())
     return set(session.scalars(select(Room.entrance_id).where(Room.id.in_(rooms)).distinct()))
@@ -160,7 +165,7 @@ def list_planned_works(session, principal: Principal, *, estate_id: Optional[int
 def banners_for(session, principal: Principal, *, now: Optional[datetime] = None) -> list[WorkView]:
     """The works a resident should be warned about now: their entrances, starting within three days
     or under way. Other roles get none (they see the planned-works list). For any page to call."""
-    if principal is None or principal.role != RESIDENT or not principal.scope.room_ids:
+    if principal is None or not permissions.has_own_rooms(principal) or not principal.scope.room_ids:
         return []
     now = now or clock.now()
     entrances = select(Room.entrance_id).where(Room.id.in_(sorted(principal.scope.room_ids)))
