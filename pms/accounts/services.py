@@ -16,10 +16,10 @@ from flask_babel import gettext as _
 from sqlalchemy import String, bindparam, case, cast, exists, func, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from pms.accounts import rules, sessions
+from pms.accounts import permissions, rules, sessions
 from pms.accounts.models import ApiToken, User, UserRoom, UserSession
 from pms.core import audit, auth
-from pms.core.auth import ADMIN, AUDITOR, MANAGER, RESIDENT, ROLES, STAFF_ROLES, Principal, Scope
+from pms.core.auth import ADMIN, AUDITOR, RESIDENT, ROLES, STAFF_ROLES, Principal, Scope
 from pms.core.db import commit_apart, get_session, utcnow
 from pms.core.errors import Conflict, Forbidden, Invalid, NotAuthenticated, NotFound
 from pms.estates import services as estates
@@ -222,9 +222,9 @@ def change_own_password(session, user_id: int, current: str, new: str) -> User:
 def may_manage(session, principal: Principal, user: User) -> bool:
     """Whether `principal` may unlock, disable or reset `user`: an admin anyone; a manager the
     staff of their company and the residents of rooms in its estates."""
-    if principal.role == ADMIN:
+    if permissions.may(principal, "users.manage_any"):
         return True
-    if principal.role != MANAGER or user.role in (ADMIN, AUDITOR):
+    if not permissions.may(principal, "users.manage") or user.role in (ADMIN, AUDITOR):
         return False
     if user.role in STAFF_ROLES:
         return user.company_id == principal.company_id
@@ -232,6 +232,11 @@ def may_manage(session, principal: Principal, user: User) -> bool:
         return bool(session.scalar(select(exists().where(
             UserRoom.user_id == user.id, UserRoom.estate_id.in_(sorted(principal.scope.estate_ids))))))
     return False
+
+
+def may_manage_users(principal: Principal) -> bool:
+    """Whether the principal looks after other people's accounts (the users page)."""
+    return permissions.may(principal, "users.manage")
 
 
 def managed_user(session, principal: Principal, username: str) -> User:
@@ -244,6 +249,7 @@ def managed_user(session, principal: Principal, username: str) -> User:
 
 def unlock_user(session, principal: Principal, username: str) -> User:
     """Lift a lock-out and forget the failed attempts (audited)."""
+    permissions.ensure(principal, "users.manage")
     user = managed_user(session, principal, username)
     user.failed_logins = 0
     user.locked_until = None
@@ -254,6 +260,7 @@ def unlock_user(session, principal: Principal, username: str) -> User:
 
 def set_user_active(session, principal: Principal, username: str, active: bool) -> User:
     """Disable an account (ending its sessions and tokens) or enable it again (audited)."""
+    permissions.ensure(principal, "users.manage")
     user = managed_user(session, principal, username)
     if not active and user.id == principal.user_id:
         raise Forbidden(_("You cannot disable your own account."))
@@ -284,10 +291,9 @@ def list_managed_users(session, principal: Principal, *, q: str = "", only_locke
                        limit: int = 50, now: Optional[datetime] = None) -> list[UserRow]:
     """Accounts `principal` may manage, by username; those locked now only, or matching `q`."""
     now = now or utcnow()
-    if principal.role not in (ADMIN, MANAGER):
-        raise Forbidden("your role may not do this")
+    permissions.ensure(principal, "users.manage")
     stmt = select(User)
-    if principal.role == MANAGER:
+    if not permissions.may(principal, "users.manage_any"):
         resident_of_company = exists().where(UserRoom.user_id == User.id,
                                              UserRoom.estate_id.in_(sorted(principal.scope.estate_ids)))
         stmt = stmt.where(or_(User.role.in_(STAFF_ROLES) & (User.company_id == principal.company_id),

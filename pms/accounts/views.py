@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, Length
 
 from pms.accounts import services, sessions, throttle
 from pms.accounts.rules import MIN_PASSWORD_LENGTH, is_safe_next
-from pms.core.auth import ADMIN, MANAGER, current_principal, login_required, roles_required
+from pms.core.auth import current_principal, login_required
 from pms.core.db import commit_apart, get_session
 from pms.core.errors import Invalid, NotAuthenticated
 
@@ -111,7 +111,7 @@ def account():
     return render_template("accounts/account.html",
                            sessions=sessions.active_sessions(db, principal.user_id, current_id=current_id),
                            tokens=sessions.active_tokens(db, principal.user_id),
-                           may_manage_users=principal.role in (ADMIN, MANAGER))
+                           may_manage_users=services.may_manage_users(principal))
 
 
 @bp.post("/account/sessions/<int:session_id>/revoke")
@@ -182,7 +182,7 @@ def change_password():
 # ---- the users page: unlock, disable, enable (managers for their company, admins) -------------
 
 @bp.get("/users")
-@roles_required(MANAGER)
+@login_required
 def users():
     """Accounts you look after: locked ones first, or found by name."""
     q = request.args.get("q", "")[:64]
@@ -198,7 +198,7 @@ def _user_action(done_message):
             user = action(get_session(), current_principal(), username)
             flash(done_message(user.username))
             return redirect(url_for("accounts.users", q=request.form.get("q") or None))
-        return roles_required(MANAGER)(view)
+        return login_required(view)
     return decorator
 
 

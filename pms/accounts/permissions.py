@@ -1,0 +1,28 @@
+"""Who may do what with other people's accounts: one table, read by the accounts services (never by
+views).
+
+Admin always may (`core.auth.ensure_role`). Everyone manages their own account (password,
+sessions, tokens). Which accounts a manager looks after is the services' (`may_manage`: the
+staff of their company and the residents of its estates); anyone else's answers 404.
+The role × resource tests read this table too (tests/accounts/test_permissions.py).
+"""
+from __future__ import annotations
+
+from pms.core.auth import ADMIN, MANAGER, Principal, can_write, ensure_role
+
+PERMISSIONS: dict[str, tuple[str, ...]] = {
+    # The users page: list, unlock, disable and enable the accounts one looks after.
+    "users.manage": (MANAGER,),
+    # … every account of the platform, not only those of one's company.
+    "users.manage_any": (ADMIN,),
+}
+
+
+def ensure(principal: Principal, action: str) -> None:
+    """403 unless the principal's role may do `action`."""
+    ensure_role(principal, *PERMISSIONS[action])
+
+
+def may(principal: Principal, action: str) -> bool:
+    """Whether the principal's role may do `action` (admin always may)."""
+    return can_write(principal, *PERMISSIONS[action])
