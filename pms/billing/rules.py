@@ -13,6 +13,7 @@ from typing import Iterable, Optional
 
 from pms.core.i18n import translate as _
 from pms.core.money import round_half_up
+from pms.core.periods import add_years
 
 
 AGING_BUCKETS = ("0-30", "31-90", "91-365", "365+")
@@ -28,13 +29,6 @@ def aging_bucket(days_overdue: int) -> str:
     if days_overdue <= 365:
         return "91-365"
     return "365+"
-
-
-def add_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
 
 
 def limitation_flag(due_date: date, last_payment: Optional[date], last_demand: Optional[date],
@@ -127,5 +121,7 @@ def percent_one_decimal(numerator: int, denominator: int) -> Optional[str]:
     """97 of 120 → '80.8' (half-up on the permille); None when nothing was due."""
     if denominator == 0:
         return None
+    # Not core.money.divide_half_up(1000 * numerator, denominator): that rounds ties away from zero,
+    # this one up, so they differ below zero (-1 of 2000: permille 0 here, -1 there).
     permille = (2000 * numerator + denominator) // (2 * denominator)
     return f"{permille // 10}.{permille % 10}"

@@ -17,6 +17,7 @@ from pms.billing.models import Bill
 from pms.billing.rules import percent_one_decimal
 from pms.core.i18n import translate as _
 from pms.core.auth import Principal
+from pms.core.codes import natural_key
 from pms.core.errors import Invalid
 from pms.core.periods import is_period
 from pms.estates import services as estates
@@ -80,7 +81,7 @@ def collection_rates(session, principal: Principal, estate_code: str, period: st
     rows = [CollectionRow(building=code, receivable_fen=int(due), received_fen=int(got),
                           households=int(n), households_paid=int(full))
             for code, due, got, n, full in session.execute(stmt)]
-    rows.sort(key=lambda r: (0, int(r.building), r.building) if r.building.isdigit() else (1, 0, r.building))
+    rows.sort(key=lambda r: natural_key(r.building))
     total = CollectionRow(building=None, receivable_fen=sum(r.receivable_fen for r in rows),
                           received_fen=sum(r.received_fen for r in rows),
                           households=sum(r.households for r in rows),
