@@ -25,7 +25,7 @@ from pms.billing.models import Bill, FeePlan
 from pms.billing.services.bulk_payments import Settlement, record_settlements
 from pms.billing.services.plans import apply_fee_plan
 from pms.billing.services.runs import run_billing
-from pms.core import periods
+from pms.core import clock, periods
 from pms.core.auth import FINANCE, system_principal
 from pms.core.db import utcnow
 from pms.estates.models import Building, District, Entrance, Estate, Room
@@ -161,7 +161,7 @@ def _habits(rng, rooms) -> dict:
 def _at(day: date, rng) -> datetime:
     """A moment during office hours of a business day, in UTC."""
     minute = int(rng.random() * 720)  # 08:00–19:59
-    local = datetime.combine(day, time(8 + minute // 60, minute % 60), tzinfo=periods.timezone())
+    local = datetime.combine(day, time(8 + minute // 60, minute % 60), tzinfo=clock.timezone())
     return local.astimezone(timezone.utc)
 
 
@@ -185,7 +185,7 @@ def _full_payments(session, rng, habits, estates, period, today, now) -> list[Se
     out = []
     for bill_id, room_id, estate_id, payable, issued_at, due, number in rows:
         habit, days_late, code = habits[room_id]
-        issue_day = periods.today(issued_at)
+        issue_day = clock.today(issued_at)
         if habit == "on_time":
             day = issue_day + timedelta(days=rng.randint(1, max(1, (due - issue_day).days)))
         elif habit == "late":

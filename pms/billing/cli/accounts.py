@@ -112,7 +112,7 @@ def accrue(through, estate_code):
     """Accrue late charges day by day up to a day (what the 02:10 job does); idempotent."""
     from pms.billing.services import late_fees
     from pms.core.estate_loop import for_each_estate
-    from pms.core.periods import today
+    from pms.core.clock import today
     from pms.estates.services import find_estate
 
     day = through.date() if through else today() - timedelta(days=1)

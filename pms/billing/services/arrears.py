@@ -25,7 +25,7 @@ from pms.core.i18n import translate as _
 from pms.core.auth import Principal
 from pms.core.errors import Invalid
 from pms.core.money import format_fen
-from pms.core.periods import today
+from pms.core.clock import today
 from pms.estates import services as estates
 from pms.estates.models import Building, Estate, Ownership, Person, Room
 

@@ -24,7 +24,7 @@ from pms.billing.models import Bill, BillLine, CreditNote
 from pms.billing.rules import amount_errors, bill_status, reason_errors
 from pms.billing.services.payments import lock_room_money
 from pms.billing.services.runs import reserve_numbers
-from pms.core import audit, periods
+from pms.core import audit, clock
 from pms.core.auth import Principal, get_in_scope
 from pms.core.db import locked, utcnow
 from pms.core.errors import Conflict, Invalid
@@ -82,7 +82,7 @@ def issue_credit_note(session, principal: Principal, bill_number: str, *, amount
     lines = session.execute(select(BillLine.item_code, BillLine.amount_fen - BillLine.subsidy_fen)
                             .where(BillLine.bill_id == bill.id).order_by(BillLine.id)).all()
     shares = split_largest_remainder(amount_fen, [max(owed, 0) for _code, owed in lines])
-    business_date = business_date or periods.today()
+    business_date = business_date or clock.today()
     issued_at = utcnow()
     company_code = session.scalar(select(Company.code).where(Company.id == bill.company_id))
     seq = reserve_numbers(session, bill.company_id, business_date.year, 1, series="credit_note")

@@ -26,7 +26,7 @@ from pms.billing.models import LateFeeSettlement
 from pms.billing.models.payments import CHANNELS, LATE_FEE_SETTLEMENT_KINDS
 from pms.billing.rules import amount_errors, reason_errors
 from pms.billing.services.payments import lock_room_money
-from pms.core import audit, periods
+from pms.core import audit, clock
 from pms.core.auth import Principal, get_in_scope
 from pms.core.errors import Conflict, Invalid
 from pms.core.i18n import translate as _
@@ -86,7 +86,7 @@ def settle_late_fees(session, principal: Principal, room_code: str, *, kind: str
         raise Invalid(_("The late charges cannot be settled."), fields=errors)
     # One settlement of a room at a time: the second waits here and then sees the first.
     lock_room_money(session, room.id)
-    day = periods.today()
+    day = clock.today()
     owed = room_account(session, room, day).late_fee_fen
     if amount_fen > owed:
         raise Invalid(_("The late charges cannot be settled."), fields={"amount_fen": [
@@ -121,7 +121,7 @@ def reverse_settlement(session, principal: Principal, settlement_id: int, *, rea
         raise Conflict(_("A reversal cannot be reversed."))
     if session.scalar(select(LateFeeSettlement.id).where(LateFeeSettlement.reverses_id == original.id)):
         raise Conflict(_("This settlement has already been reversed."))
-    day = periods.today()
+    day = clock.today()
     reversal = LateFeeSettlement(estate_id=original.estate_id, room_id=original.room_id, kind="reversal",
                                  amount_fen=original.amount_fen, reason=reason, reverses_id=original.id,
                                  business_date=day, recorded_by=principal.username)

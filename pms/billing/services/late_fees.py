@@ -27,7 +27,7 @@ from pms.billing.models import (Bill, BillingRun, CreditNote, FeePlan, LateFeeAc
                                 PaymentAllocation)
 from pms.billing.rules import clause_of, late_fee_fen
 from pms.billing.services.payments import start_of_day_utc
-from pms.core.periods import timezone as business_tz
+from pms.core.clock import timezone as business_tz
 
 # How far back a restarted scheduler catches up day by day; older backlog lands on the first day.
 MAX_CATCH_UP_DAYS = 400

@@ -26,11 +26,11 @@ from pms.billing.rules import amount_errors, bill_status, reason_errors
 from pms.billing.services.ledger import Line, post_entry
 from pms.core import audit
 from pms.core.auth import Principal, get_in_scope
-from pms.core.db import dialect_insert, lock_row, lock_rows, locked, utcnow
+from pms.core.db import insert_ignoring_conflicts, lock_row, lock_rows, locked, utcnow
 from pms.core.errors import Conflict, Invalid, NotFound
 from pms.core.i18n import translate as _
-from pms.core.periods import timezone as business_tz
-from pms.core.periods import today
+from pms.core.clock import timezone as business_tz
+from pms.core.clock import today
 from pms.estates.models import Room
 
 
@@ -138,13 +138,13 @@ def record_payment(session, principal: Principal, *, room_code: str, amount_fen:
     # Insert-or-ignore on the key's UNIQUE constraint: a repeat (even one sent at the same moment
     # for another room, which waits for the first to commit) inserts nothing and answers the first.
     table = Payment.__table__
-    payment_id = session.scalar(
-        dialect_insert(session, table)
-        .values(estate_id=room.estate_id, room_id=room.id, amount_fen=amount_fen, channel=channel,
-                reference=reference, idempotency_key=idempotency_key, request_hash=fingerprint,
-                received_at=received_at, recorded_by=principal.username)
-        .on_conflict_do_nothing(index_elements=["idempotency_key"])
-        .returning(table.c.id))
+    inserted = insert_ignoring_conflicts(
+        session, table,
+        [dict(estate_id=room.estate_id, room_id=room.id, amount_fen=amount_fen, channel=channel,
+              reference=reference, idempotency_key=idempotency_key, request_hash=fingerprint,
+              received_at=received_at, recorded_by=principal.username)],
+        ["idempotency_key"], returning=table.c.id)
+    payment_id = inserted[0] if inserted else None
     if payment_id is None:
         winner = session.scalar(select(Payment).where(Payment.idempotency_key == idempotency_key))
         return _replay(session, winner, fingerprint, room_code)

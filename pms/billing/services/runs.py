@@ -25,9 +25,9 @@ from pms.billing import permissions
 from pms.billing.models import BillingRun, FeeItem, FeePlan, FeePlanSubsidy, NumberCounter
 from pms.billing.services.plans import plan_in_force
 from pms.core import audit
-from pms.core import periods
+from pms.core import clock, periods
 from pms.core.auth import Principal
-from pms.core.db import UTCDateTime, dialect_insert, lock_row, new_ids_sql, utcnow
+from pms.core.db import UTCDateTime, insert_ignoring_conflicts, lock_row, new_ids_sql, utcnow
 from pms.core.errors import Invalid
 from pms.estates.models import Company, Estate
 
@@ -64,10 +64,10 @@ def check_period(period: str, today: date) -> None:
 
 def issue_instant(today: date) -> datetime:
     """When bills issued on business day `today` say they were issued."""
-    if today == periods.today():
+    if today == clock.today():
         return utcnow()
     # Back-dated runs (demo history, catching up): 01:10 local time of that day.
-    return datetime.combine(today, time(1, 10), tzinfo=periods.timezone()).astimezone(timezone.utc)
+    return datetime.combine(today, time(1, 10), tzinfo=clock.timezone()).astimezone(timezone.utc)
 
 
 def may_run(principal: Principal) -> bool:
@@ -83,7 +83,7 @@ def ensure_may_run(principal: Principal) -> None:
 def run_billing(session, estate: Estate, period: str, *, triggered_by: str = "system",
                 today: Optional[date] = None) -> RunResult:
     """Issue the estate's bills for `period` (flush only; idempotent per estate and period)."""
-    today = today or periods.today()
+    today = today or clock.today()
     check_period(period, today)
     session.flush()
     # The estate's billing lock (see plans.apply_fee_plan): the plan read below stays in force.
@@ -157,14 +157,12 @@ def _nothing_created(run: BillingRun, estate: Estate) -> RunResult:
 def _claim_run(session, estate_id: int, period: str, plan_id: int, triggered_by: str,
                started: datetime) -> Optional[int]:
     """Insert the run row; None when it exists (a concurrent insert waits for the other's commit)."""
-    table = BillingRun.__table__
-    stmt = (dialect_insert(session, table)
-            .values(estate_id=estate_id, period=period, fee_plan_id=plan_id, bills_created=0,
-                    total_fen=0, subsidy_fen=0, payable_fen=0, triggered_by=triggered_by[:64],
-                    started_at=started, finished_at=None)
-            .on_conflict_do_nothing(index_elements=["estate_id", "period"])
-            .returning(table.c.id))
-    return session.scalar(stmt)
+    ids = insert_ignoring_conflicts(
+        session, BillingRun.__table__,
+        [dict(estate_id=estate_id, period=period, fee_plan_id=plan_id, bills_created=0, total_fen=0,
+              subsidy_fen=0, payable_fen=0, triggered_by=triggered_by[:64], started_at=started, finished_at=None)],
+        ["estate_id", "period"], returning=BillingRun.__table__.c.id)
+    return ids[0] if ids else None
 
 
 def reserve_numbers(session, company_id: int, year: int, count: int, *, series: str = "bill") -> int:
@@ -176,9 +174,8 @@ def reserve_numbers(session, company_id: int, year: int, count: int, *, series: 
     """
     table = NumberCounter.__table__
     key = (table.c.company_id == company_id, table.c.year == year, table.c.series == series)
-    session.execute(dialect_insert(session, table).values(company_id=company_id, year=year, series=series,
-                                                           last_seq=0)
-                    .on_conflict_do_nothing(index_elements=["company_id", "year", "series"]))
+    insert_ignoring_conflicts(session, table, [dict(company_id=company_id, year=year, series=series, last_seq=0)],
+                              ["company_id", "year", "series"])
     last = session.scalar(update(table).where(*key).values(last_seq=table.c.last_seq + count)
                           .returning(table.c.last_seq))
     return last - count + 1

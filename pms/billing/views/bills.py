@@ -9,7 +9,7 @@ from marshmallow import ValidationError
 
 from pms.billing.services import bills, plans, runs
 from pms.billing.schemas.bills import BillingRunRequestSchema
-from pms.core import periods
+from pms.core import clock, periods
 from pms.core.auth import login_required, require_principal
 from pms.core.db import get_session
 from pms.core.errors import Invalid
@@ -21,7 +21,7 @@ bp = Blueprint("billing", __name__)
 
 def _fees_page(estate, errors=None, status=200):
     principal, session = require_principal(), get_session()
-    views = plans.describe_plans(session, estate, periods.period_of(periods.today()))
+    views = plans.describe_plans(session, estate, periods.period_of(clock.today()))
     return render_template("billing/plans.html", estate=estate, plans=views, errors=errors or {},
                            may_upload=plans.may_load(principal)), status
 
@@ -67,7 +67,7 @@ def run_list():
     may_run = runs.may_run(principal)
     return render_template("billing/runs.html", runs=items, may_run=may_run,
                            estates=estates.list_estates(session, principal) if may_run else [],
-                           current=periods.period_of(periods.today()))
+                           current=periods.period_of(clock.today()))
 
 
 @bp.post("/billing/runs")
