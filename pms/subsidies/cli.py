@@ -5,6 +5,7 @@ import click
 from flask.cli import AppGroup
 from flask_babel import gettext as _
 
+from pms.core.auth import system_principal
 from pms.core.cli import cli_unit_of_work
 from pms.subsidies.models import PROGRAM_KINDS
 
@@ -26,6 +27,7 @@ def create(code, name, district_code, kind, budget_fen):
 
     with cli_unit_of_work() as session:
         program = services.create_program(session, code, name, district_code=district_code,
-                                          kind=kind, budget_fen=budget_fen, actor="cli")
+                                          kind=kind, budget_fen=budget_fen, actor="cli",
+                                          principal=system_principal())
         program_id = program.id
     click.echo(_("programme %(code)s created (id %(id)s)", code=code, id=program_id))

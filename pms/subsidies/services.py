@@ -8,8 +8,10 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from pms.core import audit
+from pms.core.auth import Principal, system_principal
 from pms.core.errors import Conflict, Invalid
 from pms.estates import divisions
+from pms.subsidies import permissions
 from pms.subsidies.models import PROGRAM_KINDS, Program
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
@@ -29,8 +31,11 @@ def programs_by_code(session, codes) -> dict[str, Program]:
 
 
 def create_program(session, code: str, name: str, *, district_code: str, kind: str,
-                   budget_fen: Optional[int] = None, actor: str = "system") -> Program:
-    """Register a programme of a district; its code is unique."""
+                   budget_fen: Optional[int] = None, actor: str = "system",
+                   principal: Optional[Principal] = None) -> Program:
+    """Register a programme of a district; its code is unique. `principal`: who asks (default the
+    platform, as for the CLI, jobs and the demo); 403 unless the permission table lets them."""
+    permissions.ensure(principal or system_principal(), "program.create")
     code, name = (code or "").strip(), (name or "").strip()
     errors: dict[str, list[str]] = {}
     if not CODE_RE.match(code):
