@@ -1,7 +1,9 @@
 """CLI: pms payments record/reverse, pms late-fees accrue, pms arrears export."""
 
 from openpyxl import load_workbook
+from sqlalchemy import func, select
 
+from pms.billing.models import Payment
 from pms.core.db import unit_of_work
 from tests.billing.helpers_payments import issue_bill, make_plan
 
@@ -71,3 +73,14 @@ def test_credit_note_and_late_fee_settlement(app, world, runner):
     assert back.exit_code == 0 and "¥10.00 owed again" in back.output
     assert runner.invoke(args=["late-fees", "reverse", "1", "--reason", "again"]).exit_code == 1
     assert runner.invoke(args=["audit", "verify"]).exit_code == 0
+
+
+def test_record_refuses_what_the_api_refuses(app, world, runner):
+    """The command loads its input through the API's PaymentCreateSchema: the same limits, the same fields."""
+    bills(app, world)
+    for extra, field in ((["10000000.01"], "amount_fen"), (["1", "--reference", "x" * 129], "reference"),
+                         (["1", "--key", ""], "idempotency_key")):
+        result = runner.invoke(args=["payments", "record", "YJL-3-2-501", extra[0], "--channel", "cash", *extra[1:]])
+        assert result.exit_code == 1 and f"{field}:" in result.output, (extra, result.output)
+    with app.app_context(), unit_of_work() as s:
+        assert s.scalar(select(func.count(Payment.id))) == 0

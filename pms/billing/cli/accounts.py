@@ -46,13 +46,19 @@ def payments_group():
 @click.option("--key", "idempotency_key", default=None, help="idempotency key (same key: same payment)")
 def record(room, amount, channel, reference, idempotency_key):
     """Record AMOUNT yuan (e.g. 123.45) received for ROOM: oldest bills first, the rest prepaid."""
+    from pms.billing.schemas.accounts import PaymentCreateSchema
     from pms.billing.services.payments import record_payment
+    from pms.core.api import load_data
     from pms.core.money import format_fen
 
     fen = _fen(amount, "AMOUNT")
     with _work() as session:
-        result = record_payment(session, _principal(), room_code=room, amount_fen=fen, channel=channel,
-                                reference=reference, idempotency_key=idempotency_key)
+        # The API's schema, so the command refuses exactly what POST /api/v1/payments refuses.
+        data = load_data(PaymentCreateSchema(), {"room": room, "amount_fen": fen, "channel": channel,
+                                                 "reference": reference, "idempotency_key": idempotency_key})
+        result = record_payment(session, _principal(), room_code=data["room"], amount_fen=data["amount_fen"],
+                                channel=data["channel"], reference=data["reference"],
+                                idempotency_key=data["idempotency_key"])
     for allocation in result.allocations:
         click.echo(f"  {allocation.bill} {allocation.period}: {format_fen(allocation.amount_fen)}")
     click.echo(_("payment %(id)s%(replayed)s: %(amount)s, prepaid %(prepaid)s", id=result.id,
