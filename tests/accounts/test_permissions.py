@@ -4,26 +4,15 @@
 by the table (admin always may)."""
 from pms.accounts.permissions import PERMISSIONS
 from tests.accounts import test_lockout
-
-# The role of each user of the world (tests/conftest.py `world`).
-ROLE = {
-    "admin": "admin", "manager": "manager", "finance": "finance", "tech": "technician",
-    "carer": "care_worker", "resident": "resident", "auditor": "auditor", "other_manager": "manager",
-    "other_resident": "resident", "other_auditor": "auditor",
-}
+from tests.permission_matrix import ROLE, may_by, parametrized_cases
 
 
 def may(user: str, action: str) -> bool:
-    return ROLE[user] == "admin" or ROLE[user] in PERMISSIONS[action]
+    """Whether the user's role may do `action` by this domain's table."""
+    return may_by(PERMISSIONS, user, action)
 
 
-def _cases(test) -> list[tuple[str, int]]:
-    """(user, status) of every case of a test parametrized with `user, …, status`."""
-    (mark,) = [m for m in test.pytestmark if m.name == "parametrize"]
-    return [(case[0], case[-1]) for case in mark.args[1]]
-
-
-MATRICES = {"users.manage": _cases(test_lockout.test_who_may_unlock_whom)}
+MATRICES = {"users.manage": parametrized_cases(test_lockout.test_who_may_unlock_whom)}
 
 
 def test_matrix_follows_the_table():

@@ -9,24 +9,12 @@ import pytest
 from pms.billing.permissions import PERMISSIONS
 from tests.billing import (test_api_accounts, test_api_runs, test_arrears, test_collection, test_credit_notes,
                            test_late_fee_settlements, test_views_accounts)
-
-# The role of each user of the world.
-ROLE = {
-    "admin": "admin", "manager": "manager", "finance": "finance", "tech": "technician",
-    "carer": "care_worker", "resident": "resident", "auditor": "auditor", "other_manager": "manager",
-    "other_resident": "resident", "other_auditor": "auditor",
-}
+from tests.permission_matrix import ROLE, may_by, parametrized_cases
 
 
 def may(user: str, action: str) -> bool:
-    """Whether the user's role may do `action` by the billing table (admin always may)."""
-    return ROLE[user] == "admin" or ROLE[user] in PERMISSIONS[action]
-
-
-def _cases(test) -> list[tuple[str, int]]:
-    """(user, status) of every case of a test parametrized with `user, …, status`."""
-    (mark,) = [m for m in test.pytestmark if m.name == "parametrize"]
-    return [(case[0], case[-1]) for case in mark.args[1]]
+    """Whether the user's role may do `action` by this domain's table."""
+    return may_by(PERMISSIONS, user, action)
 
 
 def _from_dict(statuses: dict) -> list[tuple[str, int]]:
@@ -35,15 +23,15 @@ def _from_dict(statuses: dict) -> list[tuple[str, int]]:
 
 
 MATRICES = {
-    "payment.record": _cases(test_api_accounts.test_payment_roles) + _cases(test_views_accounts.test_payment_form_roles),
-    "payment.reverse": _cases(test_api_accounts.test_reversal_rules),
-    "account.read": _cases(test_api_accounts.test_account_roles) + _cases(test_views_accounts.test_account_page_roles),
-    "credit_note.issue": _cases(test_credit_notes.test_api_role_matrix),
-    "late_fee.settle": _cases(test_late_fee_settlements.test_api_role_matrix),
-    "late_fee.reverse": _cases(test_late_fee_settlements.test_reversal_api_role_matrix),
-    "demand.record": _cases(test_arrears.test_demand_roles),
-    "arrears.read": _cases(test_arrears.test_arrears_roles),
-    "collection.read": _cases(test_collection.test_collection_roles),
+    "payment.record": parametrized_cases(test_api_accounts.test_payment_roles) + parametrized_cases(test_views_accounts.test_payment_form_roles),
+    "payment.reverse": parametrized_cases(test_api_accounts.test_reversal_rules),
+    "account.read": parametrized_cases(test_api_accounts.test_account_roles) + parametrized_cases(test_views_accounts.test_account_page_roles),
+    "credit_note.issue": parametrized_cases(test_credit_notes.test_api_role_matrix),
+    "late_fee.settle": parametrized_cases(test_late_fee_settlements.test_api_role_matrix),
+    "late_fee.reverse": parametrized_cases(test_late_fee_settlements.test_reversal_api_role_matrix),
+    "demand.record": parametrized_cases(test_arrears.test_demand_roles),
+    "arrears.read": parametrized_cases(test_arrears.test_arrears_roles),
+    "collection.read": parametrized_cases(test_collection.test_collection_roles),
     "run.create": _from_dict(test_api_runs.RUN_STATUS),
     "run.read": _from_dict(test_api_runs.LIST_STATUS),
     "bill.read": _from_dict(test_api_runs.BILLS_STATUS),

@@ -12,18 +12,12 @@ from pms.core.auth import AUDITOR
 from pms.maintenance import rules
 from pms.maintenance.permissions import ASSIGNED_ONLY_ROLES, PERMISSIONS
 from tests.maintenance import test_input_bounds, test_kpis, test_matrix, test_tickets
-
-# The role of each user of the world.
-ROLE = {
-    "admin": "admin", "manager": "manager", "finance": "finance", "tech": "technician",
-    "carer": "care_worker", "resident": "resident", "auditor": "auditor", "other_manager": "manager",
-    "other_resident": "resident", "other_auditor": "auditor",
-}
+from tests.permission_matrix import ROLE, may_by
 
 
 def may(user: str, action: str) -> bool:
-    """Whether the user's role may do `action` by the maintenance table (admin always may)."""
-    return ROLE[user] == "admin" or ROLE[user] in PERMISSIONS[action]
+    """Whether the user's role may do `action` by this domain's table."""
+    return may_by(PERMISSIONS, user, action)
 
 
 def _moves() -> dict[str, list[tuple[str, int]]]:

@@ -3,17 +3,12 @@
 the user's role may not read statements by the table (admin always may)."""
 from pms.statements.permissions import PERMISSIONS
 from tests.statements import test_api
-
-# The role of each user of the world (tests/conftest.py `world`).
-ROLE = {
-    "admin": "admin", "manager": "manager", "finance": "finance", "tech": "technician",
-    "carer": "care_worker", "resident": "resident", "auditor": "auditor", "other_manager": "manager",
-    "other_resident": "resident", "other_auditor": "auditor",
-}
+from tests.permission_matrix import ROLE, may_by
 
 
 def may(user: str, action: str) -> bool:
-    return ROLE[user] == "admin" or ROLE[user] in PERMISSIONS[action]
+    """Whether the user's role may do `action` by this domain's table."""
+    return may_by(PERMISSIONS, user, action)
 
 
 MATRICES = {"statement.read": [(user, status) for user, _room, status in test_api.MATRIX]}
