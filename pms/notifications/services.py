@@ -12,7 +12,6 @@ States, derived from the columns (`status_of`, `STATUS_SQL`):
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Optional, Sequence
@@ -21,6 +20,7 @@ from sqlalchemy import and_, case, func, or_, select, update
 
 from pms.accounts.models import User
 from pms.core import audit
+from pms.core.addresses import is_email_address
 from pms.core.auth import Principal, get_in_scope, scoped
 from pms.core.db import is_sqlite, utcnow
 from pms.core.errors import Conflict, NotFound
@@ -56,10 +56,6 @@ RECIPIENT_DISABLED = _l("The recipient's account is disabled.")
 OUTCOME_UNKNOWN = _l("A sender stopped while handing this message to the mail server; it may have "
                      "arrived, so it is not sent again unless you retry it.")
 
-# One plain ASCII address (an internationalised one needs SMTPUTF8, which few servers offer),
-# no display name, nothing a header could be smuggled in with.
-_EMAIL = re.compile(r"""^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$""")
-
 STATUS_SQL = case(
     (M.sent_at.is_not(None), "sent"),
     (M.failed_at.is_not(None), "failed"),
@@ -75,10 +71,6 @@ _STATUS_WHERE = {
     "retrying": and_(M.sent_at.is_(None), M.failed_at.is_(None), M.claimed_at.is_(None), M.attempts > 0),
     "queued": and_(M.sent_at.is_(None), M.failed_at.is_(None), M.claimed_at.is_(None), M.attempts == 0),
 }
-
-
-def is_email_address(address: str) -> bool:
-    return bool(_EMAIL.fullmatch(address or ""))
 
 
 def backoff(attempts: int) -> timedelta:
