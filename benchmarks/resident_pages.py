@@ -15,8 +15,10 @@ p99 ≤ 50 ms at 32 connections.
 """
 from __future__ import annotations
 
+import http.client
 import json
 import re
+import urllib.parse
 
 from _common import Served, http_load_arguments, http_request, on_each_engine, print_load, wrk
 from concurrent_payments import load_demo
@@ -41,11 +43,7 @@ def session_cookie(port: int) -> str:
     found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"', body.decode())
     token = found.group(1) or found.group(2)
     cookie = headers["Set-Cookie"].split(";")[0]
-    import urllib.parse
-
     form = urllib.parse.urlencode({"username": "resident", "password": PASSWORD, "csrf_token": token})
-    import http.client
-
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     conn.request("POST", "/login", body=form, headers={"Content-Type": "application/x-www-form-urlencoded",
                                                        "Cookie": cookie})
