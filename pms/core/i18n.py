@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from babel import support
 from flask import has_app_context, has_request_context, request, session
 from flask_babel import Babel, Domain, get_locale, gettext
+from flask_babel import _get_current_context
 
 LANGUAGES = {"zh_CN": "中文", "en": "English"}
 
@@ -25,6 +26,12 @@ class CatalogDomain(Domain):
     """
 
     def get_translations(self):
+        # Kept on the request/app context like Flask-Babel's own (force_locale and refresh()
+        # reset it): a page calls gettext ~50 times and each look-up cost as much as a query.
+        ctx = _get_current_context()
+        cached = getattr(ctx, "babel_translations", None)
+        if cached is not None:
+            return cached
         locale = get_locale()
         if locale is None:
             return support.NullTranslations()
@@ -43,6 +50,8 @@ class CatalogDomain(Domain):
                 if hasattr(catalog, "plural"):  # merge() does not copy the plural rule
                     translations.plural = catalog.plural
             self.cache[key] = translations
+        if ctx is not None:
+            ctx.babel_translations = translations
         return translations
 
 

@@ -12,7 +12,7 @@ from types import ModuleType
 from typing import Callable, Optional
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from pms import domain_module, domain_names
 from pms.accounts import services as accounts
@@ -248,7 +248,15 @@ def load(seed: int = DEFAULT_SEED, households: Optional[int] = None, *,
     step("accounts", lambda session: load_accounts(session, ctx))
     for domain, module in domain_steps():
         step(domain, lambda session, module=module: module.seed(session, ctx))
+    step("statistics", refresh_statistics)
     return ctx, result
+
+
+def refresh_statistics(session) -> None:
+    """Planner statistics for every table, as after a normal day."""
+    # A bulk load outpaces autovacuum: with no statistics PostgreSQL guesses, and a resident's
+    # page picked a full scan of ownership (14 ms instead of 0.1 ms) on the fresh demo.
+    session.execute(text("ANALYZE"))
 
 
 def existing_demo_logins(session) -> list[tuple[str, str, str]]:

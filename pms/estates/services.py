@@ -192,9 +192,10 @@ class RoomView:
 
 def room_view(session, principal: Principal, room: Room) -> RoomView:
     """A room with its owners and residents, ID numbers masked unless the caller may see them."""
-    estate = session.get(Estate, room.estate_id)
-    building = session.get(Building, room.building_id)
-    entrance = session.get(Entrance, room.entrance_id)
+    estate, building, entrance = session.execute(
+        select(Estate, Building, Entrance).join(Building, Building.estate_id == Estate.id)
+        .join(Entrance, Entrance.building_id == Building.id)
+        .where(Building.id == room.building_id, Entrance.id == room.entrance_id)).one()
     full = may_see_id_numbers(principal, estate)
 
     def person(p: Person, relation: str) -> PersonView:

@@ -15,6 +15,7 @@ from pms.billing.schemas.accounts import (AccountPageQuerySchema, ArrearsPageQue
                                           PaymentFormSchema, ReversalFormSchema)
 from pms.core.api import load_data
 from pms.core.auth import login_required, require_principal
+from pms.core.clock import today
 from pms.core.db import get_session
 from pms.core.errors import Invalid
 from pms.core.money import format_fen
@@ -27,8 +28,8 @@ bp = Blueprint("payments", __name__)
 def _account_page(room_code: str, *, errors: dict | None = None, status: int = 200, form=None):
     principal, session = require_principal(), get_session()
     args = load_data(AccountPageQuerySchema(), request.args.to_dict())
-    account = accounts.get_account(session, principal, room_code, args["as_of"], recent_payments=50)
     room = accounts.get_room_for_billing(session, principal, room_code)
+    account = accounts.room_account(session, room, args["as_of"] or today(), recent_payments=50)
     context = dict(account=account, room=estates.room_view(session, principal, room),
                    demands=arrears.list_demands(session, room.id),
                    credit_notes=credit_notes.credit_notes_of_room(session, room.id),
