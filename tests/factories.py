@@ -92,3 +92,55 @@ def period(months: int = 0) -> str:
     from pms.core import periods
 
     return periods.add_months(periods.period_of(periods.today()), months)
+
+
+def make_bill(session, room, period: str, lines: list[dict], *, items: dict, year: int, due_date,
+              issued_at, paid_fen: int = 0):
+    """One bill of `room` as a billing run writes it (run, gap-free number, lines), no ledger entry.
+
+    `lines` are dicts {code, amount_fen, subsidy_fen, program, basis}; `items` maps a code to its
+    FeeItem. The ledger entry is the caller's (billing tests post one; statement tests need none).
+    """
+    import json
+
+    from sqlalchemy import select
+
+    from pms.billing.models import Bill, BillingRun, BillLine, NumberCounter
+
+    estate = session.get(Estate, room.estate_id)
+    company = session.get(Company, estate.company_id)
+    plan_id = next(iter(items.values())).fee_plan_id
+    run = session.scalar(select(BillingRun).where(BillingRun.estate_id == estate.id,
+                                                  BillingRun.period == period))
+    if run is None:
+        run = BillingRun(estate_id=estate.id, period=period, fee_plan_id=plan_id)
+        session.add(run)
+        session.flush()
+    counter = session.get(NumberCounter, (company.id, year, "bill"))
+    if counter is None:
+        counter = NumberCounter(company_id=company.id, year=year, series="bill", last_seq=0)
+        session.add(counter)
+    counter.last_seq += 1
+    total = sum(line["amount_fen"] for line in lines)
+    subsidy = sum(line.get("subsidy_fen", 0) for line in lines)
+    payable = total - subsidy
+    bill = Bill(number=f"{company.code}-{year}-{counter.last_seq:06d}", company_id=company.id, year=year,
+                seq=counter.last_seq, estate_id=estate.id, room_id=room.id, billing_run_id=run.id,
+                period=period, due_date=due_date, total_fen=total, subsidy_fen=subsidy,
+                payable_fen=payable, paid_fen=paid_fen, status="paid" if paid_fen == payable else "open",
+                issued_at=issued_at)
+    session.add(bill)
+    session.flush()
+    for line in lines:
+        item = items[line["code"]]
+        program = line.get("program")
+        session.add(BillLine(bill_id=bill.id, estate_id=estate.id, room_id=room.id, item_code=item.code,
+                             item_name=item.name, kind=item.kind, amount_fen=line["amount_fen"],
+                             subsidy_fen=line.get("subsidy_fen", 0),
+                             program_id=program.id if program else None,
+                             basis=json.dumps(line.get("basis", {}), sort_keys=True)))
+    run.bills_created += 1
+    run.total_fen += total
+    run.payable_fen += payable
+    session.flush()
+    return bill

@@ -6,18 +6,18 @@ Cr revenue(item) per line), then the estate's prepayments are applied — like R
 """
 from __future__ import annotations
 
-import json
 from datetime import datetime, time, timezone
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from pms.billing.services.ledger import Line, post_entry
-from pms.billing.models import Bill, BillingRun, BillLine, NumberCounter, FeeItem, FeePlan
+from pms.billing.models import Bill, FeeItem, FeePlan
 from pms.billing.services.payments import apply_prepayments
 from pms.core.auth import Principal, Scope
 from pms.core.periods import day_in_period, first_day
-from pms.estates.models import Company, Estate
+from pms.estates.models import Estate
+from tests.factories import make_bill
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -47,47 +47,17 @@ def make_plan(session, estate, *, late_fee=None, due_day=15, effective_from="202
     return plan
 
 
-def _run(session, estate, period, plan) -> BillingRun:
-    run = session.scalar(select(BillingRun).where(BillingRun.estate_id == estate.id,
-                                                  BillingRun.period == period))
-    if run is None:
-        run = BillingRun(estate_id=estate.id, period=period, fee_plan_id=plan.id)
-        session.add(run)
-        session.flush()
-    return run
-
-
 def issue_bill(session, room, period, amount_fen, *, plan, subsidy_fen=0, issued_at=None,
                apply=True) -> Bill:
     """Issue one bill for a room (number, line, ledger entry), then apply prepayments."""
     estate = session.get(Estate, room.estate_id)
-    company = session.get(Company, estate.company_id)
     issued_at = issued_at or at(first_day(period), 9)
-    year = issued_at.astimezone(SHANGHAI).year
-    counter = session.get(NumberCounter, (company.id, year, "bill"))
-    if counter is None:
-        counter = NumberCounter(company_id=company.id, year=year, series="bill", last_seq=0)
-        session.add(counter)
-    counter.last_seq += 1
-    seq = counter.last_seq
-    run = _run(session, estate, period, plan)
     item = session.scalar(select(FeeItem).where(FeeItem.fee_plan_id == plan.id))
-    payable = amount_fen - subsidy_fen
-    bill = Bill(number=f"{company.code}-{year}-{seq:06d}", company_id=company.id, year=year, seq=seq,
-                estate_id=estate.id, room_id=room.id, billing_run_id=run.id, period=period,
-                due_date=day_in_period(period, plan.due_day), total_fen=amount_fen,
-                subsidy_fen=subsidy_fen, payable_fen=payable,
-                status="paid" if payable == 0 else "open", issued_at=issued_at)
-    session.add(bill)
-    session.flush()
-    session.add(BillLine(bill_id=bill.id, estate_id=estate.id, room_id=room.id,
-                         item_code=item.code, item_name=item.name, kind=item.kind,
-                         amount_fen=amount_fen, subsidy_fen=subsidy_fen, basis=json.dumps({})))
-    run.bills_created += 1
-    run.total_fen += amount_fen
-    run.payable_fen += payable
-    session.flush()
-    lines = [Line("receivable", payable, room_id=room.id), Line("revenue", -amount_fen, item_code=item.code)]
+    bill = make_bill(session, room, period, [{"code": item.code, "amount_fen": amount_fen,
+                                              "subsidy_fen": subsidy_fen}],
+                     items={item.code: item}, year=issued_at.astimezone(SHANGHAI).year,
+                     due_date=day_in_period(period, plan.due_day), issued_at=issued_at)
+    lines = [Line("receivable", bill.payable_fen, room_id=room.id), Line("revenue", -amount_fen, item_code=item.code)]
     if subsidy_fen:
         lines.append(Line("subsidy_receivable", subsidy_fen))
     post_entry(session, estate_id=estate.id, kind="bill", source_type="bill", source_id=bill.id,

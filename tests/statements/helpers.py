@@ -1,16 +1,16 @@
 """Bills built directly with the billing tables (the runs service is another branch's work)."""
 from __future__ import annotations
 
-import json
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
 from sqlalchemy import select
 
-from pms.billing.models import Bill, BillingRun, BillLine, FeeItem, FeePlan
+from pms.billing.models import Bill, FeeItem, FeePlan
 from pms.core.money import round_half_up
-from pms.estates.models import Company, Estate
+from pms.estates.models import Estate
 from pms.subsidies.models import Program
+from tests import factories
 
 ISSUED_AT = datetime(2026, 1, 31, 17, 0, tzinfo=timezone.utc)  # 2026-02-01 01:00 in Beijing
 
@@ -59,36 +59,8 @@ def fixed_line(amount_fen) -> dict:
 def make_bill(session, room, period="2026-01", lines=None, *, paid_fen=0, due_day=15,
               issued_at=ISSUED_AT) -> Bill:
     """A bill of `room` for `period` with `lines` (default: the area line), numbered in sequence."""
-    estate = session.get(Estate, room.estate_id)
-    company = session.get(Company, estate.company_id)
-    items = fee_items(session, estate)
-    plan_id = next(iter(items.values())).fee_plan_id
-    run = session.scalar(select(BillingRun).where(BillingRun.estate_id == estate.id,
-                                                  BillingRun.period == period))
-    if run is None:
-        run = BillingRun(estate_id=estate.id, period=period, fee_plan_id=plan_id)
-        session.add(run)
-        session.flush()
-    lines = lines if lines is not None else [area_line(room)]
-    total = sum(line["amount_fen"] for line in lines)
-    subsidy = sum(line["subsidy_fen"] for line in lines)
-    seq = (session.scalar(select(Bill.seq).where(Bill.company_id == company.id)
-                          .order_by(Bill.seq.desc()).limit(1)) or 0) + 1
     year = int(period[:4])
-    bill = Bill(number=f"{company.code}-{year}-{seq:06d}", company_id=company.id, year=year, seq=seq,
-                estate_id=estate.id, room_id=room.id, billing_run_id=run.id, period=period,
-                due_date=date(year, int(period[5:]), due_day), total_fen=total, subsidy_fen=subsidy,
-                payable_fen=total - subsidy, paid_fen=paid_fen,
-                status="paid" if paid_fen == total - subsidy else "open", issued_at=issued_at)
-    session.add(bill)
-    session.flush()
-    for line in lines:
-        item = items[line["code"]]
-        session.add(BillLine(bill_id=bill.id, estate_id=estate.id, room_id=room.id,
-                             item_code=item.code, item_name=item.name,
-                             kind=item.kind, amount_fen=line["amount_fen"],
-                             subsidy_fen=line["subsidy_fen"],
-                             program_id=line["program"].id if line["program"] else None,
-                             basis=json.dumps(line["basis"], sort_keys=True)))
-    session.flush()
-    return bill
+    return factories.make_bill(session, room, period, lines if lines is not None else [area_line(room)],
+                               items=fee_items(session, session.get(Estate, room.estate_id)), year=year,
+                               due_date=date(year, int(period[5:]), due_day), issued_at=issued_at,
+                               paid_fen=paid_fen)
