@@ -100,7 +100,7 @@ def test_bills_of_a_room_sorted_labelled_and_with_their_statement(client, rooms)
     assert periods == ["2026-03", "2026-02", "2026-01"]  # newest first
     for number in re.findall(r'data-bill="([^"]+)"', html):
         assert f'href="/bills/{number}/statement.pdf"' in html
-    for label in ("账期", "金额", "补贴", "应缴金额", "已缴", "待缴"):
+    for label in ("账期", "金额", "补贴", "应缴金额", "已缴", "尚需缴纳"):
         assert f'data-label="{label}"' in html
     html = client.get("/rooms/YJL-3-2-501/bills?sort=period").get_data(as_text=True)
     assert re.findall(r'data-label="账期"><a href="/bills/[^"]+">(\d{4}-\d{2})</a>', html) == [
