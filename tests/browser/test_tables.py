@@ -119,3 +119,67 @@ def test_tables_use_the_width_on_a_desktop(browser, live_server, bills):
             page.screenshot(path=str(ARTIFACTS / f"{username}-{name}-1366.png"), full_page=True)
         finally:
             context.close()
+
+
+from tests.maintenance.test_queue_filters import queue_world  # noqa: E402,F401  (a fixture)
+
+
+def test_repair_queue_filters_and_cards(browser, live_server, queue_world):
+    """The manager's queue: filters that stay chosen, cards with labels on the phone, a wide table."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    context, page = open_as(browser, live_server, PHONE, "manager")
+    try:
+        page.goto("/maintenance/queue")
+        page.get_by_label("紧急程度").select_option("urgent")
+        page.get_by_label("维修工").select_option("none")
+        page.get_by_role("button", name="查看").click()
+        page.wait_for_url("**/maintenance/queue?*")
+        shown = {int(t) for t in page.eval_on_selector_all("#queue tbody tr[data-ticket]",
+                                                           "rows => rows.map(r => r.dataset.ticket)")}
+        assert shown == {queue_world["T1"], queue_world["T5"]}
+        assert page.get_by_label("紧急程度").input_value() == "urgent"
+        assert_labelled_cards(page, "#queue", ["报修单", "位置", "问题", "状态", "时限", "维修工"])
+        page.screenshot(path=str(ARTIFACTS / "manager-queue-375.png"), full_page=True)
+    finally:
+        context.close()
+    context, page = open_as(browser, live_server, DESKTOP, "manager")
+    try:
+        page.goto("/maintenance/queue?status=all")
+        layout = page.evaluate(LAYOUT, "#queue")
+        assert layout["table"] == "table" and layout["main"] > 1200 and layout["page"] <= 1366, layout
+        page.screenshot(path=str(ARTIFACTS / "manager-queue-1366.png"), full_page=True)
+        page.goto(f"/maintenance/tickets/{queue_world['T2']}")
+        assert "赵师傅" in page.locator("body").inner_text()
+    finally:
+        context.close()
+
+
+from tests.billing.test_tables import rooms  # noqa: E402,F401  (a fixture)
+
+
+def test_arrears_sorted_by_amount_on_a_phone(browser, live_server, rooms):
+    """The phone hides the headers, so the sort choices sit above the cards; both orders hold."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    context, page = open_as(browser, live_server, PHONE, "finance")
+    try:
+        page.goto("/estates/YJL/arrears?as_of=2026-03-16")
+        cells = "#arrears tbody td[data-label='房屋'] a"
+        assert page.locator(cells).all_inner_texts() == ["YJL-2-1-101", "YJL-3-2-501", "YJL-10-1-101"]
+        page.locator(".sort-links").get_by_role("link", name="金额从高到低").click()
+        page.wait_for_url("**sort=-outstanding*")
+        assert page.locator(cells).all_inner_texts() == ["YJL-3-2-501", "YJL-2-1-101", "YJL-10-1-101"]
+        assert_labelled_cards(page, "#arrears", ["房屋", "未缴金额", "逾期天数"])
+        page.screenshot(path=str(ARTIFACTS / "finance-arrears-375.png"), full_page=True)
+    finally:
+        context.close()
+    context, page = open_as(browser, live_server, DESKTOP, "finance")
+    try:
+        page.goto("/billing/collection?estate=YJL&period=2026-01")
+        page.screenshot(path=str(ARTIFACTS / "finance-collection-1366.png"), full_page=True)
+        page.goto("/estates/YJL/arrears?as_of=2026-03-16")
+        page.locator("#arrears thead").get_by_role("link", name="未缴金额").click()
+        page.wait_for_url("**sort=-outstanding*")
+        assert page.locator("#arrears thead th[aria-sort='descending']").inner_text().startswith("未缴金额")
+        page.screenshot(path=str(ARTIFACTS / "finance-arrears-1366.png"), full_page=True)
+    finally:
+        context.close()
