@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from pms.core import clock
@@ -37,10 +36,10 @@ def duration(minutes: int | float | None) -> str:
     if days >= DAYS_ONLY_FROM:
         return day_text
     if days:
-        return _("%(days)s %(hours)s", days=day_text, hours=hour_text) if hours else day_text
+        return f"{day_text} {hour_text}" if hours else day_text  # a space joins them in both languages
     min_text = ngettext("%(num)d minute", "%(num)d minutes", mins)
     if hours:
-        return _("%(hours)s %(minutes)s", hours=hour_text, minutes=min_text) if mins else hour_text
+        return f"{hour_text} {min_text}" if mins else hour_text
     return min_text
 
 

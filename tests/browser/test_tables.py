@@ -84,7 +84,7 @@ def test_bills_and_account_are_labelled_cards_on_a_phone(browser, live_server, b
         assert_labelled_cards(page, "#bills", ["账期", "金额", "补贴", "应缴金额", "尚需缴纳", "对账单"])
         card = page.locator("#bills tbody tr").first.inner_text()
         assert "¥186.00" in card and "¥30.00" in card and "¥156.00" in card
-        assert page.locator("#bills tbody tr").first.get_by_role("link", name="PDF").is_visible()
+        assert page.locator("#bills tbody tr").first.get_by_role("link", name="查看 PDF").is_visible()
         page.screenshot(path=str(ARTIFACTS / "resident-bills-375.png"), full_page=True)
     finally:
         context.close()
