@@ -81,6 +81,8 @@ def ids(t: dict, *names: str) -> set[int]:
     ("?q=YJL-12", ("T5",)),
     ("?status=open&urgency=urgent&category=elevator&estate=YJL&assignee=none", ("T5",)),
     ("?urgency=&category=&estate=&assignee=&q=", ("T1", "T2", "T3", "T5")),  # the form's blanks
+    ("?q=%25&status=all", ()),                           # '%' and '_' are letters, not wildcards
+    ("?q=_&status=all", ()),
 ])
 def test_each_filter_returns_exactly_its_tickets(client, queue_world, query, expected):
     login(client, "manager")
