@@ -64,10 +64,14 @@ def assert_labelled_cards(page, selector: str, labels: list[str]):
     assert cells, "no cells"
     for cell in cells:
         assert cell["shown"] == cell["label"] and cell["float"] == "left", cell
-        assert cell["height"] < 80, cell  # label and value side by side, not a tall column
+        assert cell["height"] < 100, cell  # label and value side by side, not a tall column
     shown = {c["shown"] for c in cells}
     for label in labels:
         assert label in shown, (label, shown)
+    small = page.evaluate(f"""[...document.querySelectorAll('{selector} tbody td a')]
+        .filter(a => a.offsetParent !== null && a.getBoundingClientRect().height < 44)
+        .map(a => a.textContent.trim())""")
+    assert small == [], f"links under 44 px: {small}"
     # The label text is visible on the screen, beside its value.
     first = page.locator(f"{selector} tbody tr").first
     assert first.is_visible()
