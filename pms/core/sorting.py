@@ -37,9 +37,9 @@ def sort_rows(rows: list, sort: Optional[str], keys: dict[str, Callable[[Any], A
     """`rows` ordered by `keys[sort]` (descending for '-key'); rows whose key is None go last
     either way, and `tie` (e.g. the natural order of the code) breaks ties, always ascending."""
     key, descending = split(sort)
+    out = sorted(rows, key=tie) if tie else list(rows)  # sorts are stable: ties keep this order
     if key is None:
-        return sorted(rows, key=tie) if tie else list(rows)
-    out = sorted(rows, key=tie) if tie else list(rows)  # stable: ties keep the natural order
+        return out
     present = [r for r in out if keys[key](r) is not None]
     missing = [r for r in out if keys[key](r) is None]
     return sorted(present, key=keys[key], reverse=descending) + missing
