@@ -68,7 +68,7 @@ test: install sysdeps
 
 i18n: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o pms/translations/messages.pot .
-	$(BIN)/pybabel update -i pms/translations/messages.pot -d pms/translations --no-fuzzy-matching
+	$(BIN)/pybabel update -i pms/translations/messages.pot -d pms/translations --no-fuzzy-matching --ignore-obsolete
 	$(BIN)/pybabel compile -d pms/translations
 
 bench: install

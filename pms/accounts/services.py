@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Optional
+from typing import Iterable, Optional
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -395,6 +395,16 @@ def principal_for_token(token: str) -> Optional[Principal]:
     if row.seen_at is None or now - row.seen_at >= sessions.TOUCH_EVERY:
         commit_apart(get_session(), lambda own: sessions.touch_token(own, row.credential_id, now))
     return _principal_from_row(row, via_token=True)
+
+
+def display_names(session, usernames: Iterable[Optional[str]]) -> dict[str, str]:
+    """{login: display name} for the users among `usernames`, in one query (pages show people
+    by the name they know, 赵师傅, not by login); a login without a display name maps to itself."""
+    wanted = sorted({u for u in usernames if u})
+    if not wanted:
+        return {}
+    rows = session.execute(select(User.username, User.display_name).where(User.username.in_(wanted)))
+    return {login: name or login for login, name in rows}
 
 
 def find_user(session, username: str) -> Optional[User]:

@@ -3,9 +3,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from flask_babel import ngettext
+
 from pms.core import clock
 from pms.core.auth import current_principal
 from pms.core.money import fen_to_yuan_text, format_fen
+
+# From this many days on, hours no longer matter to a reader ("超时 38 天", not "38 天 5 小时").
+DAYS_ONLY_FROM = 7
 
 
 def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -13,6 +18,29 @@ def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     if value is None:
         return ""
     return value.astimezone(clock.timezone()).strftime(fmt)
+
+
+def duration(minutes: int | float | None) -> str:
+    """A span of minutes as people say it: '20 分钟', '4 小时 20 分钟', '3 天 4 小时', '38 天'.
+
+    Rounded down to the unit shown (never longer than it was); the sign is ignored, the caller
+    says whether it is 'left' or 'late'.
+    """
+    if minutes is None:
+        return ""
+    total = abs(int(minutes))
+    days, rest = divmod(total, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    day_text = ngettext("%(num)d day", "%(num)d days", days)
+    hour_text = ngettext("%(num)d hour", "%(num)d hours", hours)
+    if days >= DAYS_ONLY_FROM:
+        return day_text
+    if days:
+        return f"{day_text} {hour_text}" if hours else day_text  # a space joins them in both languages
+    min_text = ngettext("%(num)d minute", "%(num)d minutes", mins)
+    if hours:
+        return f"{hour_text} {min_text}" if mins else hour_text
+    return min_text
 
 
 def area_m2(centi_m2: int | None) -> str:
@@ -30,5 +58,5 @@ def iso_date(value: date | None) -> str:
 def init_app(app) -> None:
     """Register filters and the principal as a template global."""
     app.jinja_env.filters.update(fen=format_fen, yuan=fen_to_yuan_text, local_time=local_time, area=area_m2,
-                                  iso_date=iso_date)
+                                  iso_date=iso_date, duration=duration)
     app.jinja_env.globals["current_principal"] = current_principal

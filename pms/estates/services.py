@@ -125,10 +125,10 @@ def list_estates(session, principal: Principal) -> list[EstateSummary]:
         .outerjoin(building_counts, building_counts.c.estate_id == Estate.id)
         .order_by(Estate.code),
         Estate, principal)
-    return [EstateSummary(code=e.code, name=e.name, district_code=d.code, district_name=d.name,
-                          company_code=c.code, company_name=c.name, buildings=b, rooms=r,
-                          area_centi_m2=a)
-            for e, d, c, r, a, b in session.execute(stmt)]
+    return sorted((EstateSummary(code=e.code, name=e.name, district_code=d.code, district_name=d.name,
+                                 company_code=c.code, company_name=c.name, buildings=b, rooms=r,
+                                 area_centi_m2=a)
+                   for e, d, c, r, a, b in session.execute(stmt)), key=lambda e: natural_key(e.code))
 
 
 def get_estate(session, principal: Principal, code: str) -> Estate:

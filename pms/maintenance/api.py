@@ -44,6 +44,8 @@ def list_tickets():
     estate = estates.get_estate(session, principal, args["estate"]) if args.get("estate") else None
     rows, total = tickets.list_tickets(session, principal, estate_id=estate.id if estate else None,
                                        status=args.get("status"), open_only=args["open"], mine=args["mine"],
+                                       urgency=args.get("urgency"), category=args.get("category"),
+                                       assignee=args.get("assignee"), search=args.get("q"),
                                        limit=args["limit"], offset=args["offset"])
     return s.TicketListSchema().dump({"items": readmodels.ticket_views(session, principal, rows),
                                       "total": total, "limit": args["limit"], "offset": args["offset"]})

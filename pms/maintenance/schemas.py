@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from pms.core import periods
 from pms.core.api import (BoundedList, BusinessDate, Instant, PagedSchema, Period, Yuan, date_range_message,
@@ -134,12 +134,45 @@ class ComplaintSchema(Schema):
     note = fields.String(load_default="", validate=validate.Length(max=2000))
 
 
-class TicketQuerySchema(PageArgsSchema):
+class TicketFilterFields(Schema):
+    """The filters the queue page and the ticket list share (all optional, combined with AND)."""
+
+    urgency = fields.String(validate=_one_of(rules.URGENCIES))
+    category = fields.String(validate=_one_of(rules.CATEGORIES))
+    assignee = fields.String(validate=validate.Length(min=1, max=64),
+                             metadata={"description": "a technician's username, or 'none' for unassigned"})
+    q = fields.String(validate=validate.Length(max=100),
+                      metadata={"description": "search: ticket number, room or place code, words of the request"})
+
+
+class TicketQuerySchema(PageArgsSchema, TicketFilterFields):
     estate = fields.String(validate=validate.Length(max=32))
     status = fields.String(validate=_one_of(rules.STATUSES))
     open = fields.Boolean(load_default=False)
     mine = fields.Boolean(load_default=False, metadata={"description": "technicians: assigned to me; "
                                                                       "residents: filed by me"})
+
+
+# The queue page's `status`: a status code, 'open' (the default: every unfinished request) or 'all'.
+QUEUE_STATUSES = ("open", "all", *rules.STATUSES)
+
+
+class QueueQuerySchema(TicketFilterFields):
+    """/maintenance/queue?status=&urgency=&category=&estate=&assignee=&q=&page= (blank = no filter)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    status = fields.String(load_default="open", validate=_one_of(QUEUE_STATUSES))
+    estate = fields.String(validate=validate.Length(min=1, max=32))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
+    all = fields.Boolean(load_default=False, metadata={"description": "old link: same as status=all"})
+
+    @pre_load
+    def drop_blanks(self, data, **_kwargs):
+        """Browsers send empty strings for the filters left at 'any'."""
+        return {k: v.strip() if isinstance(v, str) else v for k, v in dict(data).items()
+                if v is not None and str(v).strip() != ""}
 
 
 # ---- dumps ---------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from pms.core.api import load_data
 from pms.core.auth import login_required, require_principal
 from pms.core.db import get_session
 from pms.core.errors import Conflict, Invalid
+from pms.core.pagination import Page
 from pms.core.pdf import pdf_response
 from pms.estates import services as estates
 from pms.maintenance import rules
@@ -163,15 +164,31 @@ def set_payer(ticket_id):
     return redirect(url_for(".ticket_detail", ticket_id=ticket_id))
 
 
+QUEUE_PAGE_SIZE = 50
+
+
 @bp.get("/queue")
 @login_required
 def queue():
-    """Open requests with their SLA clocks, most urgent deadline first."""
+    """Requests with their SLA clocks, filtered (status, urgency, category, estate, assignee, search);
+    open ones most urgent deadline first."""
     principal, session, banners = _common()
-    show_all = request.args.get("all") == "1"
-    rows, total = tickets.list_tickets(session, principal, open_only=not show_all, limit=200)
+    args = load_data(s.QueueQuerySchema(), request.args.to_dict())
+    status = "all" if args["all"] and args["status"] == "open" else args["status"]
+    filters = {k: args.get(k) for k in ("urgency", "category", "assignee")}
+    offset = (args["page"] - 1) * QUEUE_PAGE_SIZE
+    rows, total = tickets.list_tickets(session, principal, open_only=status == "open",
+                                       status=None if status in ("open", "all") else status,
+                                       estate_code=args.get("estate"), search=args.get("q"),
+                                       limit=QUEUE_PAGE_SIZE, offset=offset, **filters)
+    page = Page(number=args["page"], per_page=QUEUE_PAGE_SIZE, total=total)
+    in_scope = readmodels.estate_choices(session, principal)
     return render_template("maintenance/queue.html", tickets=readmodels.ticket_views(session, principal, rows),
-                           total=total, banners=banners, show_all=show_all, rules=rules)
+                           total=total, page=page, banners=banners, rules=rules, status=status,
+                           args=args, statuses=s.QUEUE_STATUSES, estates=in_scope,
+                           technicians=readmodels.technicians_in(session, [code for code, _name in in_scope]),
+                           unassigned=tickets.UNASSIGNED,
+                           filtered=any(args.get(k) for k in ("urgency", "category", "assignee", "estate", "q")))
 
 
 @bp.get("/tasks")

@@ -197,7 +197,7 @@ def test_resident_sees_the_credit_on_the_phone(client, jan):
     assert response.status_code == 201
     login(client, "resident")
     listing = client.get("/my/bills").get_data(as_text=True)
-    assert "待缴：¥75.00" in listing and "已冲减 ¥25.00" in listing
+    assert 'data-label="尚需缴纳"><b>¥75.00</b>' in listing and "已冲减 ¥25.00" in listing
     detail = client.get(f"/bills/{jan.number}").get_data(as_text=True)
     assert "已冲减：¥25.00" in detail and "¥75.00" in detail
 

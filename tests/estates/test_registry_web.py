@@ -31,7 +31,7 @@ def table_counts(app):
 
 
 def error_rows(html: str) -> list[tuple[str, str]]:
-    return re.findall(r'<tr class="registry-error"><td>(\d*)</td><td>([^<]*)</td>', html)
+    return re.findall(r'<tr class="registry-error"><td[^>]*>(\d*)</td><td[^>]*>([^<]*)</td>', html)
 
 
 def test_manager_sees_the_form(client, world):

@@ -56,7 +56,7 @@ def test_whole_flow_through_the_pages(client, world, clock):
     ticket_id = int(re.search(r"/(\d+)$", r.headers["Location"]).group(1))
     login(client, "manager")
     queue = client.get("/maintenance/queue").get_data(as_text=True)
-    assert f'data-ticket="{ticket_id}"' in queue and "剩余 2 小时 0 分钟" in queue
+    assert f'data-ticket="{ticket_id}"' in queue and "剩余 2 小时" in queue
     detail = client.get(f"/maintenance/tickets/{ticket_id}").get_data(as_text=True)
     assert 'name="to" value="accepted"' in detail
     assert client.post(f"/maintenance/tickets/{ticket_id}/assign", data={"technician": "tech"}).status_code == 302

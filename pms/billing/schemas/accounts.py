@@ -1,6 +1,8 @@
 """Schemas at the edge of payments, accounts, demands, arrears and collection rates."""
 from __future__ import annotations
 
+from operator import attrgetter
+
 from flask_babel import lazy_gettext as _l
 from marshmallow import (EXCLUDE, Schema, ValidationError, fields, post_load, pre_load, validate,
                          validates, validates_schema)
@@ -9,6 +11,8 @@ from pms.billing.rules import AGING_BUCKETS
 from pms.billing.models.payments import CHANNELS, DEMAND_METHODS, LATE_FEE_SETTLEMENT_KINDS
 from pms.core.money import parse_yuan
 from pms.core.api import BusinessDate, Period
+from pms.core.codes import natural_key
+from pms.core.sorting import sort_field
 
 MAX_PAYMENT_FEN = 1_000_000_000  # ¥10,000,000: far above any household payment, below INT limits
 
@@ -301,14 +305,34 @@ class DemandFormSchema(_FormSchema):
         return data
 
 
+# What people compare on the billing pages: ?sort=key (ascending) or ?sort=-key (descending).
+BILL_SORT_KEYS = {"period": attrgetter("period"), "due": attrgetter("due_date"),
+                  "payable": attrgetter("payable_fen"), "outstanding": attrgetter("outstanding_fen")}
+# The bills pages (/my/bills, /rooms/<code>/bills) list BillViews: still to pay = payable − paid − credited.
+BILL_LIST_SORT_KEYS = {"period": attrgetter("period"), "due": attrgetter("due_date"),
+                       "payable": attrgetter("payable_fen"),
+                       "outstanding": lambda b: b.payable_fen - b.paid_fen - b.waived_fen}
+ARREARS_SORT_KEYS = {"room": lambda r: natural_key(r.room), "outstanding": attrgetter("outstanding_fen"),
+                     "days": attrgetter("days_overdue"), "bills": attrgetter("bills")}
+COLLECTION_SORT_KEYS = {"building": lambda r: natural_key(r.building), "receivable": attrgetter("receivable_fen"),
+                        "received": attrgetter("received_fen"), "rate": attrgetter("rate_by_amount"),
+                        "household_rate": attrgetter("rate_by_household")}
+
+
+class BillsPageQuerySchema(_FormSchema):
+    sort = sort_field(BILL_LIST_SORT_KEYS, default="-period")
+
+
 class AccountPageQuerySchema(_FormSchema):
     as_of = BusinessDate(load_default=None)
+    sort = sort_field(BILL_SORT_KEYS, default="-period")
 
 
 class ArrearsPageQuerySchema(_FormSchema):
     format = fields.String(load_default="html", validate=validate.OneOf(("html", "csv", "xlsx")))
     building = fields.String(load_default=None)
     as_of = BusinessDate(load_default=None)
+    sort = sort_field(ARREARS_SORT_KEYS, default="room")
 
     @pre_load
     def drop_blanks(self, data, **_kwargs):
@@ -319,6 +343,7 @@ class CollectionPageQuerySchema(_FormSchema):
     estate = fields.String(load_default=None)
     period = Period(load_default=None)
     building = fields.String(load_default=None)
+    sort = sort_field(COLLECTION_SORT_KEYS, default="building")
 
     @pre_load
     def drop_blanks(self, data, **_kwargs):

@@ -7,16 +7,18 @@ import uuid
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from pms.accounts.services import display_names
 from pms.billing.services import accounts, arrears, collection, credit_notes, late_fee_settlements, payments
 from pms.billing.models.payments import CHANNELS, DEMAND_METHODS
 from pms.billing.services.arrears import XLSX_MIMETYPE
-from pms.billing.schemas.accounts import (AccountPageQuerySchema, ArrearsPageQuerySchema,
+from pms.billing.schemas.accounts import (ARREARS_SORT_KEYS, BILL_SORT_KEYS, COLLECTION_SORT_KEYS, AccountPageQuerySchema, ArrearsPageQuerySchema,
                                           CollectionPageQuerySchema, CreditNoteFormSchema, LateFeeSettlementFormSchema, DemandFormSchema,
                                           PaymentFormSchema, ReversalFormSchema)
 from pms.core.api import load_data
 from pms.core.auth import login_required, require_principal
 from pms.core.clock import today
 from pms.core.db import get_session
+from pms.core.sorting import sort_rows
 from pms.core.errors import Invalid
 from pms.core.money import format_fen
 from pms.estates import services as estates
@@ -30,10 +32,16 @@ def _account_page(room_code: str, *, errors: dict | None = None, status: int = 2
     args = load_data(AccountPageQuerySchema(), request.args.to_dict())
     room = accounts.get_room_for_billing(session, principal, room_code)
     account = accounts.room_account(session, room, args["as_of"] or today(), recent_payments=50)
+    account.bills = sort_rows(account.bills, args["sort"], BILL_SORT_KEYS)
+    demands = arrears.list_demands(session, room.id)
+    notes = credit_notes.credit_notes_of_room(session, room.id)
+    settlements = late_fee_settlements.settlements_of_room(session, room.id)
+    names = display_names(session, [p.recorded_by for p in account.payments]
+                          + [d.recorded_by for d in demands] + [n.issued_by for n in notes]
+                          + [r.recorded_by for r in settlements])
     context = dict(account=account, room=estates.room_view(session, principal, room),
-                   demands=arrears.list_demands(session, room.id),
-                   credit_notes=credit_notes.credit_notes_of_room(session, room.id),
-                   late_fee_settlements=late_fee_settlements.settlements_of_room(session, room.id),
+                   demands=demands, credit_notes=notes, late_fee_settlements=settlements, names=names,
+                   sort=args["sort"],
                    may_pay=payments.may_record(principal), channels=CHANNELS,
                    methods=DEMAND_METHODS, idempotency_key=uuid.uuid4().hex, errors=errors or {},
                    form=form or {})
@@ -175,7 +183,8 @@ def estate_arrears(code):
     report = arrears.list_arrears(get_session(), require_principal(), code, building=args["building"],
                                   as_of=args["as_of"])
     if args["format"] == "html":
-        return render_template("billing/arrears.html", report=report)
+        report.rows = sort_rows(report.rows, args["sort"], ARREARS_SORT_KEYS, tie=ARREARS_SORT_KEYS["room"])
+        return render_template("billing/arrears.html", report=report, sort=args["sort"])
     body, mimetype = ((arrears.export_csv(report), "text/csv; charset=utf-8") if args["format"] == "csv"
                       else (arrears.export_xlsx(report), XLSX_MIMETYPE))
     return Response(body, mimetype=mimetype, headers={
@@ -198,7 +207,9 @@ def collection_rates():
         if period:
             report = collection.collection_rates(session, principal, estate_code, period,
                                                  building=args["building"])
+            report.buildings = sort_rows(report.buildings, args["sort"], COLLECTION_SORT_KEYS,
+                                         tie=COLLECTION_SORT_KEYS["building"])
     else:
         collection.ensure_reader(principal)
     return render_template("billing/collection.html", report=report, estates=in_scope, periods=periods,
-                           estate_code=estate_code)
+                           estate_code=estate_code, sort=args["sort"])

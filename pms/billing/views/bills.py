@@ -7,13 +7,17 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
+from pms.accounts.services import display_names
 from pms.billing.services import bills, plans, runs
+from pms.billing.schemas.accounts import BILL_LIST_SORT_KEYS, BillsPageQuerySchema
 from pms.billing.schemas.bills import BillingRunRequestSchema
 from pms.core import clock, periods
+from pms.core.api import load_data
 from pms.core.auth import login_required, require_principal
 from pms.core.db import get_session
 from pms.core.errors import Invalid
 from pms.core.money import format_fen
+from pms.core.sorting import sort_rows
 from pms.estates import services as estates
 
 bp = Blueprint("billing", __name__)
@@ -23,7 +27,8 @@ def _fees_page(estate, errors=None, status=200):
     principal, session = require_principal(), get_session()
     views = plans.describe_plans(session, estate, periods.period_of(clock.today()))
     return render_template("billing/plans.html", estate=estate, plans=views, errors=errors or {},
-                           may_upload=plans.may_load(principal)), status
+                           may_upload=plans.may_load(principal),
+                           names=display_names(session, [v.created_by for v in views])), status
 
 
 @bp.get("/estates/<code>/fees")
@@ -66,6 +71,7 @@ def run_list():
     items = bills.list_runs(session, principal)
     may_run = runs.may_run(principal)
     return render_template("billing/runs.html", runs=items, may_run=may_run,
+                           names=display_names(session, [r.triggered_by for r in items]),
                            estates=estates.list_estates(session, principal) if may_run else [],
                            current=periods.period_of(clock.today()))
 
@@ -109,14 +115,17 @@ def bill_detail(number):
 def room_bills(code):
     """A room's bills."""
     principal, session = require_principal(), get_session()
+    args = load_data(BillsPageQuerySchema(), request.args.to_dict())
     room = estates.get_room(session, principal, code)
-    return render_template("billing/bills.html", bills=bills.bills_of_rooms(session, principal, [room]),
-                           room=room)
+    rows = sort_rows(bills.bills_of_rooms(session, principal, [room]), args["sort"], BILL_LIST_SORT_KEYS)
+    return render_template("billing/bills.html", bills=rows, room=room, sort=args["sort"])
 
 
 @bp.get("/my/bills")
 @login_required
 def my_bills():
     """A resident's bills for all their rooms (phone first)."""
-    own = bills.bills_of_own_rooms(get_session(), require_principal())
-    return render_template("billing/bills.html", bills=own, room=None)
+    args = load_data(BillsPageQuerySchema(), request.args.to_dict())
+    own = sort_rows(bills.bills_of_own_rooms(get_session(), require_principal()), args["sort"],
+                    BILL_LIST_SORT_KEYS)
+    return render_template("billing/bills.html", bills=own, room=None, sort=args["sort"])

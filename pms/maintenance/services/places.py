@@ -25,7 +25,7 @@ def my_rooms(session, principal: Principal) -> list[str]:
     """A resident's room codes (staff type a room code instead)."""
     if not permissions.has_own_rooms(principal):
         return []
-    return list(session.scalars(scoped(select(Room.code), Room, principal).order_by(Room.code)))
+    return sorted(session.scalars(scoped(select(Room.code), Room, principal)), key=natural_key)
 
 
 def common_places(session, principal: Principal) -> list[Place]:

@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from pms.accounts.models import User
 from pms.core import clock
-from pms.core.auth import TECHNICIAN, Principal
+from pms.core.auth import TECHNICIAN, Principal, scope_filter
+from pms.core.codes import natural_key
 from pms.estates.models import Estate
 from pms.estates.services import shown_phone
 from pms.maintenance import rules
@@ -29,11 +30,12 @@ class PersonRef:
 @dataclass
 class EventView:
     at: datetime
-    actor: str
+    actor: str  # the login (the API shows it)
     kind: str
     from_status: Optional[str]
     to_status: Optional[str]
     note: str
+    actor_display: str = ""  # the name people know (pages show it)
 
 
 @dataclass
@@ -95,6 +97,11 @@ class TicketView:
     events: list[EventView] = field(default_factory=list)
 
 
+def _display_name(user: Optional[User], login: str) -> str:
+    """The user's display name, else the login recorded with the entry (e.g. 'system')."""
+    return (user.display_name if user is not None and user.display_name else login)
+
+
 def _photo_url(ticket_id: int, photo_id: int) -> str:
     return f"/api/v1/tickets/{ticket_id}/photos/{photo_id}"
 
@@ -132,8 +139,10 @@ def ticket_view(session, principal: Principal, ticket: Ticket, *, now: Optional[
                                  p.height, p.uploaded_at) for p in photo_service.photos_of(session, ticket)]
         view.costs = [CostView(c.kind, c.description, c.quantity, c.unit_price_fen, c.amount_fen)
                       for c in ticket_service.costs_of(session, ticket)]
-        view.events = [EventView(e.at, e.actor_name, e.kind, e.from_status, e.to_status, e.note)
-                       for e in ticket_service.events_of(session, ticket)]
+        events = ticket_service.events_of(session, ticket)
+        actors = user_names(session, [e.actor_id for e in events])  # one query for the whole history
+        view.events = [EventView(e.at, e.actor_name, e.kind, e.from_status, e.to_status, e.note,
+                                 _display_name(actors.get(e.actor_id), e.actor_name)) for e in events]
     return view
 
 
@@ -150,3 +159,21 @@ def technicians_of(session, estate_id: int) -> list[PersonRef]:
     return [PersonRef(u.username, u.display_name or u.username) for u in session.scalars(
         select(User).where(User.role == TECHNICIAN, User.company_id == estate.company_id,
                            User.is_active.is_(True)).order_by(User.username))]
+
+
+def technicians_in(session, estate_codes: list[str]) -> list[PersonRef]:
+    """The active technicians of the companies running these estates (the queue's assignee filter),
+    by display name."""
+    if not estate_codes:
+        return []
+    companies = select(Estate.company_id).where(Estate.code.in_(estate_codes))
+    users = session.scalars(select(User).where(User.role == TECHNICIAN, User.company_id.in_(companies),
+                                               User.is_active.is_(True)))
+    return sorted((PersonRef(u.username, u.display_name or u.username) for u in users),
+                  key=lambda p: (p.display_name, p.username))
+
+
+def estate_choices(session, principal: Principal) -> list[tuple[str, str]]:
+    """(code, name) of the estates in the caller's scope, codes in natural order (the queue's filter)."""
+    rows = session.execute(select(Estate.code, Estate.name).where(scope_filter(Estate, principal))).all()
+    return sorted(((c, n) for c, n in rows), key=lambda r: natural_key(r[0]))

@@ -113,17 +113,57 @@ def lock_ticket(session, ticket: Ticket) -> Ticket:
     return lock_and_refresh(session, ticket)
 
 
+# Queue filter `assignee=none`: requests nobody is assigned to.
+UNASSIGNED = "none"
+
+
+def _like(text: str) -> str:
+    """`text` as a LIKE pattern matching it anywhere, its own % and _ taken literally."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def search_condition(text: str):
+    """Ticket number ('#123' or '123'), room or place code ('3-2-501') or words of the request."""
+    text = text.strip()
+    pattern = _like(text)
+    words = or_(Ticket.location_label.ilike(pattern, escape="\\"), Ticket.place.ilike(pattern, escape="\\"),
+                Ticket.description.ilike(pattern, escape="\\"))
+    number = text.removeprefix("#")
+    if number.isdigit() and len(number) <= 9:
+        return or_(Ticket.id == int(number), words)
+    return words
+
+
 def list_tickets(session, principal: Principal, *, estate_id: Optional[int] = None,
                  status: Optional[str] = None, open_only: bool = False, mine: bool = False,
+                 estate_code: Optional[str] = None, urgency: Optional[str] = None,
+                 category: Optional[str] = None, assignee: Optional[str] = None,
+                 search: Optional[str] = None,
                  limit: int = 50, offset: int = 0) -> tuple[list[Ticket], int]:
-    """Tickets in the caller's view, most urgent deadline first for open ones."""
+    """Tickets in the caller's view, most urgent deadline first for open ones.
+
+    Filters combine (AND): an estate by id or code (a code outside the caller's scope matches
+    nothing), urgency, category, assignee (a username, or UNASSIGNED) and a search text.
+    """
     stmt = visible(select(Ticket), principal)
     if estate_id is not None:
         stmt = stmt.where(Ticket.estate_id == estate_id)
+    if estate_code:
+        stmt = stmt.where(Ticket.estate_id.in_(select(Estate.id).where(Estate.code == estate_code)))
     if status:
         stmt = stmt.where(Ticket.status == status)
     if open_only:
         stmt = stmt.where(Ticket.status.in_(rules.OPEN_STATUSES))
+    if urgency:
+        stmt = stmt.where(Ticket.urgency == urgency)
+    if category:
+        stmt = stmt.where(Ticket.category == category)
+    if assignee == UNASSIGNED:
+        stmt = stmt.where(Ticket.assignee_id.is_(None))
+    elif assignee:
+        stmt = stmt.where(Ticket.assignee_id.in_(select(User.id).where(User.username == assignee)))
+    if search and search.strip():
+        stmt = stmt.where(search_condition(search))
     if mine:
         stmt = stmt.where(Ticket.assignee_id == principal.user_id if not permissions.has_own_rooms(principal)
                           else Ticket.reporter_user_id == principal.user_id)
