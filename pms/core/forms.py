@@ -19,13 +19,13 @@ from typing import Any, Callable, Iterable, Mapping, Optional
 from flask import has_request_context, make_response, request
 from markupsafe import Markup, escape
 
-from pms.core.errors import BadRequest, Conflict, Invalid, PmsError
+from pms.core.errors import BadRequest, Conflict, Invalid, PmsError, TooLarge
 
 log = logging.getLogger("pms.forms")
 
 # Refusals that mean "this input cannot be taken as it is": the person fixes it on the same page.
 # 403/404 are not among them (nothing to fix; the error page says so).
-REFUSALS = (Invalid, Conflict, BadRequest)
+REFUSALS = (Invalid, Conflict, BadRequest, TooLarge)
 
 _SPECS: dict[str, "FormSpec"] = {}
 _STATE_KEY = "pms.form_state"
