@@ -122,6 +122,14 @@ def state_from_error(spec: FormSpec, err: PmsError, values: Any, instance: str =
     return FormState(spec, str(instance), values, errors, general)
 
 
+def keep(spec: FormSpec, values: Any, *, errors: Optional[dict] = None, general: Iterable[str] = ()) -> FormState:
+    """For views that decide the messages themselves (login, password): the form comes back with them."""
+    state = FormState(spec, "", values, {k: [str(m) for m in v] for k, v in (errors or {}).items()},
+                      [str(m) for m in general])
+    _remember(state)
+    return state
+
+
 def refused(spec: FormSpec, err: PmsError, page: Callable[..., Any], *, instance: str = "",
             values: Any = None, **page_args):
     """Render `page` again with the submission kept and the refusal's messages; the refusal's status."""
