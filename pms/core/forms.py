@@ -6,7 +6,7 @@ A form is declared once (`FormSpec`: its id, the label of each field, where a se
 names differ from the input names). Its POST view is wrapped in `handles(spec, page)`: a typed
 refusal (`Invalid`, `Conflict`, `BadRequest`) rolls back, stores the submission as the request's
 `FormState`, and calls `page` — the same function that renders the page on a GET. Templates ask
-`form(id, instance)` for a form's state (empty unless that very form was just refused) and render
+`form_state(id, instance)` for a form's state (empty unless that very form was just refused) and render
 it with the macros of templates/_forms.html.
 """
 from __future__ import annotations
@@ -160,7 +160,7 @@ def handles(spec: FormSpec, page: Callable[..., Any], *, instance: Optional[Call
     return decorator
 
 
-def form(id: str, instance: Any = "") -> FormState:
+def form_state(id: str, instance: Any = "") -> FormState:
     """Template global: the state of form `id` (and instance) — the refused one, or an empty one."""
     state = refused_form()
     if state is not None and state.spec.id == id and state.instance == str(instance):
@@ -205,8 +205,8 @@ def load_query(spec: FormSpec, schema) -> tuple[Any, int]:
 
 
 def init_app(app) -> None:
-    """Template globals `form` and `refused_form`, filter `html_attrs`."""
-    app.jinja_env.globals["form"] = form
+    """Template globals `form_state` and `refused_form`, filter `html_attrs`."""
+    app.jinja_env.globals["form_state"] = form_state
     app.jinja_env.globals["refused_form"] = refused_form
     app.jinja_env.filters["html_attrs"] = html_attrs
 
