@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from pms.core import periods
 from pms.core.api import (BoundedList, BusinessDate, Instant, PagedSchema, Period, Yuan, date_range_message,
@@ -395,6 +395,20 @@ class PlannedWorkListSchema(Schema):
 
 class KpiQuerySchema(Schema):
     period = Period(required=True)
+
+
+class KpiPageQuerySchema(Schema):
+    """The KPI page's filter form (blank fields: the first estate, the previous month)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    estate = fields.String(load_default=None, validate=validate.Length(max=32))
+    period = Period(load_default=None)
+
+    @pre_load
+    def _drop_blanks(self, data, **_kwargs):
+        return {k: v for k, v in dict(data).items() if v not in ("", None)}
 
 
 class KpiSchema(Schema):

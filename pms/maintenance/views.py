@@ -12,7 +12,7 @@ from pms.core.api import load_data
 from pms.core.auth import login_required, require_principal
 from pms.core.db import get_session
 from pms.core.errors import Invalid
-from pms.core.forms import form_spec, handles
+from pms.core.forms import form_spec, handles, load_query
 from pms.core.money import format_fen
 from pms.core.pdf import pdf_response
 from pms.estates import services as estates
@@ -69,6 +69,7 @@ COST_FORM = form_spec("cost", {"kind": _l("Kind"), "description": _l("Descriptio
                       aliases={"unit_price_fen": "unit_price"})
 REMOVE_COST_FORM = form_spec("remove-cost", {})
 NOTE_FORM = form_spec("note", {"note": _l("Note")})
+KPI_FORM = form_spec("kpis", {"estate": _l("Estate"), "period": _l("Month")})
 PLANNED_WORK_FORM = form_spec("planned-work", {
     "estate": _l("Estate"), "building": _l("Building"), "entrance": _l("Entrance"), "service": _l("Service off"),
     "starts_at": _l("From"), "ends_at": _l("Until"), "title": _l("Title"), "note": _l("Notice to residents")})
@@ -254,12 +255,13 @@ def tasks():
 def kpi_page():
     """KPIs per estate and month (managers and auditors)."""
     principal, session, banners = _common()
+    args, status = load_query(KPI_FORM, s.KpiPageQuerySchema())
     estate_list = estates.list_estates(session, principal)
-    estate = request.args.get("estate") or (estate_list[0].code if estate_list else "")
-    period = request.args.get("period") or kpis.previous_period(clock.today())
+    estate = args["estate"] or (estate_list[0].code if estate_list else "")
+    period = args["period"] or kpis.previous_period(clock.today())
     result = kpis.kpis_for(session, principal, estate, period) if estate else None
-    return render_template("maintenance/kpis.html", k=result, estates=estate_list, estate=estate, period=period,
-                           banners=banners)
+    return render_template("maintenance/kpis.html", k=result, banners=banners, period=period, estate=estate,
+                           estate_options=[(e.code, f"{e.name} ({e.code})") for e in estate_list]), status
 
 
 @bp.get("/elevators")

@@ -38,6 +38,8 @@ LATE_REVERSAL_FORM = form_spec("late-reversal", {"reason": _l("Reason for the re
 CREDIT_NOTE_FORM = form_spec("credit-note", {"amount": _l("Amount to credit (yuan)"), "reason": _l("Reason")},
                              aliases={"amount_fen": "amount"})
 REVERSAL_FORM = form_spec("reversal", {"reason": _l("Reason for the reversal")})
+ARREARS_FORM = form_spec("arrears", {"building": _l("Building"), "as_of": _l("As of")})
+COLLECTION_FORM = form_spec("collection", {"estate": _l("Estate"), "period": _l("Period"), "building": _l("Building")})
 DEMAND_FORM = form_spec("demand", {"demanded_on": _l("Date"), "method": _l("Method"), "note": _l("Note")})
 
 
@@ -179,11 +181,11 @@ def my_account():
 @login_required
 def estate_arrears(code):
     """The arrears list of an estate (or building), with CSV and XLSX exports."""
-    args = load_data(ArrearsPageQuerySchema(), request.args.to_dict())
+    args, status = load_query(ARREARS_FORM, ArrearsPageQuerySchema())
     report = arrears.list_arrears(get_session(), require_principal(), code, building=args["building"],
                                   as_of=args["as_of"])
     if args["format"] == "html":
-        return render_template("billing/arrears.html", report=report)
+        return render_template("billing/arrears.html", report=report), status
     body, mimetype = ((arrears.export_csv(report), "text/csv; charset=utf-8") if args["format"] == "csv"
                       else (arrears.export_xlsx(report), XLSX_MIMETYPE))
     return Response(body, mimetype=mimetype, headers={
@@ -195,7 +197,7 @@ def estate_arrears(code):
 def collection_rates():
     """Collection rates per estate, building and period (managers, finance, auditors)."""
     principal, session = require_principal(), get_session()
-    args = load_data(CollectionPageQuerySchema(), request.args.to_dict())
+    args, status = load_query(COLLECTION_FORM, CollectionPageQuerySchema())
     in_scope = estates.list_estates(session, principal)
     estate_code = args["estate"] or (in_scope[0].code if in_scope else None)
     report, periods = None, []
@@ -208,5 +210,5 @@ def collection_rates():
                                                  building=args["building"])
     else:
         collection.ensure_reader(principal)
-    return render_template("billing/collection.html", report=report, estates=in_scope, periods=periods,
-                           estate_code=estate_code)
+    return render_template("billing/collection.html", report=report, periods=periods, estate_code=estate_code,
+                           estate_options=[(e.code, f"{e.name} ({e.code})") for e in in_scope]), status
