@@ -130,6 +130,13 @@ def keep(spec: FormSpec, values: Any, *, errors: Optional[dict] = None, general:
     return state
 
 
+def remember_refusal(spec: FormSpec, err: PmsError, values: Any) -> int:
+    """For a page that computes something from its own form (a preview): keep the refusal for the
+    template and go on rendering; the refusal's status."""
+    _remember(state_from_error(spec, err, values))
+    return err.status
+
+
 def refused(spec: FormSpec, err: PmsError, page: Callable[..., Any], *, instance: str = "",
             values: Any = None, **page_args):
     """Render `page` again with the submission kept and the refusal's messages; the refusal's status."""

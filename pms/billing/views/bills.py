@@ -17,6 +17,7 @@ from pms.core.errors import Invalid
 from pms.core.forms import form_spec, handles
 from pms.core.money import format_fen
 from pms.estates import services as estates
+from pms.statements import services as statements
 
 bp = Blueprint("billing", __name__)
 
@@ -73,6 +74,7 @@ def _runs_page(preview=None):
     may_run = runs.may_run(principal)
     options = [(e.code, f"{e.name} ({e.code})") for e in estates.list_estates(session, principal)] if may_run else []
     return render_template("billing/runs.html", runs=items, may_run=may_run, preview=preview, estate_options=options,
+                           may_print=statements.may_print(principal),
                            current=periods.period_of(clock.today()))
 
 
