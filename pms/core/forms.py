@@ -41,8 +41,12 @@ class FormSpec:
     files: tuple[str, ...] = ()  # file inputs: a browser cannot be given their files back
 
     def input_name(self, name: str) -> str:
-        """The form input a service's (or schema's) field name belongs to."""
-        return self.aliases.get(name, name)
+        """The form input a service's (or schema's) field name belongs to ('photos.2' → 'photos')."""
+        name = self.aliases.get(name, name)
+        if name not in self.labels and "." in name:
+            head = name.split(".", 1)[0]
+            return self.aliases.get(head, head)
+        return name
 
 
 def form_spec(id: str, labels: Mapping[str, Any], *, aliases: Optional[Mapping[str, str]] = None,
