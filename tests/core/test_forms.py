@@ -43,7 +43,7 @@ def test_flash_categories_read_differently(app, world):
         flash("Could not send.", "error")
         html = render_template_string('{% extends "base.html" %}{% block content %}{% endblock %}')
     assert '<p class="flash success" role="status"><span class="flash-kind"><span aria-hidden="true">✓</span> Done</span> Saved.</p>' in html
-    assert '<p class="flash warning" role="status"><span class="flash-kind"><span aria-hidden="true">!</span> Note</span>' in html
+    assert '<p class="flash warning" role="status"><span class="flash-kind"><span aria-hidden="true">!</span> Please note</span>' in html
     assert '<p class="flash error" role="alert"><span class="flash-kind"><span aria-hidden="true">✕</span> Not done</span>' in html
 
 
