@@ -229,7 +229,7 @@ def test_fee_page_upload_loads_a_plan_or_shows_the_errors(client, planned):
     assert response.status_code == 303
     html = client.get(response.headers["Location"] + "?lang=en").get_data(as_text=True)
     assert "The fee plan from 2026-12 is loaded." in html and 'class="flash success"' in html
-    assert 'class="flash warning"' in html and "Please note</span> items.1.floor_weights.6" in html
+    assert 'class="flash warning"' in html and "Please note</span> In the document, items.1.floor_weights.6" in html
     assert "Applies to the periods 2026-01 to 2026-11." in html and "no late-charge clause" in html
     bad = dict(document, effective_from="2027-01", items=[{"code": "X", "name": "x", "kind": "per_ride"}])
     response = client.post("/estates/YJL/fees?lang=en", data={

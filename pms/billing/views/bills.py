@@ -64,7 +64,7 @@ def upload_fees(code):
                                                         for path, msgs in err.fields.items()]}) from err
     flash(_("The fee plan from %(period)s is loaded.", period=applied.plan.effective_from), "success")
     for warning in applied.warnings:
-        flash(_("%(field)s: %(message)s", field=warning.field, message=warning.message), "warning")
+        flash(_("In the document, %(field)s: %(message)s", field=warning.field, message=warning.message), "warning")
     return redirect(url_for("billing.fees", code=estate.code), 303)
 
 
