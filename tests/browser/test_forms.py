@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.billing.test_api_runs import planned  # noqa: F401  (fixture)
 from tests.factories import PASSWORD
 from tests.maintenance.conftest import Api
 from tests.maintenance.test_tickets import _bring_to
@@ -78,3 +79,29 @@ def test_resident_files_with_a_broken_photo(phone, world, clock, tmp_path):
     assert page.locator("#ticket-description").input_value() == "厨房水管漏水，地面有积水"
     assert page.locator("input[name=category][value=plumbing]").is_checked()
     page.screenshot(path=str(ARTIFACTS / "forms-photo-error-375.png"), full_page=True)
+
+
+def test_billing_run_asks_before_issuing(browser, live_server, planned, clock):
+    """Finance on a desktop: the preview says how many bills and the total; only confirming issues."""
+    context = browser.new_context(base_url=live_server, viewport={"width": 1366, "height": 900},
+                                  locale="zh-CN", timezone_id="Asia/Shanghai")
+    page = context.new_page()
+    try:
+        log_in(page, "finance")
+        page.goto("/billing/runs")
+        page.locator("#billing-run-estate").select_option("YJL")
+        page.locator("#billing-run-period").fill(clock.period())
+        page.locator("#billing-run-period").press("Enter")
+        page.wait_for_selector("#run-preview")
+        assert page.locator("#preview-bills").inner_text() == "2"
+        assert page.locator("#preview-total").inner_text() == "¥2,157.72"
+        assert page.locator(".flash").count() == 0  # nothing issued yet
+        page.screenshot(path=str(ARTIFACTS / "forms-run-preview-1366.png"), full_page=True)
+        page.set_viewport_size({"width": 375, "height": 740})
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375
+        page.screenshot(path=str(ARTIFACTS / "forms-run-preview-375.png"), full_page=True)
+        page.locator("#run-preview button[type=submit]").click()
+        page.wait_for_selector(".flash.success")
+        assert "¥2,157.72" in page.locator(".flash.success").inner_text()
+    finally:
+        context.close()
