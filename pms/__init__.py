@@ -69,7 +69,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.update(load_config())
     if test_config:
         app.config.update(test_config)
-    from pms.core import db, health, http, i18n, logs, templating
+    from pms.core import db, forms, health, http, i18n, logs, templating
 
     logs.configure(app.config["LOG_LEVEL"])
     if app.config["PROXY_COUNT"]:
@@ -84,6 +84,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     http.install(app)
     install_input_guards(app)  # the id converter: before any route is registered
     templating.init_app(app)
+    forms.init_app(app)
     app.register_blueprint(health.bp)
 
     for domain in domain_names():

@@ -6,6 +6,7 @@ from urllib.parse import urljoin, urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
@@ -16,8 +17,18 @@ from pms.accounts.rules import MIN_PASSWORD_LENGTH, is_safe_next
 from pms.core.auth import current_principal, login_required
 from pms.core.db import commit_apart, get_session
 from pms.core.errors import Invalid, NotAuthenticated
+from pms.core.forms import form_spec, handles, keep
 
 bp = Blueprint("accounts", __name__)
+
+LOGIN_FORM = form_spec("login", {"username": _l("Username"), "password": _l("Password")})
+PASSWORD_FORM = form_spec("password", {"current": _l("Current password"), "new": _l("New password"),
+                                       "confirm": _l("New password again")})
+USERS_SEARCH_FORM = form_spec("users-search", {"q": _l("Username or name")})
+# The buttons of the account and users pages (no fields: a refusal shows in the summary).
+SESSION_FORM = form_spec("session", {})
+TOKEN_FORM = form_spec("token", {})
+USER_ACTION_FORM = form_spec("user-action", {})
 
 
 class LoginForm(FlaskForm):
@@ -54,6 +65,7 @@ def login():
         return redirect(_safe_next(request.args.get("next")))
     form = LoginForm()
     error = None
+    missing = {}
     if form.validate_on_submit():
         try:
             user = services.authenticate(get_session(), form.username.data, form.password.data)
@@ -69,8 +81,13 @@ def login():
             _start_session(user.id)
             return redirect(_safe_next(request.args.get("next")))
     elif form.is_submitted():
+        missing = {name: [_("Please fill this in.")] for name in ("username", "password")
+                   if not request.form.get(name, "").strip()}
         error = _("Please enter your username and password.")
-    return render_template("accounts/login.html", form=form, error=error)
+    if error or missing:
+        # Which of the two was wrong is never said (no hint whether a username exists).
+        keep(LOGIN_FORM, request.form, errors=missing, general=[error] if error else [])
+    return render_template("accounts/login.html", wtform=form)
 
 
 def _start_session(user_id: int) -> None:
@@ -95,7 +112,7 @@ def logout():
     session.clear()
     if lang:
         session["lang"] = lang
-    flash(_("You have logged out."))
+    flash(_("You have logged out."), "success")
     return redirect(url_for("accounts.login"))
 
 
@@ -117,32 +134,35 @@ def account():
 @bp.post("/account/sessions/<int:session_id>/revoke")
 @own_account
 @login_required
+@handles(SESSION_FORM, lambda: account(), instance=lambda session_id: session_id, page_args=lambda session_id: {})
 def revoke_session(session_id: int):
     """Log out one of your sessions (another browser or phone)."""
     sessions.revoke_session(get_session(), current_principal().user_id, session_id)
-    flash(_("That session has been logged out."))
+    flash(_("That session has been logged out."), "success")
     return redirect(url_for("accounts.account"))
 
 
 @bp.post("/account/sessions/revoke-others")
 @own_account
 @login_required
+@handles(SESSION_FORM, lambda: account())
 def revoke_other_sessions():
     """Log out everywhere but here."""
     db = get_session()
     keep = sessions.current_session_id(db, session.get("sid"))
     count = sessions.revoke_other_sessions(db, current_principal().user_id, keep)
-    flash(ngettext("Logged out of %(num)d other session.", "Logged out of %(num)d other sessions.", count))
+    flash(ngettext("Logged out of %(num)d other session.", "Logged out of %(num)d other sessions.", count), "success")
     return redirect(url_for("accounts.account"))
 
 
 @bp.post("/account/tokens/<int:token_id>/revoke")
 @own_account
 @login_required
+@handles(TOKEN_FORM, lambda: account(), instance=lambda token_id: token_id, page_args=lambda token_id: {})
 def revoke_token(token_id: int):
     """Revoke one of your API tokens."""
     sessions.revoke_token(get_session(), current_principal().user_id, token_id)
-    flash(_("The token has been revoked."))
+    flash(_("The token has been revoked."), "success")
     return redirect(url_for("accounts.account"))
 
 
@@ -171,11 +191,15 @@ def change_password():
             else:
                 # The old session ended with the others: carry on in a new one.
                 _start_session(user_id)
-                flash(_("Your password has been changed. Other sessions and all API tokens have ended."))
+                flash(_("Your password has been changed. Other sessions and all API tokens have ended."), "success")
                 return redirect(url_for("accounts.account"))
     elif form.is_submitted():
-        errors["_"] = [_("Please fill in every field.")]
-    return render_template("accounts/password.html", form=form, errors=errors,
+        errors = {name: [_("Please fill this in.")] for name in ("current", "new", "confirm")
+                  if not request.form.get(name)} or {"_": [_("Please fill in every field.")]}
+    if errors:
+        keep(PASSWORD_FORM, request.form, errors={k: v for k, v in errors.items() if k != "_"},
+             general=errors.get("_", []))
+    return render_template("accounts/password.html", wtform=form,
                            min_length=MIN_PASSWORD_LENGTH), 422 if errors else 200
 
 
@@ -185,7 +209,7 @@ def change_password():
 @login_required
 def users():
     """Accounts you look after: locked ones first, or found by name."""
-    q = request.args.get("q", "")[:64]
+    q = request.values.get("q", "")[:64]  # a refused button (POST) keeps the search
     only_locked = not q.strip()
     rows = services.list_managed_users(get_session(), current_principal(), q=q, only_locked=only_locked)
     return render_template("accounts/users.html", rows=rows, q=q, only_locked=only_locked)
@@ -194,9 +218,11 @@ def users():
 def _user_action(done_message):
     def decorator(action):
         @functools.wraps(action)
+        @handles(USER_ACTION_FORM, lambda: users(), instance=lambda username: username,
+                 page_args=lambda username: {})
         def view(username: str):
             user = action(get_session(), current_principal(), username)
-            flash(done_message(user.username))
+            flash(done_message(user.username), "success")
             return redirect(url_for("accounts.users", q=request.form.get("q") or None))
         return login_required(view)
     return decorator

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, url_for
+from flask_babel import lazy_gettext as _l
 
-from pms.core.api import load_args
 from pms.core.auth import RESIDENT, login_required, require_principal
 from pms.core.db import get_session
+from pms.core.forms import form_spec, load_query
 from pms.core.pagination import Page
 from pms.estates import services
 from pms.estates.schemas import RoomPageArgsSchema
@@ -13,6 +14,8 @@ from pms.estates.schemas import RoomPageArgsSchema
 bp = Blueprint("estates", __name__)
 
 ROOMS_PER_PAGE = 30
+ROOM_SEARCH_FORM = form_spec("room-search", {"q": _l("Find a room by code, owner name or phone"),
+                                             "page": _l("Page")})
 
 
 @bp.get("/")
@@ -50,14 +53,14 @@ def estate_detail(code):
 def room_search():
     """Search rooms by code, owner name or phone; or list an entrance's rooms, a page at a time."""
     principal, session = require_principal(), get_session()
-    args = load_args(RoomPageArgsSchema())
+    args, status = load_query(ROOM_SEARCH_FORM, RoomPageArgsSchema())
     place = services.locate(session, principal, args["estate"], args["building"], args["entrance"])
     rooms, total = services.list_rooms(
         session, principal, estate=place.estate, building=args["building"] or None,
         entrance=args["entrance"] or None, query=args["q"], limit=ROOMS_PER_PAGE,
         offset=(args["page"] - 1) * ROOMS_PER_PAGE, by_floor=place.building is not None)
     return render_template("estates/rooms.html", rooms=services.room_rows(session, principal, rooms),
-                           page=Page(args["page"], ROOMS_PER_PAGE, total), place=place, q=args["q"])
+                           page=Page(args["page"], ROOMS_PER_PAGE, total), place=place, q=args["q"]), status
 
 
 @bp.get("/rooms/<code>")

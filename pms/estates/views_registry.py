@@ -6,6 +6,8 @@ A module of its own (discovered like views.py) so the browsing pages and this pa
 from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -14,11 +16,15 @@ from wtforms import BooleanField, SelectField
 from pms.core.auth import current_principal, login_required, require_principal
 from pms.core.db import get_session
 from pms.core.errors import Invalid
+from pms.core.forms import form_spec, keep
 from pms.estates import services
 from pms.estates.registry.reading import too_large
-from pms.estates.registry.rows import COLUMNS, Problem, RegistryInvalid
+from pms.estates.registry.rows import COLUMNS, RegistryInvalid
 
 bp = Blueprint("registry", __name__)
+
+REGISTRY_FORM = form_spec("registry", {"company": _l("Company"), "file": _l("Registry file"),
+                                       "dry_run": _l("Check only (write nothing)")}, files=("file",))
 
 
 class RegistryImportForm(FlaskForm):
@@ -47,17 +53,27 @@ def registry_import():
     services.ensure_may_import(principal)
     form = RegistryImportForm.for_principal(session, principal)
     if not form.validate_on_submit():
-        return _page(form), (422 if form.is_submitted() else 200)
+        if not form.is_submitted():
+            return _page(form)
+        keep(REGISTRY_FORM, request.form,
+             errors={"file": [_("Choose a file to upload.")]} if form.file.errors else {},
+             general=[] if form.file.errors else [_("Please check your input")])
+        return _page(form), 422
     upload = form.file.data
     try:
         result = services.import_registry(
             session, principal, upload.read(), company_code=form.company.data if "company" in form else None,
             dry_run=form.dry_run.data, source=upload.filename or "")
     except RegistryInvalid as invalid:
+        # Every problem stays in the table by row and column; the file field says where to look.
+        keep(REGISTRY_FORM, request.form,
+             errors={"file": [_("%(n)d errors: nothing was imported.", n=len(invalid.errors))]})
         return _page(form, errors=invalid.errors, warnings=invalid.warnings), 422
     except Invalid as invalid:
-        return _page(form, errors=[Problem(None, name, message)
-                                   for name, messages in invalid.fields.items() for message in messages]), 422
+        keep(REGISTRY_FORM, request.form,
+             errors={("company" if name == "company" else "file"): list(messages)
+                     for name, messages in invalid.fields.items()}, general=[] if invalid.fields else [invalid.message])
+        return _page(form), 422
     return _page(form, result=result)
 
 
@@ -76,4 +92,6 @@ def upload_too_large(_error):
     """
     limit = int(current_app.config["MAX_CONTENT_LENGTH"])
     form = RegistryImportForm.for_principal(get_session(), current_principal(), formdata=None)
-    return _page(form, errors=[too_large(request.content_length, limit)]), 413
+    problem = too_large(request.content_length, limit)
+    keep(REGISTRY_FORM, {}, errors={"file": [problem.message]})
+    return _page(form, errors=[problem]), 413

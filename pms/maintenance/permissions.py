@@ -32,6 +32,9 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "sla.set": (MANAGER,),
     # Notes, payer and costs on a ticket: managers and the assigned technician.
     "ticket.work": (MANAGER, TECHNICIAN),
+    # Removing a cost line added by mistake (audited): managers any line, the assigned technician
+    # only the lines they entered.
+    "ticket.cost.remove": (MANAGER, TECHNICIAN),
     # Rating finished work (效果共评).
     "ticket.rate": (RESIDENT,),
     "photo.add": (*STAFF_ROLES, RESIDENT),

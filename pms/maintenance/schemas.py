@@ -430,6 +430,20 @@ class KpiQuerySchema(Schema):
     period = Period(required=True)
 
 
+class KpiPageQuerySchema(Schema):
+    """The KPI page's filter form (blank fields: the first estate, the previous month)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    estate = fields.String(load_default=None, validate=validate.Length(max=32))
+    period = Period(load_default=None)
+
+    @pre_load
+    def _drop_blanks(self, data, **_kwargs):
+        return {k: v for k, v in dict(data).items() if v not in ("", None)}
+
+
 class KpiSchema(Schema):
     estate = fields.String()
     period = fields.String()

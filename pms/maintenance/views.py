@@ -5,19 +5,22 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from pms.core import clock
 from pms.core.api import load_data
 from pms.core.auth import login_required, require_principal
 from pms.core.db import get_session
-from pms.core.errors import Conflict, Invalid
+from pms.core.errors import Invalid
+from pms.core.forms import form_spec, handles, load_query
+from pms.core.money import format_fen
 from pms.core.pagination import Page
 from pms.core.pdf import pdf_response
 from pms.estates import services as estates
 from pms.maintenance import rules
 from pms.maintenance import schemas as s
 from pms.maintenance.api import allow_photo_uploads, read_uploads
-from pms.maintenance.services import equipment, kpis, photos, places, readmodels, tickets, works
+from pms.maintenance.services import costs, equipment, kpis, photos, places, readmodels, tickets, works
 
 bp = Blueprint("maintenance", __name__, url_prefix="/maintenance")
 # First of all before-request hooks: CSRF protection reads the form, which must already be allowed
@@ -48,53 +51,95 @@ def home():
                            banners=banners, rules=rules)
 
 
+# The forms of these pages (labels as shown; the summary names fields by them).
+TICKET_FORM = form_spec("ticket", {
+    "target": _l("Where?"), "room_code": _l("Room code"), "place": _l("Exact spot (optional)"),
+    "category": _l("What is wrong?"), "urgency": _l("How urgent?"), "description": _l("Describe the problem"),
+    "photos": _l("Photos (up to 6, JPEG/PNG/WebP, 5 MB each)"), "channel": _l("Received by"),
+    "reporter_name": _l("Caller name"), "reporter_phone": _l("Caller phone")},
+    aliases={"room": "target", "location": "target"}, files=("photos",))
+MOVE_FORM = form_spec("move", {"technician": _l("Technician"), "note": _l("Note"), "payer": _l("Who pays"),
+                               "amount": _l("Amount (yuan, blank = sum of materials and labour)"),
+                               "rating": _l("Rating"), "comment": _l("Comment")},
+                      aliases={"amount_fen": "amount"})
+ASSIGN_FORM = form_spec("reassign", {"technician": _l("Reassign to"), "note": _l("Note")})
+PHOTOS_FORM = form_spec("photos", {"photos": _l("Add photos")}, files=("photos",))
+COST_FORM = form_spec("cost", {"kind": _l("Kind"), "description": _l("Description"),
+                               "quantity": _l("Quantity (labour: minutes)"),
+                               "unit_price": _l("Unit price in yuan (labour: per hour)")},
+                      aliases={"unit_price_fen": "unit_price"})
+REMOVE_COST_FORM = form_spec("remove-cost", {})
+NOTE_FORM = form_spec("note", {"note": _l("Note")})
+KPI_FORM = form_spec("kpis", {"estate": _l("Estate"), "period": _l("Month")})
+PLANNED_WORK_FORM = form_spec("planned-work", {
+    "estate": _l("Estate"), "building": _l("Building"), "entrance": _l("Entrance"), "service": _l("Service off"),
+    "starts_at": _l("From"), "ends_at": _l("Until"), "title": _l("Title"), "note": _l("Notice to residents")})
+
+
+def _new_ticket_page():
+    principal, session, banners = _common()
+    return render_template("maintenance/new.html", banners=banners, rules=rules,
+                           rooms=places.my_rooms(session, principal), places=places.common_places(session, principal),
+                           staff=principal.is_staff)
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new_ticket():
     """File a repair request (residents for their home or a common place; staff on a resident's behalf)."""
+    return _file_ticket() if request.method == "POST" else _new_ticket_page()
+
+
+@handles(TICKET_FORM, _new_ticket_page)
+def _file_ticket():
+    """The filed request (photos with it); a refusal comes back with everything but the photos kept."""
+    principal, session = require_principal(), get_session()
+    values = _form("target", "place", "category", "urgency", "description", "channel", "reporter_name",
+                   "reporter_phone", "room_code")
+    raw = {k: v for k, v in values.items() if k not in ("target", "room_code")}
+    target = values.get("room_code") or values.get("target", "")
+    kind, _sep, code = target.partition(":")
+    if kind == "place":
+        raw["location"] = code
+    elif code or kind:
+        raw["room"] = code or kind
+    try:
+        data = load_data(s.TicketFormSchema(), raw)
+        ticket = tickets.create_ticket(session, principal, **data)
+    except Invalid as err:
+        if "room_code" in values and "room" in err.fields:  # the typed code was wrong, not the choice
+            err.fields["room_code"] = err.fields.pop("room")
+        raise
+    uploads = read_uploads()
+    if uploads:
+        photos.add_photos(session, principal, ticket, uploads)
+    flash(_("Your request has been filed."), "success")
+    return redirect(url_for(".ticket_detail", ticket_id=ticket.id))
+
+
+def _detail_page(ticket_id):
     principal, session, banners = _common()
-    errors, values = {}, {}
-    if request.method == "POST":
-        values = _form("target", "place", "category", "urgency", "description", "channel", "reporter_name",
-                       "reporter_phone", "room_code")
-        raw = {k: v for k, v in values.items() if k not in ("target", "room_code")}
-        target = values.get("room_code") or values.get("target", "")
-        kind, _sep, code = target.partition(":")
-        if kind == "place":
-            raw["location"] = code
-        elif code or kind:
-            raw["room"] = code or kind
-        try:
-            data = load_data(s.TicketFormSchema(), raw)
-            ticket = tickets.create_ticket(session, principal, **data)
-            uploads = read_uploads()
-            if uploads:
-                photos.add_photos(session, principal, ticket, uploads)
-        except Invalid as err:
-            errors = err.fields or {"_": [err.message]}
-        else:
-            flash(_("Your request has been filed."))
-            return redirect(url_for(".ticket_detail", ticket_id=ticket.id))
-    status = 422 if errors else 200
-    return render_template("maintenance/new.html", banners=banners, errors=errors, values=values, rules=rules,
-                           rooms=places.my_rooms(session, principal), places=places.common_places(session, principal),
-                           staff=principal.is_staff), status
+    ticket = tickets.get_ticket(session, principal, ticket_id)
+    view = readmodels.ticket_view(session, principal, ticket)
+    techs = readmodels.technicians_of(session, ticket.estate_id) if tickets.may_assign(principal) else []
+    payers = [(code, label) for code, label in rules.PAYERS.items()
+              if not (view.in_warranty and code in ("owner", "fund")) and not (code == "owner" and not view.room)]
+    return render_template("maintenance/detail.html", t=view, banners=banners, rules=rules, technicians=techs,
+                           tech_options=[(u.username, u.display_name) for u in techs], payer_options=payers,
+                           rating_options=[(str(n), "★" * n) for n in range(1, 6)],
+                           role=principal.role, is_assignee=ticket.assignee_id == principal.user_id)
 
 
 @bp.get("/tickets/<int:ticket_id>")
 @login_required
 def ticket_detail(ticket_id):
     """One request: status, SLA clocks, warranty, photos, history, and what the caller may do."""
-    principal, session, banners = _common()
-    ticket = tickets.get_ticket(session, principal, ticket_id)
-    view = readmodels.ticket_view(session, principal, ticket)
-    techs = readmodels.technicians_of(session, ticket.estate_id) if tickets.may_assign(principal) else []
-    return render_template("maintenance/detail.html", t=view, banners=banners, rules=rules, technicians=techs,
-                           role=principal.role, is_assignee=ticket.assignee_id == principal.user_id)
+    return _detail_page(ticket_id)
 
 
 @bp.post("/tickets/<int:ticket_id>/move")
 @login_required
+@handles(MOVE_FORM, _detail_page, instance=lambda ticket_id: request.form.get("to", ""))
 def move(ticket_id):
     """A workflow move from the detail page."""
     principal, session = require_principal(), get_session()
@@ -103,56 +148,77 @@ def move(ticket_id):
     if "amount" in data:
         data["amount_fen"] = data.pop("amount")
     tickets.transition(session, principal, ticket, data.pop("to"), data.pop("note"), **data)
-    flash(_("Saved."))
+    flash(_("Saved."), "success")
     return redirect(url_for(".ticket_detail", ticket_id=ticket_id))
 
 
 @bp.post("/tickets/<int:ticket_id>/assign")
 @login_required
+@handles(ASSIGN_FORM, _detail_page)
 def assign(ticket_id):
     """Assign or reassign a technician."""
     principal, session = require_principal(), get_session()
     data = load_data(s.AssignSchema(), _form("technician", "note"))
     ticket = tickets.get_ticket(session, principal, ticket_id, for_update=True)
     tickets.assign(session, principal, ticket, data["technician"], data["note"])
-    flash(_("Assigned."))
+    flash(_("Assigned."), "success")
     return redirect(url_for(".ticket_detail", ticket_id=ticket_id))
 
 
 @bp.post("/tickets/<int:ticket_id>/photos")
 @login_required
+@handles(PHOTOS_FORM, _detail_page)
 def add_photos(ticket_id):
     """Add photos from the detail page."""
     principal, session = require_principal(), get_session()
     ticket = tickets.get_ticket(session, principal, ticket_id, for_update=True)
     photos.add_photos(session, principal, ticket, read_uploads())
-    flash(_("Photos added."))
+    flash(_("Photos added."), "success")
     return redirect(url_for(".ticket_detail", ticket_id=ticket_id))
 
 
 @bp.post("/tickets/<int:ticket_id>/notes")
 @login_required
+@handles(NOTE_FORM, _detail_page)
 def add_note(ticket_id):
     """A note on the request's history."""
     principal, session = require_principal(), get_session()
     data = load_data(s.NoteSchema(), _form("note"))
     tickets.add_note(session, principal, tickets.get_ticket(session, principal, ticket_id), data["note"])
+    flash(_("Note added."), "success")
     return redirect(url_for(".ticket_detail", ticket_id=ticket_id))
 
 
 @bp.post("/tickets/<int:ticket_id>/costs")
 @login_required
+@handles(COST_FORM, _detail_page)
 def add_cost(ticket_id):
     """Materials or labour."""
     principal, session = require_principal(), get_session()
     data = load_data(s.CostFormSchema(), _form("kind", "description", "quantity", "unit_price"))
-    tickets.add_cost(session, principal, tickets.get_ticket(session, principal, ticket_id), kind=data["kind"],
-                     description=data["description"], quantity=data["quantity"], unit_price_fen=data["unit_price"])
-    return redirect(url_for(".ticket_detail", ticket_id=ticket_id))
+    cost = tickets.add_cost(session, principal, tickets.get_ticket(session, principal, ticket_id), kind=data["kind"],
+                            description=data["description"], quantity=data["quantity"],
+                            unit_price_fen=data["unit_price"])
+    flash(_("Cost line added: %(amount)s.", amount=format_fen(cost.amount_fen)), "success")
+    return redirect(url_for(".ticket_detail", ticket_id=ticket_id) + "#work")
+
+
+@bp.post("/tickets/<int:ticket_id>/costs/<int:cost_id>/remove")
+@login_required
+@handles(REMOVE_COST_FORM, _detail_page, instance=lambda ticket_id, cost_id: cost_id,
+         page_args=lambda ticket_id, cost_id: {"ticket_id": ticket_id})
+def remove_cost(ticket_id, cost_id):
+    """Remove a cost line added by mistake (the audit log keeps it)."""
+    principal, session = require_principal(), get_session()
+    removed = costs.remove_cost(session, principal, tickets.get_ticket(session, principal, ticket_id), cost_id)
+    flash(_("Cost line removed: %(description)s, %(amount)s.", description=removed.description,
+            amount=format_fen(removed.amount_fen)), "success")
+    return redirect(url_for(".ticket_detail", ticket_id=ticket_id) + "#work")
 
 
 @bp.post("/tickets/<int:ticket_id>/payer")
 @login_required
+@handles(MOVE_FORM, _detail_page, instance=lambda ticket_id: "resolved")
 def set_payer(ticket_id):
     """Who pays, and how much."""
     principal, session = require_principal(), get_session()
@@ -206,12 +272,13 @@ def tasks():
 def kpi_page():
     """KPIs per estate and month (managers and auditors)."""
     principal, session, banners = _common()
+    args, status = load_query(KPI_FORM, s.KpiPageQuerySchema())
     estate_list = estates.list_estates(session, principal)
-    estate = request.args.get("estate") or (estate_list[0].code if estate_list else "")
-    period = request.args.get("period") or kpis.previous_period(clock.today())
+    estate = args["estate"] or (estate_list[0].code if estate_list else "")
+    period = args["period"] or kpis.previous_period(clock.today())
     result = kpis.kpis_for(session, principal, estate, period) if estate else None
-    return render_template("maintenance/kpis.html", k=result, estates=estate_list, estate=estate, period=period,
-                           banners=banners)
+    return render_template("maintenance/kpis.html", k=result, banners=banners, period=period, estate=estate,
+                           estate_options=[(e.code, f"{e.name} ({e.code})") for e in estate_list]), status
 
 
 @bp.get("/elevators")
@@ -224,27 +291,30 @@ def elevator_list():
                            banners=banners)
 
 
+def _planned_works_page():
+    principal, session, banners = _common()
+    return render_template("maintenance/planned_works.html", works=works.list_planned_works(session, principal),
+                           banners=banners, rules=rules, can_create=works.may_schedule(principal),
+                           places=places.common_places(session, principal))
+
+
 @bp.route("/planned-works", methods=["GET", "POST"])
 @login_required
 def planned_works():
     """Upcoming planned works; managers schedule new ones here."""
-    principal, session, banners = _common()
-    errors, values, status = {}, {}, 200
-    if request.method == "POST":
-        values = _form("estate", "building", "entrance", "service", "starts_at", "ends_at", "title", "note")
-        try:
-            data = load_data(s.PlannedWorkFormSchema(), values)
-            estate = estates.get_estate(session, principal, data.pop("estate"))
-            works.create_planned_work(session, principal, estate=estate, **data)
-        except (Invalid, Conflict) as err:
-            errors, status = {"_": [err.message], **(err.fields or {})}, err.status
-        else:
-            flash(_("The planned work is scheduled and residents are notified."))
-            return redirect(url_for(".planned_works"))
-    items = works.list_planned_works(session, principal)
-    return render_template("maintenance/planned_works.html", works=items, banners=banners, errors=errors,
-                           values=values, rules=rules, can_create=works.may_schedule(principal),
-                           places=places.common_places(session, principal)), status if errors else 200
+    return _schedule_planned_work() if request.method == "POST" else _planned_works_page()
+
+
+@handles(PLANNED_WORK_FORM, _planned_works_page)
+def _schedule_planned_work():
+    """Schedule a planned work and notify the entrance's residents."""
+    principal, session = require_principal(), get_session()
+    data = load_data(s.PlannedWorkFormSchema(), _form("estate", "building", "entrance", "service", "starts_at",
+                                                      "ends_at", "title", "note"))
+    estate = estates.get_estate(session, principal, data.pop("estate"))
+    works.create_planned_work(session, principal, estate=estate, **data)
+    flash(_("The planned work is scheduled and residents are notified."), "success")
+    return redirect(url_for(".planned_works"))
 
 
 @bp.get("/planned-works/<int:work_id>/notice.pdf")

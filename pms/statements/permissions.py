@@ -12,6 +12,9 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     # A bill's statement: billing readers (residents: their own rooms, by scope). Technicians
     # and care workers have no billing access.
     "statement.read": (MANAGER, FINANCE, RESIDENT, AUDITOR),
+    # One building's statements of a period as one PDF from the web (the print room's button);
+    # the whole estate's print run stays the platform's CLI (`pms statements print`).
+    "statement.print": (MANAGER, FINANCE),
 }
 
 

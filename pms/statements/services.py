@@ -163,6 +163,35 @@ def _basis(text: Optional[str]) -> dict[str, Any]:
 
 
 
+def may_print(principal: Principal) -> bool:
+    """Whether the caller gets the building print button (finance, managers)."""
+    return permissions.may(principal, "statement.print")
+
+
+def get_print_estate(session, principal: Principal, code: str) -> Estate:
+    """The estate whose statements the caller prints: 404 outside scope, 403 unless finance or manager."""
+    estate = get_in_scope(session, Estate, Estate.code == code, principal=principal)
+    permissions.ensure(principal, "statement.print")
+    return estate
+
+
+def building_print(session, estate: Estate, period: str, building: str) -> dict[str, Any]:
+    """What a building's print holds: its statements of `period` and the cover that counts and sums
+    them (the preview shows the cover, the PDF prints both: one computation for both)."""
+    statements = building_statements(session, estate, period, building).get(building, [])
+    if not statements:
+        raise Invalid(_("No bills to print."), fields={"building": [
+            _("Building %(building)s has no bills in %(period)s.", building=building, period=period)]})
+    return {"statements": statements, "cover": building_summary(estate.code, period, building, statements)}
+
+
+def building_print_pdf(print_data: dict[str, Any]) -> bytes:
+    """The building's statements as one print-ready PDF (cover page first)."""
+    from pms.core.pdf import render_pdf
+
+    return render_pdf("statements.html", print_data)
+
+
 def statement_pdf(session, bill: Bill) -> bytes:
     """The bill's statement as PDF bytes."""
     from pms.core.pdf import render_pdf

@@ -16,8 +16,8 @@ REFUSED = "Wrong username or password, or the account is locked for a while afte
 
 
 def alert(response) -> str:
-    """The text of the page's alert ("" when there is none)."""
-    match = re.search(r'role="alert">([^<]*)<', text(response))
+    """The first message of the page's error summary ("" when there is none)."""
+    match = re.search(r'class="form-summary" role="alert".*?<li>([^<]*)<', text(response), re.S)
     return match.group(1) if match else ""
 
 

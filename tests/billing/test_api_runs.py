@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from pms.billing.models import Bill
+from pms.billing.models import Bill, BillingRun
 from pms.cli import cli
 from pms.subsidies.services import create_program
 from tests.billing.test_plans import CONTRACT_PLAN
@@ -228,15 +228,20 @@ def test_fee_page_upload_loads_a_plan_or_shows_the_errors(client, planned):
         content_type="multipart/form-data")
     assert response.status_code == 303
     html = client.get(response.headers["Location"] + "?lang=en").get_data(as_text=True)
-    assert "The fee plan from 2026-12 is loaded." in html and "Warning: items.1.floor_weights.6" in html
+    assert "The fee plan from 2026-12 is loaded." in html and 'class="flash success"' in html
+    assert 'class="flash warning"' in html and "Please note</span> In the document, items.1.floor_weights.6" in html
     assert "Applies to the periods 2026-01 to 2026-11." in html and "no late-charge clause" in html
     bad = dict(document, effective_from="2027-01", items=[{"code": "X", "name": "x", "kind": "per_ride"}])
     response = client.post("/estates/YJL/fees?lang=en", data={
         "document": (io.BytesIO(json.dumps(bad).encode()), "plan.json")}, content_type="multipart/form-data")
-    assert response.status_code == 422 and "items.0.kind" in response.get_data(as_text=True)
-    junk = client.post("/estates/YJL/fees", data={"document": (io.BytesIO(b"{"), "plan.json")},
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "items.0.kind" in html
+    # Beside the file input, with the note that a browser cannot keep the chosen file.
+    assert 'id="fee-plan-document-error"' in html and 'id="fee-plan-document-again"' in html
+    assert 'href="#fee-plan-document">Fee plan document (JSON): ' in html
+    junk = client.post("/estates/YJL/fees?lang=en", data={"document": (io.BytesIO(b"{"), "plan.json")},
                        content_type="multipart/form-data")
-    assert junk.status_code == 422
+    assert junk.status_code == 422 and "Choose a fee plan file in JSON format." in junk.get_data(as_text=True)
 
 
 def test_fee_upload_needs_the_csrf_token(csrf_app, planned):
@@ -275,7 +280,7 @@ def test_billing_pages_by_role(client, planned, user):
     if expected_runs == 200:
         html = runs_page.get_data(as_text=True)
         assert ("¥2,157.72" in html) == (user in ("admin", "manager", "finance", "auditor"))
-        assert ("Issue the bills" in html) == (user in ("admin", "manager", "finance", "other_manager"))
+        assert ("Preview the bills" in html) == (user in ("admin", "manager", "finance", "other_manager"))
     bill = client.get(f"/bills/{number(1)}?lang=en")
     expected_bill = {"tech": 403, "carer": 403, "other_manager": 404, "other_resident": 404,
                      "other_auditor": 404}.get(user, 200)
@@ -292,16 +297,32 @@ def test_billing_pages_by_role(client, planned, user):
         assert number(2) not in mine.get_data(as_text=True)
 
 
-def test_run_button_bills_a_period(client, planned):
+def test_run_button_previews_then_bills_a_period(client, planned, db):
     login(client, "finance")
-    response = client.post("/billing/runs?lang=en", data={"estate": "YJL", "period": "2026-11"})
+    preview = client.post("/billing/runs?lang=en", data={"estate": "YJL", "period": "2026-11"})
+    html = preview.get_data(as_text=True)
+    # The preview: the run's own count and total (2 rooms: ¥1,153.86 + ¥1,003.86), nothing written.
+    assert preview.status_code == 200 and "Check before issuing" in html
+    assert '<dd id="preview-bills">2</dd>' in html and '<dd id="preview-total">¥2,157.72</dd>' in html
+    assert 'name="confirm" value="yes"' in html and "Issue 2 bills" in html
+    assert db.scalar(select(func.count()).select_from(BillingRun)) == 0
+    assert db.scalar(select(func.count()).select_from(Bill)) == 0
+    response = client.post("/billing/runs?lang=en", data={"estate": "YJL", "period": "2026-11", "confirm": "yes"})
     assert response.status_code == 303
     html = client.get("/billing/runs?lang=en").get_data(as_text=True)
-    assert "YJL 2026-11: 2 bills issued, total ¥2,157.72." in html
-    client.post("/billing/runs", data={"estate": "YJL", "period": "2026-11"})
-    assert "already billed" in client.get("/billing/runs?lang=en").get_data(as_text=True)
-    client.post("/billing/runs", data={"estate": "YJL", "period": period(2)})
-    assert "cannot be billed yet" in client.get("/billing/runs?lang=en").get_data(as_text=True)
+    assert "YJL 2026-11: 2 bills issued, total ¥2,157.72." in html and 'class="flash success"' in html
+    again = client.post("/billing/runs?lang=en", data={"estate": "YJL", "period": "2026-11"}).get_data(as_text=True)
+    assert "was already billed; confirming issues nothing" in again
+    client.post("/billing/runs", data={"estate": "YJL", "period": "2026-11", "confirm": "yes"})
+    html = client.get("/billing/runs?lang=en").get_data(as_text=True)
+    assert "already billed" in html and 'class="flash warning"' in html
+    assert db.scalar(select(func.count()).select_from(Bill)) == 2
+    # A period that cannot be billed: the form comes back with the period kept and its message.
+    late = client.post("/billing/runs?lang=en", data={"estate": "YJL", "period": period(2)})
+    html = late.get_data(as_text=True)
+    assert late.status_code == 422 and "cannot be billed yet" in html
+    assert f'id="billing-run-period" value="{period(2)}"' in html and 'aria-invalid="true"' in html
+    assert 'href="#billing-run-period">Period: ' in html
     assert client.post("/billing/runs", data={"estate": "HXY", "period": "2026-11"}).status_code == 404
     login(client, "tech")
     assert client.post("/billing/runs", data={"estate": "YJL", "period": "2026-10"}).status_code == 403

@@ -119,7 +119,7 @@ def test_account_page_form(client, overdue):
     assert done.status_code == 200
     html = done.get_data(as_text=True)
     assert "¥30.00" in html and "首次逾期减免" in html
-    assert 'id="late_amount"' not in html  # nothing left to settle: the list stays, the form goes
+    assert 'id="late-fees-amount"' not in html  # nothing left to settle: the list stays, the form goes
 
 
 def test_two_settlements_at_once_never_settle_more_than_is_owed(app, db, overdue):
@@ -176,12 +176,12 @@ def test_account_page_lists_and_reverses_settlements(client, db, world, overdue)
     login(client, "finance")
     page = client.get(f"/rooms/{ROOM}/account").get_data(as_text=True)
     assert "全额减免" in page and f"/late-fee-settlements/{settled.id}/reversal" in page
-    assert 'id="late_amount"' not in page  # nothing owed: no settlement form, only the list
+    assert 'id="late-fees-amount"' not in page  # nothing owed: no settlement form, only the list
     assert client.post(f"/late-fee-settlements/{settled.id}/reversal", data={"reason": ""}).status_code == 422
     done = client.post(f"/late-fee-settlements/{settled.id}/reversal", data={"reason": "减免未获批准"},
                        follow_redirects=True)
     html = done.get_data(as_text=True)
-    assert done.status_code == 200 and "减免未获批准" in html and 'id="late_amount"' in html
+    assert done.status_code == 200 and "减免未获批准" in html and 'id="late-fees-amount"' in html
 
 
 def test_reversal_page_answers_role_before_form(client, db, world, overdue):

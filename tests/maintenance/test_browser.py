@@ -23,16 +23,16 @@ def test_resident_files_a_request_with_a_photo_on_a_phone(live_server, phone, wo
     page = phone
     page.set_default_timeout(15000)
     page.goto(f"{live_server}/login?next=/maintenance/new")
-    page.fill("#username", "resident")
-    page.fill("#password", PASSWORD)
+    page.fill("#login-username", "resident")
+    page.fill("#login-password", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(re.compile(r"/maintenance/new$"))
 
-    page.select_option("#target", "room:YJL-3-2-501")
+    page.select_option("#ticket-target", "room:YJL-3-2-501")
     page.check("input[name=category][value=plumbing]")
     page.check("input[name=urgency][value=urgent]")
-    page.fill("#description", "厨房水管接口漏水，地面有积水")
-    page.set_input_files("#photos", str(photo))
+    page.fill("#ticket-description", "厨房水管接口漏水，地面有积水")
+    page.set_input_files("#ticket-photos", str(photo))
     # nothing wider than the phone: no sideways scrolling for elderly users
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     page.click("#new-ticket button[type=submit]")

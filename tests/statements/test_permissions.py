@@ -2,7 +2,7 @@
 (pms/statements/permissions.py): every answer that is not about scope (404) is 403 exactly when
 the user's role may not read statements by the table (admin always may)."""
 from pms.statements.permissions import PERMISSIONS
-from tests.statements import test_api
+from tests.statements import test_api, test_print_web
 from tests.permission_matrix import ROLE, may_by
 
 
@@ -11,7 +11,8 @@ def may(user: str, action: str) -> bool:
     return may_by(PERMISSIONS, user, action)
 
 
-MATRICES = {"statement.read": [(user, status) for user, _room, status in test_api.MATRIX]}
+MATRICES = {"statement.read": [(user, status) for user, _room, status in test_api.MATRIX],
+            "statement.print": [(user, status) for user, _estate, status in test_print_web.MATRIX]}
 
 
 def test_every_action_has_a_matrix():

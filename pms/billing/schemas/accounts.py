@@ -9,7 +9,7 @@ from marshmallow import (EXCLUDE, Schema, ValidationError, fields, post_load, pr
 
 from pms.billing.rules import AGING_BUCKETS
 from pms.billing.models.payments import CHANNELS, DEMAND_METHODS, LATE_FEE_SETTLEMENT_KINDS
-from pms.core.money import parse_yuan
+from pms.core.money import format_fen, parse_yuan
 from pms.core.api import BusinessDate, Period
 from pms.core.codes import natural_key
 from pms.core.sorting import sort_field
@@ -264,8 +264,11 @@ class _YuanFormSchema(_FormSchema):
             fen = parse_yuan(data.pop("amount"))
         except ValueError as exc:
             raise ValidationError({"amount": [_l("Enter an amount in yuan, e.g. 123.45.")]}) from exc
-        if not 0 < fen <= MAX_PAYMENT_FEN:
+        if fen <= 0:
             raise ValidationError({"amount": [_l("The amount must be greater than zero.")]})
+        if fen > MAX_PAYMENT_FEN:
+            raise ValidationError({"amount": [_l("The amount may be at most %(max)s.",
+                                                 max=format_fen(MAX_PAYMENT_FEN))]})
         data["amount_fen"] = fen
         return data
 

@@ -91,27 +91,14 @@ def run_billing(session, estate: Estate, period: str, *, triggered_by: str = "sy
     existing = _existing_run(session, estate.id, period)
     if existing is not None:
         return _nothing_created(existing, estate)
-    plan = plan_in_force(session, estate.id, period)
-    if plan is None:
-        raise Invalid(_("No fee plan is in force for this period."),
-                      fields={"period": [_("Estate %(estate)s has no fee plan in force in %(period)s.",
-                                           estate=estate.code, period=period)]})
+    plan = _plan_or_refuse(session, estate, period)
     started = utcnow()
     run_id = _claim_run(session, estate.id, period, plan.id, triggered_by, started)
     if run_id is None:  # another process billed this estate and period first
         return _nothing_created(_existing_run(session, estate.id, period), estate)
 
     pg = session.get_bind().dialect.name == "postgresql"
-    _create_stage(session, pg)
-    for item in session.scalars(select(FeeItem).where(FeeItem.fee_plan_id == plan.id)
-                                .order_by(FeeItem.position)):
-        _stage_item(session, pg, estate.id, plan, item, period)
-    if pg:
-        session.execute(text(f"ANALYZE {STAGE}"))
-    bills, total, subsidy = session.execute(text(
-        f"SELECT COUNT(DISTINCT room_id), COALESCE(SUM(amount_fen), 0), COALESCE(SUM(subsidy_fen), 0) "
-        f"FROM {STAGE}")).one()
-    bills, total, subsidy = int(bills), int(total), int(subsidy)
+    bills, total, subsidy = _stage_period(session, pg, estate, plan, period)
     if bills:
         issued_at = issue_instant(today)
         first_seq = reserve_numbers(session, estate.company_id, today.year, bills)
@@ -135,6 +122,59 @@ def run_billing(session, estate: Estate, period: str, *, triggered_by: str = "sy
     return RunResult(run_id=run_id, estate=estate.code, period=period, bills_created=bills,
                      total_fen=total, subsidy_fen=subsidy, payable_fen=total - subsidy, created=True,
                      prepayment_applied_fen=applied)
+
+
+@dataclass
+class RunPreview:
+    """What a billing run would issue now (nothing written): shown before the person confirms."""
+
+    estate: str
+    estate_name: str
+    period: str
+    bills: int
+    total_fen: int
+    subsidy_fen: int
+    payable_fen: int
+    due_date: Optional[date]
+    already_billed: bool
+
+
+def preview_billing(session, estate: Estate, period: str, *, today: Optional[date] = None) -> RunPreview:
+    """The bills `run_billing` would issue for `period`, by the very same staging queries, then
+    dropped: the count and totals a person confirms are the run's own (422 as the run would)."""
+    today = today or clock.today()
+    check_period(period, today)
+    if _existing_run(session, estate.id, period) is not None:
+        return RunPreview(estate.code, estate.name, period, 0, 0, 0, 0, None, already_billed=True)
+    plan = _plan_or_refuse(session, estate, period)
+    bills, total, subsidy = _stage_period(session, session.get_bind().dialect.name == "postgresql",
+                                          estate, plan, period)
+    session.execute(text(f"DROP TABLE {STAGE}"))
+    return RunPreview(estate.code, estate.name, period, bills, total, subsidy, total - subsidy,
+                      periods.day_in_period(period, plan.due_day), already_billed=False)
+
+
+def _plan_or_refuse(session, estate: Estate, period: str) -> FeePlan:
+    plan = plan_in_force(session, estate.id, period)
+    if plan is None:
+        raise Invalid(_("No fee plan is in force for this period."),
+                      fields={"period": [_("Estate %(estate)s has no fee plan in force in %(period)s.",
+                                           estate=estate.code, period=period)]})
+    return plan
+
+
+def _stage_period(session, pg: bool, estate: Estate, plan: FeePlan, period: str) -> tuple[int, int, int]:
+    """Stage every line of the period (the staging table stays for the caller); (bills, total, subsidy)."""
+    _create_stage(session, pg)
+    for item in session.scalars(select(FeeItem).where(FeeItem.fee_plan_id == plan.id)
+                                .order_by(FeeItem.position)):
+        _stage_item(session, pg, estate.id, plan, item, period)
+    if pg:
+        session.execute(text(f"ANALYZE {STAGE}"))
+    bills, total, subsidy = session.execute(text(
+        f"SELECT COUNT(DISTINCT room_id), COALESCE(SUM(amount_fen), 0), COALESCE(SUM(subsidy_fen), 0) "
+        f"FROM {STAGE}")).one()
+    return int(bills), int(total), int(subsidy)
 
 
 def apply_prepayments(session, estate_id: int, *, business_date: date) -> int:

@@ -5,7 +5,7 @@ import json
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from marshmallow import ValidationError
+from flask_babel import lazy_gettext as _l
 
 from pms.accounts.services import display_names
 from pms.billing.services import bills, plans, runs
@@ -16,33 +16,39 @@ from pms.core.api import load_data
 from pms.core.auth import login_required, require_principal
 from pms.core.db import get_session
 from pms.core.errors import Invalid
+from pms.core.forms import form_spec, handles
 from pms.core.money import format_fen
 from pms.core.sorting import sort_rows
 from pms.estates import services as estates
+from pms.statements import services as statements
 
 bp = Blueprint("billing", __name__)
 
 
-def _fees_page(estate, errors=None, status=200):
+FEE_PLAN_FORM = form_spec("fee-plan", {"document": _l("Fee plan document (JSON)")}, files=("document",))
+RUN_FORM = form_spec("billing-run", {"estate": _l("Estate"), "period": _l("Period")})
+
+
+def _fees_page(code):
     principal, session = require_principal(), get_session()
+    estate = estates.get_estate(session, principal, code)
+    plans.ensure_may_read(principal)
     views = plans.describe_plans(session, estate, periods.period_of(clock.today()))
-    return render_template("billing/plans.html", estate=estate, plans=views, errors=errors or {},
+    return render_template("billing/plans.html", estate=estate, plans=views,
                            may_upload=plans.may_load(principal),
-                           names=display_names(session, [v.created_by for v in views])), status
+                           names=display_names(session, [v.created_by for v in views]))
 
 
 @bp.get("/estates/<code>/fees")
 @login_required
 def fees(code):
     """The estate's fee plans in plain words, and which periods each applies to."""
-    principal, session = require_principal(), get_session()
-    estate = estates.get_estate(session, principal, code)
-    plans.ensure_may_read(principal)
-    return _fees_page(estate)
+    return _fees_page(code)
 
 
 @bp.post("/estates/<code>/fees")
 @login_required
+@handles(FEE_PLAN_FORM, _fees_page)
 def upload_fees(code):
     """Load a fee plan document uploaded as a JSON file (manager)."""
     principal, session = require_principal(), get_session()
@@ -52,53 +58,57 @@ def upload_fees(code):
     try:
         payload = json.loads((upload.read() if upload else b"").decode("utf-8-sig"))
     except (ValueError, UnicodeDecodeError):
-        return _fees_page(estate, {"document": [_("Choose a fee plan file in JSON format.")]}, 422)
+        raise Invalid(_("Choose a fee plan file in JSON format."),
+                      fields={"document": [_("Choose a fee plan file in JSON format.")]}) from None
     try:
         applied = plans.apply_fee_plan(session, estate, payload, actor=principal.username)
     except Invalid as err:
-        return _fees_page(estate, err.fields, 422)
-    flash(_("The fee plan from %(period)s is loaded.", period=applied.plan.effective_from))
+        # The paths are places inside the uploaded document (what its author must fix there).
+        raise Invalid(err.message, fields={"document": [f"{path}: {' '.join(map(str, msgs))}"
+                                                        for path, msgs in err.fields.items()]}) from err
+    flash(_("The fee plan from %(period)s is loaded.", period=applied.plan.effective_from), "success")
     for warning in applied.warnings:
-        flash(_("Warning: %(field)s: %(message)s", field=warning.field, message=warning.message))
+        flash(_("In the document, %(field)s: %(message)s", field=warning.field, message=warning.message), "warning")
     return redirect(url_for("billing.fees", code=estate.code), 303)
+
+
+def _runs_page(preview=None):
+    principal, session = require_principal(), get_session()
+    items = bills.list_runs(session, principal)
+    may_run = runs.may_run(principal)
+    options = [(e.code, f"{e.name} ({e.code})") for e in estates.list_estates(session, principal)] if may_run else []
+    return render_template("billing/runs.html", runs=items, may_run=may_run, preview=preview, estate_options=options,
+                           may_print=statements.may_print(principal),
+                           names=display_names(session, [r.triggered_by for r in items]),
+                           current=periods.period_of(clock.today()))
 
 
 @bp.get("/billing/runs")
 @login_required
 def run_list():
     """Every billing run in scope with its totals; a form to run a period."""
-    principal, session = require_principal(), get_session()
-    items = bills.list_runs(session, principal)
-    may_run = runs.may_run(principal)
-    return render_template("billing/runs.html", runs=items, may_run=may_run,
-                           names=display_names(session, [r.triggered_by for r in items]),
-                           estates=estates.list_estates(session, principal) if may_run else [],
-                           current=periods.period_of(clock.today()))
+    return _runs_page()
 
 
 @bp.post("/billing/runs")
 @login_required
+@handles(RUN_FORM, _runs_page)
 def run_period():
-    """Bill one estate for one period (finance, manager)."""
+    """Bill one estate for one period (finance, manager): first a preview of what would be issued;
+    only the confirmed form (confirm=yes, same estate and period) issues the bills."""
     principal, session = require_principal(), get_session()
     runs.ensure_may_run(principal)
-    try:
-        form = BillingRunRequestSchema().load({k: request.form.get(k, "") for k in ("estate", "period")})
-    except ValidationError:
-        flash(_("Choose an estate and a period (YYYY-MM)."))
-        return redirect(url_for("billing.run_list"), 303)
+    form = load_data(BillingRunRequestSchema(), {k: request.form.get(k, "").strip() for k in ("estate", "period")})
     estate = estates.get_estate(session, principal, form["estate"])
-    try:
-        result = runs.run_billing(session, estate, form["period"], triggered_by=principal.username)
-    except Invalid as err:
-        flash(" ".join([err.message] + [m for ms in err.fields.values() for m in ms]))
-        return redirect(url_for("billing.run_list"), 303)
+    if request.form.get("confirm") != "yes":
+        return _runs_page(preview=runs.preview_billing(session, estate, form["period"]))
+    result = runs.run_billing(session, estate, form["period"], triggered_by=principal.username)
     if result.created:
         flash(_("%(estate)s %(period)s: %(n)d bills issued, total %(total)s.", estate=estate.code,
-                period=result.period, n=result.bills_created, total=format_fen(result.total_fen)))
+                period=result.period, n=result.bills_created, total=format_fen(result.total_fen)), "success")
     else:
         flash(_("%(estate)s %(period)s was already billed; nothing was issued.", estate=estate.code,
-                period=result.period))
+                period=result.period), "warning")
     return redirect(url_for("billing.run_list"), 303)
 
 

@@ -1,8 +1,8 @@
 """Maintenance services: every rule lives in these modules; they only flush."""
-from pms.maintenance.services import (alerts, billing_hookup, equipment, kpis, photos, places, readmodels, tickets,
-                                      warranty, works)
+from pms.maintenance.services import (alerts, billing_hookup, costs, equipment, kpis, photos, places, readmodels,
+                                      tickets, warranty, works)
 
-__all__ = ["alerts", "billing_hookup", "equipment", "kpis", "photos", "places", "readmodels", "tickets",
+__all__ = ["alerts", "billing_hookup", "costs", "equipment", "kpis", "photos", "places", "readmodels", "tickets",
            "warranty", "works", "init_app"]
 
 

@@ -15,6 +15,7 @@ from pms.estates.models import Estate
 from pms.estates.services import shown_phone
 from pms.maintenance import rules
 from pms.maintenance.models import Ticket
+from pms.maintenance.services import costs as cost_service
 from pms.maintenance.services import photos as photo_service
 from pms.maintenance.services import tickets as ticket_service
 from pms.maintenance.services.common import user_names
@@ -51,11 +52,13 @@ class PhotoView:
 
 @dataclass
 class CostView:
+    id: int
     kind: str
     description: str
     quantity: int
     unit_price_fen: int
     amount_fen: int
+    removable: bool = False
 
 
 @dataclass
@@ -137,7 +140,8 @@ def ticket_view(session, principal: Principal, ticket: Ticket, *, now: Optional[
     if detail:
         view.photos = [PhotoView(p.id, _photo_url(ticket.id, p.id), p.content_type, p.size_bytes, p.width,
                                  p.height, p.uploaded_at) for p in photo_service.photos_of(session, ticket)]
-        view.costs = [CostView(c.kind, c.description, c.quantity, c.unit_price_fen, c.amount_fen)
+        view.costs = [CostView(c.id, c.kind, c.description, c.quantity, c.unit_price_fen, c.amount_fen,
+                               removable=cost_service.may_remove(principal, ticket, c))
                       for c in ticket_service.costs_of(session, ticket)]
         events = ticket_service.events_of(session, ticket)
         actors = user_names(session, [e.actor_id for e in events])  # one query for the whole history

@@ -12,7 +12,7 @@ from pms.core import audit, clock
 from pms.core.auth import TECHNICIAN, Principal, scope_filter
 from pms.core.db import dialect_insert, lock_and_refresh
 from pms.core.errors import Conflict, Forbidden, Invalid, NotFound
-from pms.core.money import divide_half_up
+from pms.core.money import divide_half_up, format_fen
 from pms.estates.models import Building, Entrance, Estate, Room
 from pms.maintenance import permissions, rules
 from pms.maintenance.models import SlaPolicy, Ticket, TicketCost, TicketEvent
@@ -425,7 +425,9 @@ def cost_total(session, ticket: Ticket) -> int:
                           .where(TicketCost.ticket_id == ticket.id)) or 0
 
 
-MAX_COST_FEN = 100_000_000
+MAX_COST_FEN = 100_000_000  # ¥1,000,000: the most one cost line of one repair may come to
+# While costs may be recorded (and removed): the work is going on or just resolved.
+COST_STATUSES = ("assigned", "in_progress", "reopened", "resolved")
 
 
 def add_cost(session, principal: Principal, ticket: Ticket, *, kind: str, description: str,
@@ -433,7 +435,7 @@ def add_cost(session, principal: Principal, ticket: Ticket, *, kind: str, descri
     """Materials (quantity × unit price) or labour (minutes × hourly rate / 60, half-up) used."""
     lock_ticket(session, ticket)
     _ensure_worker(principal, ticket)
-    if ticket.status not in ("assigned", "in_progress", "reopened", "resolved"):
+    if ticket.status not in COST_STATUSES:
         raise Conflict(_("Costs are recorded while the work is going on."))
     if kind not in ("material", "labour"):
         raise Invalid(_("Unknown kind."), fields={"kind": [_("material or labour")]})
@@ -443,7 +445,8 @@ def add_cost(session, principal: Principal, ticket: Ticket, *, kind: str, descri
     if amount > MAX_COST_FEN:
         # Each factor is bounded, their product is not: ¥1,000,000 on one line of one repair is a typo.
         raise Invalid(_("The amount (quantity × unit price) is above ¥1,000,000."),
-                      fields={"quantity": [_("Too large together with the unit price.")]})
+                      fields={"quantity": [_("Quantity × unit price comes to %(amount)s; one cost line may be "
+                                             "at most ¥1,000,000.", amount=format_fen(amount))]})
     now = now or clock.now()
     cost = TicketCost(ticket_id=ticket.id, estate_id=ticket.estate_id, kind=kind,
                       description=description.strip()[:200], quantity=quantity,

@@ -8,6 +8,7 @@ from flask import Blueprint, redirect, render_template, url_for
 from pms.core import notifications
 from pms.core.auth import login_required, require_principal
 from pms.core.db import get_session
+from pms.core.forms import form_spec, handles
 from pms.maintenance.services import works
 
 bp = Blueprint("notifications", __name__)
@@ -22,8 +23,12 @@ def notification_list():
                            items=notifications.list_for_user(session, principal.user_id, limit=100))
 
 
+READ_FORM = form_spec("notifications-read", {})
+
+
 @bp.post("/maintenance/notifications/read")
 @login_required
+@handles(READ_FORM, lambda: notification_list())
 def notifications_read():
     """Mark every notification read."""
     principal, session = require_principal(), get_session()

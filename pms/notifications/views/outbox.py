@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from pms.core.api import load_args
 from pms.core.auth import login_required, require_principal
 from pms.core.db import get_session
+from pms.core.forms import form_spec, handles
 from pms.core.pagination import Page
 from pms.notifications import schemas as s
 from pms.notifications import services
@@ -34,12 +35,16 @@ def outbox():
                            mail_configured=bool(current_app.config.get("SMTP_URL")))
 
 
+RETRY_FORM = form_spec("retry", {})
+
+
 @bp.post("/outbox/<int:message_id>/retry")
 @login_required
+@handles(RETRY_FORM, lambda: outbox(), instance=lambda message_id: message_id, page_args=lambda message_id: {})
 def retry(message_id):
     """Requeue one failed or retrying e-mail."""
     principal, session = require_principal(), get_session()
     services.retry_message(session, principal, message_id)
-    flash(_("Message %(id)d is queued again; the sender will try it within a minute.", id=message_id))
+    flash(_("Message %(id)d is queued again; the sender will try it within a minute.", id=message_id), "success")
     status = request.form.get("status", "attention")
     return redirect(url_for(".outbox", status=status if status in ("attention", *services.STATUSES) else None))

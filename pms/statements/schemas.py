@@ -1,0 +1,29 @@
+"""Schemas at the edge of statements: the building print form."""
+from __future__ import annotations
+
+from marshmallow import EXCLUDE, Schema, fields, pre_load, validate
+
+from pms.core.api import Period
+
+
+class BuildingPrintSchema(Schema):
+    """Estate, period and building of a print (blank fields: not chosen yet)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    estate = fields.String(load_default=None, validate=validate.Length(min=1, max=32))
+    period = Period(load_default=None)
+    building = fields.String(load_default=None, validate=validate.Length(min=1, max=16))
+
+    @pre_load
+    def _drop_blanks(self, data, **_kwargs):
+        return {k: v.strip() for k, v in dict(data).items() if isinstance(v, str) and v.strip()}
+
+
+class BuildingPrintConfirmSchema(BuildingPrintSchema):
+    """The confirmed print: all three chosen."""
+
+    estate = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    period = Period(required=True)
+    building = fields.String(required=True, validate=validate.Length(min=1, max=16))
