@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from pms.accounts.models import User
 from pms.core import clock
+from pms.core import messages as stored
 from pms.core.auth import TECHNICIAN, Principal
 from pms.estates.models import Estate
 from pms.estates.services import shown_phone
@@ -132,7 +133,8 @@ def ticket_view(session, principal: Principal, ticket: Ticket, *, now: Optional[
                                  p.height, p.uploaded_at) for p in photo_service.photos_of(session, ticket)]
         view.costs = [CostView(c.kind, c.description, c.quantity, c.unit_price_fen, c.amount_fen)
                       for c in ticket_service.costs_of(session, ticket)]
-        view.events = [EventView(e.at, e.actor_name, e.kind, e.from_status, e.to_status, e.note)
+        view.events = [EventView(e.at, e.actor_name, e.kind, e.from_status, e.to_status,
+                                 stored.render(e.message, e.params, e.note or ""))
                        for e in ticket_service.events_of(session, ticket)]
     return view
 
