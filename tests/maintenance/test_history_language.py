@@ -68,7 +68,7 @@ def test_generated_entries_render_their_parameters(api, clock):
     zh = dict(_history(api, "manager", tid, ZH))
     en = dict(_history(api, "manager", tid, EN))
     assert en["cost"] == "Labour: Pipe fitting ×90"
-    assert zh["cost"] == "人工：Pipe fitting ×90"
+    assert zh["cost"] == "人工：Pipe fitting，数量 90"
 
 
 def test_notifications_read_in_the_readers_language(api, app, clock):
