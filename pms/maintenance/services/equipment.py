@@ -175,6 +175,9 @@ def list_elevators(session, principal: Principal, *, estate_id: Optional[int] = 
         inspections = list(rules.inspection_due_dates(el.accepted_on, today + timedelta(days=3660)))
         past = [d for d in inspections if d < today]
         future = [d for d in inspections if d >= today]
+        if status == "stopped" and past:
+            # A lapsed or failed inspection is still owed: it, not the next in the schedule, is due.
+            future = [past[-1]]
         next_maint = next(rules.maintenance_due_dates(el.accepted_on, today + timedelta(days=30),
                                                       since=today), None)
         views.append(ElevatorView(id=el.id, estate_code=estate_code,
