@@ -56,6 +56,12 @@ def test_ticket_history_reads_in_the_readers_language(api, app, clock):
     assert _history(api, "manager", tid, EN) == [("transition", "Filed by phone call"),
                                                   ("complaint", "Marked as a complaint"),
                                                   ("note", "Called back, no answer")]
+    # the ticket page too: the history in the page's language
+    from tests.web import logged_in, text
+
+    page = logged_in(api.client, "manager")
+    assert "电话报修" in text(page.get(f"/maintenance/tickets/{tid}?lang=zh_CN"))
+    assert "Filed by phone call" in text(page.get(f"/maintenance/tickets/{tid}?lang=en"))
 
 
 def test_generated_entries_render_their_parameters(api, clock):
