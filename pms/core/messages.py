@@ -39,10 +39,16 @@ _loaded = False
 
 def define(key: str, text, *, body=None, **formats: Formatter) -> str:
     """Declare a message key (once, at import of the domain's messages module); returns the key."""
-    if key in _REGISTRY and _REGISTRY[key].text is not text:
-        raise ValueError(f"message key {key!r} declared twice")
+    if key in _REGISTRY and _msgid(_REGISTRY[key].text) != _msgid(text):
+        raise ValueError(f"message key {key!r} declared twice with different texts")
     _REGISTRY[key] = Template(text, body, dict(formats))
     return key
+
+
+def _msgid(text) -> str:
+    """The untranslated text of a lazy string (a plain string is its own)."""
+    args = getattr(text, "_args", None)
+    return args[0] if args else str(text)
 
 
 def _load_domains() -> None:
