@@ -88,7 +88,7 @@ def seed(session, ctx) -> None:
         _projects(session, manager, estate, entrances, today, index)
         _tickets(session, rng, today, estate, manager, tech, tech_user, resident, resident_rooms)
         if index == 0:
-            _planned_works(session, manager, estate, entrances, today)
+            _planned_works(session, manager, estate, entrances, today, resident_rooms)
     # Every estate, not only the first ones: an entrance billed for an elevator has it registered.
     for estate in estates:
         _elevators(session, manager, estate, today)
@@ -235,8 +235,10 @@ def _advance(session, rng, ticket, status, start, manager, tech, tech_user, resi
         tickets.transition(session, resident or system_principal(), ticket, "reopened", "还是漏水", now=at)
 
 
-def _planned_works(session, manager, estate, entrances, today):
-    b, e, _id = entrances[0]
+def _planned_works(session, manager, estate, entrances, today, resident_rooms):
+    # In the demo resident's entrance when it is in this estate: his home shows the notice he got.
+    homes = set(session.scalars(select(Room.entrance_id).where(Room.id.in_(resident_rooms or [-1]))))
+    b, e, _id = next((row for row in entrances if row[2] in homes), entrances[0])
     works.create_planned_work(session, manager, estate=estate, building=b, entrance=e, service="water_kitchen",
                               starts_at=_local(today + timedelta(days=2), 9), ends_at=_local(today + timedelta(days=2), 12),
                               title="厨房给水管更换（小单元作业）", note="请提前储水，卫生间供水不受影响", now=_local(today, 0))

@@ -90,6 +90,12 @@ def test_the_demo_residents_room_lists_its_residents(demo):
     assert web_login(client, "resident", "demo-resident-2026").status_code == 302
     page = text(client.get(f"/rooms/{code}?lang=zh_CN"))
     assert name in page and "李秀兰" in page
+    # the planned water works are in his entrance: his inbox has the notices, in his language
+    _estate, building, entrance, _number = code.split("-")
+    inbox = text(client.get("/maintenance/notifications?lang=zh_CN"))
+    assert f"{_estate}-{building}-{entrance} 暂停厨房用水" in inbox
+    assert f"Kitchen water off at {_estate}-{building}-{entrance}" in text(
+        client.get("/maintenance/notifications?lang=en"))
 
 
 def test_the_elevator_page_agrees_with_the_register(demo):
