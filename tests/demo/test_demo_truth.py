@@ -11,7 +11,6 @@ from pms.core import clock
 from pms.core.auth import system_principal
 from pms.core.db import get_session
 from pms.demo.loader import RESIDENT_OWNER
-from pms.estates import services as estates
 from pms.estates.models import Room
 from pms.estates.services import room_view
 from pms.maintenance import rules
