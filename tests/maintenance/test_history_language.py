@@ -71,10 +71,14 @@ def test_generated_entries_render_their_parameters(api, clock):
     r = api.post("tech", f"/api/v1/tickets/{tid}/costs", {"kind": "labour", "description": "Pipe fitting",
                                                           "quantity": 90, "unit_price_fen": 6000})
     assert r.status_code == 201, r.get_json()
+    r = api.post("tech", f"/api/v1/tickets/{tid}/payer", {"payer": "owner", "amount_fen": 12550})
+    assert r.status_code == 200, r.get_json()
     zh = dict(_history(api, "manager", tid, ZH))
     en = dict(_history(api, "manager", tid, EN))
     assert en["cost"] == "Labour: Pipe fitting ×90"
     assert zh["cost"] == "人工：Pipe fitting，数量 90"
+    assert en["payer"] == "Payer: Owner (in-home repair), ¥125.50"
+    assert zh["payer"] == "费用承担方：业主（户内维修），¥125.50"
 
 
 def test_notifications_read_in_the_readers_language(api, app, clock):
