@@ -127,3 +127,21 @@ def test_unknown_keys_and_old_parameters_fall_back_to_the_stored_text(app):
         assert messages.render(None, None, "as written") == "as written"
         assert messages.render("maintenance.ticket.reassigned", {"who": "x"}, "as written") == "as written"
         assert messages.render("maintenance.ticket.reassigned", {"name": "赵师傅"}) == "已改派给 赵师傅"
+
+
+def test_the_ticket_page_names_people_by_their_display_name(api, app, clock, client):
+    from pms.accounts.models import User
+    from tests.web import logged_in, text
+
+    with app.app_context():
+        session = get_session()
+        session.scalar(select(User).where(User.username == "tech")).display_name = "赵师傅"
+        session.commit()
+    tid = api.file()["id"]
+    api.move("manager", tid, "accepted")
+    api.move("manager", tid, "assigned", technician="tech")
+    api.move("tech", tid, "in_progress")
+    page = text(logged_in(client, "manager").get(f"/maintenance/tickets/{tid}?lang=zh_CN"))
+    assert "赵师傅:" in page
+    # the API keeps the login in `actor`
+    assert "tech" in [e["actor"] for e in api.get("manager", f"/api/v1/tickets/{tid}").get_json()["events"]]

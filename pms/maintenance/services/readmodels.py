@@ -35,6 +35,7 @@ class EventView:
     from_status: Optional[str]
     to_status: Optional[str]
     note: str
+    actor_label: str = ""  # the person's display name (赵师傅) for pages; `actor` is the login (API)
 
 
 @dataclass
@@ -133,10 +134,17 @@ def ticket_view(session, principal: Principal, ticket: Ticket, *, now: Optional[
                                  p.height, p.uploaded_at) for p in photo_service.photos_of(session, ticket)]
         view.costs = [CostView(c.kind, c.description, c.quantity, c.unit_price_fen, c.amount_fen)
                       for c in ticket_service.costs_of(session, ticket)]
+        events = ticket_service.events_of(session, ticket)
+        actors = user_names(session, [e.actor_id for e in events])
         view.events = [EventView(e.at, e.actor_name, e.kind, e.from_status, e.to_status,
-                                 stored.render(e.message, e.params, e.note or ""))
-                       for e in ticket_service.events_of(session, ticket)]
+                                 stored.render(e.message, e.params, e.note or ""),
+                                 _display_name(actors.get(e.actor_id), e.actor_name))
+                       for e in events]
     return view
+
+
+def _display_name(user, fallback: str) -> str:
+    return (user.display_name or user.username) if user is not None else fallback
 
 
 def ticket_views(session, principal: Principal, tickets: list[Ticket], *,
