@@ -12,7 +12,7 @@ import io
 from datetime import date, datetime, time, timedelta
 from typing import Optional
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from pms.accounts.models import User, UserRoom
 from pms.accounts.services import build_principal
@@ -172,6 +172,8 @@ def _tickets(session, rng, today, estate, manager, tech, tech_user, resident, re
         return
     own = [r for r in rooms if r.id in resident_rooms]
     lifts = {entrance_id for _b, _e, entrance_id in billed_elevator_entrances(session, estate)}
+    top = dict(session.execute(select(Room.entrance_id, func.max(Room.floor)).where(Room.estate_id == estate.id)
+                               .group_by(Room.entrance_id)).all())
     categories = list(rules.CATEGORIES)
     serial = 0
     for status, count in PLAN:
@@ -192,7 +194,8 @@ def _tickets(session, rng, today, estate, manager, tech, tech_user, resident, re
             kwargs = {"location": {"estate": estate.code, "building": room.code.split("-")[1],
                                    "entrance": room.code.split("-")[2]}} if common else {"room": room.code}
             ticket = tickets.create_ticket(
-                session, filer, category=category, description=rng.choice(DESCRIPTIONS[category]),
+                session, filer, category=category,
+                description=rng.choice(_plausible(DESCRIPTIONS[category], common, room.floor == top[room.entrance_id])),
                 urgency=urgency, channel=None if use_own else rng.choice(["phone", "walk_in", "visit"]),
                 reporter_name="" if use_own else rng.choice(["王阿姨", "李大爷", "张女士", "刘先生"]),
                 complaint=serial in (5, 14), now=start, **kwargs)
@@ -200,6 +203,15 @@ def _tickets(session, rng, today, estate, manager, tech, tech_user, resident, re
                 photos.add_photos(session, filer, ticket, [photos.Upload("demo.jpg", _photo((180, 90, 60)))],
                                   now=start + timedelta(minutes=1))
             _advance(session, rng, ticket, status, start, manager, tech, tech_user, resident if use_own else None)
+
+
+def _plausible(descriptions: list[str], common: bool, top_floor: bool) -> list[str]:
+    """The descriptions that fit the place: a top-floor leak only under the roof, a leak from upstairs
+    only below another flat (a request about a common part says neither)."""
+    fitting = [d for d in descriptions
+               if not (("顶楼" in d and not top_floor) or ("楼上" in d and (top_floor or common)))
+               and not ("顶楼" in d and common)]
+    return fitting or descriptions
 
 
 def _advance(session, rng, ticket, status, start, manager, tech, tech_user, resident):

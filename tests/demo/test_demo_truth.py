@@ -3,7 +3,7 @@ no other page contradicts."""
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from pms.accounts.models import User, UserRoom
 from pms.billing.models import BillLine, FeeItem, FeeItemEntrance
@@ -52,6 +52,14 @@ def test_every_entrance_billed_for_an_elevator_has_it_registered(demo):
         # an elevator repair request is only ever filed where there is an elevator
         places = s.execute(select(Ticket.entrance_id).where(Ticket.category == "elevator")).scalars().all()
         assert set(places) <= set(elevators)
+        # a leak "on the top floor" comes from a top-floor flat, one "from upstairs" from a flat below another
+        top = dict(s.execute(select(Room.entrance_id, func.max(Room.floor)).group_by(Room.entrance_id)).all())
+        for description, floor, entrance_id in s.execute(
+                select(Ticket.description, Room.floor, Room.entrance_id).join(Room, Room.id == Ticket.room_id)):
+            if "顶楼" in description:
+                assert floor == top[entrance_id], description
+            if "楼上" in description:
+                assert floor < top[entrance_id], description
 
 
 def test_a_lapsed_elevator_shows_its_real_next_due_date(demo):
