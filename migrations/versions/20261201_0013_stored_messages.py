@@ -25,9 +25,11 @@ branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
 # The generated history texts as pms wrote them up to 0012 (English msgid, Chinese catalogue).
+# A filing is the transition into 'submitted' from nothing; nobody types a note there, so its
+# text is always the generated one ("filed", below).
 FIXED = {
-    ("submitted", "Filed by phone call"): "maintenance.ticket.filed_by_phone",
-    ("submitted", "电话报修"): "maintenance.ticket.filed_by_phone",
+    ("filed", "Filed by phone call"): "maintenance.ticket.filed_by_phone",
+    ("filed", "电话报修"): "maintenance.ticket.filed_by_phone",
     ("complaint", "Marked as a complaint"): "maintenance.ticket.complaint_marked",
     ("complaint", "已标记为投诉"): "maintenance.ticket.complaint_marked",
     ("complaint", "No longer a complaint"): "maintenance.ticket.complaint_unmarked",
@@ -69,14 +71,16 @@ def upgrade() -> None:
         batch_op.alter_column('body', existing_type=sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=True)
 
     events = sa.table('ticket_event', sa.column('id', sa.Integer), sa.column('kind', sa.String),
+                      sa.column('from_status', sa.String), sa.column('to_status', sa.String),
                       sa.column('note', sa.String), sa.column('message', sa.String), sa.column('params', sa.JSON))
     conn = op.get_bind()
-    rows = conn.execute(sa.select(events.c.id, events.c.kind, events.c.note).where(
-        events.c.kind.in_(['submitted', 'complaint', 'photo', 'assign', 'cost', 'rating', 'payer']),
+    filed = sa.and_(events.c.kind == 'transition', events.c.from_status.is_(None), events.c.to_status == 'submitted')
+    rows = conn.execute(sa.select(events.c.id, events.c.kind, events.c.note, filed.label('filed')).where(
+        sa.or_(filed, events.c.kind.in_(['complaint', 'photo', 'assign', 'cost', 'rating', 'payer'])),
         events.c.note != '').order_by(events.c.id)).all()
     updates = []
     for row in rows:
-        converted = _convert(row.kind, row.note)
+        converted = _convert('filed' if row.filed else row.kind, row.note)
         if converted is not None:
             updates.append({'row_id': row.id, 'm': converted[0], 'p': converted[1]})
     if updates:

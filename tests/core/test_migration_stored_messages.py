@@ -8,18 +8,19 @@ from sqlalchemy import create_engine, make_url
 from pms.core.migrate import alembic_config, upgrade
 from tests.spare_database import spare_database
 
-EVENTS = [  # (kind, note as written up to 0012)
-    ("transition", "电话报修"),                # a transition's note is always a person's words
-    ("submitted", "Filed by phone call"),
-    ("complaint", "已标记为投诉"),
-    ("complaint", "Tenant called twice"),
-    ("photo", "已添加 2 张照片"),
-    ("assign", "Reassigned to 赵师傅"),
-    ("cost", "labour: Pipe fitting ×90"),
-    ("rating", "4/5 来得很快"),
-    ("rating", "5/5"),
-    ("payer", "owner 12500"),
-    ("note", "Reassigned to nobody"),
+EVENTS = [  # (kind, from, to, note as written up to 0012)
+    ("transition", None, "submitted", "电话报修"),            # a filing by phone
+    ("transition", None, "submitted", "Filed by phone call"),
+    ("transition", "submitted", "accepted", "电话报修"),      # a move's note is a person's words
+    ("complaint", "submitted", "submitted", "已标记为投诉"),
+    ("complaint", "submitted", "submitted", "Tenant called twice"),
+    ("photo", "submitted", "submitted", "已添加 2 张照片"),
+    ("assign", "assigned", "assigned", "Reassigned to 赵师傅"),
+    ("cost", "assigned", "assigned", "labour: Pipe fitting ×90"),
+    ("rating", "closed", "closed", "4/5 来得很快"),
+    ("rating", "closed", "closed", "5/5"),
+    ("payer", "assigned", "assigned", "owner 12500"),
+    ("note", "assigned", "assigned", "Reassigned to nobody"),
 ]
 
 
@@ -53,9 +54,9 @@ def _insert_events(url: str) -> None:
             estate = _row(conn, "estate", code="YJL", name="云景里", district_id=district, company_id=company)
             ticket = _row(conn, "ticket", estate_id=estate, location_label="YJL-3-2-501", category="plumbing",
                           description="漏水", urgency="normal", submitted_at=at, respond_by=at, resolve_by=at)
-            for kind, note in EVENTS:
+            for kind, frm, to, note in EVENTS:
                 _row(conn, "ticket_event", ticket_id=ticket, estate_id=estate, at=at, actor_name="manager",
-                     kind=kind, note=note)
+                     kind=kind, from_status=frm, to_status=to, note=note)
     finally:
         engine.dispose()
 
@@ -83,8 +84,9 @@ def test_0013_converts_generated_history(database_url, tmp_path):
 
             rows = [(k, n, m, json.loads(p) if isinstance(p, str) else p) for k, n, m, p in rows]
         assert rows == [
+            ("transition", "电话报修", "maintenance.ticket.filed_by_phone", None),
+            ("transition", "Filed by phone call", "maintenance.ticket.filed_by_phone", None),
             ("transition", "电话报修", None, None),
-            ("submitted", "Filed by phone call", "maintenance.ticket.filed_by_phone", None),
             ("complaint", "已标记为投诉", "maintenance.ticket.complaint_marked", None),
             ("complaint", "Tenant called twice", None, None),
             ("photo", "已添加 2 张照片", "maintenance.ticket.photos_added", {"n": 2}),
@@ -99,4 +101,4 @@ def test_0013_converts_generated_history(database_url, tmp_path):
         # the text stays beside every key: going back loses nothing, and forward again converts again
         command.downgrade(alembic_config(url), "0012_sessions")
         upgrade(url)
-        assert [r[2] for r in _converted(url)][1] == "maintenance.ticket.filed_by_phone"
+        assert [r[2] for r in _converted(url)][:3] == ["maintenance.ticket.filed_by_phone"] * 2 + [None]
