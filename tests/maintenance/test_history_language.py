@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from pms.core import messages
 from pms.core.db import get_session
-from pms.core.models import Notification
+from pms.core.models import Notification, OutboxMessage
 from pms.maintenance.models import TicketEvent
 from pms.maintenance.services import alerts
 
@@ -98,7 +98,7 @@ def test_notifications_read_in_the_readers_language(api, app, clock):
     assert "2026-03-02 09:30" in zh["body"] and "UTC" not in zh["body"]
 
 
-def test_planned_work_notice_reads_in_the_readers_language(api, clock):
+def test_planned_work_notice_reads_in_the_readers_language(api, app, clock):
     r = api.client.post("/api/v1/planned-works", json={
         "estate": "YJL", "building": "3", "entrance": "2", "service": "water_kitchen",
         "starts_at": "2026-03-05T09:00:00+08:00", "ends_at": "2026-03-05T12:00:00+08:00",
@@ -109,6 +109,10 @@ def test_planned_work_notice_reads_in_the_readers_language(api, clock):
     assert [n["title"] for n in en] == ["Kitchen water off at YJL-3-2"]
     assert [n["body"] for n in en] == ["Kitchen pipes: from 2026-03-05 09:00 to 2026-03-05 12:00."]
     assert [n["title"] for n in zh] == ["YJL-3-2 暂停厨房用水"]
+    # the SMS leaves in the service's language, though the manager wrote in English
+    sms = _rows(app, select(OutboxMessage.subject, OutboxMessage.body).where(OutboxMessage.channel == "sms"))
+    assert sms and {row for row in sms} == {("YJL-3-2 暂停厨房用水",
+                                             "Kitchen pipes：2026-03-05 09:00 至 2026-03-05 12:00。")}
 
 
 def test_inbox_page_renders_in_the_page_language(api, app, clock, client):
