@@ -63,12 +63,6 @@ def _load_domains() -> None:
     _loaded = True
 
 
-def known(key: Optional[str]) -> bool:
-    """Whether a key is declared (after loading every domain's messages)."""
-    _load_domains()
-    return bool(key) and key in _REGISTRY
-
-
 def render(key: Optional[str], params: Optional[Mapping[str, Any]], fallback: str = "", *,
            part: str = "text") -> str:
     """The message in the current locale; the stored fallback text for an unknown key."""
@@ -80,11 +74,12 @@ def render(key: Optional[str], params: Optional[Mapping[str, Any]], fallback: st
     if source is None:
         return fallback
     values = dict(params or {})
-    for name, fmt in template.formats.items():
-        if name in values and values[name] is not None:
-            values[name] = fmt(values[name])
+    text = str(source)
     try:
-        return (str(source) % values if values else str(source)).strip()
+        for name, fmt in template.formats.items():
+            if values.get(name) is not None:
+                values[name] = fmt(values[name])
+        return (text % values if "%(" in text else text).strip()
     except (KeyError, TypeError, ValueError):
         return fallback  # parameters of an older version of the message: the stored text is right
 

@@ -131,6 +131,11 @@ def test_unknown_keys_and_old_parameters_fall_back_to_the_stored_text(app):
         assert messages.render(None, None, "as written") == "as written"
         assert messages.render("maintenance.ticket.reassigned", {"who": "x"}, "as written") == "as written"
         assert messages.render("maintenance.ticket.reassigned", {"name": "赵师傅"}) == "已改派给 赵师傅"
+        assert messages.render("maintenance.ticket.reassigned", None, "as written") == "as written"
+        assert messages.render("maintenance.planned_work", {"service": "water_kitchen", "place": "YJL-3-2",
+                                                            "title": "x", "note": "", "start": "not a time",
+                                                            "end": "not a time"}, "as written",
+                               part="body") == "as written"
 
 
 def test_the_ticket_page_names_people_by_their_display_name(api, app, clock, client):
