@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Optional
 
+from sqlalchemy import JSON
 from sqlmodel import Field, SQLModel
 
 from pms.core.auth import ScopeRule
@@ -28,15 +29,21 @@ class AuditEntry(SQLModel, table=True):
 
 
 class Notification(SQLModel, table=True):
-    """An in-app notification for one user (SLA alerts, planned-works notices, ...)."""
+    """An in-app notification for one user (SLA alerts, planned-works notices, ...).
+
+    `message` (a key declared with pms.core.messages.define) and `params` render the title and body
+    in the reader's language; `title`/`body` keep the text as written, shown for unknown keys.
+    """
 
     __tablename__ = "notification"
     id: Optional[int] = Field(default=None, primary_key=True)
     recipient_user_id: int = Field(foreign_key="user_account.id", index=True)
     estate_id: Optional[int] = Field(default=None, foreign_key="estate.id", index=True)
     kind: str = Field(max_length=32)
-    title: str = Field(max_length=200)
-    body: str = Field(default="", max_length=2000)
+    title: Optional[str] = Field(default=None, max_length=200)
+    body: Optional[str] = Field(default="", max_length=2000)
+    message: Optional[str] = Field(default=None, max_length=64)
+    params: Optional[dict] = Field(default=None, sa_type=JSON)
     link: str = Field(default="", max_length=300)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     read_at: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)

@@ -19,6 +19,7 @@ from pms.accounts import services as accounts
 from pms.accounts.models import User
 from pms.core import clock
 from pms.core.db import unit_of_work
+from pms.demo import people
 from pms.demo.people import OwnerFactory
 from pms.estates import services as estates
 from pms.estates.models import Company, District, Estate
@@ -41,6 +42,10 @@ DEMO_USERS = (
     ("auditor", "auditor", "demo-auditor-2026", "通州区住建委"),
 )
 RESIDENT_ROOM = "YJL-3-2-501"  # the resident's room when it exists (else the first residential room)
+# The demo resident (张大爷) owns that room: the registry names him as its owner, so the room page,
+# his bills and his login tell the same story. Born 1948, a man: his ID number says so.
+RESIDENT_OWNER = ("张建国", "13911072658", people.id_number(random.Random("pms-demo:resident-owner"), True,
+                                                           date(1948, 1, 1), date(1948, 12, 31)))
 
 # Estates: the first is Yunjingli (the contract's example); names of real Tongzhou neighbourhoods.
 ESTATE_NAMES = (
@@ -140,7 +145,17 @@ def generate_rows(rng: random.Random, households: Optional[int]) -> list[Registr
         index += 1
         if households is None:
             break
+    home = resident_room_code(rows)
+    for r in rows:
+        if r.code == home:
+            r.owner_name, r.owner_phone, r.owner_id_number = RESIDENT_OWNER
     return rows
+
+
+def resident_room_code(rows: list[RegistryRow]) -> str:
+    """The demo resident's room: RESIDENT_ROOM when the demo has it, else the first residential room."""
+    codes = {r.code for r in rows}
+    return RESIDENT_ROOM if RESIDENT_ROOM in codes else next(r.code for r in rows if r.usage == "residential")
 
 
 def _estate_rows(rng, owners, code, name, street, want, first_row) -> list[RegistryRow]:
@@ -186,8 +201,7 @@ def load_estates(session, ctx: DemoContext, progress: Optional[Callable[[int], N
     ids = dict(session.execute(select(Estate.code, Estate.id).where(Estate.code.in_(list(sizes)))).all())
     names = {r.estate_code: r.estate_name for r in rows}
     ctx.estates = [DemoEstate(ids[c], c, names[c], n) for c, n in sizes.items()]
-    ctx.resident_room = RESIDENT_ROOM if RESIDENT_ROOM in {r.code for r in rows} else next(
-        r.code for r in rows if r.usage == "residential")
+    ctx.resident_room = resident_room_code(rows)
     return result
 
 

@@ -1,5 +1,6 @@
 """Demo data for maintenance: requests in every state, renovation projects in and out of
-warranty, elevators with plans (one with a lapsed inspection), planned water works.
+warranty, the elevator of every entrance billed for one (with plans and inspections, one in four
+with a lapsed inspection), planned water works.
 
 `seed(session, ctx)` is discovered by the demo framework; ctx carries `rng` (random.Random),
 `today` (date), `company`, `estates` (list of Estate) and `users` (dict role → User).
@@ -11,7 +12,7 @@ import io
 from datetime import date, datetime, time, timedelta
 from typing import Optional
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from pms.accounts.models import User, UserRoom
 from pms.accounts.services import build_principal
@@ -20,7 +21,7 @@ from pms.core.auth import system_principal
 from pms.core.db import insert_ignoring_conflicts
 from pms.estates.models import Building, Entrance, Estate, Room
 from pms.maintenance import rules
-from pms.maintenance.models import MaintenancePlan, RenovationProject, WorkOrder
+from pms.maintenance.models import Equipment, MaintenancePlan, RenovationProject, WorkOrder
 from pms.maintenance.services import alerts, equipment, photos, tickets, warranty, works
 
 DESCRIPTIONS = {
@@ -85,10 +86,12 @@ def seed(session, ctx) -> None:
         if not entrances:
             continue
         _projects(session, manager, estate, entrances, today, index)
-        _elevators(session, manager, estate, entrances, today, index)
         _tickets(session, rng, today, estate, manager, tech, tech_user, resident, resident_rooms)
         if index == 0:
-            _planned_works(session, manager, estate, entrances, today)
+            _planned_works(session, manager, estate, entrances, today, resident_rooms)
+    # Every estate, not only the first ones: an entrance billed for an elevator has it registered.
+    for estate in estates:
+        _elevators(session, manager, estate, today)
     equipment.generate_work_orders(session, today=today)
     equipment.flag_overdue(session, today=today)
     alerts.check_sla(session, now=_local(today, 0))
@@ -116,11 +119,34 @@ def _projects(session, manager, estate, entrances, today, index):
                                                         note="合同约定6年")])
 
 
-def _elevators(session, manager, estate, entrances, today, index):
-    # up to three elevators: new; 2 years old with its year-1 inspection passed; 4+ years old whose
-    # year-4 inspection lapsed (shown as stopped / 停用)
-    ages = [(200, True), (2 * 365 + 30, True), (4 * 365 + 60, False)]
-    for (b, e, _id), (age_days, inspected) in zip(entrances, ages):
+# Elevator stories, by position among an estate's elevators: (days since acceptance, whether the
+# last inspection due was passed). Every fourth, from the third, is 4+ years old and its year-4 inspection lapsed, so it
+# is stopped (停用) with that inspection overdue; the others are retrofits of the 2020s in service.
+ELEVATOR_AGES = [(200, True), (2 * 365 + 30, True), (4 * 365 + 60, False), (3 * 365 + 100, True)]
+
+
+def billed_elevator_entrances(session, estate: Estate) -> list[tuple[str, str, int]]:
+    """(building code, entrance code, entrance id) of every entrance the estate's fee plans bill an
+    elevator share for: the entrances that have a retrofitted elevator."""
+    from pms.billing.models import FeeItem, FeeItemEntrance
+
+    return [tuple(r) for r in session.execute(
+        select(Building.code, Entrance.code, Entrance.id).distinct()
+        .join(Entrance, Entrance.building_id == Building.id)
+        .join(FeeItemEntrance, FeeItemEntrance.entrance_id == Entrance.id)
+        .join(FeeItem, FeeItem.id == FeeItemEntrance.fee_item_id)
+        .where(FeeItem.estate_id == estate.id, FeeItem.kind == "elevator_share")
+        .order_by(Entrance.id)).all()]
+
+
+def _elevators(session, manager, estate, today):
+    """Register the elevator of every entrance billed for one, with its plans and past inspections."""
+    registered = set(session.scalars(select(Equipment.entrance_id).where(Equipment.estate_id == estate.id)))
+    rows = []
+    for index, (b, e, entrance_id) in enumerate(billed_elevator_entrances(session, estate)):
+        if entrance_id in registered:
+            continue
+        age_days, inspected = ELEVATOR_AGES[index % len(ELEVATOR_AGES)]
         accepted = today - timedelta(days=age_days)
         elevator = equipment.register_elevator(
             session, manager, estate=estate, building=b, entrance=e,
@@ -129,11 +155,15 @@ def _elevators(session, manager, estate, entrances, today, index):
         plan = session.scalar(select(MaintenancePlan).where(MaintenancePlan.equipment_id == elevator.id,
                                                             MaintenancePlan.kind == "inspection"))
         past = [d for d in rules.inspection_due_dates(accepted, today) if d < today]
-        rows = [dict(plan_id=plan.id, equipment_id=elevator.id, estate_id=estate.id, kind="inspection",
-                     due_on=d, status="done", result="passed", overdue=False, note="检验合格",
-                     done_at=_local(d - timedelta(days=3), 10), created_at=_local(d - timedelta(days=30), 2))
-                for i, d in enumerate(past) if inspected or i < len(past) - 1]
-        insert_ignoring_conflicts(session, WorkOrder, rows, ("plan_id", "due_on"))
+        for i, d in enumerate(past):
+            passed = inspected or i < len(past) - 1
+            # the lapsed one is an open work order, flagged overdue by flag_overdue below
+            rows.append(dict(plan_id=plan.id, equipment_id=elevator.id, estate_id=estate.id, kind="inspection",
+                             due_on=d, status="done" if passed else "open", result="passed" if passed else None,
+                             overdue=False, note="检验合格" if passed else "",
+                             done_at=_local(d - timedelta(days=3), 10) if passed else None,
+                             created_at=_local(d - timedelta(days=30), 2)))
+    insert_ignoring_conflicts(session, WorkOrder, rows, ("plan_id", "due_on"))
 
 
 def _tickets(session, rng, today, estate, manager, tech, tech_user, resident, resident_rooms):
@@ -141,6 +171,9 @@ def _tickets(session, rng, today, estate, manager, tech, tech_user, resident, re
     if not rooms:
         return
     own = [r for r in rooms if r.id in resident_rooms]
+    lifts = {entrance_id for _b, _e, entrance_id in billed_elevator_entrances(session, estate)}
+    top = dict(session.execute(select(Room.entrance_id, func.max(Room.floor)).where(Room.estate_id == estate.id)
+                               .group_by(Room.entrance_id)).all())
     categories = list(rules.CATEGORIES)
     serial = 0
     for status, count in PLAN:
@@ -151,6 +184,8 @@ def _tickets(session, rng, today, estate, manager, tech, tech_user, resident, re
             needs_resident = status in ("reopened", "cancelled") or (status == "closed" and serial % 2 == 0)
             use_own = bool(own) and resident is not None and (needs_resident or rng.random() < 0.3)
             room = rng.choice(own) if use_own else rng.choice(rooms)
+            if category == "elevator" and room.entrance_id not in lifts:
+                category = "access_control"  # no elevator in that entrance: its door phone, then
             common = not use_own and category in ("public_lighting", "elevator", "access_control", "greenery",
                                                   "roof_leak", "exterior_wall")
             days_ago = 0 if status == "submitted" else rng.randint(4, 55)
@@ -159,7 +194,8 @@ def _tickets(session, rng, today, estate, manager, tech, tech_user, resident, re
             kwargs = {"location": {"estate": estate.code, "building": room.code.split("-")[1],
                                    "entrance": room.code.split("-")[2]}} if common else {"room": room.code}
             ticket = tickets.create_ticket(
-                session, filer, category=category, description=rng.choice(DESCRIPTIONS[category]),
+                session, filer, category=category,
+                description=rng.choice(_plausible(DESCRIPTIONS[category], common, room.floor == top[room.entrance_id])),
                 urgency=urgency, channel=None if use_own else rng.choice(["phone", "walk_in", "visit"]),
                 reporter_name="" if use_own else rng.choice(["王阿姨", "李大爷", "张女士", "刘先生"]),
                 complaint=serial in (5, 14), now=start, **kwargs)
@@ -167,6 +203,15 @@ def _tickets(session, rng, today, estate, manager, tech, tech_user, resident, re
                 photos.add_photos(session, filer, ticket, [photos.Upload("demo.jpg", _photo((180, 90, 60)))],
                                   now=start + timedelta(minutes=1))
             _advance(session, rng, ticket, status, start, manager, tech, tech_user, resident if use_own else None)
+
+
+def _plausible(descriptions: list[str], common: bool, top_floor: bool) -> list[str]:
+    """The descriptions that fit the place: a top-floor leak only under the roof, a leak from upstairs
+    only below another flat (a request about a common part says neither)."""
+    fitting = [d for d in descriptions
+               if not (("顶楼" in d and not top_floor) or ("楼上" in d and (top_floor or common)))
+               and not ("顶楼" in d and common)]
+    return fitting or descriptions
 
 
 def _advance(session, rng, ticket, status, start, manager, tech, tech_user, resident):
@@ -202,8 +247,10 @@ def _advance(session, rng, ticket, status, start, manager, tech, tech_user, resi
         tickets.transition(session, resident or system_principal(), ticket, "reopened", "还是漏水", now=at)
 
 
-def _planned_works(session, manager, estate, entrances, today):
-    b, e, _id = entrances[0]
+def _planned_works(session, manager, estate, entrances, today, resident_rooms):
+    # In the demo resident's entrance when it is in this estate: his home shows the notice he got.
+    homes = set(session.scalars(select(Room.entrance_id).where(Room.id.in_(resident_rooms or [-1]))))
+    b, e, _id = next((row for row in entrances if row[2] in homes), entrances[0])
     works.create_planned_work(session, manager, estate=estate, building=b, entrance=e, service="water_kitchen",
                               starts_at=_local(today + timedelta(days=2), 9), ends_at=_local(today + timedelta(days=2), 12),
                               title="厨房给水管更换（小单元作业）", note="请提前储水，卫生间供水不受影响", now=_local(today, 0))

@@ -5,6 +5,7 @@ from types import SimpleNamespace
 
 from sqlalchemy import select
 
+from pms.billing.services.plans import apply_fee_plan
 from pms.maintenance import demo
 from pms.maintenance.models import Equipment, PlannedWork, Ticket, WarrantyComponent
 from pms.maintenance.services import equipment
@@ -20,6 +21,10 @@ def _world(db):
     users = {"manager": f.make_user(db, "demo_manager", "manager", company=company),
              "technician": f.make_user(db, "demo_tech", "technician", company=company),
              "resident": f.make_user(db, "demo_resident", "resident", rooms=[rooms[0], rooms[5]])}
+    # three entrances are billed for a retrofitted elevator: the demo registers exactly those
+    apply_fee_plan(db, estate, {"estate": "SFY", "effective_from": "2026-01", "due_day": 15, "items": [
+        {"code": "ELEVATOR", "name": "电梯运行费", "kind": "elevator_share", "entrances": ["1-1", "1-2", "2-1"],
+         "monthly_cost_fen": 150000, "floor_weights": {"1": 0, "2": 10, "3": 20}}]}, actor="test")
     db.commit()
     return SimpleNamespace(rng=random.Random(20260302), today=date(2026, 3, 2), company=company,
                            estates=[estate], users=users)
@@ -43,7 +48,8 @@ def test_seed_covers_every_state_and_is_deterministic(app, db):
         ends = [c.warranty_ends_on for c in db.scalars(select(WarrantyComponent))]
         assert any(d < ctx.today for d in ends) and any(d >= ctx.today for d in ends)
         views = equipment.list_elevators(db, system_principal(), today=ctx.today)
-        assert sorted(v.status for v in views) == ["in_service", "in_service", "stopped"]
+        assert sorted((v.place, v.status) for v in views) == [("SFY-1-1", "in_service"), ("SFY-1-2", "in_service"),
+                                                              ("SFY-2-1", "stopped")]
         assert db.scalars(select(PlannedWork.service)).all() == ["water_kitchen", "water_bathroom"]
         assert any(row[7] for row in first)  # some request fell under warranty
         assert db.scalar(select(Equipment.id).limit(1)) is not None

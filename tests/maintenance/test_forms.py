@@ -131,10 +131,13 @@ def test_technician_removes_their_own_line_with_an_audit_entry(app, client, api,
     assert entry.actor == "tech" and entry.object_id == str(cost_id)
     payload = json.loads(entry.payload)  # 3 × ¥40.00
     assert payload["amount_fen"] == 12000 and payload["description"] == "错录的阀门" and payload["ticket_id"] == tid
-    notes = [e.note for e in read(app, select(TicketEvent).where(TicketEvent.kind == "cost"))]
-    assert notes == ["material: 错录的阀门 ×3", "material: 错录的阀门 ×3 (−)"]
+    events = read(app, select(TicketEvent).where(TicketEvent.kind == "cost").order_by(TicketEvent.id))
+    assert [(e.message, e.params) for e in events] == [
+        ("maintenance.ticket.cost_added", {"kind": "material", "description": "错录的阀门", "quantity": 3}),
+        ("maintenance.ticket.cost_removed", {"kind": "material", "description": "错录的阀门", "quantity": 3})]
     page = client.get(f"/maintenance/tickets/{tid}?lang=en").get_data(as_text=True)
     assert "Cost line removed" in page and 'class="flash success"' in page
+    assert "Materials: 错录的阀门 ×3" in page and "Cost line removed: Materials, 错录的阀门 ×3" in page
 
 
 def test_who_may_remove_a_cost_line(app, client, api, clock):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import CheckConstraint, Index, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from pms.core.auth import ScopeRule
@@ -101,7 +101,11 @@ class Ticket(SQLModel, table=True):
 
 
 class TicketEvent(SQLModel, table=True):
-    """One recorded move or action on a ticket: who, when, from, to, note."""
+    """One recorded move or action on a ticket: who, when, from, to, note.
+
+    A generated entry stores `message` (a key of pms.maintenance.messages) and its `params`, rendered
+    in the reader's language; `note` is what a person typed, or for older rows the text as written.
+    """
 
     __tablename__ = "ticket_event"
     __scope__ = ScopeRule()
@@ -115,6 +119,8 @@ class TicketEvent(SQLModel, table=True):
     from_status: Optional[str] = Field(default=None, max_length=16)
     to_status: Optional[str] = Field(default=None, max_length=16)
     note: str = Field(default="", max_length=2000)
+    message: Optional[str] = Field(default=None, max_length=64)
+    params: Optional[dict] = Field(default=None, sa_type=JSON)
 
 
 class TicketPhoto(SQLModel, table=True):

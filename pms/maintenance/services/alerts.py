@@ -4,14 +4,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Optional
 
-from flask_babel import gettext as _
 from sqlalchemy import and_, or_, select
 
 from pms.accounts.models import User
 from pms.core import clock, notifications
+from pms.core import messages as stored
 from pms.core.auth import MANAGER
 from pms.core.db import insert_ignoring_conflicts
 from pms.estates.models import Estate
+from pms.maintenance import messages as msg
 from pms.maintenance import rules
 from pms.maintenance.models import Ticket, TicketAlert
 
@@ -49,17 +50,17 @@ def check_sla(session, *, now: Optional[datetime] = None) -> int:
         managers.setdefault(user.company_id, []).append(user)
     messages, outbox = [], []
     for alert, ticket, estate in alerts:
-        what = _("response") if alert.kind == "respond_breach" else _("resolution")
-        title = _("SLA breached: %(what)s of request #%(id)d (%(place)s)", what=what, id=ticket.id,
-                  place=ticket.location_label)
         deadline = ticket.respond_by if alert.kind == "respond_breach" else ticket.resolve_by
-        body = _("%(category)s, %(urgency)s, due %(deadline)s UTC.",
-                 category=rules.CATEGORIES[ticket.category], urgency=rules.URGENCIES[ticket.urgency],
-                 deadline=deadline.strftime("%Y-%m-%d %H:%M"))
+        params = {"what": alert.kind, "id": ticket.id, "place": ticket.location_label,
+                  "category": ticket.category, "urgency": ticket.urgency, "deadline": stored.stamp(deadline)}
+        # The outbox is sent as written: in the service's language, whoever's job ran the check.
+        with stored.in_service_language():
+            title = stored.render(msg.SLA_BREACH, params)
+            body = stored.render(msg.SLA_BREACH, params, part="body")
         for user in managers.get(estate.company_id, []):
             messages.append(notifications.Message(recipient_user_id=user.id, kind="sla_breach", title=title,
-                                                  body=body, link=f"/maintenance/tickets/{ticket.id}",
-                                                  estate_id=estate.id))
+                                                  body=body, message=msg.SLA_BREACH, params=params,
+                                                  link=f"/maintenance/tickets/{ticket.id}", estate_id=estate.id))
             outbox.append(notifications.OutboxItem(subject=title, body=body, recipient_user_id=user.id,
                                                    channel="email", estate_id=estate.id))
     notifications.notify(session, messages, now=now)

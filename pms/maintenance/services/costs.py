@@ -10,6 +10,7 @@ from sqlalchemy import select
 from pms.core import audit, clock
 from pms.core.auth import Principal
 from pms.core.errors import Conflict, Forbidden, NotFound
+from pms.maintenance import messages as msg
 from pms.maintenance import permissions
 from pms.maintenance.models import Ticket, TicketCost
 from pms.maintenance.services.tickets import COST_STATUSES, _ensure_worker, _event, lock_ticket
@@ -47,8 +48,8 @@ def remove_cost(session, principal: Principal, ticket: Ticket, cost_id: int, *,
                  payload={"ticket_id": ticket.id, "kind": cost.kind, "description": cost.description,
                           "quantity": cost.quantity, "unit_price_fen": cost.unit_price_fen,
                           "amount_fen": cost.amount_fen, "created_by_id": cost.created_by_id})
-    _event(session, ticket, principal, now, ticket.status, ticket.status,
-           f"{cost.kind}: {cost.description} ×{cost.quantity} (−)", kind="cost")
+    _event(session, ticket, principal, now, ticket.status, ticket.status, kind="cost", message=msg.COST_REMOVED,
+           params={"kind": cost.kind, "description": cost.description, "quantity": cost.quantity})
     session.delete(cost)
     session.flush()
     return cost

@@ -131,27 +131,34 @@ class ElevatorView:
     overdue_orders: int
 
 
-def elevator_status(session, elevator: Equipment, today: date) -> tuple[str, str]:
-    """'stopped' when the latest inspection due date has passed without a passed inspection, or
-    the latest recorded inspection failed (an uninspected or failed elevator must stop)."""
-    plan = session.scalar(select(MaintenancePlan).where(MaintenancePlan.equipment_id == elevator.id,
-                                                        MaintenancePlan.kind == "inspection"))
-    if plan is None:
-        return "in_service", ""
-    passed_due = [d for d in rules.inspection_due_dates(plan.anchor_on, today) if d < today]
-    last_result = session.scalar(select(WorkOrder.result).where(WorkOrder.plan_id == plan.id,
-                                                                WorkOrder.result.is_not(None))
-                                 .order_by(WorkOrder.due_on.desc()).limit(1))
-    if last_result == "failed":
+def inspection_state(accepted_on: date, results: list[tuple[date, str]], today: date) -> tuple[str, str]:
+    """'stopped' when the latest inspection due date before today has no passed inspection on or
+    after it, or the latest recorded inspection failed (an uninspected or failed elevator must
+    stop). `results`: (due_on, result) of the inspection work orders with a result."""
+    passed_due = [d for d in rules.inspection_due_dates(accepted_on, today) if d < today]
+    if results and max(results)[1] == "failed":
         return "stopped", _("The last periodic inspection failed.")
-    if passed_due:
-        ok = session.scalar(select(WorkOrder.id).where(WorkOrder.plan_id == plan.id,
-                                                       WorkOrder.due_on >= passed_due[-1],
-                                                       WorkOrder.result == "passed"))
-        if ok is None:
-            return "stopped", _("The periodic inspection due on %(day)s has lapsed.",
-                                day=passed_due[-1].isoformat())
+    if passed_due and not any(r == "passed" and d >= passed_due[-1] for d, r in results):
+        return "stopped", _("The periodic inspection due on %(day)s has lapsed.", day=passed_due[-1].isoformat())
     return "in_service", ""
+
+
+def inspection_results(session, equipment_ids: list[int]) -> dict[int, list[tuple[date, str]]]:
+    """(due_on, result) of every recorded inspection of these elevators, in one query."""
+    found: dict[int, list[tuple[date, str]]] = {i: [] for i in equipment_ids}
+    if equipment_ids:
+        for equipment_id, due_on, result in session.execute(
+                select(WorkOrder.equipment_id, WorkOrder.due_on, WorkOrder.result)
+                .join(MaintenancePlan, MaintenancePlan.id == WorkOrder.plan_id)
+                .where(MaintenancePlan.kind == "inspection", WorkOrder.result.is_not(None),
+                       WorkOrder.equipment_id.in_(equipment_ids))):
+            found[equipment_id].append((due_on, result))
+    return found
+
+
+def elevator_status(session, elevator: Equipment, today: date) -> tuple[str, str]:
+    """One elevator's state (see `inspection_state`)."""
+    return inspection_state(elevator.accepted_on, inspection_results(session, [elevator.id])[elevator.id], today)
 
 
 def list_elevators(session, principal: Principal, *, estate_id: Optional[int] = None,
@@ -169,12 +176,16 @@ def list_elevators(session, principal: Principal, *, estate_id: Optional[int] = 
             .join(Entrance, Entrance.id == Equipment.entrance_id)
             .outerjoin(overdue_counts, overdue_counts.c.equipment_id == Equipment.id))
     views = []
-    for el, estate_code, building_code, entrance_code, overdue in session.execute(
-            stmt.order_by(Equipment.estate_id, Equipment.id)):
-        status, reason = elevator_status(session, el, today)
+    listed = session.execute(stmt.order_by(Equipment.estate_id, Equipment.id)).all()
+    results = inspection_results(session, [row[0].id for row in listed])  # states set-based, not per elevator
+    for el, estate_code, building_code, entrance_code, overdue in listed:
+        status, reason = inspection_state(el.accepted_on, results[el.id], today)
         inspections = list(rules.inspection_due_dates(el.accepted_on, today + timedelta(days=3660)))
         past = [d for d in inspections if d < today]
         future = [d for d in inspections if d >= today]
+        if status == "stopped" and past:
+            # A lapsed or failed inspection is still owed: it, not the next in the schedule, is due.
+            future = [past[-1]]
         next_maint = next(rules.maintenance_due_dates(el.accepted_on, today + timedelta(days=30),
                                                       since=today), None)
         views.append(ElevatorView(id=el.id, estate_code=estate_code,

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from pms.core import clock
 from pms.core.auth import Principal
 from pms.core.errors import Conflict, Invalid, NotFound
+from pms.maintenance import messages as msg
 from pms.maintenance import permissions
 from pms.maintenance.models import Ticket, TicketPhoto
 from pms.maintenance.services.tickets import _event, lock_ticket
@@ -149,8 +150,8 @@ def add_photos(session, principal: Principal, ticket: Ticket, uploads: list[Uplo
                                 height=img.height, uploaded_by_id=principal.user_id or None, uploaded_at=now)
             session.add(photo)
             photos.append(photo)
-        _event(session, ticket, principal, now, ticket.status, ticket.status,
-               _("%(n)d photo(s) added", n=len(photos)), kind="photo")
+        _event(session, ticket, principal, now, ticket.status, ticket.status, kind="photo",
+               message=msg.PHOTOS_ADDED, params={"n": len(photos)})
         session.flush()
     except Exception:
         for path in written:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from pms.accounts.models import User
 from pms.core import clock
+from pms.core import messages as stored
 from pms.core.auth import TECHNICIAN, Principal, scope_filter
 from pms.core.codes import natural_key
 from pms.estates.models import Estate
@@ -36,7 +37,7 @@ class EventView:
     from_status: Optional[str]
     to_status: Optional[str]
     note: str
-    actor_display: str = ""  # the name people know (pages show it)
+    actor_display: str = ""  # the person's display name (赵师傅) for pages; `actor` is the login (API)
 
 
 @dataclass
@@ -100,11 +101,6 @@ class TicketView:
     events: list[EventView] = field(default_factory=list)
 
 
-def _display_name(user: Optional[User], login: str) -> str:
-    """The user's display name, else the login recorded with the entry (e.g. 'system')."""
-    return (user.display_name if user is not None and user.display_name else login)
-
-
 def _photo_url(ticket_id: int, photo_id: int) -> str:
     return f"/api/v1/tickets/{ticket_id}/photos/{photo_id}"
 
@@ -145,9 +141,15 @@ def ticket_view(session, principal: Principal, ticket: Ticket, *, now: Optional[
                       for c in ticket_service.costs_of(session, ticket)]
         events = ticket_service.events_of(session, ticket)
         actors = user_names(session, [e.actor_id for e in events])  # one query for the whole history
-        view.events = [EventView(e.at, e.actor_name, e.kind, e.from_status, e.to_status, e.note,
-                                 _display_name(actors.get(e.actor_id), e.actor_name)) for e in events]
+        view.events = [EventView(e.at, e.actor_name, e.kind, e.from_status, e.to_status,
+                                 stored.render(e.message, e.params, e.note or ""),
+                                 _display_name(actors.get(e.actor_id), e.actor_name))
+                       for e in events]
     return view
+
+
+def _display_name(user, fallback: str) -> str:
+    return (user.display_name or user.username) if user is not None else fallback
 
 
 def ticket_views(session, principal: Principal, tickets: list[Ticket], *,

@@ -9,11 +9,13 @@ from sqlalchemy import func, or_, select
 
 from pms.accounts.models import User
 from pms.core import audit, clock
+from pms.core import messages as stored
 from pms.core.auth import TECHNICIAN, Principal, scope_filter
 from pms.core.db import dialect_insert, lock_and_refresh
 from pms.core.errors import Conflict, Forbidden, Invalid, NotFound
 from pms.core.money import divide_half_up, format_fen
 from pms.estates.models import Building, Entrance, Estate, Room
+from pms.maintenance import messages as msg
 from pms.maintenance import permissions, rules
 from pms.maintenance.models import SlaPolicy, Ticket, TicketCost, TicketEvent
 from pms.maintenance.services.common import location_label, resolve_location
@@ -229,7 +231,7 @@ def create_ticket(session, principal: Principal, *, category: str, description: 
     session.add(ticket)
     session.flush()
     _event(session, ticket, principal, now, None, "submitted",
-           _("Filed by phone call") if channel == "phone" else "")
+           message=msg.FILED_BY_PHONE if channel == "phone" else None)
     return ticket
 
 
@@ -353,8 +355,9 @@ def assign(session, principal: Principal, ticket: Ticket, technician: str, note:
     if ticket.status in ("assigned", "in_progress"):
         ticket.assignee_id = user.id
         ticket.updated_at = now
-        _event(session, ticket, principal, now, ticket.status, ticket.status,
-               note or _("Reassigned to %(name)s", name=user.display_name or user.username), kind="assign")
+        _event(session, ticket, principal, now, ticket.status, ticket.status, note, kind="assign",
+               message=None if (note or "").strip() else msg.REASSIGNED,
+               params={"name": user.display_name or user.username})
         session.flush()
         return ticket
     raise Conflict(_("A request that is %(status)s cannot be assigned.", status=ticket.status))
@@ -414,8 +417,9 @@ def set_payer(session, principal: Principal, ticket: Ticket, payer: str, amount_
     check_payer(ticket, payer)
     now = now or clock.now()
     _apply_payer(session, principal, ticket, payer, amount_fen)
-    _event(session, ticket, principal, now, ticket.status, ticket.status,
-           note or f"{payer} {ticket.amount_fen}", kind="payer")
+    _event(session, ticket, principal, now, ticket.status, ticket.status, note, kind="payer",
+           message=None if (note or "").strip() else msg.PAYER_SET,
+           params={"payer": payer, "amount": ticket.amount_fen})
     session.flush()
     return ticket
 
@@ -453,8 +457,8 @@ def add_cost(session, principal: Principal, ticket: Ticket, *, kind: str, descri
                       unit_price_fen=unit_price_fen, amount_fen=amount,
                       created_by_id=principal.user_id or None, created_at=now)
     session.add(cost)
-    _event(session, ticket, principal, now, ticket.status, ticket.status,
-           f"{kind}: {cost.description} ×{quantity}", kind="cost")
+    _event(session, ticket, principal, now, ticket.status, ticket.status, kind="cost", message=msg.COST_ADDED,
+           params={"kind": kind, "description": cost.description, "quantity": quantity})
     session.flush()
     return cost
 
@@ -478,8 +482,8 @@ def rate(session, principal: Principal, ticket: Ticket, rating: int, comment: st
         raise Conflict(_("Only finished work can be rated."))
     now = now or clock.now()
     ticket.rating, ticket.rating_comment = rating, (comment or "").strip()[:500]
-    _event(session, ticket, principal, now, ticket.status, ticket.status, f"{rating}/5 {comment or ''}".strip(),
-           kind="rating")
+    _event(session, ticket, principal, now, ticket.status, ticket.status, kind="rating", message=msg.RATED,
+           params={"rating": rating, "comment": ticket.rating_comment})
     session.flush()
     return ticket
 
@@ -504,18 +508,22 @@ def flag_complaint(session, principal: Principal, ticket: Ticket, complaint: boo
     lock_ticket(session, ticket)
     now = now or clock.now()
     ticket.is_complaint = complaint
-    _event(session, ticket, principal, now, ticket.status, ticket.status,
-           note or (_("Marked as a complaint") if complaint else _("No longer a complaint")),
-           kind="complaint")
+    _event(session, ticket, principal, now, ticket.status, ticket.status, note, kind="complaint",
+           message=None if (note or "").strip() else (msg.MARKED_COMPLAINT if complaint else msg.UNMARKED_COMPLAINT))
     session.flush()
     return ticket
 
 
 def _event(session, ticket: Ticket, principal: Principal, at: datetime, frm: Optional[str],
-           to: Optional[str], note: str = "", kind: str = "transition") -> TicketEvent:
+           to: Optional[str], note: str = "", kind: str = "transition", *, message: Optional[str] = None,
+           params: Optional[dict] = None) -> TicketEvent:
+    """Record a history entry: a person's note as typed, or a message key rendered for each reader
+    (its text in the writer's language is kept in `note` only as the fallback)."""
+    text = (note or "").strip() if message is None else stored.render(message, params)
     event = TicketEvent(ticket_id=ticket.id, estate_id=ticket.estate_id, at=at,
                         actor_id=principal.user_id or None, actor_name=principal.username[:64],
-                        kind=kind, from_status=frm, to_status=to, note=(note or "").strip()[:2000])
+                        kind=kind, from_status=frm, to_status=to, note=text[:2000], message=message,
+                        params=(params or None) if message else None)
     session.add(event)
     return event
 

@@ -10,12 +10,14 @@ from sqlalchemy import select
 
 from pms.accounts.models import UserRoom
 from pms.core import audit, clock, notifications
+from pms.core import messages as stored
 from pms.core.auth import Principal, get_in_scope, scoped
 from pms.core.db import lock_and_refresh, lock_row
 from pms.core.errors import Conflict, Invalid, NotFound
 from pms.core.templating import local_time
 from pms.estates.models import (Building, Company, District, Entrance, Estate, Ownership, Person, Residency,
                                 Room, Street)
+from pms.maintenance import messages as msg
 from pms.maintenance import permissions, rules
 from pms.maintenance.models import PlannedWork
 from pms.maintenance.services.common import resolve_location
@@ -76,14 +78,17 @@ def notify_affected(session, work: PlannedWork, place: str, *, now: datetime) ->
     """Every room of the entrance: an in-app notice for each linked resident account and an SMS
     in the outbox for each owner's/resident's phone. Returns (notifications, outbox rows)."""
     rooms = select(Room.id).where(Room.entrance_id == work.entrance_id)
-    title = _("%(service)s off at %(place)s", service=rules.SERVICES[work.service], place=place)
-    body = _("%(title)s: from %(start)s to %(end)s. %(note)s", title=work.title,
-             start=local_time(work.starts_at), end=local_time(work.ends_at), note=work.note).strip()
+    params = {"service": work.service, "place": place, "title": work.title, "note": work.note,
+              "start": stored.stamp(work.starts_at), "end": stored.stamp(work.ends_at)}
+    # The SMS goes out as written, in the service's language; the in-app notice renders per reader.
+    with stored.in_service_language():
+        title = stored.render(msg.PLANNED_WORK, params)
+        body = stored.render(msg.PLANNED_WORK, params, part="body")
     user_ids = session.scalars(select(UserRoom.user_id).where(UserRoom.room_id.in_(rooms))
                                .distinct().order_by(UserRoom.user_id)).all()
     sent = notifications.notify(session, [notifications.Message(
         recipient_user_id=uid, kind="planned_work", title=title, body=body,
-        link="/maintenance/", estate_id=work.estate_id) for uid in user_ids], now=now)
+        message=msg.PLANNED_WORK, params=params, link="/maintenance/", estate_id=work.estate_id) for uid in user_ids], now=now)
     owners = select(Person.phone).join(Ownership, Ownership.person_id == Person.id).where(
         Ownership.room_id.in_(rooms))
     residents = select(Person.phone).join(Residency, Residency.person_id == Person.id).where(
