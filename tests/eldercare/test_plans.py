@@ -1,0 +1,155 @@
+"""Care plans and the scheduler's jobs with the controlled clock: the coming 7 days' visits
+(idempotent, UNIQUE in the database), daily check-ins of elders living alone, and the
+missed-check-in sweep (once per visit, to the managers and the emergency contact)."""
+from datetime import date, datetime, timezone
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from pms.core.db import unit_of_work
+from pms.core.models import Notification, OutboxMessage
+from pms.eldercare.models import Visit, VisitAlert
+from pms.eldercare.services import alerts, plans
+from tests.factories import make_user
+
+MONDAY = date(2026, 3, 2)
+
+
+@pytest.fixture
+def catalogue(api):
+    api.service("CLEAN", kind="cleaning", name="助洁", unit="hour", price_fen=4000, min_minutes=30)
+    api.service("VISIT", kind="visit", name="探访", unit="visit", price_fen=0)
+
+
+def generate(app, **kw) -> int:
+    with app.app_context(), unit_of_work() as session:
+        return plans.generate_visits(session, **kw)
+
+
+def sweep(app) -> int:
+    with app.app_context(), unit_of_work() as session:
+        return alerts.sweep_missed(session)
+
+
+def visits(db, **where):
+    db.rollback()
+    stmt = select(Visit).order_by(Visit.date, Visit.starts_at, Visit.id)
+    for key, value in where.items():
+        stmt = stmt.where(getattr(Visit, key) == value)
+    return list(db.scalars(stmt))
+
+
+def test_plans_make_the_coming_week_once(api, app, db, catalogue):
+    alone = api.register()  # lives alone: a daily check-in
+    family = api.register(room="YJL-3-2-502", name="李四", lives_alone=False)
+    r = api.post("carer", f"/api/v1/elders/{family['id']}/care-plans",
+                 {"service": "CLEAN", "recurrence": "weekly", "weekdays": ["mon", "thu"], "start": "14:00",
+                  "end": "15:00", "worker": "carer"})
+    assert r.status_code == 201, r.get_json()
+    assert r.get_json()["weekdays"] == ["mon", "thu"] and r.get_json()["start"] == "14:00"
+    api.post("carer", f"/api/v1/elders/{family['id']}/care-plans",
+             {"service": "CLEAN", "recurrence": "weekdays", "start": "08:00", "end": "09:00"})
+    # 7 check-ins (Mon 2 – Sun 8 March) + Mon and Thu + 5 weekdays.
+    assert generate(app) == 14
+    assert generate(app) == 0 and generate(app, days=3) == 0
+    checkins = visits(db, elder_id=alone["id"])
+    assert [v.date for v in checkins] == [date(2026, 3, d) for d in range(2, 9)]
+    assert {(v.slot, v.starts_at.hour, v.ends_at.hour) for v in checkins} == {("check-in", 1, 3)}  # 09–11 Beijing
+    weekly = [v for v in visits(db, elder_id=family["id"]) if v.worker_id is not None]
+    assert [v.date for v in weekly] == [date(2026, 3, 2), date(2026, 3, 5)]
+    # The next day adds one more day's visits only.
+    # Monday 9 March: its check-in, the weekly visit (Mon) and the weekday one.
+    assert generate(app, today=date(2026, 3, 3)) == 3
+    listed = api.get("carer", f"/api/v1/elders/{family['id']}/care-plans").get_json()["items"]
+    assert [p["recurrence"] for p in listed] == ["weekly", "weekdays"]
+
+
+def test_the_database_refuses_a_second_generated_visit(app, api, db, catalogue):
+    api.register()
+    generate(app)
+    first = visits(db)[0]
+    with app.app_context(), unit_of_work() as session:
+        session.add(Visit(estate_id=first.estate_id, room_id=first.room_id, elder_id=first.elder_id,
+                          service_id=first.service_id, slot=first.slot, date=first.date,
+                          starts_at=first.starts_at, ends_at=first.ends_at))
+        with pytest.raises(IntegrityError):
+            session.flush()
+        session.rollback()
+
+
+def test_a_visiting_plan_or_the_record_replaces_the_daily_check_in(api, app, db, catalogue):
+    weekly = api.register()
+    api.post("manager", f"/api/v1/elders/{weekly['id']}/care-plans",
+             {"service": "VISIT", "recurrence": "weekly", "weekdays": ["wed"], "start": "10:00", "end": "11:00"})
+    opted_out = api.register(room="YJL-3-2-502", name="李四", daily_check_in=False)
+    assert generate(app) == 1
+    assert [v.date for v in visits(db, elder_id=weekly["id"])] == [date(2026, 3, 4)]
+    assert visits(db, elder_id=opted_out["id"]) == []
+
+
+def test_no_visiting_service_no_check_ins(api, app):
+    api.register()
+    assert generate(app) == 0
+
+
+def test_plan_input_is_checked(api, catalogue):
+    elder = api.register()
+    url = f"/api/v1/elders/{elder['id']}/care-plans"
+    base = {"service": "CLEAN", "recurrence": "weekly", "start": "14:00", "end": "15:00"}
+    assert "weekdays" in api.post("carer", url, base).get_json()["error"]["fields"]
+    assert "service" in api.post("carer", url, {**base, "service": "BATH", "weekdays": ["mon"]}).get_json()[
+        "error"]["fields"]
+    assert "end" in api.post("carer", url, {**base, "weekdays": ["mon"], "end": "13:00"}).get_json()[
+        "error"]["fields"]
+    assert api.post("finance", url, {**base, "weekdays": ["mon"]}).status_code == 403
+    assert api.post("other_manager", url, {**base, "weekdays": ["mon"]}).status_code == 404
+
+
+def test_missed_check_ins_alert_once_after_the_grace(api, app, db, clock, world, catalogue):
+    manager2 = make_user(db, "manager2", "manager", company=world.acme).id
+    db.commit()
+    alone = api.register()
+    generate(app, days=1)
+    (visit,) = visits(db)
+    # The window ends at 11:00 Beijing (03:00 UTC); the grace is 30 minutes.
+    clock.set(datetime(2026, 3, 2, 3, 30, tzinfo=timezone.utc))
+    assert sweep(app) == 0
+    clock.set(datetime(2026, 3, 2, 3, 30, 1, tzinfo=timezone.utc))
+    assert sweep(app) == 1
+    assert sweep(app) == 0
+    assert visits(db)[0].status == "missed"
+    notes = db.execute(select(Notification.recipient_user_id, Notification.kind, Notification.title)).all()
+    assert sorted(u for u, _k, _t in notes) == sorted([world.users["manager"].id, manager2])
+    assert {k for _u, k, _t in notes} == {"missed_check_in"} and all("张三" in t for _u, _k, t in notes)
+    outbox = db.execute(select(OutboxMessage.channel, OutboxMessage.to_address)).all()
+    assert sorted(outbox) == [("email", ""), ("email", ""), ("sms", "13911112222")]
+    # The visit shows it; a late check-in is still recorded.
+    shown = api.get("manager", f"/api/v1/visits/{visit.id}").get_json()
+    assert shown["status"] == "missed" and shown["anomalies"] == ["missed_check_in"]
+    late = api.post("carer", f"/api/v1/visits/{visit.id}/check-in", {"home_code": alone["home_code"]})
+    assert late.get_json()["status"] == "checked_in"
+    assert sweep(app) == 0
+    # Acknowledged once, by whom, with what was found.
+    alert_id = db.scalar(select(VisitAlert.id))
+    ack = api.post("manager", f"/api/v1/visit-alerts/{alert_id}/acknowledgement", {"finding": "电话联系，老人安好"})
+    assert ack.status_code == 200 and ack.get_json()["finding"] == "电话联系，老人安好"
+    assert api.post("manager", f"/api/v1/visit-alerts/{alert_id}/acknowledgement",
+                    {"finding": "again"}).status_code == 409
+    assert api.post("other_manager", f"/api/v1/visit-alerts/{alert_id}/acknowledgement",
+                    {"finding": "x"}).status_code == 404
+
+
+def test_the_grace_is_per_company_and_checked_in_visits_are_never_missed(api, app, db, clock, catalogue):
+    api.put("manager", "/api/v1/eldercare/settings",
+            {"grace_minutes": 60, "check_in_start": "09:00", "check_in_end": "11:00"})
+    alone = api.register()
+    booked = api.book(alone["id"], start="09:30", end="10:30")["id"]
+    generate(app, days=1)
+    api.post("carer", f"/api/v1/visits/{booked}/check-in", {"home_code": alone["home_code"]})
+    clock.set(datetime(2026, 3, 2, 3, 45, tzinfo=timezone.utc))  # 11:45: within the hour's grace
+    assert sweep(app) == 0
+    clock.set(datetime(2026, 3, 2, 4, 1, tzinfo=timezone.utc))
+    assert sweep(app) == 1
+    assert {v.status for v in visits(db)} == {"checked_in", "missed"}
+    assert db.scalar(select(func.count(VisitAlert.id))) == 1
