@@ -173,7 +173,6 @@ def upgrade() -> None:
     sa.UniqueConstraint('elder_id', 'date', 'slot', name=op.f('uq_visit_elder_id_date_slot'))
     )
     with op.batch_alter_table('visit', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_visit_elder_id'), ['elder_id'], unique=False)
         batch_op.create_index('ix_visit_estate_date', ['estate_id', 'date'], unique=False)
         batch_op.create_index(batch_op.f('ix_visit_room_id'), ['room_id'], unique=False)
         batch_op.create_index('ix_visit_status_ends_at', ['status', 'ends_at'], unique=False)
@@ -210,7 +209,6 @@ def downgrade() -> None:
         batch_op.drop_index('ix_visit_status_ends_at')
         batch_op.drop_index(batch_op.f('ix_visit_room_id'))
         batch_op.drop_index('ix_visit_estate_date')
-        batch_op.drop_index(batch_op.f('ix_visit_elder_id'))
 
     op.drop_table('visit')
     with op.batch_alter_table('elder_contact', schema=None) as batch_op:

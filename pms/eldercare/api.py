@@ -216,6 +216,16 @@ def list_plans(id):
     return s.PlanListSchema().dump(_plans_out(session, plans.plans_of(session, principal, elder)))
 
 
+@bp.get("/visit-alerts")
+@documented(summary="Safety alerts (missed check-ins) in scope, newest first; open ones by default",
+            query=s.AlertQuerySchema, response=s.AlertListSchema, tag=TAG)
+def list_alerts():
+    """The alerts a manager works through."""
+    principal, session = require_principal(), get_session()
+    args = load_args(s.AlertQuerySchema())
+    return s.AlertListSchema().dump({"items": alerts.list_alerts(session, principal, open_only=args["open"])})
+
+
 @bp.post("/visit-alerts/<int:id>/acknowledgement")
 @documented(summary="Acknowledge a safety alert with what was found (once; again: 409)",
             body=s.AcknowledgeSchema, response=s.AlertSchema, tag=TAG)

@@ -40,6 +40,7 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     # Settings (grace period, the daily check-in window) and the safety alerts.
     "settings.write": (MANAGER,),
     "alert.acknowledge": (MANAGER, CARE_WORKER),
+    "alert.read": (MANAGER, CARE_WORKER, AUDITOR),
 }
 
 # Roles that check in/out only the visits assigned to them.

@@ -271,3 +271,17 @@ class AlertSchema(Schema):
     created_at = UtcDateTime()
     acknowledged_at = UtcDateTime(allow_none=True)
     finding = fields.String()
+
+
+class AlertRowSchema(AlertSchema):
+    date = fields.Date()
+    elder_name = fields.String()
+    room = fields.String()
+
+
+class AlertQuerySchema(Schema):
+    open = fields.Boolean(load_default=True, metadata={"description": "only alerts nobody acknowledged yet"})
+
+
+class AlertListSchema(Schema):
+    items = fields.List(fields.Nested(AlertRowSchema))

@@ -130,14 +130,21 @@ def test_missed_check_ins_alert_once_after_the_grace(api, app, db, clock, world,
     late = api.post("carer", f"/api/v1/visits/{visit.id}/check-in", {"home_code": alone["home_code"]})
     assert late.get_json()["status"] == "checked_in"
     assert sweep(app) == 0
-    # Acknowledged once, by whom, with what was found.
+    # Listed as open until acknowledged once, by whom, with what was found.
     alert_id = db.scalar(select(VisitAlert.id))
+    listed = api.get("manager", "/api/v1/visit-alerts").get_json()["items"]
+    assert [(a["id"], a["visit"], a["elder_name"], a["room"], a["date"]) for a in listed] == [
+        (alert_id, visit.id, "张三", "YJL-3-2-501", "2026-03-02")]
+    assert api.get("other_manager", "/api/v1/visit-alerts").get_json()["items"] == []
+    assert api.get("finance", "/api/v1/visit-alerts").status_code == 403
     ack = api.post("manager", f"/api/v1/visit-alerts/{alert_id}/acknowledgement", {"finding": "电话联系，老人安好"})
     assert ack.status_code == 200 and ack.get_json()["finding"] == "电话联系，老人安好"
     assert api.post("manager", f"/api/v1/visit-alerts/{alert_id}/acknowledgement",
                     {"finding": "again"}).status_code == 409
     assert api.post("other_manager", f"/api/v1/visit-alerts/{alert_id}/acknowledgement",
                     {"finding": "x"}).status_code == 404
+    assert api.get("manager", "/api/v1/visit-alerts").get_json()["items"] == []
+    assert len(api.get("auditor", "/api/v1/visit-alerts", query_string={"open": "false"}).get_json()["items"]) == 1
 
 
 def test_the_grace_is_per_company_and_checked_in_visits_are_never_missed(api, app, db, clock, catalogue):
@@ -153,3 +160,23 @@ def test_the_grace_is_per_company_and_checked_in_visits_are_never_missed(api, ap
     assert sweep(app) == 1
     assert {v.status for v in visits(db)} == {"checked_in", "missed"}
     assert db.scalar(select(func.count(VisitAlert.id))) == 1
+
+
+def test_a_storm_of_missed_check_ins_is_one_message_per_manager_and_estate(api, app, db, clock, world, catalogue):
+    """More than DIGEST_FROM missed in one estate in one sweep: one digest per manager (each alert
+    still its own row); the families each get their own SMS."""
+    first = api.register()
+    generate(app, days=1)
+    elder_id = first["id"]
+    for extra in range(alerts.DIGEST_FROM):  # 21 planned visits of the day in all
+        api.book(elder_id, start=f"{12 + extra // 6:02d}:{(extra % 6) * 10:02d}",
+                 end=f"{12 + extra // 6:02d}:{(extra % 6) * 10 + 5:02d}", worker=None)
+    clock.set(datetime(2026, 3, 2, 15, 0, tzinfo=timezone.utc))  # 23:00 in Beijing
+    assert sweep(app) == 21
+    notes = db.execute(select(Notification.title, Notification.body)).all()
+    assert len(notes) == 1 and notes[0][0] == "21 missed check-ins in 云景里"
+    lines = notes[0][1].split("\n")
+    assert len(lines) == 21 and lines[-1] == "… and 1 more: see the open alerts."
+    assert lines[0] == "张三, YJL-3-2-501, 09:00–11:00 (visit #1) (lives alone)"
+    assert db.scalar(select(func.count(OutboxMessage.id)).where(OutboxMessage.channel == "sms")) == 21
+    assert db.scalar(select(func.count(VisitAlert.id))) == 21

@@ -36,7 +36,7 @@ class Visit(SQLModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     estate_id: int = Field(foreign_key="estate.id")
     room_id: int = Field(foreign_key="room.id", index=True)
-    elder_id: int = Field(foreign_key="elder.id", index=True)
+    elder_id: int = Field(foreign_key="elder.id")  # looked up through UNIQUE (elder_id, date, slot)
     service_id: int = Field(foreign_key="care_service.id")
     plan_id: Optional[int] = Field(default=None, foreign_key="care_plan.id")
     slot: Optional[str] = Field(default=None, max_length=24)
