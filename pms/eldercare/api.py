@@ -195,16 +195,27 @@ def _plans_out(session, found) -> dict:
                        "starts_on": p.starts_on, "ends_on": p.ends_on} for p in found]}
 
 
-@bp.post("/elders/<int:id>/care-plans")
+@bp.post("/care-plans")
 @documented(summary="Add a recurring service for an elder (daily, weekdays, weekly on given days)",
             body=s.PlanCreateSchema, response=s.PlanSchema, status=201, tag=TAG)
-def create_plan(id):
+def create_plan():
     """A care plan; the scheduler creates its visits for the coming 7 days."""
     principal, session = require_principal(), get_session()
     data = load_body(s.PlanCreateSchema())
-    elder = elders.get_elder(session, principal, id)
+    elder = elders.elder_for_input(session, principal, data.pop("elder"))
     plan = plans.create_plan(session, principal, elder, **data)
     return s.PlanSchema().dump(_plans_out(session, [plan])["items"][0]), 201
+
+
+@bp.post("/care-plans/<int:id>/end")
+@documented(summary="End a care plan today; its planned visits after today are cancelled (again: 409)",
+            response=s.PlanSchema, tag=TAG)
+def end_plan(id):
+    """End a plan (the plan says otherwise from tomorrow)."""
+    principal, session = require_principal(), get_session()
+    plan = plans.get_plan(session, principal, id)
+    plans.end_plan(session, principal, plan)
+    return s.PlanSchema().dump(_plans_out(session, [plan])["items"][0])
 
 
 @bp.get("/elders/<int:id>/care-plans")

@@ -232,6 +232,7 @@ class VisitListSchema(Schema):
 # ---- care plans and alerts -------------------------------------------------------------------------------
 
 class PlanCreateSchema(Schema):
+    elder = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=2**31 - 1))
     service = fields.String(required=True, validate=validate.Length(min=1, max=32))
     recurrence = fields.String(required=True, validate=_one_of(RECURRENCES), metadata={"enum": list(RECURRENCES)})
     weekdays = BoundedList(fields.String(validate=_one_of(rules.WEEKDAY_NAMES)), max_length=7, load_default=list,

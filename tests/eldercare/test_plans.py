@@ -43,13 +43,13 @@ def visits(db, **where):
 def test_plans_make_the_coming_week_once(api, app, db, catalogue):
     alone = api.register()  # lives alone: a daily check-in
     family = api.register(room="YJL-3-2-502", name="李四", lives_alone=False)
-    r = api.post("carer", f"/api/v1/elders/{family['id']}/care-plans",
-                 {"service": "CLEAN", "recurrence": "weekly", "weekdays": ["mon", "thu"], "start": "14:00",
-                  "end": "15:00", "worker": "carer"})
+    r = api.post("carer", "/api/v1/care-plans",
+                 {"elder": family["id"], "service": "CLEAN", "recurrence": "weekly", "weekdays": ["mon", "thu"],
+                  "start": "14:00", "end": "15:00", "worker": "carer"})
     assert r.status_code == 201, r.get_json()
     assert r.get_json()["weekdays"] == ["mon", "thu"] and r.get_json()["start"] == "14:00"
-    api.post("carer", f"/api/v1/elders/{family['id']}/care-plans",
-             {"service": "CLEAN", "recurrence": "weekdays", "start": "08:00", "end": "09:00"})
+    api.post("carer", "/api/v1/care-plans",
+             {"elder": family["id"], "service": "CLEAN", "recurrence": "weekdays", "start": "08:00", "end": "09:00"})
     # 7 check-ins (Mon 2 – Sun 8 March) + Mon and Thu + 5 weekdays.
     assert generate(app) == 14
     assert generate(app) == 0 and generate(app, days=3) == 0
@@ -80,8 +80,9 @@ def test_the_database_refuses_a_second_generated_visit(app, api, db, catalogue):
 
 def test_a_visiting_plan_or_the_record_replaces_the_daily_check_in(api, app, db, catalogue):
     weekly = api.register()
-    api.post("manager", f"/api/v1/elders/{weekly['id']}/care-plans",
-             {"service": "VISIT", "recurrence": "weekly", "weekdays": ["wed"], "start": "10:00", "end": "11:00"})
+    api.post("manager", "/api/v1/care-plans",
+             {"elder": weekly["id"], "service": "VISIT", "recurrence": "weekly", "weekdays": ["wed"],
+              "start": "10:00", "end": "11:00"})
     opted_out = api.register(room="YJL-3-2-502", name="李四", daily_check_in=False)
     assert generate(app) == 1
     assert [v.date for v in visits(db, elder_id=weekly["id"])] == [date(2026, 3, 4)]
@@ -95,15 +96,15 @@ def test_no_visiting_service_no_check_ins(api, app):
 
 def test_plan_input_is_checked(api, catalogue):
     elder = api.register()
-    url = f"/api/v1/elders/{elder['id']}/care-plans"
-    base = {"service": "CLEAN", "recurrence": "weekly", "start": "14:00", "end": "15:00"}
+    url = "/api/v1/care-plans"
+    base = {"elder": elder["id"], "service": "CLEAN", "recurrence": "weekly", "start": "14:00", "end": "15:00"}
     assert "weekdays" in api.post("carer", url, base).get_json()["error"]["fields"]
     assert "service" in api.post("carer", url, {**base, "service": "BATH", "weekdays": ["mon"]}).get_json()[
         "error"]["fields"]
     assert "end" in api.post("carer", url, {**base, "weekdays": ["mon"], "end": "13:00"}).get_json()[
         "error"]["fields"]
     assert api.post("finance", url, {**base, "weekdays": ["mon"]}).status_code == 403
-    assert api.post("other_manager", url, {**base, "weekdays": ["mon"]}).status_code == 404
+    assert "elder" in api.post("other_manager", url, {**base, "weekdays": ["mon"]}).get_json()["error"]["fields"]
 
 
 def test_missed_check_ins_alert_once_after_the_grace(api, app, db, clock, world, catalogue):
@@ -180,3 +181,19 @@ def test_a_storm_of_missed_check_ins_is_one_message_per_manager_and_estate(api, 
     assert lines[0] == "张三, YJL-3-2-501, 09:00–11:00 (visit #1) (lives alone)"
     assert db.scalar(select(func.count(OutboxMessage.id)).where(OutboxMessage.channel == "sms")) == 21
     assert db.scalar(select(func.count(VisitAlert.id))) == 21
+
+
+def test_ending_a_plan_cancels_its_planned_visits_after_today(api, app, db, catalogue):
+    elder = api.register(lives_alone=False)
+    plan = api.post("carer", "/api/v1/care-plans", {"elder": elder["id"], "service": "CLEAN", "recurrence": "daily",
+                                                    "start": "14:00", "end": "15:00"}).get_json()
+    assert generate(app) == 7
+    ended = api.post("manager", f"/api/v1/care-plans/{plan['id']}/end")
+    assert ended.status_code == 200 and ended.get_json()["ends_on"] == "2026-03-02"
+    assert [(v.date, v.status) for v in visits(db)][:2] == [(date(2026, 3, 2), "planned"),
+                                                            (date(2026, 3, 3), "cancelled")]
+    assert {v.status for v in visits(db)[1:]} == {"cancelled"}
+    assert generate(app, today=date(2026, 3, 3)) == 0
+    assert api.post("manager", f"/api/v1/care-plans/{plan['id']}/end").status_code == 409
+    assert api.post("finance", f"/api/v1/care-plans/{plan['id']}/end").status_code == 403
+    assert api.post("other_manager", f"/api/v1/care-plans/{plan['id']}/end").status_code == 404

@@ -82,7 +82,8 @@ def _notify(session, visit_ids: list[int], now: datetime) -> None:
                 .order_by(EmergencyContact.elder_id, EmergencyContact.position.desc())):
             contacts[elder_id] = phone  # the lowest position wins
     # The catalog's templates once, filled in per alert (thousands of gettext calls cost 0.6 s).
-    title_text, body_text = _("Missed check-in: %(name)s, %(room)s"), _("Visit #%(id)d (%(start)s–%(end)s) was not checked in.")
+    title_text = _("Missed check-in: %(name)s, %(room)s")
+    body_text = _("Visit #%(id)d (%(start)s–%(end)s) was not checked in.")
     alone_text = _("The elder lives alone: call or visit now.")
     line_text, alone_mark = _("%(name)s, %(room)s, %(start)s–%(end)s (visit #%(id)d)"), _("(lives alone)")
     digest_text, more_text = _("%(num)d missed check-ins in %(estate)s"), _("… and %(num)d more: see the open alerts.")

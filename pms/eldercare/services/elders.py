@@ -102,6 +102,14 @@ def get_elder(session, principal: Principal, elder_id: int, *, for_update: bool 
     return elder
 
 
+def elder_for_input(session, principal: Principal, elder_id: int, *, field_name: str = "elder") -> Elder:
+    """An elder named in a request body: unknown and out of scope are the same 422."""
+    try:
+        return get_elder(session, principal, elder_id)
+    except NotFound:
+        raise Invalid(_("Unknown elder."), fields={field_name: [_("Unknown elder.")]}) from None
+
+
 def reissue_home_code(session, principal: Principal, elder: Elder) -> tuple[str, datetime]:
     """A new home code for a reprinted card; the old one stops working at once."""
     permissions.ensure(principal, "elder.home_code")

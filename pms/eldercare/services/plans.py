@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
 from pms.core import audit, clock
-from pms.core.auth import Principal, scoped
+from pms.core.auth import Principal, get_in_scope, scoped
 from pms.core.db import utcnow
 from pms.core.errors import Conflict, Invalid
 from pms.eldercare import permissions, rules
@@ -54,6 +54,13 @@ def create_plan(session, principal: Principal, elder: Elder, *, service: str, re
     session.flush()
     audit.record(session, actor=principal.username, action="care_plan.create", object_type="care_plan",
                  object_id=plan.id, estate_id=plan.estate_id, payload={"elder": elder.id, "service": service})
+    return plan
+
+
+def get_plan(session, principal: Principal, plan_id: int) -> CarePlan:
+    """A care plan in the caller's scope (404 otherwise), locked for the change that follows."""
+    plan = get_in_scope(session, CarePlan, CarePlan.id == plan_id, principal=principal, for_update=True)
+    permissions.ensure(principal, "visit.read")
     return plan
 
 

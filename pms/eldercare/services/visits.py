@@ -13,11 +13,11 @@ from pms.accounts.models import User
 from pms.core import audit, clock
 from pms.core.auth import Principal, get_in_scope, scoped
 from pms.core.db import lock_row, utcnow
-from pms.core.errors import Conflict, Forbidden, Invalid, NotFound
+from pms.core.errors import Conflict, Forbidden, Invalid
 from pms.eldercare import permissions, rules
 from pms.eldercare.models import CareService, Elder, Visit
 from pms.eldercare.services import catalogue
-from pms.eldercare.services.elders import pin_matches
+from pms.eldercare.services.elders import elder_for_input, pin_matches
 from pms.estates.models import Estate, Room
 
 # Visits that hold their worker's time (a missed or cancelled one does not).
@@ -41,13 +41,6 @@ class WrongPin(Invalid):
         super().__init__(_("The confirmation code does not match."),
                          fields={"pin": [_("The confirmation code does not match (%(left)d tries left).", left=left)]})
         self.visit_id = visit_id
-
-
-def _elder_for_booking(session, principal: Principal, elder_id: int) -> Elder:
-    try:
-        return get_in_scope(session, Elder, Elder.id == elder_id, principal=principal)
-    except NotFound:
-        raise Invalid(_("Unknown elder."), fields={"elder": [_("Unknown elder.")]}) from None
 
 
 def care_worker_of(session, company_id: int, username: str, *, field_name: str = "worker") -> User:
@@ -79,7 +72,7 @@ def book_visit(session, principal: Principal, *, elder: int, service: str, date:
                worker: Optional[str] = None) -> Visit:
     """Book a one-off visit (status planned)."""
     permissions.ensure(principal, "visit.book")
-    found = _elder_for_booking(session, principal, elder)
+    found = elder_for_input(session, principal, elder)
     company_id = session.scalar(select(Estate.company_id).where(Estate.id == found.estate_id))
     offered = catalogue.service_of_company(session, company_id, service)
     if date < clock.today():
