@@ -9,7 +9,7 @@ from pms.accounts.models import User
 from pms.core import clock
 from pms.core.api import documented, load_args, load_body, load_data
 from pms.core.auth import require_principal
-from pms.core.db import commit_apart, get_session
+from pms.core.db import get_session
 from pms.eldercare import rules
 from pms.eldercare import schemas as s
 from pms.eldercare.models import CareService
@@ -175,9 +175,10 @@ def confirm(id):
     visit = visits.get_visit(session, principal, id, for_update=True)
     try:
         visits.confirm(session, principal, visit, data["pin"])
-    except visits.WrongPin as wrong:
-        # The refusal rolls the request back; the failed try is counted in its own transaction.
-        commit_apart(session, lambda apart: visits.record_pin_failure(apart, wrong.visit_id))
+    except visits.WrongPin:
+        # The refusal would roll the request back: commit the counted try first (nothing else
+        # was written), which also releases the visit's lock only once the count is in.
+        session.commit()
         raise
     return _visit_out(session, visit)
 

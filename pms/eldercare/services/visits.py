@@ -35,7 +35,7 @@ def local_time(instant: datetime) -> str:
 
 
 class WrongPin(Invalid):
-    """A confirmation PIN that does not match; the edge records the failure apart (commit_apart)."""
+    """A confirmation PIN that does not match (already counted: the edge commits the count)."""
 
     def __init__(self, visit_id: int, left: int):
         super().__init__(_("The confirmation code does not match."),
@@ -153,14 +153,17 @@ def confirm(session, principal: Principal, visit: Visit, pin: str) -> Visit:
         raise Conflict(_("Too many wrong codes: this visit can no longer be confirmed with a code."))
     pin_hash = session.scalar(select(Elder.pin_hash).where(Elder.id == visit.elder_id))
     if not pin_matches(pin, pin_hash):
-        raise WrongPin(visit.id, rules.MAX_PIN_FAILURES - visit.pin_failures - 1)
+        # Counted while the visit's row is still locked: a parallel try waits and then sees this
+        # one, so no one gets more than five guesses however many they send at once.
+        failures = record_pin_failure(session, visit.id)
+        raise WrongPin(visit.id, rules.MAX_PIN_FAILURES - failures)
     visit.status, visit.confirmed_at, visit.confirmed_by_id = "confirmed", utcnow(), principal.user_id
     session.flush()
     return visit
 
 
-def record_pin_failure(session, visit_id: int) -> None:
-    """Count one wrong PIN (a conditional UPDATE: concurrent tries are each counted, never past 5)."""
+def record_pin_failure(session, visit_id: int) -> int:
+    """Count one wrong PIN (a conditional UPDATE, never past five); returns the count."""
     table = Visit.__table__
     count = session.scalar(update(table).where(table.c.id == visit_id, table.c.pin_failures < rules.MAX_PIN_FAILURES)
                            .values(pin_failures=table.c.pin_failures + 1).returning(table.c.pin_failures))
@@ -169,6 +172,7 @@ def record_pin_failure(session, visit_id: int) -> None:
         audit.record(session, actor="system", action="visit.confirmation_locked", object_type="visit",
                      object_id=visit_id, estate_id=estate_id)
     session.flush()
+    return count if count is not None else rules.MAX_PIN_FAILURES
 
 
 # ---- what a visit shows -------------------------------------------------------------------------
