@@ -165,6 +165,16 @@ def check_out(id):
     return _visit_out(session, visits.check_out(session, principal, visit, data["outcome"], data["note"]))
 
 
+@bp.post("/visits/<int:id>/cancellation")
+@documented(summary="Cancel a visit not yet checked in (checked in or later: 409)", response=s.VisitSchema,
+            tag=TAG)
+def cancel(id):
+    """Cancel a planned or missed visit."""
+    principal, session = require_principal(), get_session()
+    visit = visits.get_visit(session, principal, id, for_update=True)
+    return _visit_out(session, visits.cancel(session, principal, visit))
+
+
 @bp.post("/visits/<int:id>/confirmation")
 @documented(summary="The elder's confirmation with their PIN (wrong: 422; locked after five wrong tries: 409)",
             body=s.ConfirmationSchema, response=s.VisitSchema, tag=TAG)

@@ -32,6 +32,7 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     # Visits: residents book for the elders of their rooms, staff who care for them for anyone.
     "visit.book": (CARE_WORKER, MANAGER, RESIDENT),
     "visit.read": (MANAGER, FINANCE, CARE_WORKER, RESIDENT, AUDITOR),
+    "visit.cancel": (CARE_WORKER, MANAGER, RESIDENT),
     # Check-in and check-out: the assigned care worker only (ASSIGNED_ONLY_ROLES).
     "visit.check": (CARE_WORKER,),
     # The elder's confirmation: typed by the elder or family on their phone, or on the worker's

@@ -136,3 +136,16 @@ def test_timestamps_are_the_servers(api, elder, clock):
     clock.advance(timedelta(minutes=3))
     body = api.post("carer", f"/api/v1/visits/{visit}/check-in", {"home_code": elder["home_code"]}).get_json()
     assert body["checked_in_at"] == "2026-03-02T01:03:00Z"
+
+
+def test_cancelling_frees_the_worker(api, elder):
+    visit = api.book(elder["id"])["id"]
+    api.book(elder["id"], expect=409, start="14:30", end="15:30")
+    assert api.post("finance", f"/api/v1/visits/{visit}/cancellation").status_code == 403
+    assert api.post("other_manager", f"/api/v1/visits/{visit}/cancellation").status_code == 404
+    r = api.post("resident", f"/api/v1/visits/{visit}/cancellation")
+    assert r.status_code == 200 and r.get_json()["status"] == "cancelled"
+    assert api.post("resident", f"/api/v1/visits/{visit}/cancellation").status_code == 409
+    again = api.book(elder["id"], start="14:30", end="15:30")["id"]
+    api.post("carer", f"/api/v1/visits/{again}/check-in", {"home_code": elder["home_code"]})
+    assert api.post("manager", f"/api/v1/visits/{again}/cancellation").status_code == 409

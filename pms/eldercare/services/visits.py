@@ -162,6 +162,18 @@ def confirm(session, principal: Principal, visit: Visit, pin: str) -> Visit:
     return visit
 
 
+def cancel(session, principal: Principal, visit: Visit) -> Visit:
+    """Cancel a planned (or missed) visit: residents their own bookings' elders, staff who plan care."""
+    permissions.ensure(principal, "visit.cancel")
+    if visit.status not in ("planned", "missed"):
+        raise Conflict(_("Only a visit not yet checked in can be cancelled."))
+    visit.status = "cancelled"
+    session.flush()
+    audit.record(session, actor=principal.username, action="visit.cancel", object_type="visit", object_id=visit.id,
+                 estate_id=visit.estate_id)
+    return visit
+
+
 def record_pin_failure(session, visit_id: int) -> int:
     """Count one wrong PIN (a conditional UPDATE, never past five); returns the count."""
     table = Visit.__table__
