@@ -32,9 +32,10 @@ def sweep_missed(session, *, now: Optional[datetime] = None) -> int:
     """Mark overdue planned visits missed and alert about each once; returns how many alerts were new."""
     now = now or clock.now()
     graces = dict(session.execute(select(EldercareSetting.company_id, EldercareSetting.grace_minutes)).all())
-    overdue = session.execute(
+    # Core rows (no ORM row processing): a day of 5,000 visits is read here every five minutes.
+    overdue = session.connection().execute(
         select(Visit.id, Visit.estate_id, Visit.ends_at, Estate.company_id)
-        .join(Estate, Estate.id == Visit.estate_id).where(Visit.status == "planned", Visit.ends_at < now))
+        .join(Estate, Estate.id == Visit.estate_id).where(Visit.status == "planned", Visit.ends_at < now)).all()
     estates = {}
     for visit_id, estate_id, ends_at, company_id in overdue:
         if ends_at + timedelta(minutes=graces.get(company_id, DEFAULT_GRACE_MINUTES)) < now:
