@@ -14,6 +14,7 @@ from pms.eldercare import rules
 from pms.eldercare import schemas as s
 from pms.eldercare.models import CareService
 from pms.eldercare.services import alerts, catalogue, elders, plans, visits
+from pms.estates import services as estates
 
 bp = Blueprint("eldercare_api", __name__)
 TAG = "eldercare"
@@ -30,6 +31,19 @@ def register_elder():
     data = load_body(s.ElderCreateSchema())
     elder, code = elders.register_elder(session, principal, **data)
     return s.ElderSchema().dump(elders.elder_view(session, principal, elder, home_code=code)), 201
+
+
+@bp.get("/elders")
+@documented(summary="Elders in scope by room (residents: of their own rooms); no private fields",
+            query=s.ElderQuerySchema, response=s.ElderListSchema, tag=TAG)
+def list_elders():
+    """A page of elders."""
+    principal, session = require_principal(), get_session()
+    args = load_args(s.ElderQuerySchema())
+    estate = estates.get_estate(session, principal, args["estate"]) if args.get("estate") else None
+    rows, total = elders.list_elders(session, principal, estate_id=estate.id if estate else None,
+                                     lives_alone=args.get("lives_alone"), limit=args["limit"], offset=args["offset"])
+    return s.ElderListSchema().dump({"items": rows, "total": total, "limit": args["limit"], "offset": args["offset"]})
 
 
 @bp.get("/elders/<int:id>")

@@ -6,7 +6,8 @@ from datetime import date, time
 from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate
 
-from pms.core.api import BoundedList, BusinessDate, utc_text
+from pms.core.api import BoundedList, BusinessDate, PagedSchema, utc_text
+from pms.core.pagination import PageArgsSchema
 from pms.eldercare import rules
 from pms.eldercare.models.services import RECURRENCES, SERVICE_KINDS, UNITS
 from pms.eldercare.services.visits import OUTCOMES
@@ -104,6 +105,25 @@ class ElderSchema(Schema):
         if obj.home_code is None:
             data.pop("home_code", None)
         return data
+
+
+class ElderQuerySchema(PageArgsSchema):
+    estate = fields.String(validate=validate.Length(min=1, max=32))
+    lives_alone = fields.Boolean()
+
+
+class ElderRowSchema(Schema):
+    id = fields.Integer()
+    room = fields.String()
+    name = fields.String()
+    age = fields.Integer()
+    lives_alone = fields.Boolean()
+    disability_tier = fields.Integer(allow_none=True)
+    hardship = fields.String(allow_none=True)
+
+
+class ElderListSchema(PagedSchema):
+    items = fields.List(fields.Nested(ElderRowSchema))
 
 
 class HomeCodeSchema(Schema):

@@ -102,3 +102,15 @@ def test_eligibility_on_a_day_with_reasons(api):
     assert today["as_of"] == "2026-03-02" and today["total_fen"] == 90000
     assert api.get("carer", url, query_string={"as_of": "2026-02-30"}).status_code == 422
     assert api.get("other_manager", url).status_code == 404
+
+
+def test_listing_elders_by_estate_and_living_alone(api):
+    alone = api.register()
+    api.register(room="YJL-3-2-502", name="李四", lives_alone=False)
+    listed = api.get("manager", "/api/v1/elders", query_string={"estate": "YJL", "lives_alone": "true"}).get_json()
+    assert listed["total"] == 1 and listed["items"] == [{
+        "id": alone["id"], "room": "YJL-3-2-501", "name": "张三", "age": 85, "lives_alone": True,
+        "disability_tier": None, "hardship": None}]
+    assert api.get("manager", "/api/v1/elders", query_string={"limit": 1, "offset": 1}).get_json()["items"][0][
+        "room"] == "YJL-3-2-502"
+    assert api.get("manager", "/api/v1/elders", query_string={"estate": "HXY"}).status_code == 404

@@ -56,6 +56,9 @@ def test_every_elder_is_seen_only_in_scope(api, elders, user):
         assert api.get(user, f"/api/v1/elders/{ids[key]}").status_code == expected, (user, key)
         assert api.get(user, f"/api/v1/elders/{ids[key]}/eligibility").status_code == expected, (user, key)
     assert api.get(user, "/api/v1/elders/999999").status_code == 404
+    listed = api.get(user, "/api/v1/elders").get_json()
+    assert {e["id"] for e in listed["items"]} == {ids[k] for k in SEES[user]} and listed["total"] == len(SEES[user])
+    assert all("health_notes" not in e for e in listed["items"])
 
 
 @pytest.mark.parametrize("user, status", VISIT_READ)

@@ -7,13 +7,13 @@ from datetime import date, datetime
 from typing import Optional
 
 from flask_babel import gettext as _
-from sqlalchemy import select, union
+from sqlalchemy import func, select, union
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from pms.accounts.models import User
 from pms.accounts.services import password_method
 from pms.core import audit, clock
-from pms.core.auth import Principal, get_in_scope
+from pms.core.auth import Principal, get_in_scope, scoped
 from pms.core.db import utcnow
 from pms.core.errors import Conflict, Invalid, NotFound
 from pms.eldercare import permissions, rules
@@ -108,6 +108,35 @@ def elder_for_input(session, principal: Principal, elder_id: int, *, field_name:
         return get_elder(session, principal, elder_id)
     except NotFound:
         raise Invalid(_("Unknown elder."), fields={field_name: [_("Unknown elder.")]}) from None
+
+
+@dataclass
+class ElderRow:
+    """A line of the elders list (no private fields)."""
+
+    id: int
+    room: str
+    name: str
+    age: int
+    lives_alone: bool
+    disability_tier: Optional[int]
+    hardship: Optional[str]
+
+
+def list_elders(session, principal: Principal, *, estate_id: Optional[int] = None, lives_alone: Optional[bool] = None,
+                limit: int = 50, offset: int = 0) -> tuple[list[ElderRow], int]:
+    """Elders in scope by room code (residents: those of their rooms), with the total."""
+    permissions.ensure(principal, "elder.read")
+    stmt = scoped(select(Elder, Room.code).join(Room, Room.id == Elder.room_id), Elder, principal)
+    if estate_id is not None:
+        stmt = stmt.where(Elder.estate_id == estate_id)
+    if lives_alone is not None:
+        stmt = stmt.where(Elder.lives_alone.is_(lives_alone))
+    total = session.scalar(select(func.count()).select_from(stmt.subquery()))
+    today = clock.today()
+    rows = session.execute(stmt.order_by(Room.code, Elder.id).limit(limit).offset(offset)).all()
+    return [ElderRow(e.id, code, e.name, rules.age_on(e.birth_date, today), e.lives_alone, e.disability_tier,
+                     e.hardship) for e, code in rows], total
 
 
 def reissue_home_code(session, principal: Principal, elder: Elder) -> tuple[str, datetime]:
