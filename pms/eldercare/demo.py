@@ -102,13 +102,16 @@ def _mobile(rng) -> str:
 
 def _plans(session, carer, registered: list[Elder]) -> None:
     start = min(e.created_at for e in registered).astimezone(clock.timezone()).date() - timedelta(days=HISTORY_DAYS)
+    # One care worker's round: meals one after another from 11:00, cleaning in the afternoons.
     for index, elder in enumerate(registered):
         if index % 3 == 0:
+            at = datetime.combine(start, time(11, 0)) + timedelta(minutes=10 * index)
             plans.create_plan(session, carer, elder, service="MEAL", recurrence="daily", weekdays=[],
-                              start=time(11, 30), end=time(12, 0), worker="carer", starts_on=start)
+                              start=at.time(), end=(at + timedelta(minutes=20)).time(), worker="carer",
+                              starts_on=start)
         if index % 4 == 1:
             plans.create_plan(session, carer, elder, service="CLEAN", recurrence="weekly", weekdays=["tue", "fri"],
-                              start=time(14, 0 if index < 6 else 30), end=time(15, 0 if index < 6 else 30),
+                              start=time(13 + index // 4 * 2, 0), end=time(14 + index // 4 * 2, 30),
                               worker="carer", starts_on=start)
         if index == 4:
             plans.create_plan(session, carer, elder, service="BATH", recurrence="weekly", weekdays=["sat"],

@@ -182,6 +182,11 @@ def occurs_on(recurrence: str, weekdays: int, day: date) -> bool:
     raise ValueError(recurrence)
 
 
+def day_bits(recurrence: str, weekdays: int) -> int:
+    """The ISO weekdays a recurrence falls on, as bits (Monday = bit 0)."""
+    return {"daily": 0b1111111, "weekdays": 0b0011111}.get(recurrence, weekdays)
+
+
 def days_ahead(first: date, count: int) -> list[date]:
     return [first + timedelta(days=i) for i in range(count)]
 

@@ -197,3 +197,16 @@ def test_ending_a_plan_cancels_its_planned_visits_after_today(api, app, db, cata
     assert api.post("manager", f"/api/v1/care-plans/{plan['id']}/end").status_code == 409
     assert api.post("finance", f"/api/v1/care-plans/{plan['id']}/end").status_code == 403
     assert api.post("other_manager", f"/api/v1/care-plans/{plan['id']}/end").status_code == 404
+
+
+def test_a_worker_is_never_planned_in_two_homes_at_once(api, catalogue):
+    first, second = api.register(), api.register(room="YJL-3-2-502", name="李四")
+    body = {"elder": first["id"], "service": "CLEAN", "recurrence": "weekly", "weekdays": ["mon", "thu"],
+            "start": "14:00", "end": "15:00", "worker": "carer"}
+    plan = api.post("carer", "/api/v1/care-plans", body).get_json()["id"]
+    clash = api.post("carer", "/api/v1/care-plans", {**body, "elder": second["id"], "recurrence": "weekdays",
+                                                     "weekdays": [], "start": "14:30", "end": "15:30"})
+    assert clash.status_code == 409 and f"#{plan}" in clash.get_json()["error"]["message"]
+    for fine in ({"weekdays": ["tue", "wed"]}, {"start": "15:00", "end": "16:00"}, {"worker": None}):
+        r = api.post("carer", "/api/v1/care-plans", {**body, "elder": second["id"], **fine})
+        assert r.status_code == 201, (fine, r.get_json())

@@ -99,6 +99,8 @@ def test_recurrences():
     assert bits == 0b1001 and rules.weekday_names(bits) == ["mon", "thu"]
     assert rules.occurs_on("weekly", bits, monday) and rules.occurs_on("weekly", bits, date(2026, 3, 5))
     assert not rules.occurs_on("weekly", bits, date(2026, 3, 3))
+    assert rules.day_bits("daily", 0) == 127 and rules.day_bits("weekdays", 0) == 31
+    assert rules.day_bits("weekly", bits) == bits
 
 
 def test_home_codes_are_checked_by_their_hash_whatever_the_spelling():

@@ -14,7 +14,8 @@ from sqlalchemy import or_, select
 
 from pms.core import audit, clock
 from pms.core.auth import Principal, get_in_scope, scoped
-from pms.core.db import utcnow
+from pms.accounts.models import User
+from pms.core.db import lock_row, utcnow
 from pms.core.errors import Conflict, Invalid
 from pms.eldercare import permissions, rules
 from pms.eldercare.models import CarePlan, CareService, Elder, Visit
@@ -46,8 +47,12 @@ def create_plan(session, principal: Principal, elder: Elder, *, service: str, re
     if ends_on is not None and ends_on < starts_on:
         raise Invalid(_("Some fields are invalid."), fields={"ends_on": [_("The plan ends before it starts.")]})
     worker_id = care_worker_of(session, company_id, worker).id if worker else None
+    bits = rules.weekday_bits(weekdays) if recurrence == "weekly" else 0
+    if worker_id is not None:
+        _ensure_plans_do_not_clash(session, worker_id, rules.day_bits(recurrence, bits), start, end, starts_on,
+                                   ends_on)
     plan = CarePlan(estate_id=elder.estate_id, room_id=elder.room_id, elder_id=elder.id, service_id=offered.id,
-                    recurrence=recurrence, weekdays=rules.weekday_bits(weekdays) if recurrence == "weekly" else 0,
+                    recurrence=recurrence, weekdays=bits,
                     start_time=start, end_time=end, worker_id=worker_id, starts_on=starts_on, ends_on=ends_on,
                     created_by_id=principal.user_id, created_at=utcnow())
     session.add(plan)
@@ -62,6 +67,22 @@ def get_plan(session, principal: Principal, plan_id: int) -> CarePlan:
     plan = get_in_scope(session, CarePlan, CarePlan.id == plan_id, principal=principal, for_update=True)
     permissions.ensure(principal, "visit.read")
     return plan
+
+
+def _ensure_plans_do_not_clash(session, worker_id: int, bits: int, start: time, end: time, starts_on: date,
+                               ends_on: Optional[date]) -> None:
+    """409 naming the other plan when the worker would be due in two homes at once on some day."""
+    lock_row(session, User, worker_id)  # plans and bookings for one worker go one at a time
+    others = session.execute(select(CarePlan.id, CarePlan.recurrence, CarePlan.weekdays, CarePlan.start_time,
+                                    CarePlan.end_time).where(
+        CarePlan.worker_id == worker_id, CarePlan.start_time < end, CarePlan.end_time > start,
+        or_(CarePlan.ends_on.is_(None), CarePlan.ends_on >= starts_on),
+        *([CarePlan.starts_on <= ends_on] if ends_on is not None else [])).order_by(CarePlan.id)).all()
+    for other in others:
+        if rules.day_bits(other.recurrence, other.weekdays) & bits:
+            message = _("The care worker has care plan #%(id)d from %(start)s to %(end)s on those days.",
+                        id=other.id, start=other.start_time.strftime("%H:%M"), end=other.end_time.strftime("%H:%M"))
+            raise Conflict(message, fields={"worker": [message]})
 
 
 def end_plan(session, principal: Principal, plan: CarePlan) -> CarePlan:
