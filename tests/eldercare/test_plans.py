@@ -210,3 +210,16 @@ def test_a_worker_is_never_planned_in_two_homes_at_once(api, catalogue):
     for fine in ({"weekdays": ["tue", "wed"]}, {"start": "15:00", "end": "16:00"}, {"worker": None}):
         r = api.post("carer", "/api/v1/care-plans", {**body, "elder": second["id"], **fine})
         assert r.status_code == 201, (fine, r.get_json())
+
+
+def test_a_booking_beyond_the_generated_week_meets_the_plan(api, app, catalogue):
+    elder = api.register()
+    plan = api.post("carer", "/api/v1/care-plans", {"elder": elder["id"], "service": "CLEAN", "recurrence": "weekly",
+                                                    "weekdays": ["mon"], "start": "14:00", "end": "15:00",
+                                                    "worker": "carer"}).get_json()["id"]
+    generate(app)  # Monday 2 March only; Monday 16 March is not generated yet
+    later = api.book(elder["id"], expect=409, date="2026-03-16", start="14:30", end="15:30")
+    assert f"#{plan}" in later["error"]["message"]
+    api.book(elder["id"], date="2026-03-17", start="14:30", end="15:30")  # a Tuesday
+    today = api.book(elder["id"], expect=409, start="14:30", end="15:30")  # the generated visit
+    assert "上门服务 #" in today["error"]["message"]  # the API speaks Chinese by default

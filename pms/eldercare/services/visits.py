@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timezone
 from typing import Optional
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from pms.accounts.models import User
 from pms.core import audit, clock
@@ -15,7 +15,7 @@ from pms.core.auth import Principal, get_in_scope, scoped
 from pms.core.db import lock_row, utcnow
 from pms.core.errors import Conflict, Forbidden, Invalid
 from pms.eldercare import permissions, rules
-from pms.eldercare.models import CareService, Elder, Visit
+from pms.eldercare.models import CarePlan, CareService, Elder, Visit
 from pms.eldercare.services import catalogue
 from pms.eldercare.services.elders import elder_for_input, pin_matches
 from pms.estates.models import Estate, Room
@@ -54,7 +54,8 @@ def care_worker_of(session, company_id: int, username: str, *, field_name: str =
 
 def ensure_worker_free(session, worker_id: int, day: date, starts_at: datetime, ends_at: datetime,
                        *, ignore_visit: Optional[int] = None) -> None:
-    """409 naming the other visit when the worker is already somewhere else in that window."""
+    """409 naming the other visit (or the care plan whose visit is not generated yet) when the
+    worker is already due somewhere else in that window."""
     lock_row(session, User, worker_id)  # bookings for one worker go one at a time
     stmt = (select(Visit.id, Visit.starts_at, Visit.ends_at).where(
         Visit.worker_id == worker_id, Visit.date == day, Visit.status.in_(ACTIVE_STATUSES),
@@ -66,6 +67,18 @@ def ensure_worker_free(session, worker_id: int, day: date, starts_at: datetime, 
         message = _("The care worker has visit #%(id)d from %(start)s to %(end)s then.", id=other.id,
                     start=local_time(other.starts_at), end=local_time(other.ends_at))
         raise Conflict(message, fields={"worker": [message]})
+    start, end = local_time(starts_at), local_time(ends_at)
+    generated = select(Visit.plan_id).where(Visit.date == day, Visit.plan_id.is_not(None))
+    plans = session.execute(select(CarePlan.id, CarePlan.recurrence, CarePlan.weekdays, CarePlan.start_time,
+                                   CarePlan.end_time).where(
+        CarePlan.worker_id == worker_id, CarePlan.starts_on <= day,
+        or_(CarePlan.ends_on.is_(None), CarePlan.ends_on >= day), CarePlan.id.not_in(generated)))
+    for plan in plans:
+        if rules.occurs_on(plan.recurrence, plan.weekdays, day) and \
+                plan.start_time.strftime("%H:%M") < end and start < plan.end_time.strftime("%H:%M"):
+            message = _("The care worker has care plan #%(id)d from %(start)s to %(end)s on those days.",
+                        id=plan.id, start=plan.start_time.strftime("%H:%M"), end=plan.end_time.strftime("%H:%M"))
+            raise Conflict(message, fields={"worker": [message]})
 
 
 def book_visit(session, principal: Principal, *, elder: int, service: str, date: date, start: time, end: time,
