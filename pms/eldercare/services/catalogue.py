@@ -1,0 +1,117 @@
+"""The company's service catalogue (助餐, 助洁, …) and its elder-care settings."""
+from __future__ import annotations
+
+from datetime import time
+from typing import Optional
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from pms.core import audit
+from pms.core.auth import ADMIN, Principal
+from pms.core.db import lock_row, utcnow
+from pms.core.errors import Invalid
+from pms.eldercare import permissions
+from pms.eldercare.models import CareService, EldercareSetting
+from pms.estates.models import Company
+
+DEFAULT_GRACE_MINUTES = 30
+DEFAULT_CHECK_IN = (time(9, 0), time(11, 0))
+
+
+def company_for(session, principal: Principal, company_code: Optional[str]) -> Company:
+    """The company the caller acts for: staff their own; the platform admin names one (422)."""
+    if principal.role != ADMIN:
+        if company_code is not None and company_code != _company_code(session, principal.company_id):
+            raise Invalid(_("Unknown company."), fields={"company": [_("Unknown company.")]})
+        return session.get(Company, principal.company_id)
+    company = session.scalar(select(Company).where(Company.code == company_code)) if company_code else None
+    if company is None:
+        raise Invalid(_("Name the company."), fields={"company": [_("Unknown company.")]})
+    return company
+
+
+def _company_code(session, company_id: Optional[int]) -> Optional[str]:
+    return session.scalar(select(Company.code).where(Company.id == company_id)) if company_id else None
+
+
+def put_service(session, principal: Principal, code: str, *, kind: str, name: str, price_fen: int, unit: str,
+                min_minutes: int, company: Optional[str] = None) -> tuple[CareService, bool]:
+    """Create or update one service of the company's catalogue; returns it and whether it is new."""
+    permissions.ensure(principal, "service.write")
+    owner = company_for(session, principal, company)
+    # One writer per company at a time: two PUTs of a new code never both insert.
+    lock_row(session, Company, owner.id)
+    service = session.scalar(select(CareService).where(CareService.company_id == owner.id, CareService.code == code))
+    created = service is None
+    if created:
+        service = CareService(company_id=owner.id, code=code, kind=kind, name=name, price_fen=price_fen,
+                              unit=unit, min_minutes=min_minutes)
+        session.add(service)
+    else:
+        service.kind, service.name, service.price_fen = kind, name, price_fen
+        service.unit, service.min_minutes, service.updated_at = unit, min_minutes, utcnow()
+    session.flush()
+    audit.record(session, actor=principal.username, action="care_service.put", object_type="care_service",
+                 object_id=service.id, payload={"code": code, "price_fen": price_fen, "created": created})
+    return service, created
+
+
+def list_services(session, principal: Principal, company: Optional[str] = None) -> list[CareService]:
+    """The catalogue of the caller's company (residents: the company running their estates)."""
+    permissions.ensure(principal, "service.read")
+    company_ids = _company_ids_in_scope(session, principal, company)
+    return list(session.scalars(select(CareService).where(CareService.company_id.in_(company_ids))
+                                .order_by(CareService.company_id, CareService.code)))
+
+
+def _company_ids_in_scope(session, principal: Principal, company: Optional[str]) -> list[int]:
+    from pms.estates.models import Estate
+
+    if principal.company_id:
+        return [principal.company_id]
+    stmt = select(Estate.company_id).distinct()
+    if not principal.scope.all_estates:
+        stmt = stmt.where(Estate.id.in_(sorted(principal.scope.estate_ids)))
+    if company:
+        stmt = stmt.join(Company, Company.id == Estate.company_id).where(Company.code == company)
+    return list(session.scalars(stmt))
+
+
+def service_of_company(session, company_id: int, code: str, *, field_name: str = "service") -> CareService:
+    """A service the company offers, else 422 on the field."""
+    found = session.scalar(select(CareService).where(CareService.company_id == company_id, CareService.code == code))
+    if found is None:
+        raise Invalid(_("The company does not offer this service."),
+                      fields={field_name: [_("The company does not offer this service.")]})
+    return found
+
+
+# ---- settings ---------------------------------------------------------------------------------
+
+def settings_of(session, company_id: int) -> EldercareSetting:
+    """The company's settings (defaults when it has set none; not added to the session)."""
+    found = session.get(EldercareSetting, company_id)
+    if found is not None:
+        return found
+    return EldercareSetting(company_id=company_id, grace_minutes=DEFAULT_GRACE_MINUTES,
+                            check_in_start=DEFAULT_CHECK_IN[0], check_in_end=DEFAULT_CHECK_IN[1])
+
+
+def put_settings(session, principal: Principal, *, grace_minutes: int, check_in_start: time, check_in_end: time,
+                 company: Optional[str] = None) -> EldercareSetting:
+    """Set the company's grace period and daily check-in window."""
+    permissions.ensure(principal, "settings.write")
+    owner = company_for(session, principal, company)
+    if check_in_end <= check_in_start:
+        raise Invalid(_("Some fields are invalid."), fields={"check_in_end": [_("The window ends before it starts.")]})
+    lock_row(session, Company, owner.id)
+    found = session.get(EldercareSetting, owner.id)
+    if found is None:
+        found = EldercareSetting(company_id=owner.id)
+        session.add(found)
+    found.grace_minutes, found.check_in_start, found.check_in_end = grace_minutes, check_in_start, check_in_end
+    session.flush()
+    audit.record(session, actor=principal.username, action="eldercare.settings", object_type="company",
+                 object_id=owner.id, payload={"grace_minutes": grace_minutes})
+    return found
