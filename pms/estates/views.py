@@ -1,4 +1,4 @@
-"""Estate pages: the start page, estates → buildings → rooms, search, a resident's rooms."""
+"""Estate pages: estates → buildings → rooms, search, a resident's rooms."""
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, url_for
@@ -13,16 +13,6 @@ from pms.estates.schemas import RoomPageArgsSchema
 bp = Blueprint("estates", __name__)
 
 ROOMS_PER_PAGE = 30
-
-
-@bp.get("/")
-@login_required
-def home():
-    """Residents land on their rooms, everyone else on the estate list."""
-    principal = require_principal()
-    if principal.role == RESIDENT:
-        return redirect(url_for("estates.my_rooms"))
-    return redirect(url_for("estates.estate_list"))
 
 
 @bp.get("/estates")
