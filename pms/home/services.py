@@ -14,6 +14,7 @@ from pms.billing.services import overview as billing
 from pms.core import clock, notifications, periods
 from pms.core.auth import (ADMIN, AUDITOR, CARE_WORKER, FINANCE, MANAGER, RESIDENT, TECHNICIAN, Principal,
                            may_do)
+from pms.estates import overview as estate_overview
 from pms.estates import services as estates
 from pms.maintenance import rules
 from pms.maintenance.services import overview as maintenance
@@ -36,9 +37,12 @@ def week_of(today: date) -> tuple[date, date]:
     return monday, monday + timedelta(days=6)
 
 
-def _collection_trend(session, principal: Principal, today: date) -> dict[str, Any]:
+def _collection_trend(session, principal: Principal, today: date, grid=None) -> dict[str, Any]:
     """Collection by amount for the last 12 months, and this month's against last month's."""
-    months = billing.collection_by_period(session, principal, trend_periods(today))
+    period_list = trend_periods(today)
+    if grid is None:
+        grid = billing.collection_grid(session, principal, period_list)
+    months = billing.totals_by_period(grid, period_list)
     return {"months": months, "this": months[-1], "last": months[-2],
             "rates": [float(m.rate_by_amount) if m.rate_by_amount is not None else None for m in months]}
 
@@ -111,11 +115,14 @@ def auditor_home(session, principal: Principal, now: datetime) -> dict[str, Any]
     """The district's estates with last month's collection rate, SLA compliance and complaints."""
     today = clock.today(now)
     period = previous_period(today)
-    collection = billing.collection_by_estate(session, principal, period)
+    grid = billing.collection_grid(session, principal, trend_periods(today))
     kpis = maintenance.kpis_by_estate(session, principal, period, now=now)
-    rows = [{"estate": e, "collection": collection.get(e.code), "kpi": kpis.get(e.code)}
-            for e in estates.list_estates(session, principal)]
-    return {"period": period, "rows": rows, "collection": _collection_trend(session, principal, today)}
+    rows = []
+    for e in estate_overview.households_by_estate(session, principal):
+        kpi = kpis.get(e.code)
+        rows.append({"estate": e, "collection": grid.get((period, e.code)), "kpi": kpi,
+                     "complaints_per_100": maintenance.per_100(kpi.complaints if kpi else 0, e.households)})
+    return {"period": period, "rows": rows, "collection": _collection_trend(session, principal, today, grid)}
 
 
 def care_worker_home(session, principal: Principal, now: datetime) -> dict[str, Any]:

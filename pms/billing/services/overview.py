@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Optional
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, text
 
 from pms.billing import permissions
 from pms.billing.models import Bill, BillingRun, FeePlan, Payment, PaymentReversal
@@ -90,32 +90,73 @@ class LastPayment:
     received_at: datetime
 
 
+# Literals, not bound parameters, so that PostgreSQL's generic plans still match the partial
+# indexes ix_bill_open_due (status = 'open') and ix_bill_waived (waived_fen > 0).
+IS_OPEN = text("bill.status = 'open'")
+IS_WAIVED = text("bill.waived_fen > 0")
+
+
 def _owed_bills(principal: Principal, *columns):
-    """Bills in scope that still owe money (not void, something outstanding)."""
-    return scoped(select(*columns).where(Bill.status == "open", OUTSTANDING > 0), Bill, principal)
+    """Bills in scope that still owe money (an open bill always does: `rules.bill_status`)."""
+    return scoped(select(*columns).where(IS_OPEN), Bill, principal)
+
+
+def collection_grid(session, principal: Principal, period_list: list[str]) -> dict[tuple[str, str], Collection]:
+    """Collection per (period, estate code) of the periods in `period_list`, over the estates in scope.
+
+    The same figures as `collection.collection_rates` (received ÷ receivable of the period's
+    non-void bills; households fully paid ÷ households billed), computed without reading every
+    bill: a run's totals are its bills' amounts at issue (fixed, never edited), so
+      receivable = the runs' payable − what credit notes waived (bills with waived_fen > 0),
+      received   = receivable − what open bills still owe (paid and void bills owe nothing),
+      households = the runs' bills − void bills (void: credited in full, nothing paid),
+      paid       = households − open bills (a bill is open exactly while something is owed).
+    Only the runs, the few credited bills and the open bills are read (partial indexes).
+    """
+    permissions.ensure(principal, "collection.read")
+    runs = session.execute(scoped(
+        select(BillingRun.period, BillingRun.estate_id, Estate.code, func.sum(BillingRun.payable_fen),
+               func.sum(BillingRun.bills_created))
+        .join(Estate, Estate.id == BillingRun.estate_id).where(BillingRun.period.in_(period_list))
+        .group_by(BillingRun.period, BillingRun.estate_id, Estate.code), BillingRun, principal)).all()
+    credited = {(p, e): (int(w or 0), int(v or 0)) for p, e, w, v in session.execute(scoped(
+        select(Bill.period, Bill.estate_id, func.sum(Bill.waived_fen),
+               func.sum(case((Bill.status == "void", 1), else_=0)))
+        .where(IS_WAIVED, Bill.period.in_(period_list)).group_by(Bill.period, Bill.estate_id), Bill, principal))}
+    still_owed = {(p, e): (int(n), int(fen or 0)) for p, e, n, fen in session.execute(
+        _owed_bills(principal, Bill.period, Bill.estate_id, func.count(), func.sum(OUTSTANDING))
+        .where(Bill.period.in_(period_list)).group_by(Bill.period, Bill.estate_id))}
+    grid = {}
+    for period, estate_id, code, payable, bills in runs:
+        waived, void = credited.get((period, estate_id), (0, 0))
+        open_bills, owed = still_owed.get((period, estate_id), (0, 0))
+        receivable, households = int(payable) - waived, int(bills) - void
+        grid[(period, code)] = Collection(period, receivable, receivable - owed, households, households - open_bills)
+    return grid
 
 
 def collection_by_period(session, principal: Principal, period_list: list[str]) -> list[Collection]:
     """Collection of each period in `period_list` over the estates in scope (zeros when unbilled)."""
-    permissions.ensure(principal, "collection.read")
-    owed = Bill.payable_fen - Bill.waived_fen
-    stmt = scoped(select(Bill.period, func.coalesce(func.sum(owed), 0), func.coalesce(func.sum(Bill.paid_fen), 0),
-                         func.count(Bill.id), func.coalesce(func.sum(case((Bill.paid_fen >= owed, 1), else_=0)), 0))
-                  .where(Bill.period.in_(period_list), Bill.status != "void").group_by(Bill.period), Bill, principal)
-    found = {p: Collection(p, int(due), int(got), int(n), int(full)) for p, due, got, n, full in session.execute(stmt)}
-    return [found.get(p, Collection(p, 0, 0, 0, 0)) for p in period_list]
+    return totals_by_period(collection_grid(session, principal, period_list), period_list)
+
+
+def totals_by_period(grid: dict[tuple[str, str], Collection], period_list: list[str]) -> list[Collection]:
+    """A grid's collection summed over its estates, per period of `period_list` (zeros when unbilled)."""
+    totals = {p: Collection(p, 0, 0, 0, 0) for p in period_list}
+    for (period, _code), c in grid.items():
+        t = totals.get(period)
+        if t is None:
+            continue
+        t.receivable_fen += c.receivable_fen
+        t.received_fen += c.received_fen
+        t.households += c.households
+        t.households_paid += c.households_paid
+    return [totals[p] for p in period_list]
 
 
 def collection_by_estate(session, principal: Principal, period: str) -> dict[str, Collection]:
     """One period's collection per estate in scope, by estate code."""
-    permissions.ensure(principal, "collection.read")
-    owed = Bill.payable_fen - Bill.waived_fen
-    stmt = scoped(select(Estate.code, func.coalesce(func.sum(owed), 0), func.coalesce(func.sum(Bill.paid_fen), 0),
-                         func.count(Bill.id), func.coalesce(func.sum(case((Bill.paid_fen >= owed, 1), else_=0)), 0))
-                  .join(Estate, Estate.id == Bill.estate_id)
-                  .where(Bill.period == period, Bill.status != "void").group_by(Estate.code), Bill, principal)
-    return {code: Collection(period, int(due), int(got), int(n), int(full))
-            for code, due, got, n, full in session.execute(stmt)}
+    return {code: c for (_p, code), c in collection_grid(session, principal, [period]).items()}
 
 
 def arrears_by_age(session, principal: Principal, today: date) -> dict[str, Tally]:
@@ -125,7 +166,7 @@ def arrears_by_age(session, principal: Principal, today: date) -> dict[str, Tall
     bucket = case((Bill.due_date >= today - timedelta(days=30), "0-30"),
                   (Bill.due_date >= today - timedelta(days=90), "31-90"),
                   (Bill.due_date >= today - timedelta(days=365), "91-365"), else_="365+")
-    stmt = _owed_bills(principal, bucket, func.count(Bill.id), func.sum(OUTSTANDING)).where(
+    stmt = _owed_bills(principal, bucket, func.count(), func.sum(OUTSTANDING)).where(
         Bill.due_date < today).group_by(bucket)
     found = {b: Tally(int(n), int(fen or 0)) for b, n, fen in session.execute(stmt)}
     return {b: found.get(b, Tally(0, 0)) for b in AGING_BUCKETS}
@@ -140,21 +181,27 @@ def arrears_older_than(session, principal: Principal, today: date, days: int = 9
     return Tally(int(rooms or 0), int(fen or 0))
 
 
+def _top_estates(session, stmt, limit: int) -> list[EstateTally]:
+    """The `limit` estates with the largest sums of a grouped (estate_id, count, fen) statement."""
+    top = session.execute(stmt.order_by(func.sum(OUTSTANDING).desc(), Bill.estate_id).limit(limit)).all()
+    names = {i: (code, name) for i, code, name in session.execute(
+        select(Estate.id, Estate.code, Estate.name).where(Estate.id.in_([row[0] for row in top])))} if top else {}
+    return [EstateTally(*names[estate_id], int(n), int(fen)) for estate_id, n, fen in top]
+
+
 def arrears_older_than_by_estate(session, principal: Principal, today: date, days: int = 90, *,
                                  limit: int = 5) -> list[EstateTally]:
     """The estates with the most money overdue more than `days` days (rooms, fen), largest first."""
     permissions.ensure(principal, "arrears.read")
-    stmt = (_owed_bills(principal, Estate.code, Estate.name, func.count(func.distinct(Bill.room_id)),
-                        func.sum(OUTSTANDING).label("fen"))
-            .join(Estate, Estate.id == Bill.estate_id).where(Bill.due_date < today - timedelta(days=days))
-            .group_by(Estate.code, Estate.name).order_by(func.sum(OUTSTANDING).desc(), Estate.code).limit(limit))
-    return [EstateTally(code, name, int(n), int(fen)) for code, name, n, fen in session.execute(stmt)]
+    stmt = (_owed_bills(principal, Bill.estate_id, func.count(func.distinct(Bill.room_id)), func.sum(OUTSTANDING))
+            .where(Bill.due_date < today - timedelta(days=days)).group_by(Bill.estate_id))
+    return _top_estates(session, stmt, limit)
 
 
 def bills_due_between(session, principal: Principal, first: date, last: date) -> Tally:
     """Bills still owing whose due date falls in [first, last], and what they owe."""
     permissions.ensure(principal, "bill.read")
-    stmt = _owed_bills(principal, func.count(Bill.id), func.sum(OUTSTANDING)).where(
+    stmt = _owed_bills(principal, func.count(), func.sum(OUTSTANDING)).where(
         Bill.due_date >= first, Bill.due_date <= last)
     n, fen = session.execute(stmt).one()
     return Tally(int(n or 0), int(fen or 0))
@@ -164,10 +211,9 @@ def bills_due_between_by_estate(session, principal: Principal, first: date, last
                                 limit: int = 5) -> list[EstateTally]:
     """The estates with the most money falling due in [first, last], largest first."""
     permissions.ensure(principal, "bill.read")
-    stmt = (_owed_bills(principal, Estate.code, Estate.name, func.count(Bill.id), func.sum(OUTSTANDING))
-            .join(Estate, Estate.id == Bill.estate_id).where(Bill.due_date >= first, Bill.due_date <= last)
-            .group_by(Estate.code, Estate.name).order_by(func.sum(OUTSTANDING).desc(), Estate.code).limit(limit))
-    return [EstateTally(code, name, int(n), int(fen)) for code, name, n, fen in session.execute(stmt)]
+    stmt = (_owed_bills(principal, Bill.estate_id, func.count(), func.sum(OUTSTANDING))
+            .where(Bill.due_date >= first, Bill.due_date <= last).group_by(Bill.estate_id))
+    return _top_estates(session, stmt, limit)
 
 
 def payments_on(session, principal: Principal, day: date) -> Tally:

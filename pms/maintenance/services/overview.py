@@ -16,7 +16,7 @@ from sqlalchemy import and_, case, func, or_, select
 from pms.billing.rules import percent_one_decimal
 from pms.core import clock
 from pms.core.auth import Principal, scoped
-from pms.estates.models import Estate, Room
+from pms.estates.models import Estate
 from pms.maintenance import permissions, rules
 from pms.maintenance.models import Equipment, MaintenancePlan, PlannedWork, Ticket, WorkOrder
 from pms.maintenance.services import tickets as ticket_service
@@ -55,7 +55,6 @@ class ElevatorCounts:
 class EstateKpi:
     """One estate's month for the auditor: SLA compliance and complaints per 100 households."""
 
-    households: int
     requests: int
     sla_met: int
     sla_breached: int
@@ -65,9 +64,11 @@ class EstateKpi:
     def sla_percent(self) -> Optional[str]:
         return percent_one_decimal(self.sla_met, self.sla_met + self.sla_breached)
 
-    @property
-    def complaints_per_100(self) -> Optional[str]:
-        return percent_one_decimal(self.complaints, self.households)
+
+
+def per_100(count: int, households: int) -> Optional[str]:
+    """count × 100 ÷ households, one decimal, half-up ('1.5'); None for an estate without rooms."""
+    return percent_one_decimal(count, households)
 
 
 def _risk(now: datetime):
@@ -157,8 +158,8 @@ def opened_closed_by_month(session, principal: Principal, period_list: list[str]
 
 def kpis_by_estate(session, principal: Principal, period: str, *,
                    now: Optional[datetime] = None) -> dict[str, EstateKpi]:
-    """Per estate in scope, for the requests submitted in `period` (cancelled ones left out): SLA
-    met/breached exactly as `kpis.estate_kpis` counts them, complaints, and households."""
+    """Per estate in scope with requests submitted in `period` (cancelled ones left out): SLA
+    met/breached exactly as `kpis.estate_kpis` counts them, and complaints."""
     permissions.ensure(principal, "kpis.read")
     now = now or clock.now()
     start, end = month_bounds(period, clock.timezone())
@@ -177,15 +178,8 @@ def kpis_by_estate(session, principal: Principal, period: str, *,
                   .join(Estate, Estate.id == Ticket.estate_id)
                   .where(Ticket.submitted_at >= start, Ticket.submitted_at < end, Ticket.status != "cancelled")
                   .group_by(Estate.code), Ticket, principal)
-    counts = {code: (int(n), int(b or 0), int(m or 0), int(c or 0)) for code, n, b, m, c in session.execute(stmt)}
-    households = session.execute(scoped(select(Estate.code, func.count(Room.id)).join(Estate, Estate.id == Room.estate_id)
-                                        .group_by(Estate.code), Room, principal)).all()
-    result = {}
-    for code, rooms in households:
-        n, breached_n, met_n, complaints = counts.get(code, (0, 0, 0, 0))
-        result[code] = EstateKpi(households=int(rooms), requests=n, sla_met=met_n, sla_breached=breached_n,
-                                 complaints=complaints)
-    return result
+    return {code: EstateKpi(requests=int(n), sla_breached=int(b or 0), sla_met=int(m or 0), complaints=int(c or 0))
+            for code, n, b, m, c in session.execute(stmt)}
 
 
 def next_step(status: str) -> str:
