@@ -3,8 +3,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import g
-
 from pms.core import charts, clock
 from pms.core.auth import current_principal, may_do
 from pms.core.money import fen_to_yuan_text, format_fen
@@ -35,16 +33,14 @@ def may(action: str) -> bool:
 
 
 def unread_notifications() -> int:
-    """The caller's unread in-app notifications (0 when anonymous), counted once per request."""
+    """The caller's unread in-app notifications (0 when anonymous); base.html asks once per page."""
     principal = current_principal()
     if principal is None:
         return 0
-    if "unread_notifications" not in g:
-        from pms.core.db import get_session
-        from pms.core.notifications import unread_count
+    from pms.core.db import get_session
+    from pms.core.notifications import unread_count
 
-        g.unread_notifications = unread_count(get_session(), principal.user_id)
-    return g.unread_notifications
+    return unread_count(get_session(), principal.user_id)
 
 
 def init_app(app) -> None:
