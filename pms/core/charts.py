@@ -147,9 +147,9 @@ def _polylines(points, colour: str, stroke: float) -> str:
 def line_chart(labels: Sequence[str], series: Sequence[tuple[str, Sequence[Number]]], *, title: str,
                max_value: Number = None, fmt: Callable[[float], str] = _default_format, width: int = 320,
                height: int = 120, label_every: int = 1, empty: str = "–",
-               axis_labels: Optional[Sequence[str]] = None) -> Markup:
+               axis_labels: Optional[Sequence[str]] = None, show_values: bool = False) -> Markup:
     """One line per (name, values) series over the same labels, with a legend when there are several
-    (`axis_labels` as for `bar_chart`)."""
+    (`axis_labels` as for `bar_chart`); `show_values` writes each value above its point (one series)."""
     if any(len(values) != len(labels) for _name, values in series):
         raise ValueError("every series needs one value per label")
     if not labels or not series:
@@ -161,7 +161,12 @@ def line_chart(labels: Sequence[str], series: Sequence[tuple[str, Sequence[Numbe
            f'stroke-width="1"/>']
     for n, (name, values) in enumerate(series):
         colour = SERIES_COLOURS[n % len(SERIES_COLOURS)]
-        out.append(_polylines(line_points(values, width, height, top), colour, 2))
+        points = line_points(values, width, height, top)
+        out.append(_polylines(points, colour, 2))
+        if show_values and len(series) == 1:
+            out += [f'<text x="{_num(p[0])}" y="{_num(p[1] - 5)}" font-size="10" text-anchor="middle" '
+                    f'fill="#1d2329" {FONT} aria-hidden="true">{escape(fmt(v))}</text>'
+                    for p, v in zip(points, values) if p is not None]
         if len(series) > 1:  # legend: a swatch and the name, left to right along the top
             x = 4 + n * (width // len(series))
             out.append(f'<rect x="{x}" y="2" width="10" height="3" fill="{colour}"/>'

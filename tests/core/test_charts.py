@@ -98,3 +98,10 @@ def test_a_chart_renders_into_a_pdf(app, tmp_path):
                           check=True).stdout
     for label in ("87.5", "93", "一月", "二月"):
         assert label in text, text
+
+
+def test_line_values_written_above_their_points():
+    # 2 slots of 100 px: points at x 50 and 150; 40 of max 80 → y 48, label 5 px higher at 43.
+    svg = str(charts.line_chart(["a", "b"], [("", [40, 80])], title="T", width=200, height=100, show_values=True))
+    assert re.findall(r'<text x="([^"]+)" y="([^"]+)"[^>]*>([^<]*)</text>', svg)[:2] == [("50", "43", "40"),
+                                                                                       ("150", "9", "80")]
