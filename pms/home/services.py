@@ -92,15 +92,18 @@ def finance_home(session, principal: Principal, now: datetime) -> dict[str, Any]
     """Bills due this week, payments today, arrears by age, the billing run, the collection trend."""
     today = clock.today(now)
     monday, sunday = week_of(today)
+    owed = billing.owed_summary(session, principal, today, monday, sunday)
+    period_list = trend_periods(today)
+    grid = billing.collection_grid(session, principal, period_list, owed=owed)
     return {
         "week": (monday, sunday),
-        "due_this_week": billing.bills_due_between(session, principal, monday, sunday),
-        "due_estates": billing.bills_due_between_by_estate(session, principal, monday, sunday),
+        "due_this_week": owed.in_window(),
+        "due_estates": billing.estate_tallies(session, owed.top_estates(overdue=False)),
         "payments_today": billing.payments_on(session, principal, today),
-        "aging": billing.arrears_by_age(session, principal, today),
-        "arrears_estates": billing.arrears_older_than_by_estate(session, principal, today, 0),
+        "aging": owed.aging(),
+        "arrears_estates": billing.estate_tallies(session, owed.top_estates(overdue=True)),
         "run": billing.run_state(session, principal, today),
-        "collection": _collection_trend(session, principal, today),
+        "collection": _collection_trend(session, principal, today, grid),
         "current_period": periods.period_of(today),
     }
 

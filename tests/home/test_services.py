@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from pms.billing.services import collection as collection_service
 from pms.billing.services import overview as billing
+from pms.core.errors import Forbidden
 from pms.estates import overview as estate_overview
 from pms.estates.models import Estate
 from pms.maintenance.services import equipment, kpis
@@ -23,26 +24,37 @@ def home_world(db, world, clock):
 
 def test_arrears_by_age_and_over_90_days(db, home_world):
     finance = principal(db, "finance")
-    aging = billing.arrears_by_age(db, finance, TODAY)
+    monday, sunday = homes.week_of(TODAY)
+    owed = billing.owed_summary(db, finance, TODAY, monday, sunday)
     # r502 Feb: 5000 − 2000 paid = 3000, 25 days; r501 Jan: 10000 − 4000 credited, 56 days;
     # r501 Nov: 10000, 117 days. The other company's Nov bill is paid (and not in scope anyway).
-    assert {b: (t.count, t.fen) for b, t in aging.items()} == {
+    assert {b: (t.count, t.fen) for b, t in owed.aging().items()} == {
         "0-30": (1, 3000), "31-90": (1, 6000), "91-365": (1, 10000), "365+": (0, 0)}
     over = billing.arrears_older_than(db, finance, TODAY, 90)
     assert (over.count, over.fen) == (1, 10000)
     assert [(e.estate_code, e.count, e.fen) for e in billing.arrears_older_than_by_estate(db, finance, TODAY, 90)] == [
         ("YJL", 1, 10000)]
-    # Everything overdue: 3 bills of 2 rooms, 19000.
-    assert [(e.estate_code, e.count, e.fen) for e in billing.arrears_older_than_by_estate(db, finance, TODAY, 0)] == [
-        ("YJL", 2, 19000)]
+    # Everything overdue: 3 bills, 19000.
+    assert [(e.estate_code, e.count, e.fen) for e in billing.estate_tallies(db, owed.top_estates(overdue=True))] == [
+        ("YJL", 3, 19000)]
+    # What each period's open bills owe (the open part of the collection grid).
+    assert owed.by_period_estate() == {("2025-11", home_world.bills.r501_nov.estate_id): (1, 10000),
+                                       ("2026-01", home_world.bills.r501_nov.estate_id): (1, 6000),
+                                       ("2026-02", home_world.bills.r501_nov.estate_id): (1, 3000),
+                                       ("2026-03", home_world.bills.r501_nov.estate_id): (2, 16000)}
+    with pytest.raises(Forbidden):
+        billing.owed_summary(db, principal(db, "tech"), TODAY, monday, sunday)
 
 
 def test_due_this_week_payments_today_and_the_run(db, home_world):
     finance = principal(db, "finance")
     monday, sunday = homes.week_of(TODAY)
     assert (monday.isoformat(), sunday.isoformat()) == ("2026-03-09", "2026-03-15")
-    due = billing.bills_due_between(db, finance, monday, sunday)
+    owed = billing.owed_summary(db, finance, TODAY, monday, sunday)
+    due = owed.in_window()
     assert (due.count, due.fen) == (2, 16000)  # March: r501 10000 + r502 6000, due the 15th
+    assert [(e.estate_code, e.count, e.fen) for e in billing.estate_tallies(db, owed.top_estates(overdue=False))] == [
+        ("YJL", 2, 16000)]
     today = billing.payments_on(db, finance, TODAY)
     assert (today.count, today.fen) == (1, 2000)  # r502's 2000 (b4's was a week ago; r101 is not ours)
     run = billing.run_state(db, finance, TODAY)
@@ -69,6 +81,8 @@ def test_collection_grid_matches_the_collection_page(db, home_world):
         assert (mine.receivable_fen, mine.received_fen, mine.households, mine.households_paid) == (
             page.receivable_fen, page.received_fen, page.households, page.households_paid), period
     assert ("2025-11", "HXY") not in grid  # the other company's estate
+    monday, sunday = homes.week_of(TODAY)
+    assert billing.collection_grid(db, manager, months, owed=billing.owed_summary(db, manager, TODAY, monday, sunday)) == grid
     totals = billing.totals_by_period(grid, ["2025-12", "2026-01"])
     assert (totals[0].households, totals[0].rate_by_amount, totals[1].received_fen) == (0, None, 8000)
 

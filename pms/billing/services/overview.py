@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Optional
 
-from sqlalchemy import case, func, select, text
+from sqlalchemy import and_, case, func, select, text
 
 from pms.billing import permissions
 from pms.billing.models import Bill, BillingRun, FeePlan, Payment, PaymentReversal
@@ -101,7 +101,8 @@ def _owed_bills(principal: Principal, *columns):
     return scoped(select(*columns).where(IS_OPEN), Bill, principal)
 
 
-def collection_grid(session, principal: Principal, period_list: list[str]) -> dict[tuple[str, str], Collection]:
+def collection_grid(session, principal: Principal, period_list: list[str], *,
+                    owed: Optional["Owed"] = None) -> dict[tuple[str, str], Collection]:
     """Collection per (period, estate code) of the periods in `period_list`, over the estates in scope.
 
     The same figures as `collection.collection_rates` (received ÷ receivable of the period's
@@ -111,7 +112,8 @@ def collection_grid(session, principal: Principal, period_list: list[str]) -> di
       received   = receivable − what open bills still owe (paid and void bills owe nothing),
       households = the runs' bills − void bills (void: credited in full, nothing paid),
       paid       = households − open bills (a bill is open exactly while something is owed).
-    Only the runs, the few credited bills and the open bills are read (partial indexes).
+    Only the runs, the few credited bills and the open bills are read (partial indexes); an
+    `owed_summary` already at hand stands for the open bills.
     """
     permissions.ensure(principal, "collection.read")
     runs = session.execute(scoped(
@@ -123,9 +125,12 @@ def collection_grid(session, principal: Principal, period_list: list[str]) -> di
         select(Bill.period, Bill.estate_id, func.sum(Bill.waived_fen),
                func.sum(case((Bill.status == "void", 1), else_=0)))
         .where(IS_WAIVED, Bill.period.in_(period_list)).group_by(Bill.period, Bill.estate_id), Bill, principal))}
-    still_owed = {(p, e): (int(n), int(fen or 0)) for p, e, n, fen in session.execute(
-        _owed_bills(principal, Bill.period, Bill.estate_id, func.count(), func.sum(OUTSTANDING))
-        .where(Bill.period.in_(period_list)).group_by(Bill.period, Bill.estate_id))}
+    if owed is not None:
+        still_owed = owed.by_period_estate()
+    else:
+        still_owed = {(p, e): (int(n), int(fen or 0)) for p, e, n, fen in session.execute(
+            _owed_bills(principal, Bill.period, Bill.estate_id, func.count(), func.sum(OUTSTANDING))
+            .where(Bill.period.in_(period_list)).group_by(Bill.period, Bill.estate_id))}
     grid = {}
     for period, estate_id, code, payable, bills in runs:
         waived, void = credited.get((period, estate_id), (0, 0))
@@ -159,19 +164,6 @@ def collection_by_estate(session, principal: Principal, period: str) -> dict[str
     return {code: c for (_p, code), c in collection_grid(session, principal, [period]).items()}
 
 
-def arrears_by_age(session, principal: Principal, today: date) -> dict[str, Tally]:
-    """Overdue money by age of each bill (core's buckets: 0-30, 31-90, 91-365, 365+ days), with
-    the number of bills in each."""
-    permissions.ensure(principal, "arrears.read")
-    bucket = case((Bill.due_date >= today - timedelta(days=30), "0-30"),
-                  (Bill.due_date >= today - timedelta(days=90), "31-90"),
-                  (Bill.due_date >= today - timedelta(days=365), "91-365"), else_="365+")
-    stmt = _owed_bills(principal, bucket, func.count(), func.sum(OUTSTANDING)).where(
-        Bill.due_date < today).group_by(bucket)
-    found = {b: Tally(int(n), int(fen or 0)) for b, n, fen in session.execute(stmt)}
-    return {b: found.get(b, Tally(0, 0)) for b in AGING_BUCKETS}
-
-
 def arrears_older_than(session, principal: Principal, today: date, days: int = 90) -> Tally:
     """Rooms with a bill overdue more than `days` days, and what those bills still owe."""
     permissions.ensure(principal, "arrears.read")
@@ -184,9 +176,7 @@ def arrears_older_than(session, principal: Principal, today: date, days: int = 9
 def _top_estates(session, stmt, limit: int) -> list[EstateTally]:
     """The `limit` estates with the largest sums of a grouped (estate_id, count, fen) statement."""
     top = session.execute(stmt.order_by(func.sum(OUTSTANDING).desc(), Bill.estate_id).limit(limit)).all()
-    names = {i: (code, name) for i, code, name in session.execute(
-        select(Estate.id, Estate.code, Estate.name).where(Estate.id.in_([row[0] for row in top])))} if top else {}
-    return [EstateTally(*names[estate_id], int(n), int(fen)) for estate_id, n, fen in top]
+    return estate_tallies(session, [(estate_id, int(n), int(fen)) for estate_id, n, fen in top])
 
 
 def arrears_older_than_by_estate(session, principal: Principal, today: date, days: int = 90, *,
@@ -198,22 +188,70 @@ def arrears_older_than_by_estate(session, principal: Principal, today: date, day
     return _top_estates(session, stmt, limit)
 
 
-def bills_due_between(session, principal: Principal, first: date, last: date) -> Tally:
-    """Bills still owing whose due date falls in [first, last], and what they owe."""
-    permissions.ensure(principal, "bill.read")
-    stmt = _owed_bills(principal, func.count(), func.sum(OUTSTANDING)).where(
-        Bill.due_date >= first, Bill.due_date <= last)
-    n, fen = session.execute(stmt).one()
-    return Tally(int(n or 0), int(fen or 0))
+@dataclass
+class Owed:
+    """What the open bills in scope still owe, in one pass: per (period, estate id, age bucket —
+    None while not yet overdue —, due within the window) the number of bills and the money."""
+
+    rows: list[tuple[str, int, Optional[str], bool, int, int]]
+
+    def aging(self) -> dict[str, Tally]:
+        """Overdue money per age bucket (AGING_BUCKETS: 0-30, 31-90, 91-365, 365+ days overdue)."""
+        found = {b: Tally(0, 0) for b in AGING_BUCKETS}
+        for _period, _estate, bucket, _window, n, fen in self.rows:
+            if bucket is not None:
+                found[bucket].count += n
+                found[bucket].fen += fen
+        return found
+
+    def in_window(self) -> Tally:
+        """Bills falling due within the window (overdue or not yet), and what they owe."""
+        rows = [(n, fen) for *_key, window, n, fen in self.rows if window]
+        return Tally(sum(n for n, _f in rows), sum(f for _n, f in rows))
+
+    def by_period_estate(self) -> dict[tuple[str, int], tuple[int, int]]:
+        """(open bills, money owed) per (period, estate id)."""
+        out: dict[tuple[str, int], tuple[int, int]] = {}
+        for period, estate_id, _bucket, _window, n, fen in self.rows:
+            bills, owed = out.get((period, estate_id), (0, 0))
+            out[(period, estate_id)] = (bills + n, owed + fen)
+        return out
+
+    def top_estates(self, *, overdue: bool, limit: int = 5) -> list[tuple[int, int, int]]:
+        """(estate id, bills, fen) of the estates owing most: overdue money, or money due in the window."""
+        sums: dict[int, list[int]] = {}
+        for _period, estate_id, bucket, window, n, fen in self.rows:
+            if (bucket is not None) if overdue else window:
+                total = sums.setdefault(estate_id, [0, 0])
+                total[0] += n
+                total[1] += fen
+        ranked = sorted(sums.items(), key=lambda item: (-item[1][1], item[0]))[:limit]
+        return [(estate_id, n, fen) for estate_id, (n, fen) in ranked]
 
 
-def bills_due_between_by_estate(session, principal: Principal, first: date, last: date, *,
-                                limit: int = 5) -> list[EstateTally]:
-    """The estates with the most money falling due in [first, last], largest first."""
+def owed_summary(session, principal: Principal, today: date, first: date, last: date) -> Owed:
+    """One scan of the open bills in scope (ix_bill_open_due) for everything the finance home
+    shows about money still owed: arrears by age, bills due in [first, last], per estate, and the
+    open part of each period's collection."""
+    permissions.ensure(principal, "arrears.read")
     permissions.ensure(principal, "bill.read")
-    stmt = (_owed_bills(principal, Bill.estate_id, func.count(), func.sum(OUTSTANDING))
-            .where(Bill.due_date >= first, Bill.due_date <= last).group_by(Bill.estate_id))
-    return _top_estates(session, stmt, limit)
+    bucket = case((Bill.due_date >= today, None),
+                  (Bill.due_date >= today - timedelta(days=30), "0-30"),
+                  (Bill.due_date >= today - timedelta(days=90), "31-90"),
+                  (Bill.due_date >= today - timedelta(days=365), "91-365"), else_="365+")
+    window = case((and_(Bill.due_date >= first, Bill.due_date <= last), 1), else_=0)
+    stmt = _owed_bills(principal, Bill.period, Bill.estate_id, bucket, window, func.count(), func.sum(OUTSTANDING)
+                       ).group_by(Bill.period, Bill.estate_id, bucket, window)
+    return Owed([(p, e, b, bool(w), int(n), int(fen or 0)) for p, e, b, w, n, fen in session.execute(stmt)])
+
+
+def estate_tallies(session, top: list[tuple[int, int, int]]) -> list[EstateTally]:
+    """(estate id, count, fen) rows with their estates' codes and names, in the same order."""
+    if not top:
+        return []
+    names = {i: (code, name) for i, code, name in session.execute(
+        select(Estate.id, Estate.code, Estate.name).where(Estate.id.in_([row[0] for row in top])))}
+    return [EstateTally(*names[estate_id], n, fen) for estate_id, n, fen in top]
 
 
 def payments_on(session, principal: Principal, day: date) -> Tally:
