@@ -6,12 +6,13 @@ Each figure is one aggregate query over what the caller may see (`tickets.visibl
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Optional
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, bindparam, case, func, or_, select
 
 from pms.billing.rules import percent_one_decimal
 from pms.core import clock
@@ -135,23 +136,31 @@ def planned_works_between(session, principal: Principal, start: datetime, end: d
         PlannedWork, principal)) or 0
 
 
-def opened_closed_by_month(session, principal: Principal, period_list: list[str]) -> tuple[list[int], list[int]]:
-    """Requests submitted per month, and requests finished (resolved, or closed) per month, of the
-    months in `period_list` (Beijing months); cancelled requests count in neither."""
-    tz = clock.timezone()
-    bounds = [month_bounds(p, tz) for p in period_list]
+@functools.cache
+def _monthly_counts(months: int):
+    """SELECT of submitted and finished counts for `months` consecutive months whose bounds are the
+    bind parameters b0 … b<months>: built once per length (building 2 × 12 CASE expressions cost
+    more than running the query)."""
     finished_at = func.coalesce(Ticket.resolved_at, Ticket.closed_at)
+    bounds = [bindparam(f"b{i}", type_=Ticket.__table__.c.submitted_at.type) for i in range(months + 1)]
     columns = []
-    for start, end in bounds:
+    for start, end in zip(bounds, bounds[1:]):
         columns.append(func.sum(case((and_(Ticket.submitted_at >= start, Ticket.submitted_at < end), 1), else_=0)))
         columns.append(func.sum(case((and_(Ticket.status.in_(("resolved", "closed")),
                                            finished_at >= start, finished_at < end), 1), else_=0)))
-    first, last = bounds[0][0], bounds[-1][1]
-    stmt = ticket_service.visible(select(*columns).where(
-        Ticket.status != "cancelled",
-        or_(and_(Ticket.submitted_at >= first, Ticket.submitted_at < last),
-            and_(finished_at >= first, finished_at < last))), principal)
-    row = session.execute(stmt).one()
+    first, last = bounds[0], bounds[-1]
+    return select(*columns).where(Ticket.status != "cancelled",
+                                  or_(and_(Ticket.submitted_at >= first, Ticket.submitted_at < last),
+                                      and_(finished_at >= first, finished_at < last)))
+
+
+def opened_closed_by_month(session, principal: Principal, period_list: list[str]) -> tuple[list[int], list[int]]:
+    """Requests submitted per month, and requests finished (resolved, or closed) per month, of the
+    consecutive months in `period_list` (Beijing months); cancelled requests count in neither."""
+    tz = clock.timezone()
+    bounds = [month_bounds(p, tz)[0] for p in period_list] + [month_bounds(period_list[-1], tz)[1]]
+    stmt = ticket_service.visible(_monthly_counts(len(period_list)), principal)
+    row = session.execute(stmt, {f"b{i}": bound for i, bound in enumerate(bounds)}).one()
     values = [int(v or 0) for v in row]
     return values[0::2], values[1::2]
 
