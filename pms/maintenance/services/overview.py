@@ -19,7 +19,7 @@ from pms.core import clock
 from pms.core.auth import Principal, scoped
 from pms.estates.models import Estate
 from pms.maintenance import permissions, rules
-from pms.maintenance.models import Equipment, MaintenancePlan, PlannedWork, Ticket, WorkOrder
+from pms.maintenance.models import MaintenancePlan, PlannedWork, Ticket, WorkOrder
 from pms.maintenance.services import tickets as ticket_service
 from pms.maintenance.services.kpis import month_bounds
 
@@ -49,7 +49,6 @@ class QueueCounts:
 class ElevatorCounts:
     due: int  # elevators with a maintenance or inspection order due within the window, or overdue
     stopped: int  # elevators that must not run (TSG T7001: inspection lapsed or failed)
-    total: int
 
 
 @dataclass
@@ -104,7 +103,6 @@ def elevator_counts(session, principal: Principal, today: date) -> ElevatorCount
     plan's anchor) without a passed inspection since. One query fetches each inspection plan's
     anchor, its last result and its last passed date; the dates are the pure rule's.
     """
-    total = session.scalar(scoped(select(func.count(Equipment.id)), Equipment, principal)) or 0
     due = session.scalar(scoped(select(func.count(func.distinct(WorkOrder.equipment_id))).where(
         WorkOrder.status == "open",
         or_(WorkOrder.overdue.is_(True), WorkOrder.due_on <= today + timedelta(days=ELEVATOR_DUE_WITHIN_DAYS))),
@@ -126,7 +124,7 @@ def elevator_counts(session, principal: Principal, today: date) -> ElevatorCount
         past = [d for d in rules.inspection_due_dates(anchor, today) if d < today]
         if result == "failed" or (past and (passed_on is None or passed_on < past[-1])):
             stopped += 1
-    return ElevatorCounts(due=int(due), stopped=stopped, total=int(total))
+    return ElevatorCounts(due=int(due), stopped=stopped)
 
 
 def planned_works_between(session, principal: Principal, start: datetime, end: datetime) -> int:
