@@ -83,8 +83,7 @@ def manager_home(session, principal: Principal, now: datetime) -> dict[str, Any]
     if may_do(principal, "billing.collection.read"):
         data["collection"] = _collection_trend(session, principal, today)
     if may_do(principal, "billing.arrears.read"):
-        data["arrears_90"] = billing.arrears_older_than(session, principal, today, 90)
-        data["arrears_90_estates"] = billing.arrears_older_than_by_estate(session, principal, today, 90)
+        data["arrears_90"], data["arrears_90_estates"] = billing.arrears_older_than(session, principal, today, 90)
     return data
 
 

@@ -30,10 +30,12 @@ def test_arrears_by_age_and_over_90_days(db, home_world):
     # r501 Nov: 10000, 117 days. The other company's Nov bill is paid (and not in scope anyway).
     assert {b: (t.count, t.fen) for b, t in owed.aging().items()} == {
         "0-30": (1, 3000), "31-90": (1, 6000), "91-365": (1, 10000), "365+": (0, 0)}
-    over = billing.arrears_older_than(db, finance, TODAY, 90)
+    over, estates = billing.arrears_older_than(db, finance, TODAY, 90)
     assert (over.count, over.fen) == (1, 10000)
-    assert [(e.estate_code, e.count, e.fen) for e in billing.arrears_older_than_by_estate(db, finance, TODAY, 90)] == [
-        ("YJL", 1, 10000)]
+    assert [(e.estate_code, e.count, e.fen) for e in estates] == [("YJL", 1, 10000)]
+    # Over 30 days: r501 only (its Nov and Jan bills: one room), 16000.
+    over, _estates = billing.arrears_older_than(db, finance, TODAY, 30)
+    assert (over.count, over.fen) == (1, 16000)
     # Everything overdue: 3 bills, 19000.
     assert [(e.estate_code, e.count, e.fen) for e in billing.estate_tallies(db, owed.top_estates(overdue=True))] == [
         ("YJL", 3, 19000)]

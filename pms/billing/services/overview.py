@@ -164,28 +164,18 @@ def collection_by_estate(session, principal: Principal, period: str) -> dict[str
     return {code: c for (_p, code), c in collection_grid(session, principal, [period]).items()}
 
 
-def arrears_older_than(session, principal: Principal, today: date, days: int = 90) -> Tally:
-    """Rooms with a bill overdue more than `days` days, and what those bills still owe."""
-    permissions.ensure(principal, "arrears.read")
-    stmt = _owed_bills(principal, func.count(func.distinct(Bill.room_id)), func.sum(OUTSTANDING)).where(
-        Bill.due_date < today - timedelta(days=days))
-    rooms, fen = session.execute(stmt).one()
-    return Tally(int(rooms or 0), int(fen or 0))
-
-
-def _top_estates(session, stmt, limit: int) -> list[EstateTally]:
-    """The `limit` estates with the largest sums of a grouped (estate_id, count, fen) statement."""
-    top = session.execute(stmt.order_by(func.sum(OUTSTANDING).desc(), Bill.estate_id).limit(limit)).all()
-    return estate_tallies(session, [(estate_id, int(n), int(fen)) for estate_id, n, fen in top])
-
-
-def arrears_older_than_by_estate(session, principal: Principal, today: date, days: int = 90, *,
-                                 limit: int = 5) -> list[EstateTally]:
-    """The estates with the most money overdue more than `days` days (rooms, fen), largest first."""
+def arrears_older_than(session, principal: Principal, today: date, days: int = 90, *,
+                       limit: int = 5) -> tuple[Tally, list[EstateTally]]:
+    """Rooms with a bill overdue more than `days` days and what those bills still owe, in total and
+    for the `limit` estates owing most (one query grouped by estate: a room is in one estate, so
+    the estates' room counts add up to the total)."""
     permissions.ensure(principal, "arrears.read")
     stmt = (_owed_bills(principal, Bill.estate_id, func.count(func.distinct(Bill.room_id)), func.sum(OUTSTANDING))
             .where(Bill.due_date < today - timedelta(days=days)).group_by(Bill.estate_id))
-    return _top_estates(session, stmt, limit)
+    rows = [(estate_id, int(n), int(fen or 0)) for estate_id, n, fen in session.execute(stmt)]
+    total = Tally(sum(n for _e, n, _f in rows), sum(f for _e, _n, f in rows))
+    top = sorted(rows, key=lambda row: (-row[2], row[0]))[:limit]
+    return total, estate_tallies(session, top)
 
 
 @dataclass
