@@ -87,7 +87,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     forms.init_app(app)
     app.register_blueprint(health.bp)
 
+    from pms.core.auth import register_permissions
+
     for domain in domain_names():
+        permissions = domain_module(domain, "permissions")
+        if permissions is not None and hasattr(permissions, "PERMISSIONS"):
+            register_permissions(domain, permissions.PERMISSIONS)
         services = domain_module(domain, "services")
         if services is not None and hasattr(services, "init_app"):
             services.init_app(app)

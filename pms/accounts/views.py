@@ -55,7 +55,7 @@ def _safe_next(target: str | None) -> str:
         # And resolved against this host, the way a browser would, it stays on this host.
         if urlsplit(urljoin(request.host_url, target)).netloc == request.host:
             return target
-    return url_for("estates.home")
+    return url_for("home.index")
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -136,6 +136,24 @@ def can_write(principal: Principal, *roles: str) -> bool:
     return principal.role == ADMIN or principal.role in roles
 
 
+# Every domain's permissions.py table (action → roles), registered by the app factory so that
+# core reads them without importing a domain: what the pages' `may("billing.run.read")` asks.
+_permission_tables: dict[str, dict[str, tuple[str, ...]]] = {}
+
+
+def register_permissions(domain: str, table: dict[str, tuple[str, ...]]) -> None:
+    """Install a domain's permission table (its permissions.PERMISSIONS)."""
+    _permission_tables[domain] = table
+
+
+def may_do(principal: Optional[Principal], action: str) -> bool:
+    """Whether the principal's role may do `<domain>.<action>` by that domain's table (admin always
+    may, nobody anonymous); an unknown domain or action is a programming error (KeyError)."""
+    domain, _dot, name = action.partition(".")
+    roles = _permission_tables[domain][name]
+    return principal is not None and can_write(principal, *roles)
+
+
 def ensure_role(principal: Principal, *roles: str) -> None:
     """403 unless the principal has one of `roles` (admin always passes)."""
     if not can_write(principal, *roles):

@@ -5,8 +5,8 @@ from datetime import date, datetime
 
 from flask_babel import ngettext
 
-from pms.core import clock
-from pms.core.auth import current_principal
+from pms.core import charts, clock
+from pms.core.auth import current_principal, may_do
 from pms.core.money import fen_to_yuan_text, format_fen
 
 # From this many days on, hours no longer matter to a reader ("超时 38 天", not "38 天 5 小时").
@@ -55,8 +55,26 @@ def iso_date(value: date | None) -> str:
     return value.isoformat() if value else ""
 
 
+def may(action: str) -> bool:
+    """Whether the caller may do `<domain>.<action>` by that domain's permissions.py table."""
+    return may_do(current_principal(), action)
+
+
+def unread_notifications() -> int:
+    """The caller's unread in-app notifications (0 when anonymous); base.html asks once per page."""
+    principal = current_principal()
+    if principal is None:
+        return 0
+    from pms.core.db import get_session
+    from pms.core.notifications import unread_count
+
+    return unread_count(get_session(), principal.user_id)
+
+
 def init_app(app) -> None:
-    """Register filters and the principal as a template global."""
+    """Register filters, the charts, and the principal, `may` and the unread count as globals."""
     app.jinja_env.filters.update(fen=format_fen, yuan=fen_to_yuan_text, local_time=local_time, area=area_m2,
                                   iso_date=iso_date, duration=duration)
-    app.jinja_env.globals["current_principal"] = current_principal
+    app.jinja_env.globals.update(current_principal=current_principal, may=may,
+                                 unread_notifications=unread_notifications)
+    charts.init_app(app)

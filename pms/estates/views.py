@@ -1,4 +1,4 @@
-"""Estate pages: the start page, estates → buildings → rooms, search, a resident's rooms."""
+"""Estate pages: estates → buildings → rooms, search, a resident's rooms."""
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, url_for
@@ -16,16 +16,6 @@ bp = Blueprint("estates", __name__)
 ROOMS_PER_PAGE = 30
 ROOM_SEARCH_FORM = form_spec("room-search", {"q": _l("Find a room by code, owner name or phone"),
                                              "page": _l("Page")})
-
-
-@bp.get("/")
-@login_required
-def home():
-    """Residents land on their rooms, everyone else on the estate list."""
-    principal = require_principal()
-    if principal.role == RESIDENT:
-        return redirect(url_for("estates.my_rooms"))
-    return redirect(url_for("estates.estate_list"))
 
 
 @bp.get("/estates")

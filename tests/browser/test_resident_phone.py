@@ -35,6 +35,8 @@ def test_resident_on_a_phone(phone, world):
     page.get_by_label("用户名").fill("resident")
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").tap()
+    page.wait_for_url(lambda url: url.endswith("/"))  # the resident's home, then their rooms
+    page.locator(".mainnav").get_by_role("link", name="我的家").tap()
     page.wait_for_url("**/my/rooms")
 
     assert page.locator("h1").inner_text() == "我的家"

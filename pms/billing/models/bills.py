@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Optional
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKeyConstraint, Index, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKeyConstraint, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from pms.core.auth import ScopeRule
@@ -60,6 +60,17 @@ class Bill(SQLModel, table=True):
         CheckConstraint("payable_fen = total_fen - subsidy_fen", name="payable_is_total_less_subsidy"),
         CheckConstraint("paid_fen >= 0 AND paid_fen + waived_fen <= payable_fen", name="paid_within_payable"),
         Index("ix_bill_estate_period", "estate_id", "period"),
+        # The homes' counts read only bills that still owe money and the few credited ones,
+        # covering on PostgreSQL so that they are index-only scans (migration 0015): by due date
+        # (arrears by age, due this week) and by period and estate (what a period still lacks,
+        # aggregated in index order).
+        Index("ix_bill_open_due", "due_date", postgresql_where=text("status = 'open'"),
+              sqlite_where=text("status = 'open'"),
+              postgresql_include=["period", "estate_id", "room_id", "payable_fen", "waived_fen", "paid_fen"]),
+        Index("ix_bill_open_period", "period", "estate_id", postgresql_where=text("status = 'open'"),
+              sqlite_where=text("status = 'open'"), postgresql_include=["payable_fen", "waived_fen", "paid_fen"]),
+        Index("ix_bill_waived", "period", "estate_id", postgresql_where=text("waived_fen > 0"),
+              sqlite_where=text("waived_fen > 0"), postgresql_include=["waived_fen", "status"]),
         # Lines refer to (id, estate_id, room_id): their estate and room are always their bill's.
         UniqueConstraint("id", "estate_id", "room_id"),
         # The estate comes with the run (one composite key check per bill instead of two).

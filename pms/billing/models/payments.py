@@ -32,7 +32,8 @@ class Payment(SQLModel, table=True):
     reference: str = Field(default="", max_length=128)
     idempotency_key: Optional[str] = Field(default=None, max_length=128, unique=True)
     request_hash: str = Field(default="", max_length=64)  # same key + another body → 409
-    received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    # Indexed for the day's takings (the finance home's "payments today").
+    received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True)
     recorded_by: str = Field(default="system", max_length=64)
 
 

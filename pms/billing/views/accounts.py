@@ -181,7 +181,7 @@ def my_account():
     """A resident's account on the phone: what is owed, late charges, recent payments."""
     principal, session = require_principal(), get_session()
     if not accounts.has_own_rooms(principal):
-        return redirect(url_for("estates.home"))
+        return redirect(url_for("home.index"))
     return render_template("billing/account_my.html", accounts=accounts.accounts_of_own_rooms(session, principal))
 
 

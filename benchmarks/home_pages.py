@@ -1,0 +1,131 @@
+"""Benchmark: every role's home page (`/`), server time in-process (issue 11).
+
+On the lived-in demo (`pms demo load --households N`, 100,000 households by default) each demo
+user logs in through the login form, then `GET /` is timed with Flask's test client (no network,
+no gunicorn: the time the server spends, queries and template included). Target: median and p95
+≤ 100 ms for every home on PostgreSQL.
+
+    .venv/bin/python benchmarks/home_pages.py [--engine postgresql|sqlite|both]
+        [--households 100000] [--requests 30] [--database-url URL] [--queries]
+
+`--database-url` reuses an already loaded demo database instead of loading a fresh one (it is only
+read: the homes write nothing). `--queries` also prints each home's slowest SQL statements.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+
+from _common import ROOT, fresh_postgres, fresh_sqlite
+from concurrent_payments import load_demo
+
+TARGET_MS = 100.0
+
+
+def _percentile(values: list[float], pct: int) -> float:
+    """Nearest-rank percentile."""
+    ordered = sorted(values)
+    return ordered[max(0, -(-pct * len(ordered) // 100) - 1)]
+
+
+def _query_timer(engine):
+    """Collect (milliseconds, statement) of every SQL statement run on `engine`."""
+    from sqlalchemy import event
+
+    timings: list[tuple[float, str]] = []
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _start(conn, cursor, statement, parameters, context, executemany):
+        conn.info.setdefault("bench_started", []).append(time.perf_counter())
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _stop(conn, cursor, statement, parameters, context, executemany):
+        started = conn.info["bench_started"].pop()
+        timings.append(((time.perf_counter() - started) * 1000, " ".join(statement.split())[:160]))
+
+    return timings
+
+
+def settle(url: str) -> None:
+    """VACUUM ANALYZE a freshly loaded PostgreSQL demo, as autovacuum does soon after a bulk load:
+    index-only scans need the visibility map a fresh load has not set yet."""
+    if not url.startswith("postgresql"):
+        return
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("VACUUM ANALYZE"))
+    engine.dispose()
+
+
+def bench(engine_name: str, url: str, args) -> bool:
+    """Time every demo user's home; True when all meet the target."""
+    from pms import create_app
+    from pms.demo.loader import DEMO_USERS
+
+    app = create_app({"DATABASE_URL": url, "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False,
+                      "LOG_LEVEL": "WARNING"})
+    timings = _query_timer(app.extensions["pms_engine"]) if args.queries else None
+    print(f"{engine_name}: home pages, {args.requests} requests each after 3 warm-up requests (server time, "
+          f"in-process)")
+    print(f"  {'user':12s} {'role':12s} {'median ms':>10s} {'p95 ms':>8s} {'max ms':>8s}  target ≤ {TARGET_MS:.0f} ms")
+    ok = True
+    for username, role, password, _name in DEMO_USERS:
+        client = app.test_client()
+        response = client.post("/login", data={"username": username, "password": password})
+        assert response.status_code == 302, (username, response.status_code)
+        for _ in range(3):
+            assert client.get("/").status_code == 200, username
+        if timings is not None:
+            timings.clear()
+        samples = []
+        for _ in range(args.requests):
+            started = time.perf_counter()
+            response = client.get("/")
+            samples.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, (username, response.status_code)
+        median, p95 = statistics.median(samples), _percentile(samples, 95)
+        verdict = "ok" if p95 <= TARGET_MS else "SLOW"
+        ok = ok and verdict == "ok"
+        print(f"  {username:12s} {role:12s} {median:10.1f} {p95:8.1f} {max(samples):8.1f}  {verdict}", flush=True)
+        if timings:
+            per_statement: dict[str, list[float]] = {}
+            for ms, statement in timings:
+                per_statement.setdefault(statement, []).append(ms)
+            slowest = sorted(per_statement.items(), key=lambda kv: -statistics.median(kv[1]))[:5]
+            for statement, values in slowest:
+                print(f"      {statistics.median(values):7.2f} ms  {statement}")
+    app.extensions["pms_engine"].dispose()
+    return ok
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--engine", choices=("sqlite", "postgresql", "both"), default="postgresql")
+    parser.add_argument("--households", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=30)
+    parser.add_argument("--database-url", help="reuse this loaded demo database (read only)")
+    parser.add_argument("--queries", action="store_true", help="print each home's slowest statements")
+    args = parser.parse_args()
+    # `pms demo load` runs as a console script: make it load this checkout's code and migrations.
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    if args.database_url:
+        ok = bench(args.database_url.split("+")[0].split(":")[0], args.database_url, args)
+    else:
+        ok = True
+        for engine in (("postgresql", "sqlite") if args.engine == "both" else (args.engine,)):
+            with (fresh_sqlite() if engine == "sqlite" else fresh_postgres()) as url:
+                if url is None:
+                    print(f"{engine}: skipped (not reachable)")
+                    continue
+                load_demo(url, args.households)
+                settle(url)
+                ok = bench(engine, url, args) and ok
+    raise SystemExit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()

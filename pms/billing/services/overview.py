@@ -1,0 +1,293 @@
+"""Billing counts for the home pages: what is due, what came in, arrears by age, collection trends.
+
+Every figure is one aggregate query over the caller's scope (`core.auth.scoped`), never a loop over
+rows; each function checks the billing permission that the page behind the figure checks, so a
+count never shows what its link would refuse.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Optional
+
+from sqlalchemy import and_, case, func, select, text
+
+from pms.billing import permissions
+from pms.billing.models import Bill, BillingRun, FeePlan, Payment, PaymentReversal
+from pms.billing.rules import AGING_BUCKETS, percent_one_decimal
+from pms.billing.services.payments import start_of_day_utc
+from pms.core import periods
+from pms.core.auth import Principal, scoped
+from pms.estates.models import Estate, Room
+
+# What a household still owes on a bill.
+OUTSTANDING = Bill.payable_fen - Bill.waived_fen - Bill.paid_fen
+
+
+@dataclass
+class Tally:
+    """A count and a sum of money (bills, rooms or payments)."""
+
+    count: int
+    fen: int
+
+
+@dataclass
+class Collection:
+    """One period's collection: by amount (received ÷ receivable) and by household."""
+
+    period: str
+    receivable_fen: int
+    received_fen: int
+    households: int
+    households_paid: int
+
+    @property
+    def rate_by_amount(self) -> Optional[str]:
+        return percent_one_decimal(self.received_fen, self.receivable_fen)
+
+    @property
+    def rate_by_household(self) -> Optional[str]:
+        return percent_one_decimal(self.households_paid, self.households)
+
+
+@dataclass
+class EstateTally:
+    estate_code: str
+    estate_name: str
+    count: int
+    fen: int
+
+
+@dataclass
+class RunState:
+    """The current period's billing: how many estates with a fee plan are billed, and when next."""
+
+    period: str
+    estates_due: int  # estates with a fee plan in force for the period
+    estates_billed: int
+    next_run_on: date  # the daily job bills what is due at 01:10 (jobs/billing.py)
+
+    @property
+    def done(self) -> bool:
+        return self.estates_billed >= self.estates_due
+
+
+@dataclass
+class OpenBill:
+    number: str
+    room: str
+    period: str
+    due_date: date
+    outstanding_fen: int
+    overdue: bool
+
+
+@dataclass
+class LastPayment:
+    room: str
+    amount_fen: int
+    received_at: datetime
+
+
+# Literals, not bound parameters, so that PostgreSQL's generic plans still match the partial
+# indexes ix_bill_open_due (status = 'open') and ix_bill_waived (waived_fen > 0).
+IS_OPEN = text("bill.status = 'open'")
+IS_WAIVED = text("bill.waived_fen > 0")
+
+
+def _owed_bills(principal: Principal, *columns):
+    """Bills in scope that still owe money (an open bill always does: `rules.bill_status`)."""
+    return scoped(select(*columns).where(IS_OPEN), Bill, principal)
+
+
+def collection_grid(session, principal: Principal, period_list: list[str], *,
+                    owed: Optional["Owed"] = None) -> dict[tuple[str, str], Collection]:
+    """Collection per (period, estate code) of the periods in `period_list`, over the estates in scope.
+
+    The same figures as `collection.collection_rates` (received ÷ receivable of the period's
+    non-void bills; households fully paid ÷ households billed), computed without reading every
+    bill: a run's totals are its bills' amounts at issue (fixed, never edited), so
+      receivable = the runs' payable − what credit notes waived (bills with waived_fen > 0),
+      received   = receivable − what open bills still owe (paid and void bills owe nothing),
+      households = the runs' bills − void bills (void: credited in full, nothing paid),
+      paid       = households − open bills (a bill is open exactly while something is owed).
+    Only the runs, the few credited bills and the open bills are read (partial indexes); an
+    `owed_summary` already at hand stands for the open bills.
+    """
+    permissions.ensure(principal, "collection.read")
+    runs = session.execute(scoped(
+        select(BillingRun.period, BillingRun.estate_id, Estate.code, func.sum(BillingRun.payable_fen),
+               func.sum(BillingRun.bills_created))
+        .join(Estate, Estate.id == BillingRun.estate_id).where(BillingRun.period.in_(period_list))
+        .group_by(BillingRun.period, BillingRun.estate_id, Estate.code), BillingRun, principal)).all()
+    credited = {(p, e): (int(w or 0), int(v or 0)) for p, e, w, v in session.execute(scoped(
+        select(Bill.period, Bill.estate_id, func.sum(Bill.waived_fen),
+               func.sum(case((Bill.status == "void", 1), else_=0)))
+        .where(IS_WAIVED, Bill.period.in_(period_list)).group_by(Bill.period, Bill.estate_id), Bill, principal))}
+    if owed is not None:
+        still_owed = owed.by_period_estate()
+    else:
+        still_owed = {(p, e): (int(n), int(fen or 0)) for p, e, n, fen in session.execute(
+            _owed_bills(principal, Bill.period, Bill.estate_id, func.count(), func.sum(OUTSTANDING))
+            .where(Bill.period.in_(period_list)).group_by(Bill.period, Bill.estate_id))}
+    grid = {}
+    for period, estate_id, code, payable, bills in runs:
+        waived, void = credited.get((period, estate_id), (0, 0))
+        open_bills, owed = still_owed.get((period, estate_id), (0, 0))
+        receivable, households = int(payable) - waived, int(bills) - void
+        grid[(period, code)] = Collection(period, receivable, receivable - owed, households, households - open_bills)
+    return grid
+
+
+def collection_by_period(session, principal: Principal, period_list: list[str]) -> list[Collection]:
+    """Collection of each period in `period_list` over the estates in scope (zeros when unbilled)."""
+    return totals_by_period(collection_grid(session, principal, period_list), period_list)
+
+
+def totals_by_period(grid: dict[tuple[str, str], Collection], period_list: list[str]) -> list[Collection]:
+    """A grid's collection summed over its estates, per period of `period_list` (zeros when unbilled)."""
+    totals = {p: Collection(p, 0, 0, 0, 0) for p in period_list}
+    for (period, _code), c in grid.items():
+        t = totals.get(period)
+        if t is None:
+            continue
+        t.receivable_fen += c.receivable_fen
+        t.received_fen += c.received_fen
+        t.households += c.households
+        t.households_paid += c.households_paid
+    return [totals[p] for p in period_list]
+
+
+def collection_by_estate(session, principal: Principal, period: str) -> dict[str, Collection]:
+    """One period's collection per estate in scope, by estate code."""
+    return {code: c for (_p, code), c in collection_grid(session, principal, [period]).items()}
+
+
+def arrears_older_than(session, principal: Principal, today: date, days: int = 90, *,
+                       limit: int = 5) -> tuple[Tally, list[EstateTally]]:
+    """Rooms with a bill overdue more than `days` days and what those bills still owe, in total and
+    for the `limit` estates owing most (one query grouped by estate: a room is in one estate, so
+    the estates' room counts add up to the total)."""
+    permissions.ensure(principal, "arrears.read")
+    stmt = (_owed_bills(principal, Bill.estate_id, func.count(func.distinct(Bill.room_id)), func.sum(OUTSTANDING))
+            .where(Bill.due_date < today - timedelta(days=days)).group_by(Bill.estate_id))
+    rows = [(estate_id, int(n), int(fen or 0)) for estate_id, n, fen in session.execute(stmt)]
+    total = Tally(sum(n for _e, n, _f in rows), sum(f for _e, _n, f in rows))
+    top = sorted(rows, key=lambda row: (-row[2], row[0]))[:limit]
+    return total, estate_tallies(session, top)
+
+
+@dataclass
+class Owed:
+    """What the open bills in scope still owe, in one pass: per (period, estate id, age bucket —
+    None while not yet overdue —, due within the window) the number of bills and the money."""
+
+    rows: list[tuple[str, int, Optional[str], bool, int, int]]
+
+    def aging(self) -> dict[str, Tally]:
+        """Overdue money per age bucket (AGING_BUCKETS: 0-30, 31-90, 91-365, 365+ days overdue)."""
+        found = {b: Tally(0, 0) for b in AGING_BUCKETS}
+        for _period, _estate, bucket, _window, n, fen in self.rows:
+            if bucket is not None:
+                found[bucket].count += n
+                found[bucket].fen += fen
+        return found
+
+    def in_window(self) -> Tally:
+        """Bills falling due within the window (overdue or not yet), and what they owe."""
+        rows = [(n, fen) for *_key, window, n, fen in self.rows if window]
+        return Tally(sum(n for n, _f in rows), sum(f for _n, f in rows))
+
+    def by_period_estate(self) -> dict[tuple[str, int], tuple[int, int]]:
+        """(open bills, money owed) per (period, estate id)."""
+        out: dict[tuple[str, int], tuple[int, int]] = {}
+        for period, estate_id, _bucket, _window, n, fen in self.rows:
+            bills, owed = out.get((period, estate_id), (0, 0))
+            out[(period, estate_id)] = (bills + n, owed + fen)
+        return out
+
+    def top_estates(self, *, overdue: bool, limit: int = 5) -> list[tuple[int, int, int]]:
+        """(estate id, bills, fen) of the estates owing most: overdue money, or money due in the window."""
+        sums: dict[int, list[int]] = {}
+        for _period, estate_id, bucket, window, n, fen in self.rows:
+            if (bucket is not None) if overdue else window:
+                total = sums.setdefault(estate_id, [0, 0])
+                total[0] += n
+                total[1] += fen
+        ranked = sorted(sums.items(), key=lambda item: (-item[1][1], item[0]))[:limit]
+        return [(estate_id, n, fen) for estate_id, (n, fen) in ranked]
+
+
+def owed_summary(session, principal: Principal, today: date, first: date, last: date) -> Owed:
+    """One scan of the open bills in scope (ix_bill_open_due) for everything the finance home
+    shows about money still owed: arrears by age, bills due in [first, last], per estate, and the
+    open part of each period's collection."""
+    permissions.ensure(principal, "arrears.read")
+    permissions.ensure(principal, "bill.read")
+    bucket = case((Bill.due_date >= today, None),
+                  (Bill.due_date >= today - timedelta(days=30), "0-30"),
+                  (Bill.due_date >= today - timedelta(days=90), "31-90"),
+                  (Bill.due_date >= today - timedelta(days=365), "91-365"), else_="365+")
+    window = case((and_(Bill.due_date >= first, Bill.due_date <= last), 1), else_=0)
+    stmt = _owed_bills(principal, Bill.period, Bill.estate_id, bucket, window, func.count(), func.sum(OUTSTANDING)
+                       ).group_by(Bill.period, Bill.estate_id, bucket, window)
+    return Owed([(p, e, b, bool(w), int(n), int(fen or 0)) for p, e, b, w, n, fen in session.execute(stmt)])
+
+
+def estate_tallies(session, top: list[tuple[int, int, int]]) -> list[EstateTally]:
+    """(estate id, count, fen) rows with their estates' codes and names, in the same order."""
+    if not top:
+        return []
+    names = {i: (code, name) for i, code, name in session.execute(
+        select(Estate.id, Estate.code, Estate.name).where(Estate.id.in_([row[0] for row in top])))}
+    return [EstateTally(*names[estate_id], n, fen) for estate_id, n, fen in top]
+
+
+def payments_on(session, principal: Principal, day: date) -> Tally:
+    """Payments received on a business day (reversed ones left out): how many, how much."""
+    permissions.ensure(principal, "account.read")
+    stmt = scoped(select(func.count(Payment.id), func.sum(Payment.amount_fen))
+                  .outerjoin(PaymentReversal, PaymentReversal.payment_id == Payment.id)
+                  .where(Payment.received_at >= start_of_day_utc(day),
+                         Payment.received_at < start_of_day_utc(day + timedelta(days=1)),
+                         PaymentReversal.id.is_(None)), Payment, principal)
+    n, fen = session.execute(stmt).one()
+    return Tally(int(n or 0), int(fen or 0))
+
+
+def run_state(session, principal: Principal, today: date) -> RunState:
+    """This period's billing over the estates in scope: due (a fee plan in force) vs billed."""
+    permissions.ensure(principal, "run.read")
+    period = periods.period_of(today)
+    due = session.scalar(scoped(select(func.count(func.distinct(FeePlan.estate_id)))
+                                .where(FeePlan.effective_from <= period), FeePlan, principal)) or 0
+    billed = session.scalar(scoped(select(func.count(BillingRun.id)).where(BillingRun.period == period),
+                                   BillingRun, principal)) or 0
+    # Due estates are billed by the next daily job (tomorrow's 01:10 if today's has passed);
+    # once all are billed, the next run is the first day of next month.
+    next_run = today + timedelta(days=1) if billed < due else periods.first_day(periods.add_months(period, 1))
+    return RunState(period=period, estates_due=int(due), estates_billed=int(billed), next_run_on=next_run)
+
+
+def open_bills_of_own_rooms(session, principal: Principal, today: date, *, limit: int = 24) -> list[OpenBill]:
+    """A resident's bills that still owe money, the one due first on top."""
+    if not permissions.has_own_rooms(principal):
+        return []
+    stmt = (_owed_bills(principal, Bill.number, Room.code, Bill.period, Bill.due_date, OUTSTANDING)
+            .join(Room, Room.id == Bill.room_id).order_by(Bill.due_date, Bill.number).limit(limit))
+    return [OpenBill(number, room, period, due, int(owed), due < today)
+            for number, room, period, due, owed in session.execute(stmt)]
+
+
+def last_payment_of_own_rooms(session, principal: Principal) -> Optional[LastPayment]:
+    """A resident's latest payment that was not reversed, or None."""
+    if not permissions.has_own_rooms(principal):
+        return None
+    stmt = scoped(select(Room.code, Payment.amount_fen, Payment.received_at)
+                  .join(Room, Room.id == Payment.room_id)
+                  .outerjoin(PaymentReversal, PaymentReversal.payment_id == Payment.id)
+                  .where(PaymentReversal.id.is_(None))
+                  .order_by(Payment.received_at.desc(), Payment.id.desc()).limit(1), Payment, principal)
+    row = session.execute(stmt).first()
+    return LastPayment(row[0], int(row[1]), row[2]) if row else None

@@ -1,0 +1,1 @@
+"""Homes: the page each role opens first (`/`), composed from the domains' overview counts."""

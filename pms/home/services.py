@@ -1,0 +1,154 @@
+"""What each role's home shows, as plain data: counts composed from the domains' overview
+services (billing, maintenance, estates, core notifications); every figure a set-based query.
+
+Authorization stays with the domains: each overview function checks its own permission table
+and scopes its query (`core.auth.scoped`); this module only chooses which figures a role's home
+shows, asking the same tables (`core.auth.may_do`) so a figure appears only when its page opens.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any, Callable
+
+from pms.billing.services import overview as billing
+from pms.core import clock, notifications, periods
+from pms.core.auth import (ADMIN, AUDITOR, CARE_WORKER, FINANCE, MANAGER, RESIDENT, TECHNICIAN, Principal,
+                           may_do)
+from pms.estates import overview as estate_overview
+from pms.estates import services as estates
+from pms.maintenance import rules
+from pms.maintenance.services import overview as maintenance
+from pms.maintenance.services import readmodels, works
+from pms.maintenance.services import tickets as ticket_service
+from pms.maintenance.services.kpis import previous_period
+
+TREND_MONTHS = 12
+
+
+def trend_periods(today: date, months: int = TREND_MONTHS) -> list[str]:
+    """The last `months` periods up to and including today's, oldest first."""
+    current = periods.period_of(today)
+    return [periods.add_months(current, -i) for i in range(months - 1, -1, -1)]
+
+
+def week_of(today: date) -> tuple[date, date]:
+    """Monday and Sunday of today's week."""
+    monday = today - timedelta(days=today.weekday())
+    return monday, monday + timedelta(days=6)
+
+
+def _collection_trend(session, principal: Principal, today: date, grid=None) -> dict[str, Any]:
+    """Collection by amount for the last 12 months, and this month's against last month's."""
+    period_list = trend_periods(today)
+    if grid is None:
+        grid = billing.collection_grid(session, principal, period_list)
+    months = billing.totals_by_period(grid, period_list)
+    return {"months": months, "this": months[-1], "last": months[-2],
+            "rates": [float(m.rate_by_amount) if m.rate_by_amount is not None else None for m in months]}
+
+
+def _repair_trend(session, principal: Principal, today: date) -> dict[str, Any]:
+    months = trend_periods(today)
+    opened, closed = maintenance.opened_closed_by_month(session, principal, months)
+    return {"months": months, "opened": opened, "closed": closed}
+
+
+def resident_home(session, principal: Principal, now: datetime) -> dict[str, Any]:
+    """Due now and by when, the last payment, open requests with their next step, works at one's entrance."""
+    today = clock.today(now)
+    bills = billing.open_bills_of_own_rooms(session, principal, today)
+    requests = maintenance.open_requests_of_own(session, principal)
+    return {
+        "bills": bills, "due_fen": sum(b.outstanding_fen for b in bills),
+        "due_by": min((b.due_date for b in bills), default=None),
+        "overdue": any(b.overdue for b in bills),
+        "last_payment": billing.last_payment_of_own_rooms(session, principal),
+        "requests": [(view, maintenance.next_step(view.status))
+                     for view in readmodels.ticket_views(session, principal, requests, now=now)],
+        "works": [w for w in works.list_planned_works(session, principal, now=now) if w.printable],
+        "rooms": [r.code for r in estates.list_rooms(session, principal, limit=20)[0]],
+    }
+
+
+def manager_home(session, principal: Principal, now: datetime) -> dict[str, Any]:
+    """Today's queue by urgency and SLA risk, unassigned, elevators, works this week, money."""
+    today = clock.today(now)
+    data: dict[str, Any] = {
+        "queue": maintenance.queue_counts(session, principal, now=now),
+        "elevators": maintenance.elevator_counts(session, principal, today),
+        "works_this_week": maintenance.planned_works_between(session, principal, now, now + timedelta(days=7)),
+        "repairs": _repair_trend(session, principal, today),
+        "urgency_labels": {code: str(label) for code, label in rules.URGENCIES.items()},
+    }
+    if may_do(principal, "billing.collection.read"):
+        data["collection"] = _collection_trend(session, principal, today)
+    if may_do(principal, "billing.arrears.read"):
+        data["arrears_90"], data["arrears_90_estates"] = billing.arrears_older_than(session, principal, today, 90)
+    return data
+
+
+def finance_home(session, principal: Principal, now: datetime) -> dict[str, Any]:
+    """Bills due this week, payments today, arrears by age, the billing run, the collection trend."""
+    today = clock.today(now)
+    monday, sunday = week_of(today)
+    owed = billing.owed_summary(session, principal, today, monday, sunday)
+    period_list = trend_periods(today)
+    grid = billing.collection_grid(session, principal, period_list, owed=owed)
+    return {
+        "week": (monday, sunday),
+        "due_this_week": owed.in_window(),
+        "due_estates": billing.estate_tallies(session, owed.top_estates(overdue=False)),
+        "payments_today": billing.payments_on(session, principal, today),
+        "aging": owed.aging(),
+        "arrears_estates": billing.estate_tallies(session, owed.top_estates(overdue=True)),
+        "run": billing.run_state(session, principal, today),
+        "collection": _collection_trend(session, principal, today, grid),
+        "current_period": periods.period_of(today),
+    }
+
+
+def technician_home(session, principal: Principal, now: datetime) -> dict[str, Any]:
+    """The technician's open tasks, the nearest deadline first (the tasks page's own query)."""
+    rows, total = ticket_service.list_tickets(session, principal, open_only=True, mine=True, limit=50)
+    return {"tasks": readmodels.ticket_views(session, principal, rows, now=now), "total": total}
+
+
+def auditor_home(session, principal: Principal, now: datetime) -> dict[str, Any]:
+    """The district's estates with last month's collection rate, SLA compliance and complaints."""
+    today = clock.today(now)
+    period = previous_period(today)
+    grid = billing.collection_grid(session, principal, trend_periods(today))
+    kpis = maintenance.kpis_by_estate(session, principal, period, now=now)
+    rows = []
+    for e in estate_overview.households_by_estate(session, principal):
+        kpi = kpis.get(e.code)
+        rows.append({"estate": e, "collection": grid.get((period, e.code)), "kpi": kpi,
+                     "complaints_per_100": maintenance.per_100(kpi.complaints if kpi else 0, e.households)})
+    return {"period": period, "rows": rows, "collection": _collection_trend(session, principal, today, grid)}
+
+
+def care_worker_home(session, principal: Principal, now: datetime) -> dict[str, Any]:
+    """No visits yet (elder care is not built); what a care worker may already open."""
+    return {"queue": maintenance.queue_counts(session, principal, now=now)
+            if may_do(principal, "maintenance.queue.home") else None}
+
+
+HOMES: dict[str, tuple[str, Callable]] = {
+    RESIDENT: ("home/resident.html", resident_home),
+    MANAGER: ("home/manager.html", manager_home),
+    ADMIN: ("home/manager.html", manager_home),
+    FINANCE: ("home/finance.html", finance_home),
+    TECHNICIAN: ("home/technician.html", technician_home),
+    AUDITOR: ("home/auditor.html", auditor_home),
+    CARE_WORKER: ("home/care_worker.html", care_worker_home),
+}
+
+
+def home_for(session, principal: Principal, *, now: datetime | None = None) -> tuple[str, dict[str, Any]]:
+    """(template, context) of the caller's home; every home also carries the unread count."""
+    now = now or clock.now()
+    template, build = HOMES[principal.role]
+    context = build(session, principal, now)
+    context["unread"] = notifications.unread_count(session, principal.user_id)
+    context["today"] = clock.today(now)
+    return template, context

@@ -1,0 +1,210 @@
+"""Maintenance counts for the home pages: the open queue by urgency and SLA risk, unassigned
+requests, elevators due or stopped, planned works, monthly opened/closed, KPIs per estate.
+
+Each figure is one aggregate query over what the caller may see (`tickets.visible`,
+`core.auth.scoped`), never a loop that queries per row.
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Optional
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, bindparam, case, func, or_, select
+
+from pms.billing.rules import percent_one_decimal
+from pms.core import clock
+from pms.core.auth import Principal, scoped
+from pms.estates.models import Estate
+from pms.maintenance import permissions, rules
+from pms.maintenance.models import MaintenancePlan, PlannedWork, Ticket, WorkOrder
+from pms.maintenance.services import tickets as ticket_service
+from pms.maintenance.services.kpis import month_bounds
+
+# An open request is "at risk" when a deadline falls within this window (and none has passed).
+AT_RISK_WITHIN = timedelta(hours=24)
+RISKS = ("overdue", "at_risk", "on_track")
+# Elevator work orders due within this many days count as "due" on the manager's home.
+ELEVATOR_DUE_WITHIN_DAYS = 7
+
+
+@dataclass
+class QueueCounts:
+    """Open requests: per urgency and SLA risk (overdue, at risk, on track), and unassigned ones."""
+
+    by_urgency: dict[str, dict[str, int]]
+    unassigned: int
+
+    @property
+    def total(self) -> int:
+        return sum(sum(row.values()) for row in self.by_urgency.values())
+
+    def risk_total(self, risk: str) -> int:
+        return sum(row[risk] for row in self.by_urgency.values())
+
+
+@dataclass
+class ElevatorCounts:
+    due: int  # elevators with a maintenance or inspection order due within the window, or overdue
+    stopped: int  # elevators that must not run (TSG T7001: inspection lapsed or failed)
+
+
+@dataclass
+class EstateKpi:
+    """One estate's month for the auditor: SLA compliance and complaints per 100 households."""
+
+    requests: int
+    sla_met: int
+    sla_breached: int
+    complaints: int
+
+    @property
+    def sla_percent(self) -> Optional[str]:
+        return percent_one_decimal(self.sla_met, self.sla_met + self.sla_breached)
+
+
+
+def per_100(count: int, households: int) -> Optional[str]:
+    """count × 100 ÷ households, one decimal, half-up ('1.5'); None for an estate without rooms."""
+    return percent_one_decimal(count, households)
+
+
+def _risk(now: datetime):
+    """overdue: a deadline passed unmet; at_risk: the next unmet deadline is within a day."""
+    not_responded = Ticket.responded_at.is_(None)
+    overdue = or_(Ticket.resolve_by < now, and_(not_responded, Ticket.respond_by < now))
+    soon = now + AT_RISK_WITHIN
+    at_risk = or_(Ticket.resolve_by < soon, and_(not_responded, Ticket.respond_by < soon))
+    return case((overdue, "overdue"), (at_risk, "at_risk"), else_="on_track")
+
+
+def queue_counts(session, principal: Principal, *, now: Optional[datetime] = None) -> QueueCounts:
+    """The open queue in the caller's view, per urgency × SLA risk, and how many have no technician."""
+    now = now or clock.now()
+    risk = _risk(now)
+    stmt = ticket_service.visible(
+        select(Ticket.urgency, risk, func.count(Ticket.id), func.sum(case((Ticket.assignee_id.is_(None), 1), else_=0)))
+        .where(Ticket.status.in_(rules.OPEN_STATUSES)).group_by(Ticket.urgency, risk), principal)
+    by_urgency = {u: {r: 0 for r in RISKS} for u in rules.URGENCIES}
+    unassigned = 0
+    for urgency, state, n, free in session.execute(stmt):
+        by_urgency[urgency][state] = int(n)
+        unassigned += int(free or 0)
+    return QueueCounts(by_urgency=by_urgency, unassigned=unassigned)
+
+
+def elevator_counts(session, principal: Principal, today: date) -> ElevatorCounts:
+    """Elevators in scope: how many have work due within a week (or overdue), how many are stopped.
+
+    Stopped as `equipment.elevator_status` decides, for all elevators at once: the latest recorded
+    inspection failed, or the latest inspection date already passed (TSG T7001 years, from the
+    plan's anchor) without a passed inspection since. One query fetches each inspection plan's
+    anchor, its last result and its last passed date; the dates are the pure rule's.
+    """
+    due = session.scalar(scoped(select(func.count(func.distinct(WorkOrder.equipment_id))).where(
+        WorkOrder.status == "open",
+        or_(WorkOrder.overdue.is_(True), WorkOrder.due_on <= today + timedelta(days=ELEVATOR_DUE_WITHIN_DAYS))),
+        WorkOrder, principal)) or 0
+    last_due = (select(WorkOrder.plan_id, func.max(WorkOrder.due_on).label("due_on"))
+                .where(WorkOrder.result.is_not(None)).group_by(WorkOrder.plan_id).subquery())
+    last_result = (select(WorkOrder.plan_id, WorkOrder.result)
+                   .join(last_due, and_(last_due.c.plan_id == WorkOrder.plan_id, last_due.c.due_on == WorkOrder.due_on))
+                   .subquery())
+    passed = (select(WorkOrder.plan_id, func.max(WorkOrder.due_on).label("due_on"))
+              .where(WorkOrder.result == "passed").group_by(WorkOrder.plan_id).subquery())
+    rows = session.execute(scoped(
+        select(MaintenancePlan.anchor_on, last_result.c.result, passed.c.due_on)
+        .outerjoin(last_result, last_result.c.plan_id == MaintenancePlan.id)
+        .outerjoin(passed, passed.c.plan_id == MaintenancePlan.id)
+        .where(MaintenancePlan.kind == "inspection"), MaintenancePlan, principal)).all()
+    stopped = 0
+    for anchor, result, passed_on in rows:
+        past = [d for d in rules.inspection_due_dates(anchor, today) if d < today]
+        if result == "failed" or (past and (passed_on is None or passed_on < past[-1])):
+            stopped += 1
+    return ElevatorCounts(due=int(due), stopped=stopped)
+
+
+def planned_works_between(session, principal: Principal, start: datetime, end: datetime) -> int:
+    """Planned works in scope (not cancelled) that are under way at some point in [start, end)."""
+    return session.scalar(scoped(select(func.count(PlannedWork.id)).where(
+        PlannedWork.cancelled_at.is_(None), PlannedWork.starts_at < end, PlannedWork.ends_at > start),
+        PlannedWork, principal)) or 0
+
+
+@functools.cache
+def _monthly_counts(months: int):
+    """SELECT of submitted and finished counts for `months` consecutive months whose bounds are the
+    bind parameters b0 … b<months>: built once per length (building 2 × 12 CASE expressions cost
+    more than running the query)."""
+    finished_at = func.coalesce(Ticket.resolved_at, Ticket.closed_at)
+    bounds = [bindparam(f"b{i}", type_=Ticket.__table__.c.submitted_at.type) for i in range(months + 1)]
+    columns = []
+    for start, end in zip(bounds, bounds[1:]):
+        columns.append(func.sum(case((and_(Ticket.submitted_at >= start, Ticket.submitted_at < end), 1), else_=0)))
+        columns.append(func.sum(case((and_(Ticket.status.in_(("resolved", "closed")),
+                                           finished_at >= start, finished_at < end), 1), else_=0)))
+    first, last = bounds[0], bounds[-1]
+    return select(*columns).where(Ticket.status != "cancelled",
+                                  or_(and_(Ticket.submitted_at >= first, Ticket.submitted_at < last),
+                                      and_(finished_at >= first, finished_at < last)))
+
+
+def opened_closed_by_month(session, principal: Principal, period_list: list[str]) -> tuple[list[int], list[int]]:
+    """Requests submitted per month, and requests finished (resolved, or closed) per month, of the
+    consecutive months in `period_list` (Beijing months); cancelled requests count in neither."""
+    tz = clock.timezone()
+    bounds = [month_bounds(p, tz)[0] for p in period_list] + [month_bounds(period_list[-1], tz)[1]]
+    stmt = ticket_service.visible(_monthly_counts(len(period_list)), principal)
+    row = session.execute(stmt, {f"b{i}": bound for i, bound in enumerate(bounds)}).one()
+    values = [int(v or 0) for v in row]
+    return values[0::2], values[1::2]
+
+
+def kpis_by_estate(session, principal: Principal, period: str, *,
+                   now: Optional[datetime] = None) -> dict[str, EstateKpi]:
+    """Per estate in scope with requests submitted in `period` (cancelled ones left out): SLA
+    met/breached exactly as `kpis.estate_kpis` counts them, and complaints."""
+    permissions.ensure(principal, "kpis.read")
+    now = now or clock.now()
+    start, end = month_bounds(period, clock.timezone())
+    done_at = case((Ticket.status.in_(("resolved", "closed")), Ticket.resolved_at), else_=None)
+    resp_bad = or_(and_(Ticket.responded_at.is_not(None), Ticket.responded_at > Ticket.respond_by),
+                   and_(Ticket.responded_at.is_(None), Ticket.respond_by < now))
+    res_bad = or_(and_(done_at.is_not(None), done_at > Ticket.resolve_by),
+                  and_(done_at.is_(None), Ticket.resolve_by < now))
+    met = and_(Ticket.responded_at.is_not(None), Ticket.responded_at <= Ticket.respond_by,
+               done_at.is_not(None), done_at <= Ticket.resolve_by)
+    breached = or_(resp_bad, res_bad)
+    stmt = scoped(select(Estate.code, func.count(Ticket.id),
+                         func.sum(case((breached, 1), else_=0)),
+                         func.sum(case((and_(met, ~breached), 1), else_=0)),
+                         func.sum(case((Ticket.is_complaint.is_(True), 1), else_=0)))
+                  .join(Estate, Estate.id == Ticket.estate_id)
+                  .where(Ticket.submitted_at >= start, Ticket.submitted_at < end, Ticket.status != "cancelled")
+                  .group_by(Estate.code), Ticket, principal)
+    return {code: EstateKpi(requests=int(n), sla_breached=int(b or 0), sla_met=int(m or 0), complaints=int(c or 0))
+            for code, n, b, m, c in session.execute(stmt)}
+
+
+def next_step(status: str) -> str:
+    """What happens next to a resident's request, in words."""
+    return {
+        "submitted": _("The property office will accept it."),
+        "accepted": _("A technician will be assigned."),
+        "assigned": _("The technician will come to repair it."),
+        "in_progress": _("The repair is under way."),
+        "reopened": _("The property office is looking at it again."),
+        "resolved": _("Check the repair, then confirm and rate it."),
+    }.get(status, "")
+
+
+def open_requests_of_own(session, principal: Principal, *, limit: int = 20) -> list[Ticket]:
+    """A resident's requests still in progress or waiting for their confirmation, oldest first."""
+    if not permissions.has_own_rooms(principal):
+        return []
+    stmt = ticket_service.visible(select(Ticket).where(Ticket.status.in_((*rules.OPEN_STATUSES, "resolved"))),
+                                  principal)
+    return list(session.scalars(stmt.order_by(Ticket.submitted_at, Ticket.id).limit(limit)))

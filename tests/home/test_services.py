@@ -1,0 +1,162 @@
+"""The homes' counts, computed by hand on tests/home/fixtures.py's world (today: Thu 12 March 2026)."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from pms.billing.services import collection as collection_service
+from pms.billing.services import overview as billing
+from pms.core.errors import Forbidden
+from pms.estates import overview as estate_overview
+from pms.estates.models import Estate
+from pms.maintenance.services import equipment, kpis
+from pms.maintenance.services import overview as maintenance
+from pms.home import services as homes
+from tests.home.fixtures import NOW, TODAY, build, principal
+
+
+@pytest.fixture
+def home_world(db, world, clock):
+    return build(db, world, clock)
+
+
+def test_arrears_by_age_and_over_90_days(db, home_world):
+    finance = principal(db, "finance")
+    monday, sunday = homes.week_of(TODAY)
+    owed = billing.owed_summary(db, finance, TODAY, monday, sunday)
+    # r502 Feb: 5000 − 2000 paid = 3000, 25 days; r501 Jan: 10000 − 4000 credited, 56 days;
+    # r501 Nov: 10000, 117 days. The other company's Nov bill is paid (and not in scope anyway).
+    assert {b: (t.count, t.fen) for b, t in owed.aging().items()} == {
+        "0-30": (1, 3000), "31-90": (1, 6000), "91-365": (1, 10000), "365+": (0, 0)}
+    over, estates = billing.arrears_older_than(db, finance, TODAY, 90)
+    assert (over.count, over.fen) == (1, 10000)
+    assert [(e.estate_code, e.count, e.fen) for e in estates] == [("YJL", 1, 10000)]
+    # Over 30 days: r501 only (its Nov and Jan bills: one room), 16000.
+    over, _estates = billing.arrears_older_than(db, finance, TODAY, 30)
+    assert (over.count, over.fen) == (1, 16000)
+    # Everything overdue: 3 bills, 19000.
+    assert [(e.estate_code, e.count, e.fen) for e in billing.estate_tallies(db, owed.top_estates(overdue=True))] == [
+        ("YJL", 3, 19000)]
+    # What each period's open bills owe (the open part of the collection grid).
+    assert owed.by_period_estate() == {("2025-11", home_world.bills.r501_nov.estate_id): (1, 10000),
+                                       ("2026-01", home_world.bills.r501_nov.estate_id): (1, 6000),
+                                       ("2026-02", home_world.bills.r501_nov.estate_id): (1, 3000),
+                                       ("2026-03", home_world.bills.r501_nov.estate_id): (2, 16000)}
+    with pytest.raises(Forbidden):
+        billing.owed_summary(db, principal(db, "tech"), TODAY, monday, sunday)
+
+
+def test_due_this_week_payments_today_and_the_run(db, home_world):
+    finance = principal(db, "finance")
+    monday, sunday = homes.week_of(TODAY)
+    assert (monday.isoformat(), sunday.isoformat()) == ("2026-03-09", "2026-03-15")
+    owed = billing.owed_summary(db, finance, TODAY, monday, sunday)
+    due = owed.in_window()
+    assert (due.count, due.fen) == (2, 16000)  # March: r501 10000 + r502 6000, due the 15th
+    assert [(e.estate_code, e.count, e.fen) for e in billing.estate_tallies(db, owed.top_estates(overdue=False))] == [
+        ("YJL", 2, 16000)]
+    today = billing.payments_on(db, finance, TODAY)
+    assert (today.count, today.fen) == (1, 2000)  # r502's 2000 (b4's was a week ago; r101 is not ours)
+    run = billing.run_state(db, finance, TODAY)
+    assert (run.period, run.estates_due, run.estates_billed, run.done) == ("2026-03", 1, 1, True)
+    assert run.next_run_on.isoformat() == "2026-04-01"
+
+
+def test_collection_grid_matches_the_collection_page(db, home_world):
+    """The grid (runs − credits − what open bills owe) gives the collection page's own figures."""
+    manager = principal(db, "manager")
+    months = ["2025-11", "2026-01", "2026-02", "2026-03"]
+    grid = billing.collection_grid(db, manager, months)
+    # January: r501 10000 − 4000 credited, nothing paid; b4 8000 paid in full →
+    # receivable 14000, received 8000, 2 households, 1 fully paid.
+    jan = grid[("2026-01", "YJL")]
+    assert (jan.receivable_fen, jan.received_fen, jan.households, jan.households_paid) == (14000, 8000, 2, 1)
+    assert (jan.rate_by_amount, jan.rate_by_household) == ("57.1", "50.0")
+    # February: b4's bill was credited in full (void: not a household billed); r502 paid 2000 of 5000.
+    feb = grid[("2026-02", "YJL")]
+    assert (feb.receivable_fen, feb.received_fen, feb.households, feb.households_paid) == (5000, 2000, 1, 0)
+    for period in months:
+        page = collection_service.collection_rates(db, manager, "YJL", period).total
+        mine = grid[(period, "YJL")]
+        assert (mine.receivable_fen, mine.received_fen, mine.households, mine.households_paid) == (
+            page.receivable_fen, page.received_fen, page.households, page.households_paid), period
+    assert ("2025-11", "HXY") not in grid  # the other company's estate
+    monday, sunday = homes.week_of(TODAY)
+    assert billing.collection_grid(db, manager, months, owed=billing.owed_summary(db, manager, TODAY, monday, sunday)) == grid
+    totals = billing.totals_by_period(grid, ["2025-12", "2026-01"])
+    assert (totals[0].households, totals[0].rate_by_amount, totals[1].received_fen) == (0, None, 8000)
+
+
+def test_residents_open_bills_and_last_payment(db, home_world):
+    resident = principal(db, "resident")  # room YJL-3-2-501
+    bills = billing.open_bills_of_own_rooms(db, resident, TODAY)
+    assert [(b.period, b.outstanding_fen, b.overdue) for b in bills] == [
+        ("2025-11", 10000, True), ("2026-01", 6000, True), ("2026-03", 10000, False)]
+    assert billing.last_payment_of_own_rooms(db, resident) is None
+    other = principal(db, "other_resident")
+    last = billing.last_payment_of_own_rooms(db, other)
+    assert (last.room, last.amount_fen) == ("HXY-1-1-101", 7000)
+    assert billing.open_bills_of_own_rooms(db, principal(db, "manager"), TODAY) == []
+
+
+def test_queue_by_urgency_and_risk(db, home_world):
+    queue = maintenance.queue_counts(db, principal(db, "manager"), now=NOW)
+    assert queue.by_urgency == {"emergency": {"overdue": 1, "at_risk": 0, "on_track": 0},
+                                "urgent": {"overdue": 0, "at_risk": 1, "on_track": 0},
+                                "normal": {"overdue": 0, "at_risk": 0, "on_track": 1}}
+    assert (queue.total, queue.unassigned, queue.risk_total("overdue")) == (3, 2, 1)
+    other = maintenance.queue_counts(db, principal(db, "other_manager"), now=NOW)
+    assert (other.total, other.risk_total("overdue")) == (1, 1)
+
+
+def test_elevators_due_and_stopped_agree_with_the_register(db, home_world):
+    manager = principal(db, "manager")
+    counts = maintenance.elevator_counts(db, manager, TODAY)
+    assert (counts.due, counts.stopped) == (1, 1)
+    assert equipment.elevator_status(db, home_world.lift, TODAY)[0] == "stopped"
+    other = maintenance.elevator_counts(db, principal(db, "other_manager"), TODAY)
+    assert (other.due, other.stopped) == (0, 0)
+
+
+def test_planned_works_and_monthly_trend(db, home_world):
+    manager = principal(db, "manager")
+    assert maintenance.planned_works_between(db, manager, NOW, NOW + timedelta(days=7)) == 1
+    opened, closed = maintenance.opened_closed_by_month(db, manager, ["2026-01", "2026-02", "2026-03"])
+    # February: two filed, both finished (closed 12 Feb, resolved 19 Feb); March: three filed.
+    assert (opened, closed) == ([0, 2, 3], [0, 2, 0])
+
+
+def test_kpis_by_estate_agree_with_the_kpi_page(db, home_world):
+    auditor = principal(db, "auditor")
+    by_estate = maintenance.kpis_by_estate(db, auditor, "2026-02", now=NOW)
+    feb = by_estate["YJL"]
+    assert (feb.requests, feb.sla_met, feb.sla_breached, feb.complaints, feb.sla_percent) == (2, 1, 1, 1, "50.0")
+    page = kpis.estate_kpis(db, db.scalar(select(Estate).where(Estate.code == "YJL")), "2026-02", now=NOW)
+    assert (page.sla_met, page.sla_breached, page.complaints) == (feb.sla_met, feb.sla_breached, feb.complaints)
+    assert "HXY" not in by_estate
+    households = {e.code: e.households for e in estate_overview.households_by_estate(db, auditor)}
+    assert households == {"YJL": 3}
+    assert maintenance.per_100(1, 3) == "33.3"  # one complaint over 3 households
+
+
+def test_each_role_gets_its_home(db, home_world):
+    expected = {"resident": "home/resident.html", "manager": "home/manager.html", "admin": "home/manager.html",
+                "finance": "home/finance.html", "tech": "home/technician.html", "auditor": "home/auditor.html",
+                "carer": "home/care_worker.html"}
+    for user, template in expected.items():
+        name, context = homes.home_for(db, principal(db, user), now=NOW)
+        assert name == template, user
+    _name, manager = homes.home_for(db, principal(db, "manager"), now=NOW)
+    assert manager["unread"] == 2 and manager["works_this_week"] == 1
+    assert [(m.period, m.rate_by_amount) for m in manager["collection"]["months"][-3:]] == [
+        ("2026-01", "57.1"), ("2026-02", "40.0"), ("2026-03", "0.0")]
+    _name, tech = homes.home_for(db, principal(db, "tech"), now=NOW)
+    assert [t.id for t in tech["tasks"]] == [home_world.tickets.at_risk.id]
+    _name, auditor = homes.home_for(db, principal(db, "auditor"), now=NOW)
+    assert [(r["estate"].code, r["complaints_per_100"]) for r in auditor["rows"]] == [("YJL", "33.3")]
+    _name, resident = homes.home_for(db, principal(db, "resident"), now=NOW)
+    assert (resident["due_fen"], resident["due_by"].isoformat(), resident["overdue"]) == (26000, "2025-11-15", True)
+    assert [w.title for w in resident["works"]] == ["厨房上水管更换"]
+    assert [t.id for t, _step in resident["requests"]] == [home_world.tickets.overdue.id]
