@@ -22,6 +22,7 @@ from pms.core.addresses import is_email_address
 from pms.core.auth import ADMIN, AUDITOR, RESIDENT, ROLES, STAFF_ROLES, Principal, Scope
 from pms.core.db import commit_apart, get_session, utcnow
 from pms.core.errors import Conflict, Forbidden, Invalid, NotAuthenticated, NotFound
+from pms.core.sql import InIds
 from pms.estates import services as estates
 from pms.estates.models import Estate
 
@@ -227,7 +228,7 @@ def may_manage(session, principal: Principal, user: User) -> bool:
         return user.company_id == principal.company_id
     if user.role == RESIDENT:
         return bool(session.scalar(select(exists().where(
-            UserRoom.user_id == user.id, UserRoom.estate_id.in_(sorted(principal.scope.estate_ids))))))
+            UserRoom.user_id == user.id, InIds(UserRoom.estate_id, principal.scope.estate_ids)))))
     return False
 
 
@@ -292,7 +293,7 @@ def list_managed_users(session, principal: Principal, *, q: str = "", only_locke
     stmt = select(User)
     if not permissions.may(principal, "users.manage_any"):
         resident_of_company = exists().where(UserRoom.user_id == User.id,
-                                             UserRoom.estate_id.in_(sorted(principal.scope.estate_ids)))
+                                             InIds(UserRoom.estate_id, principal.scope.estate_ids))
         stmt = stmt.where(or_(User.role.in_(STAFF_ROLES) & (User.company_id == principal.company_id),
                               (User.role == RESIDENT) & resident_of_company))
     if only_locked:

@@ -11,6 +11,7 @@ from sqlalchemy.sql import Select
 
 from pms.core.db import is_sqlite, lock_row
 from pms.core.errors import Forbidden, NotAuthenticated, NotFound
+from pms.core.sql import InIds
 
 ADMIN = "admin"
 MANAGER = "manager"
@@ -97,13 +98,13 @@ def scope_filter(model, principal: Principal):
     estate_col = getattr(model, rule.estate)
     if principal.role == RESIDENT:
         if rule.resident == "room" and rule.room:
-            return getattr(model, rule.room).in_(sorted(scope.room_ids or ()))
+            return InIds(getattr(model, rule.room), scope.room_ids or ())
         if rule.resident == "estate":
-            return estate_col.in_(sorted(scope.estate_ids))
+            return InIds(estate_col, scope.estate_ids)
         return false()
     if scope.all_estates:
         return estate_col.is_not(None) | estate_col.is_(None)
-    return estate_col.in_(sorted(scope.estate_ids))
+    return InIds(estate_col, scope.estate_ids)
 
 
 def scoped(stmt: Select, model, principal: Optional[Principal] = None) -> Select:

@@ -25,9 +25,9 @@ from pms.estates.models import Building, Room
 
 
 
-@dataclass
-class CollectionRow:
-    building: Optional[str]  # None: the whole estate
+class CollectionRates:
+    """Collection rate both ways (DOMAIN: by amount and by household), for any row with the counts."""
+
     receivable_fen: int
     received_fen: int
     households: int
@@ -40,6 +40,15 @@ class CollectionRow:
     @property
     def rate_by_household(self) -> Optional[str]:
         return percent_one_decimal(self.households_paid, self.households)
+
+
+@dataclass
+class CollectionRow(CollectionRates):
+    building: Optional[str]  # None: the whole estate
+    receivable_fen: int
+    received_fen: int
+    households: int
+    households_paid: int
 
 
 @dataclass

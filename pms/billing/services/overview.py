@@ -14,7 +14,8 @@ from sqlalchemy import and_, case, func, select, text
 
 from pms.billing import permissions
 from pms.billing.models import Bill, BillingRun, FeePlan, Payment, PaymentReversal
-from pms.billing.rules import AGING_BUCKETS, percent_one_decimal
+from pms.billing.rules import AGING_BUCKETS
+from pms.billing.services.collection import CollectionRates
 from pms.billing.services.payments import start_of_day_utc
 from pms.core import periods
 from pms.core.auth import Principal, scoped
@@ -33,7 +34,7 @@ class Tally:
 
 
 @dataclass
-class Collection:
+class Collection(CollectionRates):
     """One period's collection: by amount (received ÷ receivable) and by household."""
 
     period: str
@@ -41,14 +42,6 @@ class Collection:
     received_fen: int
     households: int
     households_paid: int
-
-    @property
-    def rate_by_amount(self) -> Optional[str]:
-        return percent_one_decimal(self.received_fen, self.receivable_fen)
-
-    @property
-    def rate_by_household(self) -> Optional[str]:
-        return percent_one_decimal(self.households_paid, self.households)
 
 
 @dataclass

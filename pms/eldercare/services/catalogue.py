@@ -11,6 +11,7 @@ from pms.core import audit
 from pms.core.auth import ADMIN, Principal
 from pms.core.db import lock_row, utcnow
 from pms.core.errors import Invalid
+from pms.core.sql import InIds
 from pms.eldercare import permissions
 from pms.eldercare.models import CareService, EldercareSetting
 from pms.estates.models import Company
@@ -72,7 +73,7 @@ def _company_ids_in_scope(session, principal: Principal, company: Optional[str])
         return [principal.company_id]
     stmt = select(Estate.company_id).distinct()
     if not principal.scope.all_estates:
-        stmt = stmt.where(Estate.id.in_(sorted(principal.scope.estate_ids)))
+        stmt = stmt.where(InIds(Estate.id, principal.scope.estate_ids))
     if company:
         stmt = stmt.join(Company, Company.id == Estate.company_id).where(Company.code == company)
     return list(session.scalars(stmt))
