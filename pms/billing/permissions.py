@@ -8,6 +8,7 @@ too (tests/billing/matrix.py).
 from __future__ import annotations
 
 from pms.core.auth import AUDITOR, FINANCE, MANAGER, RESIDENT, Principal, can_write, ensure_role
+from pms.core.auth import has_own_rooms  # noqa: F401  (one rule in core; services ask it here)
 
 # The front desk (finance) and its manager move money; auditors and residents only read.
 MONEY = (FINANCE, MANAGER)
@@ -34,9 +35,6 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "collection.read": (FINANCE, MANAGER, AUDITOR),
 }
 
-# The residents' own pages (/my/bills, /my/account) show the caller's own rooms. Only residents
-# have rooms of their own: a role, not a permission, so admin does not pass here either.
-OWN_ROOMS_ROLES = (RESIDENT,)
 
 
 def ensure(principal: Principal, action: str) -> None:
@@ -48,7 +46,3 @@ def may(principal: Principal, action: str) -> bool:
     """Whether the principal's role may do `action` (admin always may)."""
     return can_write(principal, *PERMISSIONS[action])
 
-
-def has_own_rooms(principal: Principal) -> bool:
-    """Whether the principal has rooms of their own (the residents' pages are theirs)."""
-    return principal.role in OWN_ROOMS_ROLES

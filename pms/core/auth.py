@@ -132,6 +132,16 @@ def get_in_scope(session, model, *conditions, principal: Optional[Principal] = N
     return row
 
 
+# Roles with rooms of their own (residents): their pages show their rooms, not the estates. A
+# role, not a permission: admin is not one of them.
+OWN_ROOMS_ROLES = (RESIDENT,)
+
+
+def has_own_rooms(principal: Optional[Principal]) -> bool:
+    """Whether the principal acts for rooms of their own (residents)."""
+    return principal is not None and principal.role in OWN_ROOMS_ROLES
+
+
 def can_write(principal: Principal, *roles: str) -> bool:
     """Whether the principal's role is among `roles` (admin always is)."""
     return principal.role == ADMIN or principal.role in roles

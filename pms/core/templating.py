@@ -6,7 +6,7 @@ from datetime import date, datetime
 from flask_babel import ngettext
 
 from pms.core import charts, clock
-from pms.core.auth import current_principal, may_do
+from pms.core.auth import current_principal, has_own_rooms, may_do
 from pms.core.money import fen_to_yuan_text, format_fen
 
 # From this many days on, hours no longer matter to a reader ("超时 38 天", not "38 天 5 小时").
@@ -76,5 +76,6 @@ def init_app(app) -> None:
     app.jinja_env.filters.update(fen=format_fen, yuan=fen_to_yuan_text, local_time=local_time, area=area_m2,
                                   iso_date=iso_date, duration=duration)
     app.jinja_env.globals.update(current_principal=current_principal, may=may,
+                                 has_own_rooms=lambda: has_own_rooms(current_principal()),
                                  unread_notifications=unread_notifications)
     charts.init_app(app)

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 
 from pms.core.auth import (ADMIN, AUDITOR, CARE_WORKER, FINANCE, MANAGER, RESIDENT, STAFF_ROLES, TECHNICIAN,
                            Principal)
+from pms.core.auth import has_own_rooms  # noqa: F401  (one rule in core; services ask it here)
 from pms.core.errors import Forbidden
 
 PERMISSIONS: dict[str, tuple[str, ...]] = {
@@ -52,10 +53,6 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
 
 # Roles that work a ticket only when it is assigned to them (and may only take it themselves).
 ASSIGNED_ONLY_ROLES = (TECHNICIAN,)
-# Roles with rooms of their own: they file as themselves through the app, see their rooms' tickets
-# plus those they filed, are warned of works at their entrances. A role, not a permission: admin
-# is not one of them.
-OWN_ROOMS_ROLES = (RESIDENT,)
 
 
 def may(principal: Principal, action: str) -> bool:
@@ -73,7 +70,3 @@ def only_assigned(principal: Principal) -> bool:
     """Whether the principal works only the tickets assigned to them (technicians)."""
     return principal.role in ASSIGNED_ONLY_ROLES
 
-
-def has_own_rooms(principal: Principal) -> bool:
-    """Whether the principal acts for rooms of their own (residents)."""
-    return principal.role in OWN_ROOMS_ROLES

@@ -127,7 +127,7 @@ def _detail_page(ticket_id):
     return render_template("maintenance/detail.html", t=view, banners=banners, rules=rules, technicians=techs,
                            tech_options=[(u.username, u.display_name) for u in techs], payer_options=payers,
                            rating_options=[(str(n), "★" * n) for n in range(1, 6)],
-                           role=principal.role, is_assignee=ticket.assignee_id == principal.user_id)
+                           is_assignee=ticket.assignee_id == principal.user_id)
 
 
 @bp.get("/tickets/<int:ticket_id>")
