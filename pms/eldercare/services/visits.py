@@ -121,6 +121,19 @@ def list_visits(session, principal: Principal, day: date, *, mine: bool = False)
     return list(session.scalars(stmt.order_by(Visit.starts_at, Visit.id)))
 
 
+def visits_of_elders(session, principal: Principal, elder_ids: list[int], *, upcoming: bool,
+                     limit: int = 20) -> list[Visit]:
+    """The elders' visits from today on (in time order) or before today (newest first)."""
+    permissions.ensure(principal, "visit.read")
+    if not elder_ids:
+        return []
+    stmt = scoped(select(Visit).where(Visit.elder_id.in_(elder_ids)), Visit, principal)
+    today = clock.today()
+    stmt = (stmt.where(Visit.date >= today).order_by(Visit.starts_at, Visit.id) if upcoming
+            else stmt.where(Visit.date < today).order_by(Visit.starts_at.desc(), Visit.id.desc()))
+    return list(session.scalars(stmt.limit(limit)))
+
+
 def _ensure_assigned(principal: Principal, visit: Visit) -> None:
     if permissions.only_assigned(principal) and visit.worker_id not in (None, principal.user_id):
         raise Forbidden(_("Only the assigned care worker may do this."))
