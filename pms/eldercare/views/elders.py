@@ -80,4 +80,15 @@ def elder_page(elder_id):
     return render_template("eldercare/elder.html", elder=view, eligibility=elders.eligibility(elder, clock.today()),
                            plans=plans.plan_rows(session, care_plans), upcoming=upcoming, past=past,
                            alerts=open_alerts, names=names, hardships=elders.hardship_names(),
-                           may_visits=may_visits)
+                           may_visits=may_visits, may_reprint=may(principal, "elder.home_code"))
+
+
+@bp.post("/eldercare/elders/<int:elder_id>/home-code")
+@login_required
+def reprint_home_code(elder_id):
+    """A new home code for a reprinted card (shown once); the old one stops working at once."""
+    principal, session = require_principal(), get_session()
+    elder = elders.get_elder(session, principal, elder_id, for_update=True)
+    code, _issued_at = elders.reissue_home_code(session, principal, elder)
+    view = elders.elder_view(session, principal, elder, home_code=code)
+    return render_template("eldercare/registered.html", elder=view, reprinted=True), 201
