@@ -16,7 +16,7 @@ def elder(api):
 
 
 @pytest.fixture
-def web(app):
+def web(app, world):
     """A logged-in browser client per username (separate from the API's bearer client)."""
     clients = {}
 
