@@ -81,3 +81,41 @@ def test_care_worker_checks_in_out_and_the_elder_confirms(phone, client, world, 
     assert_fits(page, "6-elder")
     page.goto("/eldercare/elders/new")
     assert_fits(page, "7-register")
+
+
+def test_manager_acknowledges_a_missed_check_in_on_a_phone(phone, browser, live_server, client, world, clock, db):
+    from pms.eldercare.services import alerts
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    api = Api(client)
+    api.service("CLEAN", kind="cleaning", name="助洁", unit="hour", price_fen=4000, min_minutes=30)
+    elder = api.register()
+    api.book(elder["id"], start="10:00", end="11:00")
+    api.book(elder["id"], start="15:00", end="16:00")
+    clock.advance(hours=3)  # 12:00: the first window ended an hour ago
+    assert alerts.sweep_missed(db) == 1
+    db.commit()
+    page = phone
+    log_in(page, "manager")
+    page.goto("/eldercare/today")
+    assert page.locator("#care-today-worker").is_visible()
+    assert_fits(page, "8-manager-today")
+    page.goto("/eldercare/alerts")
+    assert "张三" in page.locator("article.care-alert").inner_text()
+    assert_fits(page, "9-alerts")
+    page.locator("article.care-alert textarea").fill("电话联系女儿：老人在女儿家，平安")
+    page.get_by_role("button", name="处理预警").tap()
+    page.wait_for_selector(".flash.success")
+    assert page.locator("article.care-alert").count() == 0
+    # The same pages on a desktop screen.
+    desktop = browser.new_context(base_url=live_server, viewport={"width": 1366, "height": 900}, locale="zh-CN")
+    try:
+        wide = desktop.new_page()
+        log_in(wide, "manager")
+        for name, url in [("today", "/eldercare/today"), ("elders", "/eldercare/elders"),
+                          ("elder", f"/eldercare/elders/{elder['id']}"), ("alerts", "/eldercare/alerts?open=false")]:
+            wide.goto(url)
+            assert wide.evaluate("document.documentElement.scrollWidth") <= 1366
+            wide.screenshot(path=str(ARTIFACTS / f"desktop-{name}-1366.png"), full_page=True)
+    finally:
+        desktop.close()
