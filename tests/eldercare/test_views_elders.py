@@ -71,6 +71,8 @@ def test_list_searches_by_name_and_room(api, web, clock):
     page = text(carer.get("/eldercare/elders?q=501"))
     assert "张三" in page and "李四" not in page
     assert "张三" not in text(web("other_manager").get("/eldercare/elders"))
+    page = text(carer.get("/eldercare/elders?q=%25"))  # a LIKE wildcard is a plain character
+    assert "张三" not in page and "李四" not in page
 
 
 @pytest.mark.parametrize("user,private", [("carer", True), ("manager", True), ("resident", True),

@@ -122,6 +122,8 @@ def test_manager_sees_the_day_with_a_worker_filter_and_no_check_in_forms(api, el
     # The care worker sees their own visits (and unassigned ones), not a colleague's.
     page = text(web("carer").get("/eldercare/today"))
     assert f'id="visit-{first}"' in page and f'id="visit-{second}"' not in page
+    # A colleague may not check in a visit assigned to someone else (the service's rule): 403.
+    assert post(web("carer2"), f"/eldercare/visits/{first}/check-in", {"home_code": ""}).status_code == 403
     # Another company's manager sees none of them and cannot act on them.
     other = web("other_manager")
     assert f'id="visit-{first}"' not in text(other.get("/eldercare/today"))
