@@ -21,7 +21,7 @@ def register(client, **changes):
 
 def test_registration_shows_the_home_code_once(api, web):
     r = register(web("carer"))
-    assert r.status_code == 201
+    assert r.status_code == 201 and r.headers["Cache-Control"] == "no-store"
     code = re.search(r'id="home-code">([^<]+)<', text(r)).group(1)
     assert len(code) == 10
     elder = api.get("manager", "/api/v1/elders").get_json()["items"][0]
@@ -58,6 +58,8 @@ def test_refused_registration_keeps_the_input_with_messages_beside_the_fields(ap
                                          ("auditor", 403), ("resident", 403)])
 def test_registration_form_by_role(web, clock, user, status):
     assert web(user).get("/eldercare/elders/new").status_code == status
+    if status == 403:
+        assert web(user).post("/eldercare/elders", data=FORM).status_code == 403
 
 
 def test_list_searches_by_name_and_room(api, web, clock):

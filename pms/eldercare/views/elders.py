@@ -17,6 +17,8 @@ from pms.eldercare.services import alerts, elders, may, plans, visits
 from pms.eldercare.views import _forms as f
 
 bp = Blueprint("elders", __name__)
+# The home code is shown once: no browser or proxy cache keeps the page that shows it.
+NO_STORE = {"Cache-Control": "no-store"}
 
 @bp.get("/eldercare/elders")
 @login_required
@@ -58,7 +60,7 @@ def register():
         err.fields = f.contact_fields(err.fields or {}, rows)
         raise
     view = elders.elder_view(session, principal, elder, home_code=code)
-    return render_template("eldercare/registered.html", elder=view), 201
+    return render_template("eldercare/registered.html", elder=view), 201, NO_STORE
 
 
 @bp.get("/eldercare/elders/<int:elder_id>")
@@ -91,4 +93,4 @@ def reprint_home_code(elder_id):
     elder = elders.get_elder(session, principal, elder_id, for_update=True)
     code, _issued_at = elders.reissue_home_code(session, principal, elder)
     view = elders.elder_view(session, principal, elder, home_code=code)
-    return render_template("eldercare/registered.html", elder=view, reprinted=True), 201
+    return render_template("eldercare/registered.html", elder=view, reprinted=True), 201, NO_STORE
