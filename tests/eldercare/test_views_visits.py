@@ -107,7 +107,7 @@ def test_wrong_pin_beside_the_field_then_locked_after_five(api, elder, web, cloc
     assert r.status_code == 409 and api.get("manager", f"/api/v1/visits/{visit}").get_json()["status"] == "checked_out"
 
 
-def test_manager_sees_the_day_with_a_worker_filter_and_no_check_in_forms(api, elder, web, world, db):
+def test_manager_sees_the_day_with_a_worker_filter_and_no_check_in_forms(api, elder, web, world, db, monkeypatch):
     from tests.factories import make_user
 
     make_user(db, "carer2", "care_worker", company=world.acme)
@@ -122,6 +122,10 @@ def test_manager_sees_the_day_with_a_worker_filter_and_no_check_in_forms(api, el
     # The care worker sees their own visits (and unassigned ones), not a colleague's.
     page = text(web("carer").get("/eldercare/today"))
     assert f'id="visit-{first}"' in page and f'id="visit-{second}"' not in page
+    # Past the page's limit the manager is asked to choose a worker.
+    monkeypatch.setattr("pms.eldercare.views.visits.PAGE_LIMIT", 1)
+    page = text(manager.get("/eldercare/today"))
+    assert f'id="visit-{first}"' in page and f'id="visit-{second}"' not in page and 'role="status"' in page
     # A colleague may not check in a visit assigned to someone else (the service's rule): 403.
     assert post(web("carer2"), f"/eldercare/visits/{first}/check-in", {"home_code": ""}).status_code == 403
     # Another company's manager sees none of them and cannot act on them.

@@ -15,22 +15,25 @@ from pms.eldercare.services import alerts, elders, may, visits
 from pms.eldercare.views import _forms as f
 
 bp = Blueprint("eldercare", __name__)
+# A day's cards on one page: a care worker has a dozen; an estate's manager filters by worker.
+PAGE_LIMIT = 200
 
 
 def _today_page():
     """Today's visits: a care worker's own (and unassigned ones), all of the estates for a manager."""
     principal, session = require_principal(), get_session()
     args, status = load_query(f.TODAY_FORM, f.TodayQuerySchema())
-    mine = may(principal, "visit.check")
-    rows = visits.visit_views(session, visits.list_visits(session, principal, clock.today(), mine=mine))
-    workers = sorted({v.worker for v in rows if v.worker})
-    if args["worker"]:
-        rows = [v for v in rows if v.worker == args["worker"]]
-    names = display_names(session, workers)
-    return render_template("eldercare/today.html", visits=rows, names=names, worker=args["worker"],
+    mine, day = may(principal, "visit.check"), clock.today()
+    found = visits.list_visits(session, principal, day, mine=mine, worker=args["worker"] or None,
+                               limit=PAGE_LIMIT + 1)
+    rows = visits.visit_views(session, found[:PAGE_LIMIT])
+    workers = [] if mine else visits.workers_of_day(session, principal, day)
+    names = display_names(session, workers + [v.worker for v in rows])
+    return render_template("eldercare/today.html", visits=rows, more=len(found) > PAGE_LIMIT, names=names,
+                           worker=args["worker"],
                            worker_options=[("", _("All care workers"))] + [(w, names.get(w, w)) for w in workers],
                            mine=mine, may_check=mine, may_confirm=may(principal, "visit.confirm"),
-                           outcomes=visits.OUTCOMES, day=clock.today()), status
+                           outcomes=visits.OUTCOMES, day=day), status
 
 
 def _my_page():
