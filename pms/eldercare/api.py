@@ -3,9 +3,7 @@ plans, settings and safety alerts (contract: CONTRACT.md "Elder care")."""
 from __future__ import annotations
 
 from flask import Blueprint
-from sqlalchemy import select
 
-from pms.accounts.models import User
 from pms.core import clock
 from pms.core.api import documented, load_args, load_body, load_data
 from pms.core.auth import require_principal
@@ -210,14 +208,7 @@ def confirm(id):
 # ---- care plans and alerts ------------------------------------------------------------------------------
 
 def _plans_out(session, found) -> dict:
-    services = dict(session.execute(select(CareService.id, CareService.code)
-                                    .where(CareService.id.in_({p.service_id for p in found} or {0}))).all())
-    workers = dict(session.execute(select(User.id, User.username)
-                                   .where(User.id.in_({p.worker_id for p in found if p.worker_id} or {0}))).all())
-    return {"items": [{"id": p.id, "elder_id": p.elder_id, "service": services[p.service_id],
-                       "recurrence": p.recurrence, "weekdays": rules.weekday_names(p.weekdays),
-                       "start_time": p.start_time, "end_time": p.end_time, "worker": workers.get(p.worker_id),
-                       "starts_on": p.starts_on, "ends_on": p.ends_on} for p in found]}
+    return {"items": plans.plan_rows(session, found)}
 
 
 @bp.post("/care-plans")

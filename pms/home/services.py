@@ -14,6 +14,8 @@ from pms.billing.services import overview as billing
 from pms.core import clock, notifications, periods
 from pms.core.auth import (ADMIN, AUDITOR, CARE_WORKER, FINANCE, MANAGER, RESIDENT, TECHNICIAN, Principal,
                            may_do)
+from pms.eldercare.services import alerts as care_alerts
+from pms.eldercare.services import visits as care_visits
 from pms.estates import overview as estate_overview
 from pms.estates import services as estates
 from pms.maintenance import rules
@@ -128,8 +130,15 @@ def auditor_home(session, principal: Principal, now: datetime) -> dict[str, Any]
 
 
 def care_worker_home(session, principal: Principal, now: datetime) -> dict[str, Any]:
-    """No visits yet (elder care is not built); what a care worker may already open."""
-    return {"queue": maintenance.queue_counts(session, principal, now=now)
+    """The care worker's visits of today in time order, what is left of them, open safety alerts."""
+    today = clock.today(now)
+    visits = care_visits.visit_views(session, care_visits.list_visits(session, principal, today, mine=True))
+    counts = {"to_do": sum(v.status in ("planned", "checked_in") for v in visits),
+              "done": sum(v.status in ("checked_out", "confirmed") for v in visits),
+              "missed": sum(v.status == "missed" for v in visits)}
+    return {"visits": visits, "counts": counts,
+            "alerts": care_alerts.count_open(session, principal) if may_do(principal, "eldercare.alert.read") else None,
+            "queue": maintenance.queue_counts(session, principal, now=now)
             if may_do(principal, "maintenance.queue.home") else None}
 
 

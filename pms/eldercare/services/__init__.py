@@ -1,4 +1,11 @@
 """Elder-care services: every rule lives in these modules; they only flush."""
+from pms.core.auth import Principal
+from pms.eldercare import permissions
 from pms.eldercare.services import alerts, catalogue, elders, plans, visits
 
-__all__ = ["alerts", "catalogue", "elders", "plans", "visits"]
+__all__ = ["alerts", "catalogue", "elders", "may", "plans", "visits"]
+
+
+def may(principal: Principal, action: str) -> bool:
+    """Whether the role may do `action` of permissions.py (pages ask before offering a form)."""
+    return permissions.may(principal, action)

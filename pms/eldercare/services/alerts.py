@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Optional
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from pms.accounts.models import User
 from pms.core import audit, clock, notifications
@@ -137,7 +137,8 @@ def acknowledge(session, principal: Principal, alert_id: int, finding: str) -> V
     return alert
 
 
-def list_alerts(session, principal: Principal, *, open_only: bool = True, limit: int = 100) -> list[dict]:
+def list_alerts(session, principal: Principal, *, open_only: bool = True, elder_id: Optional[int] = None,
+                limit: int = 100) -> list[dict]:
     """Safety alerts in scope, newest first (open ones: not yet acknowledged)."""
     permissions.ensure(principal, "alert.read")
     stmt = scoped(select(VisitAlert, Visit.date, Elder.name, Room.code)
@@ -145,7 +146,19 @@ def list_alerts(session, principal: Principal, *, open_only: bool = True, limit:
                   .join(Room, Room.id == Visit.room_id), VisitAlert, principal)
     if open_only:
         stmt = stmt.where(VisitAlert.acknowledged_at.is_(None))
+    if elder_id is not None:
+        stmt = stmt.where(Visit.elder_id == elder_id)
+    stmt = stmt.add_columns(Visit.elder_id, Visit.starts_at, Visit.ends_at, User.username).outerjoin(
+        User, User.id == VisitAlert.acknowledged_by_id)
     rows = session.execute(stmt.order_by(VisitAlert.created_at.desc(), VisitAlert.id.desc()).limit(limit)).all()
     return [{"id": a.id, "visit_id": a.visit_id, "kind": a.kind, "created_at": a.created_at,
              "acknowledged_at": a.acknowledged_at, "finding": a.finding, "date": day, "elder_name": name,
-             "room": room} for a, day, name, room in rows]
+             "room": room, "elder_id": elder, "start": local_time(starts), "end": local_time(ends),
+             "acknowledged_by": by} for a, day, name, room, elder, starts, ends, by in rows]
+
+
+def count_open(session, principal: Principal) -> int:
+    """How many safety alerts in scope nobody has acknowledged yet (a home's count)."""
+    permissions.ensure(principal, "alert.read")
+    return session.scalar(scoped(select(func.count(VisitAlert.id)).where(VisitAlert.acknowledged_at.is_(None)),
+                                 VisitAlert, principal))

@@ -124,10 +124,14 @@ class ElderRow:
 
 
 def list_elders(session, principal: Principal, *, estate_id: Optional[int] = None, lives_alone: Optional[bool] = None,
-                limit: int = 50, offset: int = 0) -> tuple[list[ElderRow], int]:
-    """Elders in scope by room code (residents: those of their rooms), with the total."""
+                search: Optional[str] = None, limit: int = 50, offset: int = 0) -> tuple[list[ElderRow], int]:
+    """Elders in scope by room code (residents: those of their rooms), with the total; `search`
+    matches a part of the name or of the room code."""
     permissions.ensure(principal, "elder.read")
     stmt = scoped(select(Elder, Room.code).join(Room, Room.id == Elder.room_id), Elder, principal)
+    if search and search.strip():
+        query = search.strip()
+        stmt = stmt.where(Elder.name.contains(query, autoescape=True) | Room.code.contains(query.upper(), autoescape=True))
     if estate_id is not None:
         stmt = stmt.where(Elder.estate_id == estate_id)
     if lives_alone is not None:
@@ -194,13 +198,17 @@ def elder_view(session, principal: Principal, elder: Elder, *, home_code: Option
 
 # ---- eligibility ------------------------------------------------------------------------------
 
+def hardship_names() -> dict[str, str]:
+    """The hardship categories in the reader's language."""
+    return {"dibao": _("minimum living allowance (低保)"), "low_income": _("low-income family"),
+            "family_planning": _("special family-planning family")}
+
+
 def _reason(allowance: rules.Allowance) -> str:
     if allowance.why == "age":
         return _("Aged %(age)d on that day.", age=allowance.value)
     if allowance.why == "hardship":
-        names = {"dibao": _("minimum living allowance (低保)"), "low_income": _("low-income family"),
-                 "family_planning": _("special family-planning family")}
-        return _("Hardship category: %(name)s.", name=names[allowance.value])
+        return _("Hardship category: %(name)s.", name=hardship_names()[allowance.value])
     return _("Disability care, tier %(tier)d.", tier=allowance.value)
 
 

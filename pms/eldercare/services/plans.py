@@ -105,6 +105,19 @@ def plans_of(session, principal: Principal, elder: Elder) -> list[CarePlan]:
                                 .order_by(CarePlan.id)))
 
 
+def plan_rows(session, found: list[CarePlan]) -> list[dict]:
+    """Care plans as the API and the elder's page show them: service code and name, worker's login."""
+    services = {row.id: row for row in session.execute(
+        select(CareService.id, CareService.code, CareService.name)
+        .where(CareService.id.in_({p.service_id for p in found} or {0})))}
+    workers = dict(session.execute(select(User.id, User.username)
+                                   .where(User.id.in_({p.worker_id for p in found if p.worker_id} or {0}))).all())
+    return [{"id": p.id, "elder_id": p.elder_id, "service": services[p.service_id].code,
+             "service_name": services[p.service_id].name, "recurrence": p.recurrence,
+             "weekdays": rules.weekday_names(p.weekdays), "start_time": p.start_time, "end_time": p.end_time,
+             "worker": workers.get(p.worker_id), "starts_on": p.starts_on, "ends_on": p.ends_on} for p in found]
+
+
 def generate_visits(session, *, today: Optional[date] = None, days: int = HORIZON_DAYS,
                     estate_ids: Optional[list[int]] = None) -> int:
     """Create the visits of the coming `days` days (today included) from the care plans, plus a

@@ -112,13 +112,38 @@ def get_visit(session, principal: Principal, visit_id: int, *, for_update: bool 
     return visit
 
 
-def list_visits(session, principal: Principal, day: date, *, mine: bool = False) -> list[Visit]:
-    """The visits of a day in scope, in time order (a care worker's `mine`: theirs and unassigned)."""
+def list_visits(session, principal: Principal, day: date, *, mine: bool = False, worker: Optional[str] = None,
+                limit: Optional[int] = None) -> list[Visit]:
+    """The visits of a day in scope, in time order (a care worker's `mine`: theirs and unassigned;
+    `worker`: one care worker's, by login)."""
     permissions.ensure(principal, "visit.read")
     stmt = scoped(select(Visit).where(Visit.date == day), Visit, principal)
     if mine:
         stmt = stmt.where((Visit.worker_id == principal.user_id) | Visit.worker_id.is_(None))
-    return list(session.scalars(stmt.order_by(Visit.starts_at, Visit.id)))
+    if worker:
+        stmt = stmt.where(Visit.worker_id.in_(select(User.id).where(User.username == worker)))
+    stmt = stmt.order_by(Visit.starts_at, Visit.id)
+    return list(session.scalars(stmt if limit is None else stmt.limit(limit)))
+
+
+def workers_of_day(session, principal: Principal, day: date) -> list[str]:
+    """The logins of the care workers with visits on the day in scope (a page's worker filter)."""
+    permissions.ensure(principal, "visit.read")
+    ids = scoped(select(Visit.worker_id).where(Visit.date == day, Visit.worker_id.is_not(None)), Visit, principal)
+    return list(session.scalars(select(User.username).where(User.id.in_(ids)).order_by(User.username)))
+
+
+def visits_of_elders(session, principal: Principal, elder_ids: list[int], *, upcoming: bool,
+                     limit: int = 20) -> list[Visit]:
+    """The elders' visits from today on (in time order) or before today (newest first)."""
+    permissions.ensure(principal, "visit.read")
+    if not elder_ids:
+        return []
+    stmt = scoped(select(Visit).where(Visit.elder_id.in_(elder_ids)), Visit, principal)
+    today = clock.today()
+    stmt = (stmt.where(Visit.date >= today).order_by(Visit.starts_at, Visit.id) if upcoming
+            else stmt.where(Visit.date < today).order_by(Visit.starts_at.desc(), Visit.id.desc()))
+    return list(session.scalars(stmt.limit(limit)))
 
 
 def _ensure_assigned(principal: Principal, visit: Visit) -> None:
