@@ -10,6 +10,10 @@ and ends `BOTTOM` px above the bottom edge (room for the x labels). A value v is
 `v / max × plot height` high, measured up from the plot's bottom line. Bars: n equal slots across
 the width, each bar `BAR_SHARE` of its slot, centred. Lines: the points sit in the middle of the
 same slots, so a bar chart and a line chart of the same months line up.
+
+Charts plot rates and counts, never money: the floats here are pixel coordinates and the heights
+of plotted quantities (a collection rate in per cent, requests a month). An amount belongs in a
+table as integer fen (`core.money.format_fen`); a page that wants a money trend plots a rate.
 """
 from __future__ import annotations
 
@@ -26,6 +30,7 @@ SERIES_COLOURS = ("#0b6e4f", "#1f4e99", "#8a4b08")
 AXIS_COLOUR = "#56616b"
 FONT = 'font-family="Noto Sans CJK SC, Noto Sans SC, sans-serif"'
 
+# A plotted quantity (a rate or a count; never money, see above), None for a missing month.
 Number = Optional[float]
 
 
