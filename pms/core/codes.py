@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy import func
+
 _DIGITS = re.compile(r"([0-9]+)")
 
 
@@ -15,3 +17,8 @@ def natural_key(code: str) -> tuple:
     parts = tuple((0, int(part), "") if part.isdigit() else (1, 0, part)
                   for part in _DIGITS.split(code) if part)
     return parts, code
+
+
+def natural_order(column) -> tuple:
+    """SQL ORDER BY terms that put '2' before '10' for codes of digits (shorter first, then as text)."""
+    return func.length(column), column

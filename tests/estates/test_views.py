@@ -201,3 +201,18 @@ def test_bad_page_number_is_a_422_page(client, world):
         response = client.get(f"/rooms?page={page}")
         assert response.status_code == 422, page
         assert "请检查填写的内容" in text(response) and "Traceback" not in text(response)
+
+
+def test_an_estates_rooms_come_in_natural_order(app, client, world):
+    """Building 2 before building 10, room 901 before 1001 — as people count, not as text sorts."""
+    from pms.core.db import get_session
+
+    with app.app_context():
+        s = get_session()
+        estate = s.merge(world.yjl)
+        for building, number in [("10", "101"), ("2", "1001"), ("2", "901")]:
+            f.make_room(s, estate, building, "1", number, owner=(f"业主{building}{number}", "", None))
+        s.commit()
+    codes = ROOM_LINK.findall(text(logged_in(client, "manager").get("/rooms?estate=YJL")))
+    ours = [c for c in codes if c in {"YJL-10-1-101", "YJL-2-1-1001", "YJL-2-1-901"}]
+    assert ours == ["YJL-2-1-901", "YJL-2-1-1001", "YJL-10-1-101"]
