@@ -181,6 +181,9 @@ class SettingsSchema(Schema):
     grace_minutes = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=1440))
     check_in_start = ClockTime(required=True)
     check_in_end = ClockTime(required=True)
+    escalate_minutes = fields.Integer(strict=True, validate=validate.Range(min=1, max=1440), metadata={
+        "description": "an alert nobody acknowledged this long after it was raised is escalated once "
+                       "(default 30; left out: unchanged)"})
     company = fields.String(load_only=True, validate=validate.Length(min=1, max=32))
 
 
@@ -291,6 +294,7 @@ class AlertSchema(Schema):
     kind = fields.String()
     created_at = UtcDateTime()
     acknowledged_at = UtcDateTime(allow_none=True)
+    escalated_at = UtcDateTime(allow_none=True)
     finding = fields.String()
 
 
