@@ -314,18 +314,18 @@ class AlertListSchema(Schema):
 
 # ---- emergency calls ------------------------------------------------------------------------------
 
-class CallCreateSchema(Schema):
+class EmergencyCallCreateSchema(Schema):
     notes = fields.String(load_default="", validate=validate.Length(max=2000),
                           metadata={"description": "who called and what they said"})
 
 
-class CallResponseSchema(Schema):
+class EmergencyCallResponseSchema(Schema):
     outcome = fields.String(required=True, validate=validate.Length(min=1, max=500),
                             metadata={"description": "what was done, e.g. visited, the elder had fallen, 120 called"})
     notes = fields.String(load_default="", validate=validate.Length(max=2000))
 
 
-class CallSchema(Schema):
+class EmergencyCallSchema(Schema):
     id = fields.Integer()
     elder = fields.Integer(attribute="elder_id")
     elder_name = fields.String()
@@ -340,29 +340,29 @@ class CallSchema(Schema):
                                                                               "one decimal; null while open"})
 
 
-class CallQuerySchema(Schema):
+class EmergencyCallQuerySchema(Schema):
     estate = fields.String(validate=validate.Length(min=1, max=32))
     open = fields.Boolean(load_default=False, metadata={"description": "only calls not answered yet"})
 
 
-class CallListSchema(Schema):
-    items = fields.List(fields.Nested(CallSchema))
+class EmergencyCallListSchema(Schema):
+    items = fields.List(fields.Nested(EmergencyCallSchema))
 
 
 # ---- monthly figures ---------------------------------------------------------------------------------
 
-class KpiQuerySchema(Schema):
+class CareKpiQuerySchema(Schema):
     estate = fields.String(required=True, validate=validate.Length(min=1, max=32))
     month = Period(metadata={"description": "YYYY-MM (default: this month)"})
 
 
-class TrendMonthSchema(Schema):
+class CareTrendMonthSchema(Schema):
     month = fields.String()
     planned = fields.Integer()
     delivered = fields.Integer()
 
 
-class KpiSchema(Schema):
+class CareKpiSchema(Schema):
     estate = fields.String()
     month = fields.String()
     elders_served = fields.Integer()
@@ -378,4 +378,4 @@ class KpiSchema(Schema):
     calls_answered = fields.Integer()
     call_response_minutes_median = fields.Float(allow_none=True)
     call_response_minutes_p90 = fields.Float(allow_none=True, metadata={"description": "nearest-rank percentile"})
-    trend = fields.List(fields.Nested(TrendMonthSchema), metadata={"description": "the 12 months ending with month"})
+    trend = fields.List(fields.Nested(CareTrendMonthSchema), metadata={"description": "the 12 months ending with month"})

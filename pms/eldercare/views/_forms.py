@@ -49,15 +49,15 @@ class CallsQuerySchema(_Form):
     elder = fields.Integer(load_default=None, validate=validate.Range(min=1, max=2**31 - 1))
 
 
-class CallFormSchema(_Form, s.CallCreateSchema):
+class CallFormSchema(_Form, s.EmergencyCallCreateSchema):
     elder = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
 
 
-class CallResponseFormSchema(_Form, s.CallResponseSchema):
+class CallResponseFormSchema(_Form, s.EmergencyCallResponseSchema):
     pass
 
 
-class KpiQuerySchema(_Form):
+class CareKpiQuerySchema(_Form):
     estate = fields.String(load_default="", validate=validate.Length(max=32))
     month = Period(load_default=None)
 
