@@ -82,19 +82,24 @@ def test_an_acknowledged_alert_never_escalates(api, app, db, clock, raised):
     assert escalated_messages(db) == ([], [])
 
 
-def test_the_conditional_update_leaves_an_alert_acknowledged_meanwhile(app, db, clock, monkeypatch, raised):
-    """The sweep read the alert as open; someone acknowledges it before the UPDATE: not escalated."""
+@pytest.mark.parametrize("meanwhile", ["acknowledged_at", "escalated_at"])
+def test_the_conditional_update_leaves_an_alert_changed_meanwhile(app, db, clock, monkeypatch, raised, meanwhile):
+    """The sweep read the alert as open; before its UPDATE someone acknowledges it, or another
+    scheduler escalates it: this sweep escalates nothing and sends nothing."""
     clock.set(RAISED + timedelta(minutes=45))
     original = alerts._chunks
 
-    def acknowledged_meanwhile(ids, size=10000):  # called between the read and the UPDATE
-        session.execute(VisitAlert.__table__.update().values(acknowledged_at=RAISED + timedelta(minutes=44)))
+    def changed_meanwhile(ids, size=10000):  # called between the read and the UPDATE
+        session.execute(VisitAlert.__table__.update().values({meanwhile: RAISED + timedelta(minutes=44)}))
         return original(ids, size)
-    monkeypatch.setattr(alerts, "_chunks", acknowledged_meanwhile)
+    monkeypatch.setattr(alerts, "_chunks", changed_meanwhile)
     with app.app_context(), unit_of_work() as session:
         assert alerts.escalate_overdue(session) == 0
     db.rollback()
-    assert db.get(VisitAlert, raised).escalated_at is None
+    alert = db.get(VisitAlert, raised)
+    assert getattr(alert, meanwhile) == RAISED + timedelta(minutes=44)
+    if meanwhile == "acknowledged_at":
+        assert alert.escalated_at is None
     assert escalated_messages(db) == ([], [])
 
 
@@ -121,3 +126,20 @@ def test_alerts_page_shows_escalated(api, app, db, clock, raised):
     run(app)
     page = text(logged_in(app.test_client(), "manager").get("/eldercare/alerts"))
     assert 'class="escalated"' in page and "12:30" in page
+
+
+def test_a_storm_of_escalations_is_one_digest_per_manager(api, app, db, clock, world):
+    """21 alerts of one estate escalated in one sweep: one escalated digest per manager; every
+    family still gets its SMS."""
+    api.service("CLEAN", kind="cleaning", name="助洁", unit="hour", price_fen=4000, min_minutes=30)
+    elder = api.register()["id"]
+    for extra in range(alerts.DIGEST_FROM + 1):
+        api.book(elder, start=f"{12 + extra // 6:02d}:{(extra % 6) * 10:02d}",
+                 end=f"{12 + extra // 6:02d}:{(extra % 6) * 10 + 5:02d}", worker=None)
+    clock.set(datetime(2026, 3, 2, 15, 0, tzinfo=timezone.utc))  # 23:00 in Beijing
+    assert run(app) == (21, 0)
+    clock.advance(minutes=30)
+    assert run(app) == (0, 21)
+    notes, sms = escalated_messages(db)
+    assert notes == [(world.users["manager"].id, "ESCALATED: 21 missed check-ins not acknowledged in 云景里")]
+    assert sms == ["13911112222"] * 21
