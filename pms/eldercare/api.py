@@ -289,8 +289,8 @@ def respond_to_call(id):
 
 
 @bp.get("/emergency-calls")
-@documented(summary="Emergency calls in scope, newest first (`open`: not answered yet)", query=s.EmergencyCallQuerySchema,
-            response=s.EmergencyCallListSchema, tag=TAG)
+@documented(summary="Emergency calls in scope, newest first (`open`: not answered yet)",
+            query=s.EmergencyCallQuerySchema, response=s.EmergencyCallListSchema, tag=TAG)
 def list_calls():
     """The calls of the estates in scope, with the response time in minutes."""
     principal, session = require_principal(), get_session()

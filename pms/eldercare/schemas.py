@@ -378,4 +378,5 @@ class CareKpiSchema(Schema):
     calls_answered = fields.Integer()
     call_response_minutes_median = fields.Float(allow_none=True)
     call_response_minutes_p90 = fields.Float(allow_none=True, metadata={"description": "nearest-rank percentile"})
-    trend = fields.List(fields.Nested(CareTrendMonthSchema), metadata={"description": "the 12 months ending with month"})
+    trend = fields.List(fields.Nested(CareTrendMonthSchema),
+                        metadata={"description": "the 12 months ending with month"})

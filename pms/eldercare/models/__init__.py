@@ -3,4 +3,5 @@ from pms.eldercare.models.elders import Elder, EmergencyContact
 from pms.eldercare.models.services import CarePlan, CareService, EldercareSetting
 from pms.eldercare.models.visits import EmergencyCall, Visit, VisitAlert
 
-__all__ = ["Elder", "EmergencyContact", "CarePlan", "CareService", "EldercareSetting", "Visit", "VisitAlert", "EmergencyCall"]
+__all__ = ["Elder", "EmergencyContact", "CarePlan", "CareService", "EldercareSetting", "Visit", "VisitAlert",
+           "EmergencyCall"]

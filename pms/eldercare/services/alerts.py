@@ -198,7 +198,8 @@ def list_alerts(session, principal: Principal, *, open_only: bool = True, elder_
         User, User.id == VisitAlert.acknowledged_by_id)
     rows = session.execute(stmt.order_by(VisitAlert.created_at.desc(), VisitAlert.id.desc()).limit(limit)).all()
     return [{"id": a.id, "visit_id": a.visit_id, "kind": a.kind, "created_at": a.created_at,
-             "acknowledged_at": a.acknowledged_at, "escalated_at": a.escalated_at, "finding": a.finding, "date": day, "elder_name": name,
+             "acknowledged_at": a.acknowledged_at, "escalated_at": a.escalated_at, "finding": a.finding,
+             "date": day, "elder_name": name,
              "room": room, "elder_id": elder, "start": local_time(starts), "end": local_time(ends),
              "acknowledged_by": by} for a, day, name, room, elder, starts, ends, by in rows]
 

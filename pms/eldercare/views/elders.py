@@ -79,7 +79,8 @@ def elder_page(elder_id):
             if may_visits else [])
     open_alerts = (alerts.list_alerts(session, principal, elder_id=elder.id)
                    if may(principal, "alert.read") else [])
-    recent_calls = calls.call_rows(session, principal, elder_id=elder.id, limit=10) if may(principal, "call.read") else []
+    recent_calls = (calls.call_rows(session, principal, elder_id=elder.id, limit=10)
+                    if may(principal, "call.read") else [])
     names = display_names(session, [v.worker for v in upcoming + past] + [view.consent["by"]])
     return render_template("eldercare/elder.html", elder=view, eligibility=elders.eligibility(elder, clock.today()),
                            plans=plans.plan_rows(session, care_plans), upcoming=upcoming, past=past,
