@@ -18,6 +18,8 @@ down_revision: Union[str, Sequence[str], None] = '0017_home_indexes'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
+OPEN_UNESCALATED = "acknowledged_at IS NULL AND escalated_at IS NULL"
+
 
 def upgrade() -> None:
     with op.batch_alter_table('eldercare_setting', schema=None) as batch_op:
@@ -26,6 +28,8 @@ def upgrade() -> None:
                                          'escalate_minutes BETWEEN 1 AND 1440')
     with op.batch_alter_table('visit_alert', schema=None) as batch_op:
         batch_op.add_column(sa.Column('escalated_at', pms.core.db.UTCDateTime(timezone=True), nullable=True))
+    op.create_index('ix_visit_alert_unescalated', 'visit_alert', ['created_at'],
+                    postgresql_where=sa.text(OPEN_UNESCALATED), sqlite_where=sa.text(OPEN_UNESCALATED))
     op.create_table('emergency_call',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('estate_id', sa.Integer(), nullable=False),
@@ -57,6 +61,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_emergency_call_elder_id'))
         batch_op.drop_index('ix_emergency_call_estate_received')
     op.drop_table('emergency_call')
+    op.drop_index('ix_visit_alert_unescalated', table_name='visit_alert')
     with op.batch_alter_table('visit_alert', schema=None) as batch_op:
         batch_op.drop_column('escalated_at')
     with op.batch_alter_table('eldercare_setting', schema=None) as batch_op:
