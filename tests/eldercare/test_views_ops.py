@@ -58,9 +58,26 @@ def test_log_and_answer_a_call_on_the_page(api, web, clock):
     assert web("tech").get("/eldercare/calls").status_code == 403
 
 
-def test_figures_page(api, web):
+def test_auditors_read_calls_without_forms(api, web):
+    elder = api.register()["id"]
+    api.post("carer", f"/api/v1/elders/{elder}/emergency-calls", {})
+    page = text(web("auditor").get("/eldercare/calls"))
+    assert 'id="call-' in page and 'id="log-call"' not in page and "/response" not in page
+
+
+def test_figures_page(api, web, clock):
+    api.service("CLEAN", kind="cleaning", name="助洁", unit="hour", price_fen=4000, min_minutes=30)
+    elder = api.register()
+    visit = api.book(elder["id"], start="09:30", end="10:30")["id"]
+    api.post("carer", f"/api/v1/visits/{visit}/check-in", {"home_code": elder["home_code"]})
+    clock.advance(minutes=45)
+    api.post("carer", f"/api/v1/visits/{visit}/check-out", {"outcome": "completed", "note": ""})
     page = text(web("manager").get("/eldercare/kpis?estate=YJL&month=2026-03"))
     assert 'id="kpis"' in page and 'id="trend"' in page and "<svg" in page
+    table = re.search(r'<table[^>]*id="kpis".*?</table>', page, re.S).group(0)
+    cells = re.findall(r'<td class="num">([^<]*)</td>', table)
+    # served, planned, delivered, verified, confirmed, missed, open alerts, ack median/P90, calls, answered, …
+    assert cells[:7] == ["1", "1", "1", "1", "0", "0", "0"] and cells[9:11] == ["0", "0"]
     assert web("manager").get("/eldercare/kpis").status_code == 200  # the first estate, this month
     assert web("other_manager").get("/eldercare/kpis?estate=YJL").status_code == 404
     assert web("finance").get("/eldercare/kpis").status_code == 403
