@@ -1,6 +1,6 @@
 """Elder-care jobs: the coming 7 days' visits from care plans (daily), and the missed-check-in
-sweep (every 5 minutes). Both are idempotent (UNIQUE visits per elder, day and slot; one alert
-per visit and kind)."""
+sweep with the escalation of unacknowledged alerts (every 5 minutes). Both are idempotent (UNIQUE
+visits per elder, day and slot; one alert per visit and kind; escalated once by a conditional UPDATE)."""
 from __future__ import annotations
 
 import logging
@@ -21,13 +21,15 @@ def generate_visits(app) -> None:
 
 
 def sweep_missed(app) -> None:
-    """Alert managers about planned visits not checked in by the end of their window plus grace."""
+    """Alert managers about planned visits not checked in by the end of their window plus grace,
+    and escalate (once) the alerts nobody acknowledged within the company's escalation period."""
     from pms.core.db import unit_of_work
     from pms.eldercare.services import alerts
 
     with app.app_context(), unit_of_work() as session:
         count = alerts.sweep_missed(session)
-    log.info("eldercare.sweep_missed: %d new alert(s)", count)
+        escalated = alerts.escalate_overdue(session)
+    log.info("eldercare.sweep_missed: %d new alert(s), %d escalated", count, escalated)
 
 
 JOBS = [

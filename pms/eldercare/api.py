@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from pms.core import clock
+from pms.core import clock, periods
 from pms.core.api import documented, load_args, load_body, load_data
 from pms.core.auth import require_principal
 from pms.core.db import get_session
 from pms.eldercare import rules
 from pms.eldercare import schemas as s
 from pms.eldercare.models import CareService
-from pms.eldercare.services import alerts, catalogue, elders, plans, visits
+from pms.eldercare.services import alerts, calls, catalogue, elders, kpis, plans, visits
 from pms.estates import services as estates
 
 bp = Blueprint("eldercare_api", __name__)
@@ -261,3 +261,54 @@ def acknowledge(id):
     principal, session = require_principal(), get_session()
     data = load_body(s.AcknowledgeSchema())
     return s.AlertSchema().dump(alerts.acknowledge(session, principal, id, data["finding"]))
+
+
+# ---- emergency calls ----------------------------------------------------------------------------
+
+@bp.post("/elders/<int:id>/emergency-calls")
+@documented(summary="Log an emergency call of an elder, received now (care workers, managers)",
+            body=s.EmergencyCallCreateSchema, response=s.EmergencyCallSchema, status=201, tag=TAG)
+def log_call(id):
+    """An emergency call (紧急呼叫) received at the server's time by the caller."""
+    principal, session = require_principal(), get_session()
+    data = load_body(s.EmergencyCallCreateSchema())
+    elder = elders.get_elder(session, principal, id)
+    call = calls.log_call(session, principal, elder, data["notes"])
+    return s.EmergencyCallSchema().dump(calls.call_row(session, principal, call)), 201
+
+
+@bp.post("/emergency-calls/<int:id>/response")
+@documented(summary="Record the response to an emergency call (once; again: 409)", body=s.EmergencyCallResponseSchema,
+            response=s.EmergencyCallSchema, tag=TAG)
+def respond_to_call(id):
+    """Who answered, when (now), the outcome and notes."""
+    principal, session = require_principal(), get_session()
+    data = load_body(s.EmergencyCallResponseSchema())
+    call = calls.respond(session, principal, id, data["outcome"], data["notes"])
+    return s.EmergencyCallSchema().dump(calls.call_row(session, principal, call))
+
+
+@bp.get("/emergency-calls")
+@documented(summary="Emergency calls in scope, newest first (`open`: not answered yet)",
+            query=s.EmergencyCallQuerySchema, response=s.EmergencyCallListSchema, tag=TAG)
+def list_calls():
+    """The calls of the estates in scope, with the response time in minutes."""
+    principal, session = require_principal(), get_session()
+    args = load_args(s.EmergencyCallQuerySchema())
+    estate = estates.get_estate(session, principal, args["estate"]) if args.get("estate") else None
+    rows = calls.call_rows(session, principal, estate_id=estate.id if estate else None, open_only=args["open"])
+    return s.EmergencyCallListSchema().dump({"items": rows})
+
+
+# ---- monthly figures --------------------------------------------------------------------------------------
+
+@bp.get("/eldercare/kpis")
+@documented(summary="An estate's elder-care figures of a month and the 12 months' planned vs delivered visits "
+                    "(managers, care workers, auditors)", query=s.CareKpiQuerySchema, response=s.CareKpiSchema, tag=TAG)
+def estate_kpis():
+    """Elders served, visits planned/delivered/verified/confirmed, missed check-ins, response times."""
+    principal, session = require_principal(), get_session()
+    args = load_args(s.CareKpiQuerySchema())
+    estate = estates.get_estate(session, principal, args["estate"])
+    month = args.get("month") or periods.period_of(clock.today())
+    return s.CareKpiSchema().dump(kpis.estate_month(session, principal, estate, month))

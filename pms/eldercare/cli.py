@@ -39,9 +39,12 @@ def generate_visits(today, days):
 
 @group.command("sweep")
 def sweep():
-    """Mark planned visits not checked in by the end of their window plus grace as missed and alert."""
+    """Mark planned visits not checked in by the end of their window plus grace as missed and alert;
+    escalate the alerts nobody acknowledged in time."""
     from pms.eldercare.services import alerts
 
     with cli_unit_of_work() as session:
         created = alerts.sweep_missed(session)
+        escalated = alerts.escalate_overdue(session)
     click.echo(_("%(num)d new missed check-in alert(s)", num=created))
+    click.echo(_("%(num)d alert(s) escalated", num=escalated))

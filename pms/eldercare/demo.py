@@ -1,7 +1,9 @@
 """Demo data for elder care: a catalogue, elders of the first estate (some living alone, some
 over 80, 90 and 100, a few with a disability tier or a hardship category, the demo resident's
 room among them), care plans, four weeks of delivered visits (one checked in without the home
-code, some never confirmed, a few missed with their safety alerts) and the coming week.
+code, some never confirmed, a few missed with their safety alerts, acknowledged after a while but
+one left open and escalated), two emergency calls (one answered 8 minutes later, one still open)
+and the coming week.
 
 `seed(session, ctx)` is discovered by the demo framework (see `pms.demo`); everything derives
 from ctx.rng and ctx.today, so a seed gives the same data (home codes are random secrets: the
@@ -17,8 +19,8 @@ from pms.accounts.models import User
 from pms.accounts.services import build_principal
 from pms.core import clock
 from pms.demo.people import person_name
-from pms.eldercare.models import CareService, Elder, Visit
-from pms.eldercare.services import alerts, catalogue, elders, plans
+from pms.eldercare.models import CareService, Elder, EmergencyCall, Visit, VisitAlert
+from pms.eldercare.services import alerts, calls, catalogue, elders, plans
 from pms.estates.models import Ownership, Person, Room
 
 ORDER = 60
@@ -63,6 +65,9 @@ def seed(session, ctx) -> None:
     _history(session, rng, today, carer_user.id)
     plans.generate_visits(session, today=today)
     alerts.sweep_missed(session, now=clock.now())
+    _alert_history(session, rng, today, carer_user.id)
+    alerts.escalate_overdue(session, now=clock.now())
+    _calls(session, carer, registered, today, carer_user.id)
 
 
 def _elders(session, ctx, rng, carer, today) -> list[Elder]:
@@ -139,3 +144,28 @@ def _history(session, rng, today, carer_id) -> None:
         if roll < 0.9:
             visit.status, visit.confirmed_at, visit.confirmed_by_id = "confirmed", visit.checked_out_at, carer_id
     session.flush()
+
+
+def _alert_history(session, rng, today, carer_id) -> None:
+    """The past weeks' alerts as the sweep raised them (the window's end + grace), acknowledged
+    5–60 minutes later; the latest one left open, so the next sweep escalates it."""
+    past = list(session.scalars(select(VisitAlert).join(Visit, Visit.id == VisitAlert.visit_id)
+                                .where(Visit.date < today).order_by(Visit.date, Visit.starts_at)))
+    ends = dict(session.execute(select(Visit.id, Visit.ends_at).where(Visit.id.in_([a.visit_id for a in past]))).all())
+    for index, alert in enumerate(past):
+        alert.created_at = ends[alert.visit_id] + timedelta(minutes=catalogue.DEFAULT_GRACE_MINUTES + 2)
+        if index < len(past) - 1:
+            alert.acknowledged_at = alert.created_at + timedelta(minutes=rng.randint(5, 60))
+            alert.acknowledged_by_id = carer_id
+            alert.finding = rng.choice(["电话联系，老人在女儿家", "护理员迟到，已补上门", "老人外出就医"])
+    session.flush()
+
+
+def _calls(session, carer, registered: list[Elder], today, carer_id) -> None:
+    """An answered call of three days ago (8 minutes), and one received now, still open."""
+    received = _local(today - timedelta(days=3), time(20, 15))
+    session.add(EmergencyCall(estate_id=registered[0].estate_id, room_id=registered[0].room_id,
+                              elder_id=registered[0].id, received_at=received, received_by_id=carer_id,
+                              responded_at=received + timedelta(minutes=8), responder_id=carer_id,
+                              outcome="上门查看：老人起夜摔倒，无外伤，已通知家属", notes="老人按了呼叫器"))
+    calls.log_call(session, carer, registered[1], "邻居来电：老人敲门无人应")

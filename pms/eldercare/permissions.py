@@ -42,6 +42,12 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "settings.write": (MANAGER,),
     "alert.acknowledge": (MANAGER, CARE_WORKER),
     "alert.read": (MANAGER, CARE_WORKER, AUDITOR),
+    # Emergency calls (紧急呼叫): the staff who answer them log and answer them; auditors read.
+    "call.log": (CARE_WORKER, MANAGER),
+    "call.respond": (CARE_WORKER, MANAGER),
+    "call.read": (MANAGER, CARE_WORKER, AUDITOR),
+    # The monthly figures of an estate (visits, alerts, calls).
+    "kpi.read": (MANAGER, CARE_WORKER, AUDITOR),
 }
 
 # Roles that check in/out only the visits assigned to them.

@@ -6,7 +6,7 @@ from datetime import date, time
 from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate
 
-from pms.core.api import BoundedList, BusinessDate, PagedSchema, utc_text
+from pms.core.api import BoundedList, BusinessDate, PagedSchema, Period, utc_text
 from pms.core.pagination import PageArgsSchema
 from pms.eldercare import rules
 from pms.eldercare.models.services import RECURRENCES, SERVICE_KINDS, UNITS
@@ -181,6 +181,9 @@ class SettingsSchema(Schema):
     grace_minutes = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=1440))
     check_in_start = ClockTime(required=True)
     check_in_end = ClockTime(required=True)
+    escalate_minutes = fields.Integer(strict=True, validate=validate.Range(min=1, max=1440), metadata={
+        "description": "an alert nobody acknowledged this long after it was raised is escalated once "
+                       "(default 30; left out: unchanged)"})
     company = fields.String(load_only=True, validate=validate.Length(min=1, max=32))
 
 
@@ -291,6 +294,7 @@ class AlertSchema(Schema):
     kind = fields.String()
     created_at = UtcDateTime()
     acknowledged_at = UtcDateTime(allow_none=True)
+    escalated_at = UtcDateTime(allow_none=True)
     finding = fields.String()
 
 
@@ -306,3 +310,73 @@ class AlertQuerySchema(Schema):
 
 class AlertListSchema(Schema):
     items = fields.List(fields.Nested(AlertRowSchema))
+
+
+# ---- emergency calls ------------------------------------------------------------------------------
+
+class EmergencyCallCreateSchema(Schema):
+    notes = fields.String(load_default="", validate=validate.Length(max=2000),
+                          metadata={"description": "who called and what they said"})
+
+
+class EmergencyCallResponseSchema(Schema):
+    outcome = fields.String(required=True, validate=validate.Length(min=1, max=500),
+                            metadata={"description": "what was done, e.g. visited, the elder had fallen, 120 called"})
+    notes = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class EmergencyCallSchema(Schema):
+    id = fields.Integer()
+    elder = fields.Integer(attribute="elder_id")
+    elder_name = fields.String()
+    room = fields.String()
+    received_at = UtcDateTime()
+    received_by = fields.String()
+    responded_at = UtcDateTime(allow_none=True)
+    responder = fields.String(allow_none=True)
+    outcome = fields.String()
+    notes = fields.String()
+    response_minutes = fields.Float(allow_none=True, metadata={"description": "minutes from receipt to response, "
+                                                                              "one decimal; null while open"})
+
+
+class EmergencyCallQuerySchema(Schema):
+    estate = fields.String(validate=validate.Length(min=1, max=32))
+    open = fields.Boolean(load_default=False, metadata={"description": "only calls not answered yet"})
+
+
+class EmergencyCallListSchema(Schema):
+    items = fields.List(fields.Nested(EmergencyCallSchema))
+
+
+# ---- monthly figures ---------------------------------------------------------------------------------
+
+class CareKpiQuerySchema(Schema):
+    estate = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    month = Period(metadata={"description": "YYYY-MM (default: this month)"})
+
+
+class CareTrendMonthSchema(Schema):
+    month = fields.String()
+    planned = fields.Integer()
+    delivered = fields.Integer()
+
+
+class CareKpiSchema(Schema):
+    estate = fields.String()
+    month = fields.String()
+    elders_served = fields.Integer()
+    visits_planned = fields.Integer()
+    visits_delivered = fields.Integer()
+    visits_verified = fields.Integer()
+    visits_confirmed = fields.Integer()
+    missed_check_ins = fields.Integer()
+    alerts_open = fields.Integer()
+    ack_minutes_median = fields.Float(allow_none=True)
+    ack_minutes_p90 = fields.Float(allow_none=True, metadata={"description": "nearest-rank percentile"})
+    calls = fields.Integer()
+    calls_answered = fields.Integer()
+    call_response_minutes_median = fields.Float(allow_none=True)
+    call_response_minutes_p90 = fields.Float(allow_none=True, metadata={"description": "nearest-rank percentile"})
+    trend = fields.List(fields.Nested(CareTrendMonthSchema),
+                        metadata={"description": "the 12 months ending with month"})

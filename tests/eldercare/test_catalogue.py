@@ -47,7 +47,7 @@ def test_settings_per_company(api):
     r = api.put("manager", "/api/v1/eldercare/settings",
                 {"grace_minutes": 45, "check_in_start": "08:00", "check_in_end": "10:00"})
     assert r.status_code == 200 and r.get_json() == {"grace_minutes": 45, "check_in_start": "08:00",
-                                                     "check_in_end": "10:00"}
+                                                     "check_in_end": "10:00", "escalate_minutes": 30}
     bad = api.put("manager", "/api/v1/eldercare/settings",
                   {"grace_minutes": 45, "check_in_start": "10:00", "check_in_end": "09:00"})
     assert bad.status_code == 422 and "check_in_end" in bad.get_json()["error"]["fields"]

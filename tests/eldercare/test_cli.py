@@ -15,7 +15,11 @@ def test_generate_and_sweep_from_the_command_line(api, runner, clock):
     assert again.exit_code == 0 and again.output.strip() == "新增 0 次上门服务"
     clock.set(datetime(2026, 3, 2, 4, 0, tzinfo=timezone.utc))
     swept = runner.invoke(args=["eldercare", "sweep"])
-    assert swept.exit_code == 0 and swept.output.strip() == "1 new missed check-in alert(s)"
+    assert swept.exit_code == 0 and swept.output.splitlines() == ["1 new missed check-in alert(s)",
+                                                                  "0 alert(s) escalated"]
+    clock.set(datetime(2026, 3, 2, 4, 30, tzinfo=timezone.utc))  # raised 12:00, nobody acknowledged by 12:30
+    swept = runner.invoke(args=["eldercare", "sweep"])
+    assert swept.output.splitlines() == ["0 new missed check-in alert(s)", "1 alert(s) escalated"]
     bad = runner.invoke(args=["eldercare", "generate-visits", "--today", "2026-13-01"])
     assert bad.exit_code == 2
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from pms.core.db import get_session
 from pms.eldercare import rules
 from pms.eldercare.demo import HISTORY_DAYS
-from pms.eldercare.models import CarePlan, CareService, Elder, Visit, VisitAlert
+from pms.eldercare.models import CarePlan, CareService, Elder, EmergencyCall, Visit, VisitAlert
 
 
 def test_the_demo_tells_the_whole_story(app, runner, clock):
@@ -33,9 +33,18 @@ def test_the_demo_tells_the_whole_story(app, runner, clock):
         assert sum(v.verified is False for v in past) == 1
         assert s.scalar(select(func.count(VisitAlert.id))) >= statuses["missed"]
         assert {v.date for v in visits if v.date >= today} == {today + timedelta(days=d) for d in range(7)}
+        past_alerts = s.scalars(select(VisitAlert).join(Visit, Visit.id == VisitAlert.visit_id)
+                                .where(Visit.date < today)).all()
+        assert [a.acknowledged_at is None for a in past_alerts].count(True) == 1
+        assert [a.escalated_at is not None for a in past_alerts].count(True) == 1
+        assert all(a.escalated_at is None for a in past_alerts if a.acknowledged_at is not None)
+        demo_calls = s.scalars(select(EmergencyCall).order_by(EmergencyCall.received_at)).all()
+        assert [(c.responded_at - c.received_at) if c.responded_at else None for c in demo_calls] == [
+            timedelta(minutes=8), None]
         before = (len(visits), s.scalar(select(func.count(VisitAlert.id))))
     again = runner.invoke(args=["demo", "load", "--households", "60", "--seed", "3"])
     assert again.exit_code == 0, again.output
     with app.app_context():
         s = get_session()
         assert (s.scalar(select(func.count(Visit.id))), s.scalar(select(func.count(VisitAlert.id)))) == before
+        assert s.scalar(select(func.count(EmergencyCall.id))) == 2

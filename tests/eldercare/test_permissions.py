@@ -4,7 +4,7 @@ import pytest
 
 from pms.core.auth import AUDITOR, FINANCE, TECHNICIAN
 from pms.eldercare.permissions import PERMISSIONS
-from tests.eldercare import test_catalogue, test_elders, test_matrix
+from tests.eldercare import test_calls, test_catalogue, test_elders, test_kpis, test_matrix
 from tests.permission_matrix import may_by, parametrized_cases
 
 MATRICES = {
@@ -12,6 +12,11 @@ MATRICES = {
     "elder.register": [(u, {201: 201, 422: 201}.get(s, s)) for u, s in test_elders.WHO_MAY_REGISTER],
     "visit.read": list(test_matrix.VISIT_READ),
     "service.write": parametrized_cases(test_catalogue.test_who_may_keep_the_catalogue),
+    "kpi.read": parametrized_cases(test_kpis.test_who_may_read_the_figures),
+    # (user, log, read, respond) of the calls' matrix; auditors' writes are refused before the table.
+    "call.log": [(u, log) for u, log, _r, _s in test_calls.WHO_MAY if not u.endswith("auditor")],
+    "call.read": [(u, read) for u, _l, read, _s in test_calls.WHO_MAY],
+    "call.respond": [(u, respond) for u, _l, _r, respond in test_calls.WHO_MAY if not u.endswith("auditor")],
 }
 
 

@@ -71,12 +71,16 @@ class CarePlan(SQLModel, table=True):
 
 
 class EldercareSetting(SQLModel, table=True):
-    """A company's elder-care settings: the missed-check-in grace and the daily check-in window."""
+    """A company's elder-care settings: the missed-check-in grace, the daily check-in window and the
+    escalation period of unacknowledged alerts."""
 
     __tablename__ = "eldercare_setting"
     __table_args__ = (CheckConstraint("grace_minutes BETWEEN 0 AND 1440", name="grace_sane"),
-                      CheckConstraint("check_in_end > check_in_start", name="window_ordered"))
+                      CheckConstraint("check_in_end > check_in_start", name="window_ordered"),
+                      CheckConstraint("escalate_minutes BETWEEN 1 AND 1440", name="escalate_sane"))
     company_id: int = Field(foreign_key="company.id", primary_key=True)
     grace_minutes: int = Field(default=30)
     check_in_start: time = Field(default=time(9, 0))
     check_in_end: time = Field(default=time(11, 0))
+    # An alert nobody acknowledged this long after it was raised is escalated (once).
+    escalate_minutes: int = Field(default=30, sa_column_kwargs={"server_default": "30"})

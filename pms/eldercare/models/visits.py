@@ -1,15 +1,17 @@
-"""Visits (one delivery of a service, with its evidence) and the safety alerts of missed ones."""
+"""Visits (one delivery of a service, with its evidence), the safety alerts of missed ones and
+the elders' emergency calls."""
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Optional
 
-from sqlalchemy import CheckConstraint, Index, UniqueConstraint
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from pms.core.auth import ScopeRule
 from pms.core.db import UTCDateTime, utcnow
 
+OPEN_UNESCALATED = "acknowledged_at IS NULL AND escalated_at IS NULL"
 VISIT_STATUSES = ("planned", "checked_in", "checked_out", "confirmed", "missed", "cancelled")
 
 
@@ -64,7 +66,11 @@ class VisitAlert(SQLModel, table=True):
     __tablename__ = "visit_alert"
     __scope__ = ScopeRule()
     __table_args__ = (UniqueConstraint("visit_id", "kind"),
-                      CheckConstraint("kind IN ('missed_check_in')", name="kind_known"))
+                      CheckConstraint("kind IN ('missed_check_in')", name="kind_known"),
+                      # The escalation reads the open, not yet escalated alerts every five minutes:
+                      # a handful among a year's alerts.
+                      Index("ix_visit_alert_unescalated", "created_at",
+                            postgresql_where=text(OPEN_UNESCALATED), sqlite_where=text(OPEN_UNESCALATED)))
     id: Optional[int] = Field(default=None, primary_key=True)
     visit_id: int = Field(foreign_key="visit.id")
     estate_id: int = Field(foreign_key="estate.id", index=True)
@@ -73,3 +79,24 @@ class VisitAlert(SQLModel, table=True):
     acknowledged_at: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
     acknowledged_by_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
     finding: str = Field(default="", max_length=2000)
+    # Set once (a conditional UPDATE) when nobody acknowledged the alert within the escalation period.
+    escalated_at: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
+
+
+class EmergencyCall(SQLModel, table=True):
+    """An emergency call (紧急呼叫) of an elder: received by staff at the server's time, answered once."""
+
+    __tablename__ = "emergency_call"
+    __scope__ = ScopeRule(room="room_id", resident="room")
+    __table_args__ = (CheckConstraint("responded_at IS NULL OR responder_id IS NOT NULL", name="responder_known"),
+                      Index("ix_emergency_call_estate_received", "estate_id", "received_at"))
+    id: Optional[int] = Field(default=None, primary_key=True)
+    estate_id: int = Field(foreign_key="estate.id")
+    room_id: int = Field(foreign_key="room.id", index=True)
+    elder_id: int = Field(foreign_key="elder.id", index=True)
+    received_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    received_by_id: int = Field(foreign_key="user_account.id")
+    responded_at: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
+    responder_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
+    outcome: str = Field(default="", max_length=500)
+    notes: str = Field(default="", max_length=2000)

@@ -17,6 +17,7 @@ from pms.eldercare.models import CareService, EldercareSetting
 from pms.estates.models import Company
 
 DEFAULT_GRACE_MINUTES = 30
+DEFAULT_ESCALATE_MINUTES = 30
 DEFAULT_CHECK_IN = (time(9, 0), time(11, 0))
 
 
@@ -96,12 +97,14 @@ def settings_of(session, company_id: int) -> EldercareSetting:
     if found is not None:
         return found
     return EldercareSetting(company_id=company_id, grace_minutes=DEFAULT_GRACE_MINUTES,
-                            check_in_start=DEFAULT_CHECK_IN[0], check_in_end=DEFAULT_CHECK_IN[1])
+                            check_in_start=DEFAULT_CHECK_IN[0], check_in_end=DEFAULT_CHECK_IN[1],
+                            escalate_minutes=DEFAULT_ESCALATE_MINUTES)
 
 
 def put_settings(session, principal: Principal, *, grace_minutes: int, check_in_start: time, check_in_end: time,
-                 company: Optional[str] = None) -> EldercareSetting:
-    """Set the company's grace period and daily check-in window."""
+                 escalate_minutes: Optional[int] = None, company: Optional[str] = None) -> EldercareSetting:
+    """Set the company's grace period, daily check-in window and escalation period (left out:
+    unchanged, 30 minutes for a company that has none yet)."""
     permissions.ensure(principal, "settings.write")
     owner = company_for(session, principal, company)
     if check_in_end <= check_in_start:
@@ -109,10 +112,13 @@ def put_settings(session, principal: Principal, *, grace_minutes: int, check_in_
     lock_row(session, Company, owner.id)
     found = session.get(EldercareSetting, owner.id)
     if found is None:
-        found = EldercareSetting(company_id=owner.id)
+        found = EldercareSetting(company_id=owner.id, escalate_minutes=DEFAULT_ESCALATE_MINUTES)
         session.add(found)
     found.grace_minutes, found.check_in_start, found.check_in_end = grace_minutes, check_in_start, check_in_end
+    if escalate_minutes is not None:
+        found.escalate_minutes = escalate_minutes
     session.flush()
     audit.record(session, actor=principal.username, action="eldercare.settings", object_type="company",
-                 object_id=owner.id, payload={"grace_minutes": grace_minutes})
+                 object_id=owner.id, payload={"grace_minutes": grace_minutes,
+                                              "escalate_minutes": found.escalate_minutes})
     return found

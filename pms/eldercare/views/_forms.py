@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, fields, validate
 
+from pms.core.api import Period
 from pms.core.forms import form_spec
 from pms.eldercare import schemas as s
 
@@ -43,6 +44,24 @@ class AcknowledgeFormSchema(_Form, s.AcknowledgeSchema):
     pass
 
 
+class CallsQuerySchema(_Form):
+    open = fields.Boolean(load_default=True)
+    elder = fields.Integer(load_default=None, validate=validate.Range(min=1, max=2**31 - 1))
+
+
+class CallFormSchema(_Form, s.EmergencyCallCreateSchema):
+    elder = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+
+
+class CallResponseFormSchema(_Form, s.EmergencyCallResponseSchema):
+    pass
+
+
+class CareKpiQuerySchema(_Form):
+    estate = fields.String(load_default="", validate=validate.Length(max=32))
+    month = Period(load_default=None)
+
+
 TODAY_FORM = form_spec("care-today", {"worker": _l("Care worker")})
 SEARCH_FORM = form_spec("elder-search", {"q": _l("Name or room")})
 ALERTS_FORM = form_spec("care-alerts", {"open": _l("Show")})
@@ -50,6 +69,10 @@ CHECK_IN_FORM = form_spec("check-in", {"home_code": _l("Home code (on the elder'
 CHECK_OUT_FORM = form_spec("check-out", {"outcome": _l("Outcome"), "note": _l("Note")})
 CONFIRM_FORM = form_spec("confirm-visit", {"pin": _l("The elder's confirmation PIN")})
 ACK_FORM = form_spec("acknowledge-alert", {"finding": _l("What did you find?")})
+CALLS_FORM = form_spec("care-calls", {"open": _l("Show"), "elder": _l("Elder")})
+CALL_FORM = form_spec("emergency-call", {"elder": _l("Elder"), "notes": _l("Who called and what they said")})
+RESPONSE_FORM = form_spec("call-response", {"outcome": _l("What was done"), "notes": _l("Notes")})
+KPI_FORM = form_spec("care-kpis", {"estate": _l("Estate"), "month": _l("Month")})
 
 def _contact_label(part: str, row: int):
     return _l("Contact %(n)d: %(part)s", n=row + 1, part={"name": _l("name"), "phone": _l("phone"),

@@ -13,7 +13,7 @@ from pms.core.errors import Forbidden, Invalid
 from pms.core.forms import handles, load_query
 from pms.eldercare import rules
 from pms.eldercare.schemas import ElderCreateSchema
-from pms.eldercare.services import alerts, elders, may, plans, visits
+from pms.eldercare.services import alerts, calls, elders, may, plans, visits
 from pms.eldercare.views import _forms as f
 
 bp = Blueprint("elders", __name__)
@@ -66,7 +66,8 @@ def register():
 @bp.get("/eldercare/elders/<int:elder_id>")
 @login_required
 def elder_page(elder_id):
-    """The elder: details, today's allowances, care plans, visits, open alerts; private fields by role."""
+    """The elder: details, today's allowances, care plans, visits, open alerts, recent emergency
+    calls; private fields by role."""
     principal, session = require_principal(), get_session()
     elder = elders.get_elder(session, principal, elder_id)
     view = elders.elder_view(session, principal, elder)
@@ -78,10 +79,13 @@ def elder_page(elder_id):
             if may_visits else [])
     open_alerts = (alerts.list_alerts(session, principal, elder_id=elder.id)
                    if may(principal, "alert.read") else [])
+    recent_calls = (calls.call_rows(session, principal, elder_id=elder.id, limit=10)
+                    if may(principal, "call.read") else [])
     names = display_names(session, [v.worker for v in upcoming + past] + [view.consent["by"]])
     return render_template("eldercare/elder.html", elder=view, eligibility=elders.eligibility(elder, clock.today()),
                            plans=plans.plan_rows(session, care_plans), upcoming=upcoming, past=past,
                            alerts=open_alerts, names=names, hardships=elders.hardship_names(),
+                           calls=recent_calls, may_log_call=may(principal, "call.log"),
                            may_visits=may_visits, may_reprint=may(principal, "elder.home_code"))
 
 
