@@ -1,9 +1,9 @@
 """Elder-care services: every rule lives in these modules; they only flush."""
 from pms.core.auth import Principal
 from pms.eldercare import permissions
-from pms.eldercare.services import alerts, catalogue, elders, plans, visits
+from pms.eldercare.services import alerts, catalogue, elders, household, plans, ratings, visits
 
-__all__ = ["alerts", "catalogue", "elders", "may", "plans", "visits"]
+__all__ = ["alerts", "catalogue", "elders", "household", "may", "plans", "ratings", "visits"]
 
 
 def may(principal: Principal, action: str) -> bool:
