@@ -62,7 +62,7 @@ def statement(session, principal: Principal, elder: Elder, month: str) -> dict:
     services = {s.id: s for s in session.scalars(select(CareService).where(
         CareService.id.in_(sorted({v.service_id for v in found}))))}
     workers = dict(session.execute(select(User.id, User.username).where(
-        User.id.in_(sorted({v.worker_id for v in found if v.worker_id}))))) if found else {}
+        User.id.in_(sorted({v.worker_id for v in found if v.worker_id})))).all())
     names = display_names(session, workers.values())
     _allowances, subsidies = rules.shipped_rules()
     codes_of_day: dict[date, list[str]] = {}
