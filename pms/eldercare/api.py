@@ -207,13 +207,13 @@ def confirm(id):
 
 @bp.post("/visits/<int:id>/rating")
 @documented(summary="Rate a delivered visit of your room once: 1-5 stars, a comment (residents; again: 409)",
-            body=s.RatingCreateSchema, response=s.RatingSchema, status=201, tag=TAG)
+            body=s.VisitRatingCreateSchema, response=s.VisitRatingSchema, status=201, tag=TAG)
 def rate(id):
     """The household's rating of a checked-out or confirmed visit."""
     principal, session = require_principal(), get_session()
-    data = load_body(s.RatingCreateSchema())
+    data = load_body(s.VisitRatingCreateSchema())
     visit = visits.get_visit(session, principal, id, for_update=True)
-    return s.RatingSchema().dump(ratings.rate(session, principal, visit, **data)), 201
+    return s.VisitRatingSchema().dump(ratings.rate(session, principal, visit, **data)), 201
 
 
 # ---- care plans and alerts ------------------------------------------------------------------------------

@@ -219,12 +219,12 @@ class ConfirmationSchema(Schema):
     pin = fields.String(required=True, validate=validate.Length(min=1, max=16))
 
 
-class RatingCreateSchema(Schema):
+class VisitRatingCreateSchema(Schema):
     stars = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=5))
     comment = fields.String(load_default="", validate=validate.Length(max=500))
 
 
-class RatingSchema(Schema):
+class VisitRatingSchema(Schema):
     stars = fields.Integer()
     comment = fields.String()
     rated_at = UtcDateTime()
@@ -253,7 +253,7 @@ class VisitSchema(Schema):
     confirmed_at = UtcDateTime(allow_none=True)
     confirmation_locked = fields.Boolean()
     anomalies = fields.List(fields.String())
-    rating = fields.Nested(RatingSchema, allow_none=True,
+    rating = fields.Nested(VisitRatingSchema, allow_none=True,
                            metadata={"description": "the household's rating, once given"})
 
 

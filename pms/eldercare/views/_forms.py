@@ -107,7 +107,7 @@ class BookingFormSchema(_Form, s.VisitCreateSchema):
         exclude = ("worker",)
 
 
-class RatingFormSchema(_Form, s.RatingCreateSchema):
+class RatingFormSchema(_Form, s.VisitRatingCreateSchema):
     stars = fields.Integer(required=True, validate=validate.Range(min=1, max=5))  # form text, not strict
 
 
