@@ -160,3 +160,18 @@ def test_resident_rates_on_the_page_and_staff_see_it_on_the_card(api, elder, web
     assert 'name="stars"' not in card(text(web("carer").get("/eldercare/today")), other_visit)
     assert post(web("manager"), f"/eldercare/visits/{other_visit}/rating", {"stars": "3"},
                 page="/eldercare/today").status_code == 403
+
+
+def test_the_database_keeps_one_rating_per_visit(api, elder, db, world):
+    """Two ratings sent at once both pass the service's check; UNIQUE (visit) refuses the second (409)."""
+    from sqlalchemy.exc import IntegrityError
+
+    from pms.eldercare.models import VisitRating
+
+    visit = delivered(api, elder)
+    assert api.post("resident", f"/api/v1/visits/{visit}/rating", {"stars": 3}).status_code == 201
+    db.add(VisitRating(visit_id=visit, estate_id=world.yjl.id, room_id=world.r501.id, stars=5,
+                       rated_by_id=world.users["resident"].id))
+    with pytest.raises(IntegrityError):
+        db.flush()
+    db.rollback()

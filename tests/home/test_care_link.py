@@ -39,3 +39,19 @@ def test_card_links_to_the_households_visits_when_an_elder_lives_in_ones_room(ap
     other = _main(text(logged_in(app.test_client(), "other_resident").get("/")))
     assert LINK not in other
     assert household.has_elder(db, principal(db, "other_resident")) is False
+
+
+def test_the_check_is_one_query(app, world, clock, db):
+    from sqlalchemy import event
+
+    _register_elder(app.test_client())
+    who = principal(db, "resident")
+    statements = []
+    engine = db.get_bind()
+    listener = lambda *args, **kwargs: statements.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        assert household.has_elder(db, who) is True
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert len(statements) == 1 and "EXISTS" in statements[0].upper(), statements
