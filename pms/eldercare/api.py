@@ -11,7 +11,7 @@ from pms.core.db import get_session
 from pms.eldercare import rules
 from pms.eldercare import schemas as s
 from pms.eldercare.models import CareService
-from pms.eldercare.services import alerts, calls, catalogue, elders, kpis, plans, visits
+from pms.eldercare.services import alerts, calls, catalogue, elders, kpis, plans, ratings, visits
 from pms.estates import services as estates
 
 bp = Blueprint("eldercare_api", __name__)
@@ -203,6 +203,17 @@ def confirm(id):
         session.commit()
         raise
     return _visit_out(session, visit)
+
+
+@bp.post("/visits/<int:id>/rating")
+@documented(summary="Rate a delivered visit of your room once: 1-5 stars, a comment (residents; again: 409)",
+            body=s.VisitRatingCreateSchema, response=s.VisitRatingSchema, status=201, tag=TAG)
+def rate(id):
+    """The household's rating of a checked-out or confirmed visit."""
+    principal, session = require_principal(), get_session()
+    data = load_body(s.VisitRatingCreateSchema())
+    visit = visits.get_visit(session, principal, id, for_update=True)
+    return s.VisitRatingSchema().dump(ratings.rate(session, principal, visit, **data)), 201
 
 
 # ---- care plans and alerts ------------------------------------------------------------------------------

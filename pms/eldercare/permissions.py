@@ -38,6 +38,8 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     # The elder's confirmation: typed by the elder or family on their phone, or on the worker's
     # phone handed to the elder (the PIN is the proof, not the account).
     "visit.confirm": (CARE_WORKER, RESIDENT),
+    # Rating a delivered visit: the elder's household only (staff do not rate their own work).
+    "visit.rate": (RESIDENT,),
     # Settings (grace period, the daily check-in window) and the safety alerts.
     "settings.write": (MANAGER,),
     "alert.acknowledge": (MANAGER, CARE_WORKER),

@@ -222,6 +222,17 @@ class ConfirmationSchema(Schema):
     pin = fields.String(required=True, validate=validate.Length(min=1, max=16))
 
 
+class VisitRatingCreateSchema(Schema):
+    stars = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=5))
+    comment = fields.String(load_default="", validate=validate.Length(max=500))
+
+
+class VisitRatingSchema(Schema):
+    stars = fields.Integer()
+    comment = fields.String()
+    rated_at = UtcDateTime()
+
+
 class VisitSchema(Schema):
     id = fields.Integer()
     status = fields.String(metadata={"enum": ["planned", "checked_in", "checked_out", "confirmed", "missed",
@@ -245,6 +256,8 @@ class VisitSchema(Schema):
     confirmed_at = UtcDateTime(allow_none=True)
     confirmation_locked = fields.Boolean()
     anomalies = fields.List(fields.String())
+    rating = fields.Nested(VisitRatingSchema, allow_none=True,
+                           metadata={"description": "the household's rating, once given"})
 
 
 class VisitListSchema(Schema):

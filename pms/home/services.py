@@ -15,6 +15,7 @@ from pms.core import clock, notifications, periods
 from pms.core.auth import (ADMIN, AUDITOR, CARE_WORKER, FINANCE, MANAGER, RESIDENT, TECHNICIAN, Principal,
                            may_do)
 from pms.eldercare.services import alerts as care_alerts
+from pms.eldercare.services import household as care_household
 from pms.eldercare.services import visits as care_visits
 from pms.estates import overview as estate_overview
 from pms.estates import services as estates
@@ -69,6 +70,8 @@ def resident_home(session, principal: Principal, now: datetime) -> dict[str, Any
                      for view in readmodels.ticket_views(session, principal, requests, now=now)],
         "works": [w for w in works.list_planned_works(session, principal, now=now) if w.printable],
         "rooms": [r.code for r in estates.list_rooms(session, principal, limit=20)[0]],
+        # One EXISTS: an elder of one's rooms is registered → a card to the household's visits.
+        "has_elder": care_household.has_elder(session, principal),
     }
 
 

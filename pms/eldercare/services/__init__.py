@@ -1,9 +1,9 @@
 """Elder-care services: every rule lives in these modules; they only flush."""
 from pms.core.auth import Principal
 from pms.eldercare import permissions
-from pms.eldercare.services import alerts, calls, catalogue, elders, kpis, plans, visits
+from pms.eldercare.services import alerts, calls, catalogue, elders, household, kpis, plans, ratings, visits
 
-__all__ = ["alerts", "calls", "catalogue", "elders", "kpis", "may", "plans", "visits"]
+__all__ = ["alerts", "calls", "catalogue", "elders", "household", "kpis", "may", "plans", "ratings", "visits"]
 
 
 def may(principal: Principal, action: str) -> bool:

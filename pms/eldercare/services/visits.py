@@ -250,6 +250,7 @@ class VisitView:
     confirmed_at: Optional[datetime]
     confirmation_locked: bool
     anomalies: list[str]
+    rating: Optional[dict] = None  # {"stars", "comment", "rated_at"} once the household rated it
 
 
 def anomalies_of(visit: Visit, service: CareService, today: date) -> list[str]:
@@ -278,6 +279,9 @@ def visit_views(session, visits: list[Visit]) -> list[VisitView]:
     services = {s.id: s for s in session.scalars(select(CareService).where(CareService.id.in_(ids("service_id"))))}
     workers = dict(session.execute(select(User.id, User.username).where(User.id.in_(ids("worker_id")))).all())
     today = clock.today()
+    from pms.eldercare.services.ratings import ratings_of
+
+    rated = ratings_of(session, (v.id for v in visits))
     return [VisitView(id=v.id, status=v.status, verified=v.verified, elder=v.elder_id, elder_name=elders[v.elder_id],
                       room=rooms[v.room_id], service=services[v.service_id].code,
                       service_kind=services[v.service_id].kind, service_name=services[v.service_id].name,
@@ -285,5 +289,7 @@ def visit_views(session, visits: list[Visit]) -> list[VisitView]:
                       worker=workers.get(v.worker_id), plan=v.plan_id, checked_in_at=v.checked_in_at,
                       checked_out_at=v.checked_out_at, outcome=v.outcome, note=v.note, confirmed_at=v.confirmed_at,
                       confirmation_locked=v.pin_failures >= rules.MAX_PIN_FAILURES,
-                      anomalies=anomalies_of(v, services[v.service_id], today))
+                      anomalies=anomalies_of(v, services[v.service_id], today),
+                      rating=({"stars": rated[v.id].stars, "comment": rated[v.id].comment,
+                               "rated_at": rated[v.id].rated_at} if v.id in rated else None))
             for v in visits]

@@ -117,3 +117,27 @@ def contact_fields(fields_: dict, rows: list[int]) -> dict:
             name = f"contact_{parts[2]}_{rows[int(parts[1])]}"
         out[name] = messages
     return out
+
+
+# ---- the household's page: booking, cancelling, rating --------------------------------------------
+
+class BookingFormSchema(_Form, s.VisitCreateSchema):
+    """A resident's booking: the elder comes from the URL; no worker (the office assigns one)."""
+
+    class Meta:
+        unknown = EXCLUDE
+        exclude = ("worker",)
+
+
+class RatingFormSchema(_Form, s.VisitRatingCreateSchema):
+    stars = fields.Integer(required=True, validate=validate.Range(min=1, max=5))  # form text, not strict
+
+
+BOOK_FORM = form_spec("book-visit", {"service": _l("Service"), "date": _l("Day"), "start": _l("From"),
+                                     "end": _l("Until")})
+CANCEL_FORM = form_spec("cancel-visit", {})
+RATE_FORM = form_spec("rate-visit", {"stars": _l("Your rating"), "comment": _l("Comment (optional)")})
+
+
+class StatementQuerySchema(_Form):
+    month = Period(load_default=None, metadata={"description": "YYYY-MM; default this month"})

@@ -11,7 +11,7 @@ from pms.core.api import load_data
 from pms.core.auth import RESIDENT, login_required, require_principal
 from pms.core.db import get_session
 from pms.core.forms import handles, load_query
-from pms.eldercare.services import alerts, elders, may, visits
+from pms.eldercare.services import alerts, elders, household, may, visits
 from pms.eldercare.views import _forms as f
 
 bp = Blueprint("eldercare", __name__)
@@ -41,10 +41,19 @@ def _my_page():
     principal, session = require_principal(), get_session()
     found, _total = elders.list_elders(session, principal, limit=20)
     ids = [e.id for e in found]
-    upcoming = visits.visit_views(session, visits.visits_of_elders(session, principal, ids, upcoming=True))
+    coming = visits.visits_of_elders(session, principal, ids, upcoming=True)
+    upcoming = visits.visit_views(session, coming)
     past = visits.visit_views(session, visits.visits_of_elders(session, principal, ids, upcoming=False))
     names = display_names(session, [v.worker for v in upcoming + past])
-    return render_template("eldercare/my.html", elders=found, upcoming=upcoming, past=past, names=names)
+    return render_template("eldercare/my.html", elders=found, upcoming=upcoming, past=past, names=names,
+                           **household_context(session, principal, ids, coming))
+
+
+def household_context(session, principal, elder_ids, coming) -> dict:
+    """The household page's forms: booking choices per elder, own bookings to cancel, rating."""
+    return {"service_options": household.service_options(session, principal, elder_ids),
+            "own_bookings": household.own_bookings(principal, coming), "book_from": clock.today(),
+            "may_book": may(principal, "visit.book"), "may_rate": may(principal, "visit.rate")}
 
 
 def _visit_page(**_kwargs):
