@@ -1,9 +1,14 @@
 """Elder-care services: every rule lives in these modules; they only flush."""
 from pms.core.auth import Principal
 from pms.eldercare import permissions
-from pms.eldercare.services import alerts, catalogue, elders, plans, visits
+from pms.eldercare.services import alerts, billing, catalogue, elders, plans, visits
 
-__all__ = ["alerts", "catalogue", "elders", "may", "plans", "visits"]
+__all__ = ["alerts", "billing", "catalogue", "elders", "init_app", "may", "plans", "visits"]
+
+
+def init_app(app) -> None:
+    """Delivered, confirmed visits go on the billing run's bills (a line source of billing)."""
+    billing.init_app(app)
 
 
 def may(principal: Principal, action: str) -> bool:
