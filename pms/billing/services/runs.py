@@ -3,12 +3,14 @@
 A run (1) claims the UNIQUE (estate, period) run row with INSERT … ON CONFLICT DO NOTHING — a
 second run, or the loser of a race, creates nothing; (2) computes every line of every item into a
 temporary staging table with one INSERT … SELECT per item (area; elevator share by the largest
-remainder method with window functions; fixed), subsidies included; (3) reserves a gap-free range
+remainder method with window functions; fixed), subsidies included, then the lines of other
+domains' registered line sources (`line_sources`: elder-care visits); (3) reserves a gap-free range
 of bill numbers under the counter row's lock; (4) stages one row per bill with its number and the
 ids of the bill and its journal entry; (5) inserts the bills (numbered in room-code order), their
-lines, one journal entry per bill and its lines, all with INSERT … SELECT; (6) lets the
-payments service apply prepayments. Nothing is committed here: the caller's unit of work (one
-per estate) commits or rolls everything back, so a run killed half-way leaves nothing.
+lines, one journal entry per bill and its lines, all with INSERT … SELECT, and lets the line
+sources record what the lines charged; (6) lets the payments service apply prepayments. Nothing
+is committed here: the caller's unit of work (one per estate) commits or rolls everything back,
+so a run killed half-way leaves nothing.
 """
 from __future__ import annotations
 
