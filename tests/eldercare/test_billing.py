@@ -128,7 +128,7 @@ def test_three_confirmed_meals_bill_4500_of_which_the_programme_pays_1500(api, c
     line = body["items"][0]["lines"][0]
     assert (line["code"], line["amount_fen"], line["subsidy_fen"]) == ("care:MEAL", 4500, 1500)
     page = logged_in(api.client, "manager").get(f"/bills/{bill.number}?lang=en").get_data(as_text=True)
-    assert "助餐 ×3" in page and "3 delivered and confirmed × ¥15.00 per meal" in page
+    assert "助餐 ×3" in page and "已服务并确认 3 次 × ¥15.00 每餐" in page
     assert "YL-2026" in page
 
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Iterable, Iterator, Optional
 
-from sqlalchemy import Date, Integer, bindparam, func, select, text
+from sqlalchemy import Date, Integer, bindparam, func, literal_column, select, text
 
 from pms.core import periods
 from pms.eldercare import rules
@@ -115,7 +115,8 @@ def _eligible_ranges(session, estate_id: int, last: date) -> Iterator[Segment]:
         select(Visit.elder_id, Elder.birth_date, Elder.hardship, Elder.disability_tier, CareService.kind,
                func.min(Visit.date), func.max(Visit.date))
         .join(CareService, CareService.id == Visit.service_id).join(Elder, Elder.id == Visit.elder_id)
-        .where(Visit.estate_id == estate_id, Visit.status == "confirmed", Visit.price_fen.is_(None),
+        # The status as a literal, so that the partial index ix_visit_unbilled applies.
+        .where(Visit.estate_id == estate_id, Visit.status == literal_column("'confirmed'"), Visit.price_fen.is_(None),
                Visit.confirmed_at.is_not(None), Visit.date <= last, Visit.verified.is_(True),
                CareService.program_id.is_not(None), CareService.price_fen > 0, CareService.kind.in_(kinds))
         .group_by(Visit.elder_id, Elder.birth_date, Elder.hardship, Elder.disability_tier, CareService.kind))
