@@ -6,6 +6,7 @@ Hand-computed numbers: the meal service costs ¥15.00 (1500 fen) a meal; the eld
 500 fen a day."""
 from __future__ import annotations
 
+import shutil
 from datetime import date
 
 import pytest
@@ -270,3 +271,17 @@ def test_a_29_february_birthday_counts_from_1_march_in_common_years():
     got = subsidy_segments(1, date(1944, 2, 29), None, None, "meal", date(2024, 2, 1), date(2024, 3, 31),
                            allowance_rules, subsidies)
     assert got == [Segment(1, "meal", date(2024, 2, 29), date(2024, 3, 31), 500)]
+
+
+def test_the_statement_lists_the_care_line_in_words(api, care, clock, db):
+    from pms.core.pdf import cjk_font_available
+    from tests.statements.conftest import pdf_text, require
+
+    require(cjk_font_available() and shutil.which("pdftotext") is not None, "a CJK font and pdftotext")
+    deliver(api, clock, care, date(2026, 3, 2))
+    run(api, clock, "2026-03", date(2026, 4, 1))
+    number = db.scalar(select(Bill.number).where(Bill.room_id == care_room(db)))
+    response = api.get("manager", f"/api/v1/bills/{number}/statement.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text = pdf_text(response.get_data())
+    assert "助餐 ×1" in text and "已服务并确认 1 次 × ¥15.00 每餐" in text and "居家养老服务补贴" in text
