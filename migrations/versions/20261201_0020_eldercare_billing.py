@@ -31,8 +31,8 @@ def upgrade() -> None:
         batch_op.create_foreign_key(batch_op.f('fk_visit_bill_line_id_bill_line'), 'bill_line',
                                     ['bill_line_id'], ['id'])
         batch_op.create_check_constraint(
-            'billed_sane', "(price_fen IS NULL AND subsidy_fen IS NULL AND bill_line_id IS NULL) OR (status = 'confirmed'"
-                           " AND price_fen >= 0 AND subsidy_fen BETWEEN 0 AND price_fen)")
+            'billed_sane', "(price_fen IS NULL AND subsidy_fen IS NULL AND bill_line_id IS NULL)"
+                           " OR (status = 'confirmed' AND price_fen >= 0 AND subsidy_fen BETWEEN 0 AND price_fen)")
     op.create_index('ix_visit_unbilled', 'visit', ['estate_id', 'date'],
                     postgresql_where=sa.text(UNBILLED), sqlite_where=sa.text(UNBILLED))
 

@@ -248,7 +248,8 @@ def test_segments_cut_at_the_80th_birthday():
     assert got == [Segment(7, "meal", date(2026, 3, 15), date(2026, 3, 31), 500)]
     # hardship: eligible all month whatever the age
     assert subsidy_segments(7, date(1956, 3, 15), "dibao", None, "meal", date(2026, 3, 1), date(2026, 3, 31),
-                            allowance_rules, subsidies) == [Segment(7, "meal", date(2026, 3, 1), date(2026, 3, 31), 500)]
+                            allowance_rules, subsidies) == [
+        Segment(7, "meal", date(2026, 3, 1), date(2026, 3, 31), 500)]
     # no subsidy rule for cleaning
     assert subsidy_segments(7, date(1940, 1, 1), None, None, "cleaning", date(2026, 3, 1), date(2026, 3, 31),
                             allowance_rules, subsidies) == []
@@ -285,3 +286,23 @@ def test_the_statement_lists_the_care_line_in_words(api, care, clock, db):
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     text = pdf_text(response.get_data())
     assert "助餐 ×1" in text and "已服务并确认 1 次 × ¥15.00 每餐" in text and "居家养老服务补贴" in text
+
+
+def test_a_run_that_fails_half_way_marks_no_visit(api, care, clock, db, app, monkeypatch):
+    from pms.billing.services import runs
+    from pms.estates.models import Estate
+
+    visit = deliver(api, clock, care, date(2026, 3, 2))
+    at(api, clock, date(2026, 4, 1), 10)
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("killed half-way")
+
+    monkeypatch.setattr(runs, "apply_prepayments", broken)  # after the lines and the marking
+    with app.test_request_context(), pytest.raises(RuntimeError):
+        runs.run_billing(db, db.scalar(select(Estate).where(Estate.code == "YJL")), "2026-03")
+    db.rollback()
+    assert db.get(Visit, visit).price_fen is None and db.scalar(select(Bill.id)) is None
+    monkeypatch.undo()
+    run(api, clock, "2026-03", date(2026, 4, 1))
+    assert care_lines(db, "2026-03") == {"care:MEAL": ("助餐 ×1", 1500, 500, program_id(db))}

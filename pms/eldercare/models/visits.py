@@ -31,8 +31,9 @@ class Visit(SQLModel, table=True):
         CheckConstraint("confirmed_at IS NULL OR checked_out_at IS NOT NULL", name="confirmed_after_out"),
         CheckConstraint("pin_failures BETWEEN 0 AND 5", name="pin_failures_range"),
         # Settled by a billing run: all three set (a free service: no bill line), or none.
-        CheckConstraint("(price_fen IS NULL AND subsidy_fen IS NULL AND bill_line_id IS NULL) OR (status = 'confirmed'"
-                        " AND price_fen >= 0 AND subsidy_fen BETWEEN 0 AND price_fen)", name="billed_sane"),
+        CheckConstraint("(price_fen IS NULL AND subsidy_fen IS NULL AND bill_line_id IS NULL)"
+                        " OR (status = 'confirmed' AND price_fen >= 0 AND subsidy_fen BETWEEN 0 AND price_fen)",
+                        name="billed_sane"),
         Index("ix_visit_estate_date", "estate_id", "date"),
         Index("ix_visit_worker_date", "worker_id", "date"),
         Index("ix_visit_status_ends_at", "status", "ends_at"),

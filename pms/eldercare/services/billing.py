@@ -162,7 +162,8 @@ def stage(session, pg: bool, estate, period: str, stage_table: str) -> None:
         "   AND v.date BETWEEN ss.first_day AND ss.last_day"
         "  LEFT JOIN (SELECT pv.elder_id, pv.date, ps.kind, SUM(pv.subsidy_fen) AS spent"
         "   FROM visit pv JOIN care_service ps ON ps.id = pv.service_id"
-        f"   WHERE pv.estate_id = :estate_id AND pv.subsidy_fen > 0 AND pv.elder_id IN (SELECT elder_id FROM {SUBSIDY_STAGE})"
+        "   WHERE pv.estate_id = :estate_id AND pv.subsidy_fen > 0"
+        f"    AND pv.elder_id IN (SELECT elder_id FROM {SUBSIDY_STAGE})"
         "   GROUP BY pv.elder_id, pv.date, ps.kind) u"
         "   ON u.elder_id = v.elder_id AND u.date = v.date AND u.kind = s.kind"
         f"  WHERE {CANDIDATES}) x"), "last_day"), dict(estate_id=estate.id, last_day=last))
