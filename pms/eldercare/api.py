@@ -78,10 +78,10 @@ def eligibility(id):
 
 # ---- catalogue and settings ---------------------------------------------------------------------
 
-def _service_out(service: CareService) -> dict:
+def _service_out(service: CareService, programs: dict[int, str]) -> dict:
     _rules, subsidies = rules.shipped_rules()
     return {"code": service.code, "kind": service.kind, "name": service.name, "price_fen": service.price_fen,
-            "unit": service.unit, "min_minutes": service.min_minutes,
+            "unit": service.unit, "min_minutes": service.min_minutes, "program": programs.get(service.program_id),
             "subsidy_fen_per_day": rules.service_subsidy_on(subsidies, service.kind, clock.today(),
                                                             rules.ALLOWANCE_CODES)}
 
@@ -95,7 +95,8 @@ def put_service(code):
     load_data(s.ServiceCodeSchema(), {"code": code})
     data = load_body(s.ServicePutSchema())
     service, created = catalogue.put_service(session, principal, code, **data)
-    return s.ServiceSchema().dump(_service_out(service)), 201 if created else 200
+    return (s.ServiceSchema().dump(_service_out(service, catalogue.program_codes(session, [service]))),
+            201 if created else 200)
 
 
 @bp.get("/care-services")
@@ -104,7 +105,9 @@ def put_service(code):
 def list_services():
     """The catalogue."""
     principal, session = require_principal(), get_session()
-    return s.ServiceListSchema().dump({"items": [_service_out(x) for x in catalogue.list_services(session, principal)]})
+    services = catalogue.list_services(session, principal)
+    programs = catalogue.program_codes(session, services)
+    return s.ServiceListSchema().dump({"items": [_service_out(x, programs) for x in services]})
 
 
 @bp.put("/eldercare/settings")

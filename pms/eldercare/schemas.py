@@ -157,10 +157,15 @@ class ServicePutSchema(Schema):
     min_minutes = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0, max=1440))
     company = fields.String(validate=validate.Length(min=1, max=32),
                             metadata={"description": "the company's code (platform admins only)"})
+    program = fields.String(allow_none=True, validate=validate.Length(min=1, max=32),
+                            metadata={"description": "the elder-care programme that pays the subsidy part of the "
+                                                     "service's bill lines; null: none (the resident pays all); "
+                                                     "left out: unchanged"})
 
 
 class ServiceCodeSchema(Schema):
-    code = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,32}$"))
+    # 27: a bill line's code is "care:" + this code within bill_line.item_code's 32 characters.
+    code = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,27}$"))
 
 
 class ServiceSchema(Schema):
@@ -171,6 +176,7 @@ class ServiceSchema(Schema):
     unit = fields.String()
     min_minutes = fields.Integer()
     subsidy_fen_per_day = fields.Integer(metadata={"description": "what eligible elders' programme pays a day"})
+    program = fields.String(allow_none=True, metadata={"description": "the programme billed for the subsidy part"})
 
 
 class ServiceListSchema(Schema):

@@ -9,7 +9,7 @@ from pms.eldercare.models import CareService
 def test_put_creates_then_updates_per_company(api, db):
     created = api.service("MEAL")
     assert created == {"code": "MEAL", "kind": "meal", "name": "助餐", "price_fen": 1500, "unit": "meal",
-                       "min_minutes": 0, "subsidy_fen_per_day": 500}
+                       "min_minutes": 0, "subsidy_fen_per_day": 500, "program": None}
     updated = api.service("MEAL", expect=200, price_fen=1600, name="助餐（午）")
     assert updated["price_fen"] == 1600 and updated["name"] == "助餐（午）"
     api.service("MEAL", user="other_manager", price_fen=1200)  # the other company's own MEAL: new

@@ -3,12 +3,14 @@
 A run (1) claims the UNIQUE (estate, period) run row with INSERT … ON CONFLICT DO NOTHING — a
 second run, or the loser of a race, creates nothing; (2) computes every line of every item into a
 temporary staging table with one INSERT … SELECT per item (area; elevator share by the largest
-remainder method with window functions; fixed), subsidies included; (3) reserves a gap-free range
+remainder method with window functions; fixed), subsidies included, then the lines of other
+domains' registered line sources (`line_sources`: elder-care visits); (3) reserves a gap-free range
 of bill numbers under the counter row's lock; (4) stages one row per bill with its number and the
 ids of the bill and its journal entry; (5) inserts the bills (numbered in room-code order), their
-lines, one journal entry per bill and its lines, all with INSERT … SELECT; (6) lets the
-payments service apply prepayments. Nothing is committed here: the caller's unit of work (one
-per estate) commits or rolls everything back, so a run killed half-way leaves nothing.
+lines, one journal entry per bill and its lines, all with INSERT … SELECT, and lets the line
+sources record what the lines charged; (6) lets the payments service apply prepayments. Nothing
+is committed here: the caller's unit of work (one per estate) commits or rolls everything back,
+so a run killed half-way leaves nothing.
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ from sqlalchemy import Date, Integer, String, bindparam, func, select, text, upd
 
 from pms.billing import permissions
 from pms.billing.models import BillingRun, FeeItem, FeePlan, FeePlanSubsidy, NumberCounter
+from pms.billing.services import line_sources
 from pms.billing.services.plans import plan_in_force
 from pms.core import audit
 from pms.core import clock, periods
@@ -109,6 +112,8 @@ def run_billing(session, estate: Estate, period: str, *, triggered_by: str = "sy
         _insert_lines(session, estate.id)
         _post_ledger(session, pg, estate.id, today, issued_at, number_params)
         session.execute(text(f"DROP TABLE {BILL_STAGE}"))
+    for source in line_sources.sources():  # what the lines charged (also settled at no charge)
+        source.record(session, pg, run_id)
     session.execute(text(f"DROP TABLE {STAGE}"))
     session.execute(update(BillingRun.__table__).where(BillingRun.__table__.c.id == run_id).values(
         bills_created=bills, total_fen=total, subsidy_fen=subsidy, payable_fen=total - subsidy,
@@ -149,6 +154,8 @@ def preview_billing(session, estate: Estate, period: str, *, today: Optional[dat
     plan = _plan_or_refuse(session, estate, period)
     bills, total, subsidy = _stage_period(session, session.get_bind().dialect.name == "postgresql",
                                           estate, plan, period)
+    for source in line_sources.sources():
+        source.discard(session)
     session.execute(text(f"DROP TABLE {STAGE}"))
     return RunPreview(estate.code, estate.name, period, bills, total, subsidy, total - subsidy,
                       periods.day_in_period(period, plan.due_day), already_billed=False)
@@ -169,6 +176,8 @@ def _stage_period(session, pg: bool, estate: Estate, plan: FeePlan, period: str)
     for item in session.scalars(select(FeeItem).where(FeeItem.fee_plan_id == plan.id)
                                 .order_by(FeeItem.position)):
         _stage_item(session, pg, estate.id, plan, item, period)
+    for source in line_sources.sources():  # other domains' lines (elder-care visits)
+        source.stage(session, pg, estate, period)
     if pg:
         session.execute(text(f"ANALYZE {STAGE}"))
     bills, total, subsidy = session.execute(text(

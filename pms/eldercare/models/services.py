@@ -37,6 +37,9 @@ class CareService(SQLModel, table=True):
     price_fen: int
     unit: str = Field(max_length=8)
     min_minutes: int = Field(default=0)
+    # The elder-care programme that pays the subsidy part of this service's bill lines (NULL: the
+    # resident pays all). See pms/eldercare/services/billing.py.
+    program_id: Optional[int] = Field(default=None, foreign_key="program.id")
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 

@@ -12,6 +12,7 @@ from pms.core.auth import ScopeRule
 from pms.core.db import UTCDateTime, utcnow
 
 OPEN_UNESCALATED = "acknowledged_at IS NULL AND escalated_at IS NULL"
+UNBILLED = "status = 'confirmed' AND price_fen IS NULL"
 VISIT_STATUSES = ("planned", "checked_in", "checked_out", "confirmed", "missed", "cancelled")
 
 
@@ -31,9 +32,16 @@ class Visit(SQLModel, table=True):
         CheckConstraint("checked_out_at IS NULL OR checked_in_at IS NOT NULL", name="out_after_in"),
         CheckConstraint("confirmed_at IS NULL OR checked_out_at IS NOT NULL", name="confirmed_after_out"),
         CheckConstraint("pin_failures BETWEEN 0 AND 5", name="pin_failures_range"),
+        # Settled by a billing run: all three set (a free service: no bill line), or none.
+        CheckConstraint("(price_fen IS NULL AND subsidy_fen IS NULL AND bill_line_id IS NULL)"
+                        " OR (status = 'confirmed' AND price_fen >= 0 AND subsidy_fen BETWEEN 0 AND price_fen)",
+                        name="billed_sane"),
         Index("ix_visit_estate_date", "estate_id", "date"),
         Index("ix_visit_worker_date", "worker_id", "date"),
         Index("ix_visit_status_ends_at", "status", "ends_at"),
+        # What the next billing run settles: confirmed visits not yet billed (a small set).
+        Index("ix_visit_unbilled", "estate_id", "date", postgresql_where=text(UNBILLED),
+              sqlite_where=text(UNBILLED)),
     )
     id: Optional[int] = Field(default=None, primary_key=True)
     estate_id: int = Field(foreign_key="estate.id")
@@ -57,6 +65,11 @@ class Visit(SQLModel, table=True):
     confirmed_at: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
     confirmed_by_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
     pin_failures: int = Field(default=0)
+    # Billing (pms/eldercare/services/billing.py): the bill line that charged this visit, the unit
+    # price and the programme's part then. Set once, in the billing run's transaction.
+    bill_line_id: Optional[int] = Field(default=None, foreign_key="bill_line.id")
+    price_fen: Optional[int] = Field(default=None)
+    subsidy_fen: Optional[int] = Field(default=None)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 

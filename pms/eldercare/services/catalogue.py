@@ -37,26 +37,63 @@ def _company_code(session, company_id: Optional[int]) -> Optional[str]:
     return session.scalar(select(Company.code).where(Company.id == company_id)) if company_id else None
 
 
+KEEP = object()  # `program` not given: a new service has none, an updated one keeps its own
+
+
 def put_service(session, principal: Principal, code: str, *, kind: str, name: str, price_fen: int, unit: str,
-                min_minutes: int, company: Optional[str] = None) -> tuple[CareService, bool]:
-    """Create or update one service of the company's catalogue; returns it and whether it is new."""
+                min_minutes: int, company: Optional[str] = None,
+                program=KEEP) -> tuple[CareService, bool]:
+    """Create or update one service of the company's catalogue; returns it and whether it is new.
+
+    `program`: the code of the elder-care programme that pays the subsidy part of its bill lines
+    (None: nobody, the resident pays all; left out: unchanged). Unknown or not an elder-care
+    programme → 422 on `program`."""
     permissions.ensure(principal, "service.write")
     owner = company_for(session, principal, company)
+    program_id = KEEP if program is KEEP else _program_id(session, program)
     # One writer per company at a time: two PUTs of a new code never both insert.
     lock_row(session, Company, owner.id)
     service = session.scalar(select(CareService).where(CareService.company_id == owner.id, CareService.code == code))
     created = service is None
     if created:
         service = CareService(company_id=owner.id, code=code, kind=kind, name=name, price_fen=price_fen,
-                              unit=unit, min_minutes=min_minutes)
+                              unit=unit, min_minutes=min_minutes, program_id=None if program_id is KEEP else program_id)
         session.add(service)
     else:
         service.kind, service.name, service.price_fen = kind, name, price_fen
         service.unit, service.min_minutes, service.updated_at = unit, min_minutes, utcnow()
+        if program_id is not KEEP:
+            service.program_id = program_id
     session.flush()
     audit.record(session, actor=principal.username, action="care_service.put", object_type="care_service",
-                 object_id=service.id, payload={"code": code, "price_fen": price_fen, "created": created})
+                 object_id=service.id, payload={"code": code, "price_fen": price_fen, "created": created,
+                                                "program_id": service.program_id})
     return service, created
+
+
+def _program_id(session, code: Optional[str]) -> Optional[int]:
+    """The id of the elder-care programme `code` (None for None), else 422 on `program`."""
+    if code is None:
+        return None
+    from pms.subsidies.services import find_program
+
+    program = find_program(session, code)
+    if program is None:
+        raise Invalid(_("Unknown programme."), fields={"program": [_("Unknown programme %(code)s.", code=code)]})
+    if program.kind != "eldercare":
+        raise Invalid(_("Not an elder-care programme."),
+                      fields={"program": [_("Programme %(code)s is not an elder-care programme.", code=code)]})
+    return program.id
+
+
+def program_codes(session, services: list[CareService]) -> dict[int, str]:
+    """The codes of the services' programmes, by programme id."""
+    from pms.subsidies.models import Program
+
+    ids = sorted({s.program_id for s in services if s.program_id})
+    if not ids:
+        return {}
+    return dict(session.execute(select(Program.id, Program.code).where(Program.id.in_(ids))).all())
 
 
 def list_services(session, principal: Principal, company: Optional[str] = None) -> list[CareService]:
