@@ -12,7 +12,7 @@ from pms.core.errors import Invalid
 from pms.core.pdf import pdf_response
 from pms.estates import services as estates
 from pms.maintenance import schemas as s
-from pms.maintenance.services import equipment, kpis, photos, readmodels, tickets, warranty, works
+from pms.maintenance.services import costs, equipment, kpis, payer, photos, readmodels, sla, tickets, warranty, works
 from pms.maintenance.services.photos import MAX_PHOTO_BYTES, MAX_PHOTOS_PER_TICKET, Upload
 
 bp = Blueprint("maintenance_api", __name__)
@@ -92,7 +92,7 @@ def set_payer(id):
     principal, session = require_principal(), get_session()
     data = load_body(s.PayerSchema())
     ticket = tickets.get_ticket(session, principal, id, for_update=True)
-    tickets.set_payer(session, principal, ticket, data["payer"], data.get("amount_fen"), data["note"])
+    payer.set_payer(session, principal, ticket, data["payer"], data.get("amount_fen"), data["note"])
     return _ticket_response(session, principal, ticket)
 
 
@@ -104,7 +104,7 @@ def add_cost(id):
     principal, session = require_principal(), get_session()
     data = load_body(s.CostSchema())
     ticket = tickets.get_ticket(session, principal, id)
-    tickets.add_cost(session, principal, ticket, **data)
+    costs.add_cost(session, principal, ticket, **data)
     return _ticket_response(session, principal, ticket, 201)
 
 
@@ -200,7 +200,7 @@ def get_sla(estate):
     """The SLA table in force for an estate."""
     principal, session = require_principal(), get_session()
     found = estates.get_estate(session, principal, estate)
-    table = tickets.sla_table(session, found.id)
+    table = sla.sla_table(session, found.id)
     return s.SlaPolicySchema().dump({u: {"respond_minutes": r, "resolve_minutes": v} for u, (r, v) in table.items()})
 
 
@@ -212,8 +212,8 @@ def put_sla(estate):
     principal, session = require_principal(), get_session()
     data = load_body(s.SlaPolicySchema())
     found = estates.get_estate(session, principal, estate)
-    tickets.set_sla_policy(session, principal, found, data)
-    table = tickets.sla_table(session, found.id)
+    sla.set_sla_policy(session, principal, found, data)
+    table = sla.sla_table(session, found.id)
     return s.SlaPolicySchema().dump({u: {"respond_minutes": r, "resolve_minutes": v} for u, (r, v) in table.items()})
 
 
