@@ -5,7 +5,8 @@ from flask import Blueprint, request, send_file
 from flask_babel import gettext as _
 
 from pms.core import clock
-from pms.core.api import documented, load_args, load_body
+from pms.core.api import load_args, load_body
+from pms.core.openapi import documented
 from pms.core.auth import require_principal
 from pms.core.db import get_session
 from pms.core.errors import Invalid

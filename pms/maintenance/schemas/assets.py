@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from pms.core.api import BoundedList, BusinessDate
+from pms.core.fields import BoundedList, BusinessDate
 from pms.maintenance import rules
 from pms.maintenance.schemas.fields import one_of
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from marshmallow import ValidationError, fields, validate
 
-from pms.core.api import utc_text
+from pms.core.fields import utc_text
 from pms.maintenance.services.common import parse_location
 
 

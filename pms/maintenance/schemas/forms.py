@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from pms.core import periods
-from pms.core.api import Yuan, date_range_message
+from pms.core.fields import Yuan, date_range_message
 from pms.maintenance import rules
 from pms.maintenance.schemas.fields import LocationField, one_of
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 
-from pms.core.api import PagedSchema
+from pms.core.fields import PagedSchema
 from pms.core.pagination import PageArgsSchema
 from pms.maintenance import rules
 from pms.maintenance.schemas.fields import LOCATION_HELP, LocationField, UtcDateTime, one_of

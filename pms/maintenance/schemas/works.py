@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from pms.core.api import Instant
+from pms.core.fields import Instant
 from pms.maintenance import rules
 from pms.maintenance.schemas.fields import UtcDateTime, one_of
 

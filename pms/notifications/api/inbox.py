@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint
 
 from pms.core import notifications
-from pms.core.api import documented
+from pms.core.openapi import documented
 from pms.core.auth import require_principal
 from pms.core.db import get_session
 from pms.notifications import schemas as s
