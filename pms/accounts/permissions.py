@@ -2,7 +2,7 @@
 views).
 
 Admin always may (`core.auth.Permissions`). Everyone manages their own account (password,
-sessions, tokens). Which accounts a manager looks after is the services' (`may_manage`: the
+sessions, tokens). Which accounts a manager looks after is `accounts.managing.may_manage`'s (the
 staff of their company and the residents of its estates); anyone else's answers 404.
 The role × resource tests read this table too (tests/accounts/test_permissions.py).
 """
