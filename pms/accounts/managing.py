@@ -17,7 +17,7 @@ from pms.core import audit
 from pms.core.auth import ADMIN, AUDITOR, RESIDENT, STAFF_ROLES, Principal
 from pms.core.db import utcnow
 from pms.core.errors import Forbidden, NotFound
-from pms.core.sql import InIds
+from pms.core.sql import LIKE_ESCAPE, InIds, like_literal
 
 
 def may_manage(session, principal: Principal, user: User) -> bool:
@@ -102,8 +102,9 @@ def list_managed_users(session, principal: Principal, *, q: str = "", only_locke
     if only_locked:
         stmt = stmt.where(User.locked_until > now)
     if q.strip():
-        pattern = q.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        stmt = stmt.where(or_(User.username.like(pattern, escape="\\"), User.display_name.like(pattern, escape="\\")))
+        pattern = like_literal(q.strip()) + "%"
+        stmt = stmt.where(or_(User.username.like(pattern, escape=LIKE_ESCAPE),
+                              User.display_name.like(pattern, escape=LIKE_ESCAPE)))
     users = session.scalars(stmt.order_by(User.username).limit(limit))
     return [UserRow(u.username, u.display_name, u.role, u.is_active,
                     u.locked_until if u.locked_until and u.locked_until > now else None,

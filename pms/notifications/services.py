@@ -27,17 +27,12 @@ from pms.core.addresses import is_email_address
 from pms.core.auth import Principal, get_in_scope, scoped
 from pms.core.db import is_sqlite, utcnow
 from pms.core.errors import Conflict, NotFound
-from pms.core.i18n import translate
+from pms.core.i18n import _l, translate
 from pms.core.i18n import translate as _
 from pms.core.models import Notification
 from pms.core.models import OutboxMessage as M
 from pms.estates.models import Estate
 from pms.notifications.permissions import ensure
-
-
-def _l(msgid: str) -> str:
-    """Marks a reason for the catalog; it is stored in English and translated when shown."""
-    return msgid
 
 
 # A claim older than this belongs to a sender that stopped (crashed, killed, lost its database)

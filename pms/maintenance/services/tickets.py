@@ -12,6 +12,7 @@ from pms.accounts.models import User
 from pms.core import clock
 from pms.core.auth import TECHNICIAN, Principal, scope_filter
 from pms.core.errors import Conflict, Forbidden, Invalid, NotFound
+from pms.core.sql import LIKE_ESCAPE, like_literal
 from pms.estates.models import Building, Entrance, Estate, Room
 from pms.maintenance import messages as msg
 from pms.maintenance import permissions, rules
@@ -52,15 +53,16 @@ UNASSIGNED = "none"
 
 def _like(text: str) -> str:
     """`text` as a LIKE pattern matching it anywhere, its own % and _ taken literally."""
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return "%" + like_literal(text) + "%"
 
 
 def search_condition(text: str):
     """Ticket number ('#123' or '123'), room or place code ('3-2-501') or words of the request."""
     text = text.strip()
     pattern = _like(text)
-    words = or_(Ticket.location_label.ilike(pattern, escape="\\"), Ticket.place.ilike(pattern, escape="\\"),
-                Ticket.description.ilike(pattern, escape="\\"))
+    words = or_(Ticket.location_label.ilike(pattern, escape=LIKE_ESCAPE),
+                Ticket.place.ilike(pattern, escape=LIKE_ESCAPE),
+                Ticket.description.ilike(pattern, escape=LIKE_ESCAPE))
     number = text.removeprefix("#")
     if number.isdigit() and len(number) <= 9:
         return or_(Ticket.id == int(number), words)
