@@ -76,7 +76,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         # Behind nginx: the client's address and scheme come from its X-Forwarded-* headers.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"],
                                 x_proto=app.config["PROXY_COUNT"], x_host=0)
-    from pms.core.api import API_PREFIX, install_input_guards, spec_for_current_app
+    from pms.core.api import API_PREFIX, install_input_guards
+    from pms.core.openapi import spec_for_current_app
 
     import_models()
     db.init_app(app)

@@ -5,7 +5,8 @@ from flask import Blueprint, request
 
 from pms.accounts import services, sessions, throttle
 from pms.accounts.schemas import MeSchema, TokenListSchema, TokenRequestSchema, TokenSchema
-from pms.core.api import documented, load_body
+from pms.core.api import load_body
+from pms.core.openapi import documented
 from pms.core.auth import require_principal
 from pms.core.db import commit_apart, get_session
 from pms.core.errors import NotAuthenticated

@@ -7,7 +7,7 @@ import click
 from flask.cli import AppGroup
 from flask_babel import gettext as _
 
-from pms.accounts import services
+from pms.accounts import managing, services
 from pms.core.auth import ROLES, system_principal
 from pms.core.cli import cli_unit_of_work, service_errors
 from pms.core.db import unit_of_work
@@ -62,14 +62,14 @@ def _manage(action, username: str, done: str) -> None:
 @click.argument("username")
 def unlock_user(username):
     """Lift a lock-out after failed logins (audited)."""
-    _manage(services.unlock_user, username, _("user %(username)s unlocked", username=username))
+    _manage(managing.unlock_user, username, _("user %(username)s unlocked", username=username))
 
 
 @users_group.command("disable")
 @click.argument("username")
 def disable_user(username):
     """Disable an account: it cannot log in, and its sessions and API tokens end (audited)."""
-    _manage(lambda s, p, u: services.set_user_active(s, p, u, False), username,
+    _manage(lambda s, p, u: managing.set_user_active(s, p, u, False), username,
             _("user %(username)s disabled", username=username))
 
 
@@ -77,7 +77,7 @@ def disable_user(username):
 @click.argument("username")
 def enable_user(username):
     """Let a disabled account log in again (audited)."""
-    _manage(lambda s, p, u: services.set_user_active(s, p, u, True), username,
+    _manage(lambda s, p, u: managing.set_user_active(s, p, u, True), username,
             _("user %(username)s enabled", username=username))
 
 
@@ -90,7 +90,7 @@ def set_password(username, password_stdin):
     password = _read_password(password_stdin)
 
     def action(session, principal, name):
-        services.set_password(session, services.managed_user(session, principal, name), password, actor="cli")
+        services.set_password(session, managing.managed_user(session, principal, name), password, actor="cli")
 
     _manage(action, username, _("password of %(username)s set", username=username))
 

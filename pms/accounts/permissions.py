@@ -1,14 +1,14 @@
 """Who may do what with other people's accounts: one table, read by the accounts services (never by
 views).
 
-Admin always may (`core.auth.ensure_role`). Everyone manages their own account (password,
-sessions, tokens). Which accounts a manager looks after is the services' (`may_manage`: the
+Admin always may (`core.auth.Permissions`). Everyone manages their own account (password,
+sessions, tokens). Which accounts a manager looks after is `accounts.managing.may_manage`'s (the
 staff of their company and the residents of its estates); anyone else's answers 404.
 The role × resource tests read this table too (tests/accounts/test_permissions.py).
 """
 from __future__ import annotations
 
-from pms.core.auth import ADMIN, MANAGER, Principal, can_write, ensure_role
+from pms.core.auth import ADMIN, MANAGER, Permissions
 
 PERMISSIONS: dict[str, tuple[str, ...]] = {
     # The users page: list, unlock, disable and enable the accounts one looks after.
@@ -18,11 +18,6 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
 }
 
 
-def ensure(principal: Principal, action: str) -> None:
-    """403 unless the principal's role may do `action`."""
-    ensure_role(principal, *PERMISSIONS[action])
-
-
-def may(principal: Principal, action: str) -> bool:
-    """Whether the principal's role may do `action` (admin always may)."""
-    return can_write(principal, *PERMISSIONS[action])
+_permissions = Permissions(PERMISSIONS)
+may = _permissions.may
+ensure = _permissions.ensure

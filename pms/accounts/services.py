@@ -1,28 +1,27 @@
-"""Accounts: creating users, logging in with lock-out, managing accounts, and building scopes.
+"""Accounts: creating users, logging in with lock-out, passwords, and building scopes.
 
-Browser sessions and API tokens live in `accounts.sessions`, the pure rules (passwords, lock-out
+Managing other people's accounts (unlock, disable, the users page) lives in `accounts.managing`,
+browser sessions and API tokens in `accounts.sessions`, the pure rules (passwords, lock-out
 lengths, safe redirects) in `accounts.rules`.
 """
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Iterable, Optional
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import String, bindparam, case, cast, exists, func, or_, select, update
+from sqlalchemy import String, bindparam, case, cast, func, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from pms.accounts import permissions, rules, sessions
+from pms.accounts import rules, sessions
 from pms.accounts.models import ApiToken, User, UserRoom, UserSession
 from pms.core import audit, auth
 from pms.core.addresses import is_email_address
 from pms.core.auth import ADMIN, AUDITOR, RESIDENT, ROLES, STAFF_ROLES, Principal, Scope
 from pms.core.db import commit_apart, get_session, utcnow
-from pms.core.errors import Conflict, Forbidden, Invalid, NotAuthenticated, NotFound
-from pms.core.sql import InIds
+from pms.core.errors import Conflict, Invalid, NotAuthenticated
 from pms.estates import services as estates
 from pms.estates.models import Estate
 
@@ -182,7 +181,7 @@ def issue_token(session, user: User, *, name: str = "", now: Optional[datetime] 
     return sessions.issue_token(session, user.id, name=name, now=now)
 
 
-# ---- managing accounts: passwords, unlocking, disabling ----------------------------------------
+# ---- passwords (unlocking and disabling other people's accounts: accounts.managing) -------------
 
 def set_password(session, user: User, password: str, *, actor: str) -> None:
     """Give `user` a new password (checked against the rules); every session and token of theirs
@@ -215,96 +214,6 @@ def change_own_password(session, user_id: int, current: str, new: str) -> User:
                       fields={"password": [_("The new password must differ from the current one.")]})
     set_password(session, user, new, actor=user.username)
     return user
-
-
-def may_manage(session, principal: Principal, user: User) -> bool:
-    """Whether `principal` may unlock, disable or reset `user`: an admin anyone; a manager the
-    staff of their company and the residents of rooms in its estates."""
-    if permissions.may(principal, "users.manage_any"):
-        return True
-    if not permissions.may(principal, "users.manage") or user.role in (ADMIN, AUDITOR):
-        return False
-    if user.role in STAFF_ROLES:
-        return user.company_id == principal.company_id
-    if user.role == RESIDENT:
-        return bool(session.scalar(select(exists().where(
-            UserRoom.user_id == user.id, InIds(UserRoom.estate_id, principal.scope.estate_ids)))))
-    return False
-
-
-def may_manage_users(principal: Principal) -> bool:
-    """Whether the principal looks after other people's accounts (the users page)."""
-    return permissions.may(principal, "users.manage")
-
-
-def managed_user(session, principal: Principal, username: str) -> User:
-    """The account `username` if `principal` may manage it, else 404 (never telling which)."""
-    user = find_user(session, (username or "").strip())
-    if user is None or not may_manage(session, principal, user):
-        raise NotFound("user not found")
-    return user
-
-
-def unlock_user(session, principal: Principal, username: str) -> User:
-    """Lift a lock-out and forget the failed attempts (audited)."""
-    permissions.ensure(principal, "users.manage")
-    user = managed_user(session, principal, username)
-    user.failed_logins = 0
-    user.locked_until = None
-    audit.record(session, actor=principal.username, action="user.unlock", object_type="user", object_id=user.id)
-    session.flush()
-    return user
-
-
-def set_user_active(session, principal: Principal, username: str, active: bool) -> User:
-    """Disable an account (ending its sessions and tokens) or enable it again (audited)."""
-    permissions.ensure(principal, "users.manage")
-    user = managed_user(session, principal, username)
-    if not active and user.id == principal.user_id:
-        raise Forbidden(_("You cannot disable your own account."))
-    if user.is_active != active:
-        user.is_active = active
-        if not active:
-            sessions.revoke_everything(session, user.id)
-        audit.record(session, actor=principal.username, action="user.enable" if active else "user.disable",
-                     object_type="user", object_id=user.id)
-    session.flush()
-    return user
-
-
-@dataclass(frozen=True)
-class UserRow:
-    """An account as the users page lists it."""
-
-    username: str
-    display_name: str
-    role: str
-    is_active: bool
-    locked_until: Optional[datetime]
-    failed_logins: int
-    last_login_at: Optional[datetime]
-
-
-def list_managed_users(session, principal: Principal, *, q: str = "", only_locked: bool = False,
-                       limit: int = 50, now: Optional[datetime] = None) -> list[UserRow]:
-    """Accounts `principal` may manage, by username; those locked now only, or matching `q`."""
-    now = now or utcnow()
-    permissions.ensure(principal, "users.manage")
-    stmt = select(User)
-    if not permissions.may(principal, "users.manage_any"):
-        resident_of_company = exists().where(UserRoom.user_id == User.id,
-                                             InIds(UserRoom.estate_id, principal.scope.estate_ids))
-        stmt = stmt.where(or_(User.role.in_(STAFF_ROLES) & (User.company_id == principal.company_id),
-                              (User.role == RESIDENT) & resident_of_company))
-    if only_locked:
-        stmt = stmt.where(User.locked_until > now)
-    if q.strip():
-        pattern = q.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        stmt = stmt.where(or_(User.username.like(pattern, escape="\\"), User.display_name.like(pattern, escape="\\")))
-    users = session.scalars(stmt.order_by(User.username).limit(limit))
-    return [UserRow(u.username, u.display_name, u.role, u.is_active,
-                    u.locked_until if u.locked_until and u.locked_until > now else None,
-                    u.failed_logins, u.last_login_at) for u in users]
 
 
 def build_principal(session, user: User, *, via_token: bool = False) -> Principal:

@@ -12,7 +12,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from pms.accounts import services, sessions, throttle
+from pms.accounts import managing, services, sessions, throttle
 from pms.accounts.rules import MIN_PASSWORD_LENGTH, is_safe_next
 from pms.core.auth import current_principal, login_required
 from pms.core.db import commit_apart, get_session
@@ -128,7 +128,7 @@ def account():
     return render_template("accounts/account.html",
                            sessions=sessions.active_sessions(db, principal.user_id, current_id=current_id),
                            tokens=sessions.active_tokens(db, principal.user_id),
-                           may_manage_users=services.may_manage_users(principal))
+                           may_manage_users=managing.may_manage_users(principal))
 
 
 @bp.post("/account/sessions/<int:session_id>/revoke")
@@ -211,7 +211,7 @@ def users():
     """Accounts you look after: locked ones first, or found by name."""
     q = request.values.get("q", "")[:64]  # a refused button (POST) keeps the search
     only_locked = not q.strip()
-    rows = services.list_managed_users(get_session(), current_principal(), q=q, only_locked=only_locked)
+    rows = managing.list_managed_users(get_session(), current_principal(), q=q, only_locked=only_locked)
     return render_template("accounts/users.html", rows=rows, q=q, only_locked=only_locked)
 
 
@@ -232,18 +232,18 @@ def _user_action(done_message):
 @_user_action(lambda name: _("%(name)s is unlocked.", name=name))
 def unlock_user(db, principal, username):
     """Lift a lock-out."""
-    return services.unlock_user(db, principal, username)
+    return managing.unlock_user(db, principal, username)
 
 
 @bp.post("/users/<username>/disable")
 @_user_action(lambda name: _("%(name)s is disabled and logged out everywhere.", name=name))
 def disable_user(db, principal, username):
     """Disable an account: it cannot log in, its sessions and tokens end."""
-    return services.set_user_active(db, principal, username, False)
+    return managing.set_user_active(db, principal, username, False)
 
 
 @bp.post("/users/<username>/enable")
 @_user_action(lambda name: _("%(name)s may log in again.", name=name))
 def enable_user(db, principal, username):
     """Enable a disabled account."""
-    return services.set_user_active(db, principal, username, True)
+    return managing.set_user_active(db, principal, username, True)

@@ -1,13 +1,13 @@
 """Who may do what in billing: one table, read by the billing services (never by views).
 
-Admin always may (`core.auth.ensure_role`); what a role may see stays limited by its scope
+Admin always may (`core.auth.Permissions`); what a role may see stays limited by its scope
 (`core.auth.scoped`, `get_in_scope`: a foreign room or estate answers 404 before any 403).
 Technicians and care workers have no billing at all. The role × resource tests read this table
 too (tests/billing/matrix.py).
 """
 from __future__ import annotations
 
-from pms.core.auth import AUDITOR, FINANCE, MANAGER, RESIDENT, Principal, can_write, ensure_role
+from pms.core.auth import AUDITOR, FINANCE, MANAGER, RESIDENT, Permissions
 from pms.core.auth import has_own_rooms  # noqa: F401  (one rule in core; services ask it here)
 
 # The front desk (finance) and its manager move money; auditors and residents only read.
@@ -36,13 +36,6 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
 }
 
 
-
-def ensure(principal: Principal, action: str) -> None:
-    """403 unless the principal's role may do `action`."""
-    ensure_role(principal, *PERMISSIONS[action])
-
-
-def may(principal: Principal, action: str) -> bool:
-    """Whether the principal's role may do `action` (admin always may)."""
-    return can_write(principal, *PERMISSIONS[action])
-
+_permissions = Permissions(PERMISSIONS)
+may = _permissions.may
+ensure = _permissions.ensure

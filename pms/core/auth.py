@@ -165,10 +165,38 @@ def may_do(principal: Optional[Principal], action: str) -> bool:
     return principal is not None and can_write(principal, *roles)
 
 
+# The 403 message of `ensure_role` and of a domain's `ensure` unless it gives its own.
+FORBIDDEN_MESSAGE = "your role may not do this"
+
+
 def ensure_role(principal: Principal, *roles: str) -> None:
     """403 unless the principal has one of `roles` (admin always passes)."""
     if not can_write(principal, *roles):
-        raise Forbidden("your role may not do this")
+        raise Forbidden(FORBIDDEN_MESSAGE)
+
+
+class Permissions:
+    """A domain's permission table (action → roles) and the two questions its services ask.
+
+    Every domain's permissions.py builds one from its PERMISSIONS and binds `may`/`ensure` to it:
+    admin always may; an unknown action is a programming error (KeyError). `message`, when given,
+    makes the 403's text (called at raise time, so it may be translated); otherwise it is
+    FORBIDDEN_MESSAGE.
+    """
+
+    def __init__(self, table: dict[str, tuple[str, ...]],
+                 message: Optional[Callable[[], str]] = None):
+        self.table = table
+        self._message = message
+
+    def may(self, principal: Principal, action: str) -> bool:
+        """Whether the principal's role may do `action` (admin always may)."""
+        return can_write(principal, *self.table[action])
+
+    def ensure(self, principal: Principal, action: str) -> None:
+        """403 unless the principal's role may do `action`."""
+        if not self.may(principal, action):
+            raise Forbidden(self._message() if self._message else FORBIDDEN_MESSAGE)
 
 
 def roles_required(*roles: str) -> Callable:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
+from datetime import date
 from typing import Iterator, NoReturn, Optional
 
 import click
@@ -15,6 +16,16 @@ from flask_babel import gettext as _
 
 from pms.core.db import unit_of_work
 from pms.core.errors import PmsError
+
+
+def parse_day(_ctx, _param, value):
+    """A click callback: an option's YYYY-MM-DD as a date (None when not given)."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(_("use YYYY-MM-DD")) from None
 
 
 def row_line(row, field: Optional[str], message: str) -> str:

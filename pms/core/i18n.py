@@ -147,3 +147,8 @@ def translate(msgid: str, **params) -> str:
     if has_app_context():
         return gettext(msgid, **params)
     return msgid % params if params else msgid
+
+
+def _l(msgid: str) -> str:
+    """Marks a message for the catalog (pybabel extracts `_l`); translated when it is shown."""
+    return msgid

@@ -1,15 +1,17 @@
-"""In-app notifications and the outbox of messages to send: generic, used by every domain."""
+"""Writing in-app notifications and the outbox of messages to send: generic, every domain writes them.
+
+Reading them (a user's list, the unread count, marking read) is the notifications domain's
+(`pms.notifications.services`); the outbox's sender and rules live there too."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Iterable, Optional
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import insert
 
 from pms.core import messages as stored
 from pms.core.db import utcnow
-from pms.core.errors import NotFound
 from pms.core.models import Notification, OutboxMessage
 
 
@@ -26,30 +28,6 @@ class Message:
     estate_id: Optional[int] = None
     message: Optional[str] = None
     params: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class NotificationView:
-    """A notification as its reader sees it: title and body in the request's language."""
-
-    id: int
-    recipient_user_id: int
-    estate_id: Optional[int]
-    kind: str
-    title: str
-    body: str
-    link: str
-    created_at: datetime
-    read_at: Optional[datetime]
-
-
-def rendered(row: Notification) -> NotificationView:
-    """A stored notification rendered for the current locale (stored text for unknown keys)."""
-    return NotificationView(
-        id=row.id, recipient_user_id=row.recipient_user_id, estate_id=row.estate_id, kind=row.kind,
-        title=stored.render(row.message, row.params, row.title or ""),
-        body=stored.render(row.message, row.params, row.body or "", part="body"),
-        link=row.link, created_at=row.created_at, read_at=row.read_at)
 
 
 def _fallback(m: Message, part: str, text: str) -> str:
@@ -92,36 +70,3 @@ def enqueue(session, items: Iterable[OutboxItem], *, now: Optional[datetime] = N
         session.execute(insert(OutboxMessage), rows)
         session.flush()
     return len(rows)
-
-
-def list_for_user(session, user_id: int, *, unread_only: bool = False,
-                  limit: int = 50) -> list[NotificationView]:
-    """A user's notifications, newest first, in the reader's language."""
-    stmt = select(Notification).where(Notification.recipient_user_id == user_id)
-    if unread_only:
-        stmt = stmt.where(Notification.read_at.is_(None))
-    return [rendered(row) for row in session.scalars(
-        stmt.order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit))]
-
-
-def unread_count(session, user_id: int) -> int:
-    return session.scalar(select(func.count(Notification.id)).where(
-        Notification.recipient_user_id == user_id, Notification.read_at.is_(None))) or 0
-
-
-def mark_read(session, user_id: int, notification_id: int, *, now: Optional[datetime] = None) -> None:
-    """Mark one of the user's notifications read (404 for someone else's)."""
-    found = session.scalar(select(Notification).where(Notification.id == notification_id,
-                                                      Notification.recipient_user_id == user_id))
-    if found is None:
-        raise NotFound("notification not found")
-    if found.read_at is None:
-        found.read_at = now or utcnow()
-    session.flush()
-
-
-def mark_all_read(session, user_id: int, *, now: Optional[datetime] = None) -> None:
-    session.execute(update(Notification)
-                    .where(Notification.recipient_user_id == user_id, Notification.read_at.is_(None))
-                    .values(read_at=now or utcnow()))
-    session.flush()

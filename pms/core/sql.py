@@ -39,3 +39,12 @@ def _in_ids(element, compiler, **kw):
 @compiles(InIds, "postgresql")
 def _in_ids_postgresql(element, compiler, **kw):
     return f"{compiler.process(element.column, **kw)} = ANY({compiler.process(element.array, **kw)})"
+
+
+# The escape character of every LIKE pattern built with `like_literal`.
+LIKE_ESCAPE = "\\"
+
+
+def like_literal(text: str) -> str:
+    """`text` for a LIKE pattern with its own %, _ and \\ taken literally (use `escape=LIKE_ESCAPE`)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -60,22 +60,11 @@ def may(action: str) -> bool:
     return may_do(current_principal(), action)
 
 
-def unread_notifications() -> int:
-    """The caller's unread in-app notifications (0 when anonymous); base.html asks once per page."""
-    principal = current_principal()
-    if principal is None:
-        return 0
-    from pms.core.db import get_session
-    from pms.core.notifications import unread_count
-
-    return unread_count(get_session(), principal.user_id)
-
-
 def init_app(app) -> None:
-    """Register filters, the charts, and the principal, `may` and the unread count as globals."""
+    """Register filters, the charts, and the principal and `may` as globals (the unread count:
+    `pms.notifications.services.init_app`)."""
     app.jinja_env.filters.update(fen=format_fen, yuan=fen_to_yuan_text, local_time=local_time, area=area_m2,
                                   iso_date=iso_date, duration=duration)
     app.jinja_env.globals.update(current_principal=current_principal, may=may,
-                                 has_own_rooms=lambda: has_own_rooms(current_principal()),
-                                 unread_notifications=unread_notifications)
+                                 has_own_rooms=lambda: has_own_rooms(current_principal()))
     charts.init_app(app)

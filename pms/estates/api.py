@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from pms.core.api import documented, load_args
+from pms.core.api import load_args
+from pms.core.openapi import documented
 from pms.core.auth import require_principal
 from pms.core.db import get_session
 from pms.estates import services

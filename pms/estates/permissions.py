@@ -1,13 +1,13 @@
 """Who may do what in estates: one table, read by the estates services (never by views).
 
-Admin always may (`core.auth.ensure_role`); what a role may see stays limited by its scope
+Admin always may (`core.auth.Permissions`); what a role may see stays limited by its scope
 (`core.auth.scoped`), and some actions add a condition the services check (the company).
 The role × resource tests read this table too (tests/estates/matrix.py).
 """
 from __future__ import annotations
 
 from pms.core.auth import (ADMIN, CARE_WORKER, FINANCE, MANAGER, RESIDENT, STAFF_ROLES, TECHNICIAN,
-                           Principal, can_write, ensure_role)
+                           Permissions)
 
 PERMISSIONS: dict[str, tuple[str, ...]] = {
     # Upload the estate register (page and `pms registry import` as the platform): a manager
@@ -23,11 +23,6 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
 }
 
 
-def ensure(principal: Principal, action: str) -> None:
-    """403 unless the principal's role may do `action`."""
-    ensure_role(principal, *PERMISSIONS[action])
-
-
-def may(principal: Principal, action: str) -> bool:
-    """Whether the principal's role may do `action` (admin always may)."""
-    return can_write(principal, *PERMISSIONS[action])
+_permissions = Permissions(PERMISSIONS)
+may = _permissions.may
+ensure = _permissions.ensure

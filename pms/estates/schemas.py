@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
-from pms.core.api import PagedSchema
+from pms.core.fields import PagedSchema
 from pms.core.pagination import MAX_PAGE, PageArgsSchema
 
 

@@ -1,5 +1,5 @@
 """What each role's home shows, as plain data: counts composed from the domains' overview
-services (billing, maintenance, estates, core notifications); every figure a set-based query.
+services (billing, maintenance, estates, notifications); every figure a set-based query.
 
 Authorization stays with the domains: each overview function checks its own permission table
 and scopes its query (`core.auth.scoped`); this module only chooses which figures a role's home
@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Callable
 
 from pms.billing.services import overview as billing
-from pms.core import clock, notifications, periods
+from pms.core import clock, periods
 from pms.core.auth import (ADMIN, AUDITOR, CARE_WORKER, FINANCE, MANAGER, RESIDENT, TECHNICIAN, Principal,
                            may_do)
 from pms.eldercare.services import alerts as care_alerts
@@ -24,6 +24,7 @@ from pms.maintenance.services import overview as maintenance
 from pms.maintenance.services import readmodels, works
 from pms.maintenance.services import tickets as ticket_service
 from pms.maintenance.services.kpis import previous_period
+from pms.notifications import services as inbox
 
 TREND_MONTHS = 12
 
@@ -161,6 +162,6 @@ def home_for(session, principal: Principal, *, now: datetime | None = None) -> t
     now = now or clock.now()
     template, build = HOMES[principal.role]
     context = build(session, principal, now)
-    context["unread"] = notifications.unread_count(session, principal.user_id)
+    context["unread"] = inbox.unread_count(session, principal.user_id)
     context["today"] = clock.today(now)
     return template, context

@@ -5,14 +5,16 @@ from flask import Blueprint, request, send_file
 from flask_babel import gettext as _
 
 from pms.core import clock
-from pms.core.api import documented, load_args, load_body
+from pms.core.api import load_args, load_body
+from pms.core.openapi import documented
 from pms.core.auth import require_principal
 from pms.core.db import get_session
 from pms.core.errors import Invalid
 from pms.core.pdf import pdf_response
 from pms.estates import services as estates
 from pms.maintenance import schemas as s
-from pms.maintenance.services import equipment, kpis, photos, readmodels, tickets, warranty, works
+from pms.maintenance.services import (costs, equipment, kpis, payer, photos, readmodels, sla, tickets, warranty,
+                                      works)
 from pms.maintenance.services.photos import MAX_PHOTO_BYTES, MAX_PHOTOS_PER_TICKET, Upload
 
 bp = Blueprint("maintenance_api", __name__)
@@ -21,6 +23,16 @@ TAG = "maintenance"
 
 def _ticket_response(session, principal, ticket, status=200):
     return s.TicketSchema().dump(readmodels.ticket_view(session, principal, ticket)), status
+
+
+def _act_on_ticket(id, schema, act, *, for_update: bool = True, status: int = 200):
+    """One action on a ticket: load the body with `schema`, take the ticket (404 outside the caller's
+    view; locked at once when `for_update`), `act(session, principal, ticket, data)`, answer the ticket."""
+    principal, session = require_principal(), get_session()
+    data = load_body(schema())
+    ticket = tickets.get_ticket(session, principal, id, for_update=for_update)
+    act(session, principal, ticket, data)
+    return _ticket_response(session, principal, ticket, status)
 
 
 @bp.post("/tickets")
@@ -65,11 +77,8 @@ def get_ticket(id):
             body=s.TransitionSchema, response=s.TicketSchema, tag=TAG)
 def transition(id):
     """submitted→accepted→assigned→in_progress→resolved→closed; reopened; cancelled."""
-    principal, session = require_principal(), get_session()
-    data = load_body(s.TransitionSchema())
-    ticket = tickets.get_ticket(session, principal, id, for_update=True)
-    tickets.transition(session, principal, ticket, data.pop("to"), data.pop("note"), **data)
-    return _ticket_response(session, principal, ticket)
+    return _act_on_ticket(id, s.TransitionSchema,
+                          lambda db, p, t, d: tickets.transition(db, p, t, d.pop("to"), d.pop("note"), **d))
 
 
 @bp.post("/tickets/<int:id>/assign")
@@ -77,11 +86,8 @@ def transition(id):
             body=s.AssignSchema, response=s.TicketSchema, tag=TAG)
 def assign(id):
     """Assign a technician; a submitted request is accepted first."""
-    principal, session = require_principal(), get_session()
-    data = load_body(s.AssignSchema())
-    ticket = tickets.get_ticket(session, principal, id, for_update=True)
-    tickets.assign(session, principal, ticket, data["technician"], data["note"])
-    return _ticket_response(session, principal, ticket)
+    return _act_on_ticket(id, s.AssignSchema,
+                          lambda db, p, t, d: tickets.assign(db, p, t, d["technician"], d["note"]))
 
 
 @bp.post("/tickets/<int:id>/payer")
@@ -89,11 +95,9 @@ def assign(id):
             body=s.PayerSchema, response=s.TicketSchema, tag=TAG)
 def set_payer(id):
     """Set the payer; owner/fund are refused under warranty (422)."""
-    principal, session = require_principal(), get_session()
-    data = load_body(s.PayerSchema())
-    ticket = tickets.get_ticket(session, principal, id, for_update=True)
-    tickets.set_payer(session, principal, ticket, data["payer"], data.get("amount_fen"), data["note"])
-    return _ticket_response(session, principal, ticket)
+    return _act_on_ticket(id, s.PayerSchema,
+                          lambda db, p, t, d: payer.set_payer(db, p, t, d["payer"], d.get("amount_fen"),
+                                                              d["note"]))
 
 
 @bp.post("/tickets/<int:id>/costs")
@@ -101,11 +105,8 @@ def set_payer(id):
             body=s.CostSchema, response=s.TicketSchema, status=201, tag=TAG)
 def add_cost(id):
     """Record materials or labour."""
-    principal, session = require_principal(), get_session()
-    data = load_body(s.CostSchema())
-    ticket = tickets.get_ticket(session, principal, id)
-    tickets.add_cost(session, principal, ticket, **data)
-    return _ticket_response(session, principal, ticket, 201)
+    return _act_on_ticket(id, s.CostSchema,
+                          lambda db, p, t, d: costs.add_cost(db, p, t, **d), for_update=False, status=201)
 
 
 @bp.post("/tickets/<int:id>/notes")
@@ -113,11 +114,9 @@ def add_cost(id):
             status=201, tag=TAG)
 def add_note(id):
     """A technician's or manager's note."""
-    principal, session = require_principal(), get_session()
-    data = load_body(s.NoteSchema())
-    ticket = tickets.get_ticket(session, principal, id)
-    tickets.add_note(session, principal, ticket, data["note"])
-    return _ticket_response(session, principal, ticket, 201)
+    return _act_on_ticket(id, s.NoteSchema,
+                          lambda db, p, t, d: tickets.add_note(db, p, t, d["note"]),
+                          for_update=False, status=201)
 
 
 @bp.post("/tickets/<int:id>/rating")
@@ -125,11 +124,8 @@ def add_note(id):
             response=s.TicketSchema, tag=TAG)
 def rate(id):
     """A resident's rating."""
-    principal, session = require_principal(), get_session()
-    data = load_body(s.RatingSchema())
-    ticket = tickets.get_ticket(session, principal, id, for_update=True)
-    tickets.rate(session, principal, ticket, data["rating"], data["comment"])
-    return _ticket_response(session, principal, ticket)
+    return _act_on_ticket(id, s.RatingSchema,
+                          lambda db, p, t, d: tickets.rate(db, p, t, d["rating"], d["comment"]))
 
 
 @bp.post("/tickets/<int:id>/complaint")
@@ -137,11 +133,9 @@ def rate(id):
             response=s.TicketSchema, tag=TAG)
 def complaint(id):
     """Complaints are counted in the KPIs."""
-    principal, session = require_principal(), get_session()
-    data = load_body(s.ComplaintSchema())
-    ticket = tickets.get_ticket(session, principal, id)
-    tickets.flag_complaint(session, principal, ticket, data["complaint"], data["note"])
-    return _ticket_response(session, principal, ticket)
+    return _act_on_ticket(id, s.ComplaintSchema,
+                          lambda db, p, t, d: tickets.flag_complaint(db, p, t, d["complaint"], d["note"]),
+                          for_update=False)
 
 
 PHOTO_REQUEST_LIMIT = MAX_PHOTOS_PER_TICKET * MAX_PHOTO_BYTES + 1024 * 1024
@@ -200,7 +194,7 @@ def get_sla(estate):
     """The SLA table in force for an estate."""
     principal, session = require_principal(), get_session()
     found = estates.get_estate(session, principal, estate)
-    table = tickets.sla_table(session, found.id)
+    table = sla.sla_table(session, found.id)
     return s.SlaPolicySchema().dump({u: {"respond_minutes": r, "resolve_minutes": v} for u, (r, v) in table.items()})
 
 
@@ -212,8 +206,8 @@ def put_sla(estate):
     principal, session = require_principal(), get_session()
     data = load_body(s.SlaPolicySchema())
     found = estates.get_estate(session, principal, estate)
-    tickets.set_sla_policy(session, principal, found, data)
-    table = tickets.sla_table(session, found.id)
+    sla.set_sla_policy(session, principal, found, data)
+    table = sla.sla_table(session, found.id)
     return s.SlaPolicySchema().dump({u: {"respond_minutes": r, "resolve_minutes": v} for u, (r, v) in table.items()})
 
 

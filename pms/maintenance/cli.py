@@ -1,23 +1,12 @@
 """`pms maintenance …`: the same services as the scheduler jobs, on demand."""
 from __future__ import annotations
 
-from datetime import date
-
 import click
 from flask.cli import AppGroup
 from flask_babel import gettext as _
 
 from pms.core.auth import system_principal
-from pms.core.cli import cli_unit_of_work
-
-
-def _day(_ctx, _param, value):
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(_("use YYYY-MM-DD")) from None
+from pms.core.cli import cli_unit_of_work, parse_day
 
 
 # AppGroup: each command runs in an app context (a plain click group had none outside the tests).
@@ -27,7 +16,7 @@ def group():
 
 
 @group.command("generate-plans")
-@click.option("--today", callback=_day, help="Business date to generate from (default: today).")
+@click.option("--today", callback=parse_day, help="Business date to generate from (default: today).")
 @click.option("--horizon-days", type=click.IntRange(1, 3660), default=None,
               help="Create work orders due up to N days ahead (default 30 for maintenance, 90 for inspections).")
 def generate_plans(today, horizon_days):
@@ -41,7 +30,7 @@ def generate_plans(today, horizon_days):
 
 
 @group.command("flag-overdue")
-@click.option("--today", callback=_day, help="Business date (default: today).")
+@click.option("--today", callback=parse_day, help="Business date (default: today).")
 def flag_overdue(today):
     """Flag open work orders whose due date has passed."""
     from pms.maintenance.services import equipment

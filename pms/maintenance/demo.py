@@ -22,7 +22,7 @@ from pms.core.db import insert_ignoring_conflicts
 from pms.estates.models import Building, Entrance, Estate, Room
 from pms.maintenance import rules
 from pms.maintenance.models import Equipment, MaintenancePlan, RenovationProject, WorkOrder
-from pms.maintenance.services import alerts, equipment, photos, tickets, warranty, works
+from pms.maintenance.services import alerts, costs, equipment, photos, sla, tickets, warranty, works
 
 DESCRIPTIONS = {
     "plumbing": ["厨房下水道堵塞", "卫生间水管滴漏", "楼上渗水到我家天花板"],
@@ -223,14 +223,14 @@ def _advance(session, rng, ticket, status, start, manager, tech, tech_user, resi
         return
     if tech is None:
         return
-    respond, _resolve = tickets.sla_minutes(session, ticket.estate_id, ticket.urgency)
+    respond, _resolve = sla.sla_minutes(session, ticket.estate_id, ticket.urgency)
     at = start + timedelta(minutes=rng.randint(5, int(respond * 1.3)))  # some responses are late
     target = "resolved" if status == "reopened" else status
     for step in order[: order.index(target) + 1]:
         if step == "assigned":
             tickets.transition(session, manager, ticket, "assigned", "", technician=tech_user.username, now=at)
         elif step == "resolved":
-            tickets.add_cost(session, tech, ticket, kind="material", description="配件", quantity=rng.randint(1, 3),
+            costs.add_cost(session, tech, ticket, kind="material", description="配件", quantity=rng.randint(1, 3),
                              unit_price_fen=rng.choice([1200, 2500, 4800]), now=at)
             payer = None if ticket.in_warranty else ("owner" if ticket.room_id else "common")
             tickets.transition(session, tech, ticket, "resolved", "已修复", payer=payer, now=at)

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from pms.core.auth import (ADMIN, AUDITOR, CARE_WORKER, FINANCE, MANAGER, RESIDENT, STAFF_ROLES, TECHNICIAN,
-                           Principal)
+from pms.core.auth import (AUDITOR, CARE_WORKER, FINANCE, MANAGER, RESIDENT, STAFF_ROLES, TECHNICIAN,
+                           Permissions, Principal)
 from pms.core.auth import has_own_rooms  # noqa: F401  (one rule in core; services ask it here)
-from pms.core.errors import Forbidden
 
 PERMISSIONS: dict[str, tuple[str, ...]] = {
     # Filing a repair request: residents for themselves, any staff on a resident's behalf.
@@ -55,15 +54,9 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
 ASSIGNED_ONLY_ROLES = (TECHNICIAN,)
 
 
-def may(principal: Principal, action: str) -> bool:
-    """Whether the principal's role may do `action` (admin always may)."""
-    return principal.role == ADMIN or principal.role in PERMISSIONS[action]
-
-
-def ensure(principal: Principal, action: str) -> None:
-    """403 unless the principal's role may do `action`."""
-    if not may(principal, action):
-        raise Forbidden(_("Your role may not do this."))
+_permissions = Permissions(PERMISSIONS, message=lambda: _("Your role may not do this."))
+may = _permissions.may
+ensure = _permissions.ensure
 
 
 def only_assigned(principal: Principal) -> bool:

@@ -20,7 +20,7 @@ from pms.estates import services as estates
 from pms.maintenance import rules
 from pms.maintenance import schemas as s
 from pms.maintenance.api import allow_photo_uploads, read_uploads
-from pms.maintenance.services import costs, equipment, kpis, photos, places, readmodels, tickets, works
+from pms.maintenance.services import costs, equipment, kpis, payer, photos, places, readmodels, tickets, works
 
 bp = Blueprint("maintenance", __name__, url_prefix="/maintenance")
 # First of all before-request hooks: CSRF protection reads the form, which must already be allowed
@@ -196,7 +196,7 @@ def add_cost(ticket_id):
     """Materials or labour."""
     principal, session = require_principal(), get_session()
     data = load_data(s.CostFormSchema(), _form("kind", "description", "quantity", "unit_price"))
-    cost = tickets.add_cost(session, principal, tickets.get_ticket(session, principal, ticket_id), kind=data["kind"],
+    cost = costs.add_cost(session, principal, tickets.get_ticket(session, principal, ticket_id), kind=data["kind"],
                             description=data["description"], quantity=data["quantity"],
                             unit_price_fen=data["unit_price"])
     flash(_("Cost line added: %(amount)s.", amount=format_fen(cost.amount_fen)), "success")
@@ -225,7 +225,7 @@ def set_payer(ticket_id):
     data = load_data(s.MoveFormSchema(partial=("to",)), _form("payer", "amount", "note"))
     if "payer" not in data:
         raise Invalid(_("Choose who pays."), fields={"payer": [_("Required.")]})
-    tickets.set_payer(session, principal, tickets.get_ticket(session, principal, ticket_id, for_update=True),
+    payer.set_payer(session, principal, tickets.get_ticket(session, principal, ticket_id, for_update=True),
                       data["payer"], data.get("amount"), data["note"])
     return redirect(url_for(".ticket_detail", ticket_id=ticket_id))
 

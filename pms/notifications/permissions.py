@@ -1,7 +1,7 @@
-"""Who may do what with the outbox (admin always may: `core.auth.ensure_role`)."""
+"""Who may do what with the outbox (admin always may: `core.auth.Permissions`)."""
 from __future__ import annotations
 
-from pms.core.auth import MANAGER, Principal, ensure_role
+from pms.core.auth import MANAGER, Permissions
 
 # Finance, technicians, care workers, residents and auditors answer 403: the outbox holds
 # messages to other people (their addresses, what was said to them).
@@ -11,10 +11,6 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
 }
 
 
-def ensure(principal: Principal, action: str) -> None:
-    """403 unless the principal's role may do `action`."""
-    ensure_role(principal, *PERMISSIONS[action])
-
-
-def may(principal: Principal, action: str) -> bool:
-    return principal.role == "admin" or principal.role in PERMISSIONS[action]
+_permissions = Permissions(PERMISSIONS)
+may = _permissions.may
+ensure = _permissions.ensure

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-from pms.core.api import PagedSchema, utc_text
+from pms.core.fields import PagedSchema, utc_text
 from pms.notifications.services import STATUSES
 
 

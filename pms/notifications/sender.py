@@ -28,16 +28,11 @@ from typing import Optional
 from flask import current_app
 
 from pms.core.db import unit_of_work, utcnow
-from pms.core.i18n import translate
+from pms.core.i18n import _l, translate
 from pms.notifications import services
 from pms.notifications.smtp import Mailer, build_message, parse_smtp_url
 
 log = logging.getLogger("pms.outbox")
-
-
-def _l(msgid: str) -> str:
-    """Marks a message for the catalog (pybabel extracts `_l`); translated when it is shown."""
-    return msgid
 
 
 NOT_CONFIGURED = _l("no SMTP server configured (PMS_SMTP_URL)")

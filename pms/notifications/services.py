@@ -1,6 +1,8 @@
-"""The outbox's rules: which messages are due, claiming one, recording what became of it,
-and the manager's view (list, retry). Every function only flushes; the sender (`sender.py`) and
-the request wrap them in their units of work.
+"""The notifications' rules: the outbox (which messages are due, claiming one, recording what became
+of it, and the manager's view: list, retry) and the inbox (a user's in-app notifications, read in
+their language; the unread count; marking read). Every function only flushes; the sender
+(`sender.py`) and the request wrap them in their units of work. Writing notifications and outbox
+rows is every domain's, through `pms.core.notifications` (`notify`, `enqueue`).
 
 States, derived from the columns (`status_of`, `STATUS_SQL`):
     queued   — waiting, never tried (or requeued by a manager)
@@ -20,20 +22,17 @@ from sqlalchemy import and_, case, func, or_, select, update
 
 from pms.accounts.models import User
 from pms.core import audit
+from pms.core import messages as stored
 from pms.core.addresses import is_email_address
 from pms.core.auth import Principal, get_in_scope, scoped
 from pms.core.db import is_sqlite, utcnow
 from pms.core.errors import Conflict, NotFound
-from pms.core.i18n import translate
+from pms.core.i18n import _l, translate
 from pms.core.i18n import translate as _
+from pms.core.models import Notification
 from pms.core.models import OutboxMessage as M
 from pms.estates.models import Estate
 from pms.notifications.permissions import ensure
-
-
-def _l(msgid: str) -> str:
-    """Marks a reason for the catalog; it is stored in English and translated when shown."""
-    return msgid
 
 
 # A claim older than this belongs to a sender that stopped (crashed, killed, lost its database)
@@ -307,3 +306,77 @@ def get_view(session, principal: Principal, message_id: int) -> MessageView:
     get_in_scope(session, M, M.id == message_id, principal=principal)
     row = session.execute(_view_select().where(M.id == message_id)).one()
     return _view(row)
+
+
+# ---- the inbox: each user's in-app notifications ----------------------------------------------
+
+@dataclass(frozen=True)
+class NotificationView:
+    """A notification as its reader sees it: title and body in the request's language."""
+
+    id: int
+    recipient_user_id: int
+    estate_id: Optional[int]
+    kind: str
+    title: str
+    body: str
+    link: str
+    created_at: datetime
+    read_at: Optional[datetime]
+
+
+def rendered(row: Notification) -> NotificationView:
+    """A stored notification rendered for the current locale (stored text for unknown keys)."""
+    return NotificationView(
+        id=row.id, recipient_user_id=row.recipient_user_id, estate_id=row.estate_id, kind=row.kind,
+        title=stored.render(row.message, row.params, row.title or ""),
+        body=stored.render(row.message, row.params, row.body or "", part="body"),
+        link=row.link, created_at=row.created_at, read_at=row.read_at)
+
+
+def list_for_user(session, user_id: int, *, unread_only: bool = False,
+                  limit: int = 50) -> list[NotificationView]:
+    """A user's notifications, newest first, in the reader's language."""
+    stmt = select(Notification).where(Notification.recipient_user_id == user_id)
+    if unread_only:
+        stmt = stmt.where(Notification.read_at.is_(None))
+    return [rendered(row) for row in session.scalars(
+        stmt.order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit))]
+
+
+def unread_count(session, user_id: int) -> int:
+    return session.scalar(select(func.count(Notification.id)).where(
+        Notification.recipient_user_id == user_id, Notification.read_at.is_(None))) or 0
+
+
+def mark_read(session, user_id: int, notification_id: int, *, now: Optional[datetime] = None) -> None:
+    """Mark one of the user's notifications read (404 for someone else's)."""
+    found = session.scalar(select(Notification).where(Notification.id == notification_id,
+                                                      Notification.recipient_user_id == user_id))
+    if found is None:
+        raise NotFound("notification not found")
+    if found.read_at is None:
+        found.read_at = now or utcnow()
+    session.flush()
+
+
+def mark_all_read(session, user_id: int, *, now: Optional[datetime] = None) -> None:
+    session.execute(update(Notification)
+                    .where(Notification.recipient_user_id == user_id, Notification.read_at.is_(None))
+                    .values(read_at=now or utcnow()))
+    session.flush()
+
+
+def init_app(app) -> None:
+    """Offer `unread_notifications()` to every template: base.html shows the count on its bell."""
+    from pms.core.auth import current_principal
+    from pms.core.db import get_session
+
+    def unread_notifications() -> int:
+        """The caller's unread in-app notifications (0 when anonymous); base.html asks once per page."""
+        principal = current_principal()
+        if principal is None:
+            return 0
+        return unread_count(get_session(), principal.user_id)
+
+    app.jinja_env.globals["unread_notifications"] = unread_notifications

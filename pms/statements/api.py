@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from pms.core.api import documented
+from pms.core.openapi import documented
 from pms.core.auth import require_principal
 from pms.core.db import get_session
 from pms.core.pdf import pdf_response

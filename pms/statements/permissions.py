@@ -1,12 +1,12 @@
 """Who may do what with statements: one table, read by the statements services (never by views).
 
-Admin always may (`core.auth.ensure_role`); a foreign bill answers 404 before any 403
+Admin always may (`core.auth.Permissions`); a foreign bill answers 404 before any 403
 (`core.auth.get_in_scope`). Print runs (`pms statements print`) are the platform's.
 The role × resource tests read this table too (tests/statements/test_permissions.py).
 """
 from __future__ import annotations
 
-from pms.core.auth import AUDITOR, FINANCE, MANAGER, RESIDENT, Principal, can_write, ensure_role
+from pms.core.auth import AUDITOR, FINANCE, MANAGER, RESIDENT, Permissions
 
 PERMISSIONS: dict[str, tuple[str, ...]] = {
     # A bill's statement: billing readers (residents: their own rooms, by scope). Technicians
@@ -18,11 +18,6 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
 }
 
 
-def ensure(principal: Principal, action: str) -> None:
-    """403 unless the principal's role may do `action`."""
-    ensure_role(principal, *PERMISSIONS[action])
-
-
-def may(principal: Principal, action: str) -> bool:
-    """Whether the principal's role may do `action` (admin always may)."""
-    return can_write(principal, *PERMISSIONS[action])
+_permissions = Permissions(PERMISSIONS)
+may = _permissions.may
+ensure = _permissions.ensure

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, fields, pre_load, validate
 
-from pms.core.api import Period
+from pms.core.fields import Period
 
 
 class BuildingPrintSchema(Schema):

@@ -5,7 +5,8 @@ import pytest
 from marshmallow import Schema
 
 from pms.core import periods
-from pms.core.api import BusinessDate, Instant, Period, load_data, utc_text
+from pms.core.api import load_data
+from pms.core.fields import BusinessDate, Instant, Period, utc_text
 from pms.core.errors import Invalid
 
 

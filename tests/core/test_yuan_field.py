@@ -1,8 +1,8 @@
-"""The yuan field (pms.core.api.Yuan): forms and the CLI type yuan, services get integer fen."""
+"""The yuan field (pms.core.fields.Yuan): forms and the CLI type yuan, services get integer fen."""
 import pytest
 from marshmallow import Schema, ValidationError
 
-from pms.core.api import Yuan
+from pms.core.fields import Yuan
 
 
 class _Form(Schema):

@@ -11,7 +11,8 @@ from pms.billing.schemas.accounts import (AccountSchema, ArrearsQuerySchema, Arr
                                           DemandSchema, LateFeeSettlementCreateSchema,
                                           LateFeeSettlementSchema, PaymentCreateSchema, PaymentSchema,
                                           ReversalCreateSchema, ReversalSchema)
-from pms.core.api import documented, load_args, load_body
+from pms.core.api import load_args, load_body
+from pms.core.openapi import documented
 from pms.core.auth import require_principal
 from pms.core.db import get_session
 

@@ -7,7 +7,8 @@ from pms.billing.services import bills, plans, runs
 from pms.billing.schemas.bills import (BillingRunListSchema, BillingRunQuerySchema, BillingRunRequestSchema,
                                  BillingRunSchema, BillListSchema, BillSchema, FeePlanDocumentSchema,
                                  FeePlanListSchema, FeePlanSchema)
-from pms.core.api import documented, load_args, load_body, load_json
+from pms.core.api import load_args, load_body, load_json
+from pms.core.openapi import documented
 from pms.core.auth import require_principal
 from pms.core.db import get_session
 from pms.estates import services as estates

@@ -10,7 +10,7 @@ from marshmallow import (EXCLUDE, Schema, ValidationError, fields, post_load, pr
 from pms.billing.rules import AGING_BUCKETS
 from pms.billing.models.payments import CHANNELS, DEMAND_METHODS, LATE_FEE_SETTLEMENT_KINDS
 from pms.core.money import format_fen, parse_yuan
-from pms.core.api import BusinessDate, Period
+from pms.core.fields import BusinessDate, Period
 from pms.core.codes import natural_key
 from pms.core.sorting import sort_field
 

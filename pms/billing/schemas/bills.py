@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from pms.billing.models.plans import ITEM_KINDS
-from pms.core.api import BoundedDict, BoundedList, Period
+from pms.core.fields import BoundedDict, BoundedList, Period
 from pms.estates.models import USAGES
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")

@@ -1,9 +1,9 @@
 """Maintenance services: every rule lives in these modules; they only flush."""
-from pms.maintenance.services import (alerts, billing_hookup, costs, equipment, kpis, photos, places, readmodels,
-                                      tickets, warranty, works)
+from pms.maintenance.services import (alerts, billing_hookup, costs, equipment, history, kpis, payer, photos, places,
+                                      readmodels, sla, tickets, warranty, works)
 
-__all__ = ["alerts", "billing_hookup", "costs", "equipment", "kpis", "photos", "places", "readmodels", "tickets",
-           "warranty", "works", "init_app"]
+__all__ = ["alerts", "billing_hookup", "costs", "equipment", "history", "kpis", "payer", "photos", "places",
+           "readmodels", "sla", "tickets", "warranty", "works", "init_app"]
 
 
 def init_app(app) -> None:

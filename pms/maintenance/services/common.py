@@ -1,4 +1,5 @@
-"""Helpers shared by the maintenance services: look-ups (who may do what: pms/maintenance/permissions.py)."""
+"""Helpers shared by the maintenance services: look-ups, locking a ticket, the worker check (who may
+do what: pms/maintenance/permissions.py)."""
 from __future__ import annotations
 
 from typing import Iterable, Optional
@@ -8,8 +9,11 @@ from sqlalchemy import select
 
 from pms.accounts.models import User
 from pms.core.auth import Principal, get_in_scope
-from pms.core.errors import Invalid
+from pms.core.db import lock_and_refresh
+from pms.core.errors import Forbidden, Invalid
 from pms.estates.models import Building, Entrance, Estate
+from pms.maintenance import permissions
+from pms.maintenance.models import Ticket
 
 
 def resolve_location(session, principal: Principal, estate_code: str, building: Optional[str] = None,
@@ -56,3 +60,16 @@ def user_names(session, ids: Iterable[Optional[int]]) -> dict[int, User]:
     if not wanted:
         return {}
     return {u.id: u for u in session.scalars(select(User).where(User.id.in_(wanted)))}
+
+
+def lock_ticket(session, ticket: Ticket) -> Ticket:
+    """Lock the ticket until the transaction ends and re-read it: every rule that decides on a
+    ticket's state (its status, rating, payer, photo count) takes this first, so two requests on
+    one ticket go one after the other and the second sees what the first committed."""
+    return lock_and_refresh(session, ticket)
+
+
+def _ensure_worker(principal: Principal, ticket: Ticket) -> None:
+    permissions.ensure(principal, "ticket.work")
+    if permissions.only_assigned(principal) and ticket.assignee_id != principal.user_id:
+        raise Forbidden(_("Only the assigned technician may do this."))

@@ -1,19 +1,66 @@
-"""Cost lines of a repair added by mistake: removed, with the audit log keeping what they were."""
+"""Cost lines of a repair: materials and labour added while the work goes on, their total, and lines
+added by mistake removed (the audit log keeping what they were)."""
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Optional
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from pms.core import audit, clock
 from pms.core.auth import Principal
-from pms.core.errors import Conflict, Forbidden, NotFound
+from pms.core.errors import Conflict, Forbidden, Invalid, NotFound
+from pms.core.money import divide_half_up, format_fen
 from pms.maintenance import messages as msg
 from pms.maintenance import permissions
 from pms.maintenance.models import Ticket, TicketCost
-from pms.maintenance.services.tickets import COST_STATUSES, _ensure_worker, _event, lock_ticket
+from pms.maintenance.services.common import _ensure_worker, lock_ticket
+from pms.maintenance.services.history import _event
+
+
+def cost_total(session, ticket: Ticket) -> int:
+    return session.scalar(select(func.coalesce(func.sum(TicketCost.amount_fen), 0))
+                          .where(TicketCost.ticket_id == ticket.id)) or 0
+
+
+MAX_COST_FEN = 100_000_000  # ¥1,000,000: the most one cost line of one repair may come to
+# While costs may be recorded (and removed): the work is going on or just resolved.
+COST_STATUSES = ("assigned", "in_progress", "reopened", "resolved")
+
+
+def add_cost(session, principal: Principal, ticket: Ticket, *, kind: str, description: str,
+             quantity: int, unit_price_fen: int, now: Optional[datetime] = None) -> TicketCost:
+    """Materials (quantity × unit price) or labour (minutes × hourly rate / 60, half-up) used."""
+    lock_ticket(session, ticket)
+    _ensure_worker(principal, ticket)
+    if ticket.status not in COST_STATUSES:
+        raise Conflict(_("Costs are recorded while the work is going on."))
+    if kind not in ("material", "labour"):
+        raise Invalid(_("Unknown kind."), fields={"kind": [_("material or labour")]})
+    if quantity <= 0 or unit_price_fen < 0:
+        raise Invalid(_("Quantity must be positive."), fields={"quantity": [_("Must be > 0.")]})
+    amount = quantity * unit_price_fen if kind == "material" else divide_half_up(quantity * unit_price_fen, 60)
+    if amount > MAX_COST_FEN:
+        # Each factor is bounded, their product is not: ¥1,000,000 on one line of one repair is a typo.
+        raise Invalid(_("The amount (quantity × unit price) is above ¥1,000,000."),
+                      fields={"quantity": [_("Quantity × unit price comes to %(amount)s; one cost line may be "
+                                             "at most ¥1,000,000.", amount=format_fen(amount))]})
+    now = now or clock.now()
+    cost = TicketCost(ticket_id=ticket.id, estate_id=ticket.estate_id, kind=kind,
+                      description=description.strip()[:200], quantity=quantity,
+                      unit_price_fen=unit_price_fen, amount_fen=amount,
+                      created_by_id=principal.user_id or None, created_at=now)
+    session.add(cost)
+    _event(session, ticket, principal, now, ticket.status, ticket.status, kind="cost", message=msg.COST_ADDED,
+           params={"kind": kind, "description": cost.description, "quantity": quantity})
+    session.flush()
+    return cost
+
+
+def costs_of(session, ticket: Ticket) -> list[TicketCost]:
+    return list(session.scalars(select(TicketCost).where(TicketCost.ticket_id == ticket.id)
+                                .order_by(TicketCost.id)))
 
 
 def may_remove(principal: Principal, ticket: Ticket, cost: TicketCost) -> bool:

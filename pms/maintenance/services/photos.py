@@ -20,7 +20,8 @@ from pms.core.errors import Conflict, Invalid, NotFound
 from pms.maintenance import messages as msg
 from pms.maintenance import permissions
 from pms.maintenance.models import Ticket, TicketPhoto
-from pms.maintenance.services.tickets import _event, lock_ticket
+from pms.maintenance.services.common import lock_ticket
+from pms.maintenance.services.history import _event
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 MAX_PHOTOS_PER_TICKET = 6

@@ -17,6 +17,8 @@ from pms.estates.services import shown_phone
 from pms.maintenance import rules
 from pms.maintenance.models import Ticket
 from pms.maintenance.services import costs as cost_service
+from pms.maintenance.services import history
+from pms.maintenance.services import sla as sla_service
 from pms.maintenance.services import photos as photo_service
 from pms.maintenance.services import tickets as ticket_service
 from pms.maintenance.services.common import user_names
@@ -128,7 +130,7 @@ def ticket_view(session, principal: Principal, ticket: Ticket, *, now: Optional[
         reporter_phone=shown_phone(principal, ticket.reporter_phone),
         submitted_at=ticket.submitted_at, respond_by=ticket.respond_by, resolve_by=ticket.resolve_by,
         responded_at=ticket.responded_at, resolved_at=ticket.resolved_at, closed_at=ticket.closed_at,
-        sla=ticket_service.sla_state(ticket, now), in_warranty=ticket.in_warranty, warranty=warranty,
+        sla=sla_service.sla_state(ticket, now), in_warranty=ticket.in_warranty, warranty=warranty,
         assignee=PersonRef(assignee.username, assignee.display_name or assignee.username) if assignee else None,
         payer=ticket.payer, amount_fen=ticket.amount_fen, rating=ticket.rating,
         rating_comment=ticket.rating_comment, complaint=ticket.is_complaint, reopen_count=ticket.reopen_count,
@@ -138,8 +140,8 @@ def ticket_view(session, principal: Principal, ticket: Ticket, *, now: Optional[
                                  p.height, p.uploaded_at) for p in photo_service.photos_of(session, ticket)]
         view.costs = [CostView(c.id, c.kind, c.description, c.quantity, c.unit_price_fen, c.amount_fen,
                                removable=cost_service.may_remove(principal, ticket, c))
-                      for c in ticket_service.costs_of(session, ticket)]
-        events = ticket_service.events_of(session, ticket)
+                      for c in cost_service.costs_of(session, ticket)]
+        events = history.events_of(session, ticket)
         actors = user_names(session, [e.actor_id for e in events])  # one query for the whole history
         view.events = [EventView(e.at, e.actor_name, e.kind, e.from_status, e.to_status,
                                  stored.render(e.message, e.params, e.note or ""),

@@ -1,4 +1,5 @@
-"""Repair requests: filing, the workflow state machine, SLAs, costs, payer, rating."""
+"""Repair requests: visibility and the queue, filing, the workflow state machine, assignment, rating,
+notes and complaints (SLAs: sla.py; payer: payer.py; costs: costs.py; history: history.py)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -8,81 +9,19 @@ from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
 from pms.accounts.models import User
-from pms.core import audit, clock
-from pms.core import messages as stored
+from pms.core import clock
 from pms.core.auth import TECHNICIAN, Principal, scope_filter
-from pms.core.db import dialect_insert, lock_and_refresh
 from pms.core.errors import Conflict, Forbidden, Invalid, NotFound
-from pms.core.money import divide_half_up, format_fen
+from pms.core.sql import LIKE_ESCAPE, like_literal
 from pms.estates.models import Building, Entrance, Estate, Room
 from pms.maintenance import messages as msg
 from pms.maintenance import permissions, rules
-from pms.maintenance.models import SlaPolicy, Ticket, TicketCost, TicketEvent
-from pms.maintenance.services.common import location_label, resolve_location
+from pms.maintenance.models import Ticket, TicketEvent
+from pms.maintenance.services.common import _ensure_worker, location_label, lock_ticket, resolve_location
+from pms.maintenance.services.history import _event
+from pms.maintenance.services.payer import _resolve
+from pms.maintenance.services.sla import sla_minutes
 from pms.maintenance.services.warranty import find_warranty
-
-
-# ---- SLA -----------------------------------------------------------------------------------
-
-def sla_minutes(session, estate_id: int, urgency: str) -> tuple[int, int]:
-    """(respond, resolve) minutes for an urgency: the estate's override, else the default."""
-    row = session.scalar(select(SlaPolicy).where(SlaPolicy.estate_id == estate_id,
-                                                 SlaPolicy.urgency == urgency))
-    return (row.respond_minutes, row.resolve_minutes) if row else rules.SLA_DEFAULTS[urgency]
-
-
-def sla_table(session, estate_id: int) -> dict[str, tuple[int, int]]:
-    """The SLA minutes of every urgency for an estate."""
-    return {u: sla_minutes(session, estate_id, u) for u in rules.URGENCIES}
-
-
-def set_sla_policy(session, principal: Principal, estate: Estate,
-                   minutes: dict[str, dict[str, int]]) -> None:
-    """Override the SLA minutes of the urgencies given (managers); the role is checked first, so an
-    empty table from someone who may not set it is a 403, not a silent success."""
-    permissions.ensure(principal, "sla.set")
-    for urgency, given in minutes.items():
-        set_sla(session, principal, estate, urgency, given["respond_minutes"], given["resolve_minutes"])
-
-
-def set_sla(session, principal: Principal, estate: Estate, urgency: str, respond_minutes: int,
-            resolve_minutes: int) -> SlaPolicy:
-    """Override an estate's SLA for one urgency (managers); applies to requests filed afterwards."""
-    permissions.ensure(principal, "sla.set")
-    if urgency not in rules.URGENCIES:
-        raise Invalid(_("Unknown urgency."), fields={"urgency": [_("Unknown urgency.")]})
-    if respond_minutes <= 0 or resolve_minutes < respond_minutes:
-        raise Invalid(_("The times are not consistent."),
-                      fields={"resolve_minutes": [_("Must be at least the response time.")]})
-    # One statement creates or overwrites the row (UNIQUE estate, urgency): two managers setting it
-    # at once both succeed, the later one's minutes stay (a read-then-insert would fail one of them).
-    minutes = {"respond_minutes": respond_minutes, "resolve_minutes": resolve_minutes}
-    session.execute(dialect_insert(session, SlaPolicy)
-                    .values(estate_id=estate.id, urgency=urgency, **minutes)
-                    .on_conflict_do_update(index_elements=["estate_id", "urgency"], set_=minutes))
-    row = session.scalar(select(SlaPolicy).where(SlaPolicy.estate_id == estate.id, SlaPolicy.urgency == urgency)
-                         .execution_options(populate_existing=True))
-    audit.record(session, actor=principal.username, action="maintenance.sla_set",
-                 object_type="estate", object_id=estate.id, estate_id=estate.id,
-                 payload={"urgency": urgency, "respond_minutes": respond_minutes,
-                          "resolve_minutes": resolve_minutes})
-    return row
-
-
-def sla_state(ticket: Ticket, now: datetime) -> dict:
-    """Per deadline: 'met', 'breached' or 'pending', and minutes left (negative = late)."""
-    def one(deadline: datetime, done_at: Optional[datetime], finished: bool) -> dict:
-        if done_at is not None:
-            return {"state": "met" if done_at <= deadline else "breached", "minutes_left": None}
-        if finished:
-            return {"state": "n/a", "minutes_left": None}
-        left = int((deadline - now).total_seconds() // 60)
-        return {"state": "breached" if now > deadline else "pending", "minutes_left": left}
-
-    cancelled = ticket.status == "cancelled"
-    resolved_at = ticket.resolved_at if ticket.status in ("resolved", "closed") else None
-    return {"respond": one(ticket.respond_by, ticket.responded_at, cancelled),
-            "resolve": one(ticket.resolve_by, resolved_at, cancelled)}
 
 
 # ---- visibility ----------------------------------------------------------------------------
@@ -108,28 +47,22 @@ def get_ticket(session, principal: Principal, ticket_id: int, *, for_update: boo
     return lock_ticket(session, ticket) if for_update else ticket
 
 
-def lock_ticket(session, ticket: Ticket) -> Ticket:
-    """Lock the ticket until the transaction ends and re-read it: every rule that decides on a
-    ticket's state (its status, rating, payer, photo count) takes this first, so two requests on
-    one ticket go one after the other and the second sees what the first committed."""
-    return lock_and_refresh(session, ticket)
-
-
 # Queue filter `assignee=none`: requests nobody is assigned to.
 UNASSIGNED = "none"
 
 
 def _like(text: str) -> str:
     """`text` as a LIKE pattern matching it anywhere, its own % and _ taken literally."""
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return "%" + like_literal(text) + "%"
 
 
 def search_condition(text: str):
     """Ticket number ('#123' or '123'), room or place code ('3-2-501') or words of the request."""
     text = text.strip()
     pattern = _like(text)
-    words = or_(Ticket.location_label.ilike(pattern, escape="\\"), Ticket.place.ilike(pattern, escape="\\"),
-                Ticket.description.ilike(pattern, escape="\\"))
+    words = or_(Ticket.location_label.ilike(pattern, escape=LIKE_ESCAPE),
+                Ticket.place.ilike(pattern, escape=LIKE_ESCAPE),
+                Ticket.description.ilike(pattern, escape=LIKE_ESCAPE))
     number = text.removeprefix("#")
     if number.isdigit() and len(number) <= 9:
         return or_(Ticket.id == int(number), words)
@@ -363,105 +296,7 @@ def assign(session, principal: Principal, ticket: Ticket, technician: str, note:
     raise Conflict(_("A request that is %(status)s cannot be assigned.", status=ticket.status))
 
 
-# ---- payer, costs, rating, notes ---------------------------------------------------------------
-
-def _ensure_worker(principal: Principal, ticket: Ticket) -> None:
-    permissions.ensure(principal, "ticket.work")
-    if permissions.only_assigned(principal) and ticket.assignee_id != principal.user_id:
-        raise Forbidden(_("Only the assigned technician may do this."))
-
-
-def check_payer(ticket: Ticket, payer: str) -> None:
-    """422 for an unknown payer, or owner/fund on a request under warranty (Art. 41, 条例 Art. 85)."""
-    if payer not in rules.PAYERS:
-        raise Invalid(_("Unknown payer."), fields={"payer": [_("Unknown payer.")]})
-    if ticket.in_warranty and payer in rules.PAYERS_FORBIDDEN_IN_WARRANTY:
-        raise Invalid(_("Under warranty the contractor pays."),
-                      fields={"payer": [_("Under warranty neither the owner nor the maintenance fund pays.")]})
-    if payer == "owner" and ticket.room_id is None:
-        raise Invalid(_("Common places are not paid by one owner."),
-                      fields={"payer": [_("Only in-home repairs are paid by the owner.")]})
-
-
-def _resolve(session, principal: Principal, ticket: Ticket, payer: Optional[str],
-             amount_fen: Optional[int]) -> None:
-    if payer is None:
-        payer = ticket.payer or ("warranty" if ticket.in_warranty else
-                                 "owner" if ticket.room_id is not None else "common")
-    check_payer(ticket, payer)
-    _apply_payer(session, principal, ticket, payer, amount_fen)
-
-
-def _apply_payer(session, principal: Principal, ticket: Ticket, payer: str, amount_fen: Optional[int]) -> None:
-    if amount_fen is None:
-        amount_fen = 0 if payer == "warranty" else cost_total(session, ticket)
-    if amount_fen < 0:
-        raise Invalid(_("The amount cannot be negative."), fields={"amount_fen": [_("Must be ≥ 0.")]})
-    if payer == "warranty" and amount_fen:
-        raise Invalid(_("Warranty work is not charged."), fields={"amount_fen": [_("Must be 0 under warranty.")]})
-    changed = (ticket.payer, ticket.amount_fen) != (payer, amount_fen)
-    ticket.payer, ticket.amount_fen = payer, amount_fen
-    if changed:
-        audit.record(session, actor=principal.username, action="maintenance.payer_set",
-                     object_type="ticket", object_id=ticket.id, estate_id=ticket.estate_id,
-                     payload={"payer": payer, "amount_fen": amount_fen})
-
-
-def set_payer(session, principal: Principal, ticket: Ticket, payer: str, amount_fen: Optional[int] = None,
-              note: str = "", *, now: Optional[datetime] = None) -> Ticket:
-    """Record who pays and how much (integer fen) before the request is closed."""
-    lock_ticket(session, ticket)
-    _ensure_worker(principal, ticket)
-    if ticket.status in ("closed", "cancelled") or ticket.billed_ref:
-        raise Conflict(_("The payer of a closed or billed request cannot change."))
-    check_payer(ticket, payer)
-    now = now or clock.now()
-    _apply_payer(session, principal, ticket, payer, amount_fen)
-    _event(session, ticket, principal, now, ticket.status, ticket.status, note, kind="payer",
-           message=None if (note or "").strip() else msg.PAYER_SET,
-           params={"payer": payer, "amount": ticket.amount_fen})
-    session.flush()
-    return ticket
-
-
-def cost_total(session, ticket: Ticket) -> int:
-    return session.scalar(select(func.coalesce(func.sum(TicketCost.amount_fen), 0))
-                          .where(TicketCost.ticket_id == ticket.id)) or 0
-
-
-MAX_COST_FEN = 100_000_000  # ¥1,000,000: the most one cost line of one repair may come to
-# While costs may be recorded (and removed): the work is going on or just resolved.
-COST_STATUSES = ("assigned", "in_progress", "reopened", "resolved")
-
-
-def add_cost(session, principal: Principal, ticket: Ticket, *, kind: str, description: str,
-             quantity: int, unit_price_fen: int, now: Optional[datetime] = None) -> TicketCost:
-    """Materials (quantity × unit price) or labour (minutes × hourly rate / 60, half-up) used."""
-    lock_ticket(session, ticket)
-    _ensure_worker(principal, ticket)
-    if ticket.status not in COST_STATUSES:
-        raise Conflict(_("Costs are recorded while the work is going on."))
-    if kind not in ("material", "labour"):
-        raise Invalid(_("Unknown kind."), fields={"kind": [_("material or labour")]})
-    if quantity <= 0 or unit_price_fen < 0:
-        raise Invalid(_("Quantity must be positive."), fields={"quantity": [_("Must be > 0.")]})
-    amount = quantity * unit_price_fen if kind == "material" else divide_half_up(quantity * unit_price_fen, 60)
-    if amount > MAX_COST_FEN:
-        # Each factor is bounded, their product is not: ¥1,000,000 on one line of one repair is a typo.
-        raise Invalid(_("The amount (quantity × unit price) is above ¥1,000,000."),
-                      fields={"quantity": [_("Quantity × unit price comes to %(amount)s; one cost line may be "
-                                             "at most ¥1,000,000.", amount=format_fen(amount))]})
-    now = now or clock.now()
-    cost = TicketCost(ticket_id=ticket.id, estate_id=ticket.estate_id, kind=kind,
-                      description=description.strip()[:200], quantity=quantity,
-                      unit_price_fen=unit_price_fen, amount_fen=amount,
-                      created_by_id=principal.user_id or None, created_at=now)
-    session.add(cost)
-    _event(session, ticket, principal, now, ticket.status, ticket.status, kind="cost", message=msg.COST_ADDED,
-           params={"kind": kind, "description": cost.description, "quantity": quantity})
-    session.flush()
-    return cost
-
+# ---- rating, notes, complaints ----------------------------------------------------------------
 
 def _check_rating(principal: Principal, ticket: Ticket, rating: int) -> None:
     if not permissions.may(principal, "ticket.rate"):
@@ -512,27 +347,3 @@ def flag_complaint(session, principal: Principal, ticket: Ticket, complaint: boo
            message=None if (note or "").strip() else (msg.MARKED_COMPLAINT if complaint else msg.UNMARKED_COMPLAINT))
     session.flush()
     return ticket
-
-
-def _event(session, ticket: Ticket, principal: Principal, at: datetime, frm: Optional[str],
-           to: Optional[str], note: str = "", kind: str = "transition", *, message: Optional[str] = None,
-           params: Optional[dict] = None) -> TicketEvent:
-    """Record a history entry: a person's note as typed, or a message key rendered for each reader
-    (its text in the writer's language is kept in `note` only as the fallback)."""
-    text = (note or "").strip() if message is None else stored.render(message, params)
-    event = TicketEvent(ticket_id=ticket.id, estate_id=ticket.estate_id, at=at,
-                        actor_id=principal.user_id or None, actor_name=principal.username[:64],
-                        kind=kind, from_status=frm, to_status=to, note=text[:2000], message=message,
-                        params=(params or None) if message else None)
-    session.add(event)
-    return event
-
-
-def events_of(session, ticket: Ticket) -> list[TicketEvent]:
-    return list(session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)
-                                .order_by(TicketEvent.at, TicketEvent.id)))
-
-
-def costs_of(session, ticket: Ticket) -> list[TicketCost]:
-    return list(session.scalars(select(TicketCost).where(TicketCost.ticket_id == ticket.id)
-                                .order_by(TicketCost.id)))

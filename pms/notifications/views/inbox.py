@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, url_for
 
-from pms.core import notifications
 from pms.core.auth import login_required, require_principal
 from pms.core.db import get_session
 from pms.core.forms import form_spec, handles
 from pms.maintenance.services import works
+from pms.notifications import services
 
 bp = Blueprint("notifications", __name__)
 
@@ -20,7 +20,7 @@ def notification_list():
     """The caller's in-app notifications."""
     principal, session = require_principal(), get_session()
     return render_template("notifications/inbox.html", banners=works.banners_for(session, principal),
-                           items=notifications.list_for_user(session, principal.user_id, limit=100))
+                           items=services.list_for_user(session, principal.user_id, limit=100))
 
 
 READ_FORM = form_spec("notifications-read", {})
@@ -32,5 +32,5 @@ READ_FORM = form_spec("notifications-read", {})
 def notifications_read():
     """Mark every notification read."""
     principal, session = require_principal(), get_session()
-    notifications.mark_all_read(session, principal.user_id)
+    services.mark_all_read(session, principal.user_id)
     return redirect(url_for(".notification_list"))
