@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Blueprint
 
 from pms.core import clock, periods
-from pms.core.api import documented, load_args, load_body, load_data
+from pms.core.api import load_args, load_body, load_data
+from pms.core.openapi import documented
 from pms.core.auth import require_principal
 from pms.core.db import get_session
 from pms.eldercare import rules

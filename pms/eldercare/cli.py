@@ -1,22 +1,11 @@
 """`pms eldercare …`: the same services as the scheduler jobs, on demand."""
 from __future__ import annotations
 
-from datetime import date
-
 import click
 from flask.cli import AppGroup
 from flask_babel import gettext as _
 
-from pms.core.cli import cli_unit_of_work
-
-
-def _day(_ctx, _param, value):
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(_("use YYYY-MM-DD")) from None
+from pms.core.cli import cli_unit_of_work, parse_day
 
 
 @click.group("eldercare", cls=AppGroup)
@@ -25,7 +14,7 @@ def group():
 
 
 @group.command("generate-visits")
-@click.option("--today", callback=_day, help="Business date to generate from (default: today).")
+@click.option("--today", callback=parse_day, help="Business date to generate from (default: today).")
 @click.option("--days", type=click.IntRange(1, 31), default=7, show_default=True,
               help="How many days ahead, today included.")
 def generate_visits(today, days):

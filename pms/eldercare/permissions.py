@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from pms.core.auth import ADMIN, AUDITOR, CARE_WORKER, FINANCE, MANAGER, RESIDENT, TECHNICIAN, Principal
-from pms.core.errors import Forbidden
+from pms.core.auth import AUDITOR, CARE_WORKER, FINANCE, MANAGER, RESIDENT, TECHNICIAN, Permissions, Principal
 
 PERMISSIONS: dict[str, tuple[str, ...]] = {
     # Registering an elder, reprinting the home card, care plans.
@@ -60,15 +59,9 @@ WORKER_ROLE = CARE_WORKER
 ALERTED_ROLES = (MANAGER,)
 
 
-def may(principal: Principal, action: str) -> bool:
-    """Whether the principal's role may do `action` (admin always may)."""
-    return principal.role == ADMIN or principal.role in PERMISSIONS[action]
-
-
-def ensure(principal: Principal, action: str) -> None:
-    """403 unless the principal's role may do `action`."""
-    if not may(principal, action):
-        raise Forbidden(_("Your role may not do this."))
+_permissions = Permissions(PERMISSIONS, message=lambda: _("Your role may not do this."))
+may = _permissions.may
+ensure = _permissions.ensure
 
 
 def only_assigned(principal: Principal) -> bool:

@@ -6,7 +6,7 @@ from datetime import date, time
 from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate
 
-from pms.core.api import BoundedList, BusinessDate, PagedSchema, Period, utc_text
+from pms.core.fields import BoundedList, BusinessDate, PagedSchema, Period, utc_text
 from pms.core.pagination import PageArgsSchema
 from pms.eldercare import rules
 from pms.eldercare.models.services import RECURRENCES, SERVICE_KINDS, UNITS

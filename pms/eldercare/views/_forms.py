@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-from pms.core.api import Period
+from pms.core.fields import Period
 from pms.core.forms import form_spec
 from pms.eldercare import schemas as s
 
