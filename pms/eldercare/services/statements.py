@@ -1,12 +1,14 @@
 """The elder's monthly service statement: every visit delivered in the month (checked out,
 confirmed or not) with its evidence, its price, the programme's subsidy part and the household's.
 
-Price of a visit: the service's `price_fen` per unit; a service priced by the hour is charged for
-the booked window (minutes ÷ 60, half-up to the fen), per meal or per visit once. Subsidy: the
-catalogue's subsidy rule for the service's kind on the visit's day (`rules.service_subsidy_on`,
-for the allowances the elder holds that day) is a per-day amount, so it is used at most once a day
-per kind: the day's first visit of that kind takes it, never more than its price; a later visit of
-the same kind that day gets what is left. The household pays price − subsidy."""
+The figures follow the billing run (`services/billing.py`), so the statement and the bill never
+disagree: a visit already billed shows what its bill line charged (`visit.price_fen`,
+`visit.subsidy_fen`); one not billed yet shows what the run will charge — the catalogue price once
+per visit, and a subsidy only for a verified visit (checked in with the home code) of a service
+with a programme, from the per-day amount of its kind (`rules.service_subsidy_on` for the
+allowances the elder holds that day) spent on the day's visits in id order, never more than a
+visit's price. The household pays price − subsidy. A visit checked out but not confirmed is never
+billed: it is listed with its figures marked "not billed" until it is confirmed."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -19,7 +21,6 @@ from pms.accounts.models import User
 from pms.accounts.services import display_names
 from pms.core import periods
 from pms.core.auth import Principal, scoped
-from pms.core.money import divide_half_up
 from pms.eldercare import permissions, rules
 from pms.eldercare.models import CareService, Elder, Visit
 from pms.eldercare.services.elders import allowance_codes_on
@@ -41,14 +42,7 @@ class StatementLine:
     price_fen: int
     subsidy_fen: int
     resident_fen: int
-
-
-def visit_price_fen(service: CareService, visit: Visit) -> int:
-    """The price of one visit: hourly services for the booked window (half-up), others once."""
-    if service.unit == "hour":
-        minutes = int((visit.ends_at - visit.starts_at).total_seconds() // 60)
-        return divide_half_up(service.price_fen * minutes, 60)
-    return service.price_fen
+    billed: bool
 
 
 def statement(session, principal: Principal, elder: Elder, month: str) -> dict:
@@ -68,22 +62,28 @@ def statement(session, principal: Principal, elder: Elder, month: str) -> dict:
     codes_of_day: dict[date, list[str]] = {}
     left: dict[tuple[date, str], int] = {}  # the day's subsidy of a kind not yet used
     lines = []
-    for v in found:
+    for v in sorted(found, key=lambda visit: visit.id):  # the run spends a day's subsidy in id order
         service = services[v.service_id]
-        if v.date not in codes_of_day:
-            codes_of_day[v.date] = allowance_codes_on(elder, v.date)
         key = (v.date, service.kind)
         if key not in left:
+            if v.date not in codes_of_day:
+                codes_of_day[v.date] = allowance_codes_on(elder, v.date)
             left[key] = rules.service_subsidy_on(subsidies, service.kind, v.date, codes_of_day[v.date])
-        price = visit_price_fen(service, v)
-        subsidy = min(price, left[key])
-        left[key] -= subsidy
+        if v.price_fen is not None:
+            price, subsidy = v.price_fen, v.subsidy_fen or 0
+        else:
+            price = service.price_fen
+            subsidy = min(price, left[key]) if v.verified and service.program_id is not None else 0
+        left[key] -= min(subsidy, left[key])
         login = workers.get(v.worker_id)
         lines.append(StatementLine(visit=v.id, date=v.date, service=service.name,
                                    worker=names.get(login, login) if login else "",
                                    checked_in_at=v.checked_in_at, checked_out_at=v.checked_out_at,
                                    verified=bool(v.verified), confirmed=v.status == "confirmed",
-                                   price_fen=price, subsidy_fen=subsidy, resident_fen=price - subsidy))
+                                   price_fen=price, subsidy_fen=subsidy, resident_fen=price - subsidy,
+                                   billed=v.price_fen is not None))
+    order = {v.id: position for position, v in enumerate(found)}
+    lines.sort(key=lambda line: order[line.visit])
     room = session.get(Room, elder.room_id)
     estate = session.get(Estate, elder.estate_id)
     company = session.get(Company, estate.company_id)
