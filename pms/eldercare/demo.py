@@ -21,7 +21,8 @@ from pms.core import clock
 from pms.demo.people import person_name
 from pms.eldercare.models import CareService, Elder, EmergencyCall, Visit, VisitAlert
 from pms.eldercare.services import alerts, calls, catalogue, elders, plans
-from pms.estates.models import Ownership, Person, Room
+from pms.estates.models import District, Estate, Ownership, Person, Room
+from pms.subsidies.services import create_program, find_program
 
 ORDER = 60
 DEMO_PIN = "2468"
@@ -45,6 +46,14 @@ PROFILES = [
 HISTORY_DAYS = 28
 
 
+def _programme(session, estate, today: date):
+    """The district's home-care service subsidy programme (居家养老服务补贴) of this year."""
+    district = session.get(District, estate.district_id)
+    code = f"YL-{district.code}-{today.year}"
+    return find_program(session, code) or create_program(
+        session, code, f"{district.name}居家养老服务补贴", district_code=district.code, kind="eldercare", actor="demo")
+
+
 def _local(day: date, at: time) -> datetime:
     return datetime.combine(day, at, tzinfo=clock.timezone())
 
@@ -57,9 +66,12 @@ def seed(session, ctx) -> None:
     manager = build_principal(session, session.get(User, ctx.users["manager"].id))
     carer_user = session.get(User, ctx.users["carer"].id)
     carer = build_principal(session, carer_user)
+    programme = _programme(session, session.get(Estate, ctx.estates[0].id), today)
     for code, kind, name, price, unit, minutes in CATALOGUE:
+        # The meal subsidy (¥5 a day for eligible elders) is claimable from the district's
+        # elder-care programme: the next billing run bills confirmed meals with that part to it.
         catalogue.put_service(session, manager, code, kind=kind, name=name, price_fen=price, unit=unit,
-                              min_minutes=minutes)
+                              min_minutes=minutes, program=programme.code if kind == "meal" else None)
     registered = _elders(session, ctx, rng, carer, today)
     _plans(session, carer, registered)
     _history(session, rng, today, carer_user.id)

@@ -25,6 +25,10 @@ def test_the_demo_tells_the_whole_story(app, runner, clock):
         assert any(a < 60 and e.disability_tier for a, e in zip(ages, elders))
         assert {e.hardship for e in elders} >= {"dibao", "low_income", "family_planning"}
         assert s.scalar(select(func.count(CareService.id))) == 7 and s.scalar(select(func.count(CarePlan.id))) >= 5
+        # Meals are billed with their subsidy part to the district's elder-care programme.
+        funded = s.execute(select(CareService.kind, CareService.program_id)
+                           .where(CareService.program_id.is_not(None))).all()
+        assert [kind for kind, _program in funded] == ["meal"]
         visits = s.scalars(select(Visit)).all()
         past = [v for v in visits if v.date < today]
         assert min(v.date for v in visits) == today - timedelta(days=HISTORY_DAYS)
