@@ -216,15 +216,15 @@ def test_two_racing_runs_bill_once(app, db, estate, monkeypatch):
     import threading
     import time
 
-    from pms.billing.services import runs
+    from pms.billing.services import staging
 
-    original = runs._create_stage
+    original = staging.create_stage
 
     def slow_stage(session, pg):
         time.sleep(0.4)  # hold the run row while the other run arrives
         original(session, pg)
 
-    monkeypatch.setattr(runs, "_create_stage", slow_stage)
+    monkeypatch.setattr(staging, "create_stage", slow_stage)
     results, errors = [], []
     barrier = threading.Barrier(2)
     threads = [threading.Thread(target=_run_in_own_unit_of_work,

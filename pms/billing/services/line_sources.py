@@ -1,7 +1,7 @@
 """Other domains' lines on the billing run's bills (elder-care visits), through a small hook.
 
-A billing run stages the fee plan's items into its staging table (`runs.STAGE`, columns
-`runs.STAGE_COLUMNS`); then each registered source stages its own lines there with INSERT …
+A billing run stages the fee plan's items into its staging table (`staging.STAGE`, columns
+`staging.STAGE_COLUMNS`); then each registered source stages its own lines there with INSERT …
 SELECT, in the run's transaction. After the run has written the bill lines, each source records
 which of its rows they charged (`record`), so a rerun or the next period bills nothing twice; a
 preview only stages and discards. Billing imports no such domain: the domain registers itself

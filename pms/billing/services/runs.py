@@ -2,8 +2,8 @@
 
 A run (1) claims the UNIQUE (estate, period) run row with INSERT … ON CONFLICT DO NOTHING — a
 second run, or the loser of a race, creates nothing; (2) computes every line of every item into a
-temporary staging table with one INSERT … SELECT per item (area; elevator share by the largest
-remainder method with window functions; fixed), subsidies included, then the lines of other
+temporary staging table (`staging`: one INSERT … SELECT per item — area; elevator share by the
+largest remainder method with window functions; fixed — subsidies included), then the lines of other
 domains' registered line sources (`line_sources`: elder-care visits); (3) reserves a gap-free range
 of bill numbers under the counter row's lock; (4) stages one row per bill with its number and the
 ids of the bill and its journal entry; (5) inserts the bills (numbered in room-code order), their
@@ -14,7 +14,6 @@ so a run killed half-way leaves nothing.
 """
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
@@ -24,8 +23,9 @@ from flask_babel import gettext as _
 from sqlalchemy import Date, Integer, String, bindparam, func, select, text, update
 
 from pms.billing import permissions
-from pms.billing.models import BillingRun, FeeItem, FeePlan, FeePlanSubsidy, NumberCounter
-from pms.billing.services import line_sources
+from pms.billing.models import BillingRun, FeePlan, NumberCounter
+from pms.billing.services import line_sources, staging
+from pms.billing.services.staging import STAGE
 from pms.billing.services.plans import plan_in_force
 from pms.core import audit
 from pms.core import clock, periods
@@ -36,7 +36,6 @@ from pms.estates.models import Company, Estate
 
 log = logging.getLogger("pms.billing")
 
-STAGE = "billing_stage"  # the lines of the run
 BILL_STAGE = "billing_stage_bills"  # one row per bill
 
 
@@ -101,7 +100,7 @@ def run_billing(session, estate: Estate, period: str, *, triggered_by: str = "sy
         return _nothing_created(_existing_run(session, estate.id, period), estate)
 
     pg = session.get_bind().dialect.name == "postgresql"
-    bills, total, subsidy = _stage_period(session, pg, estate, plan, period)
+    bills, total, subsidy = staging.stage_period(session, pg, estate, plan, period)
     if bills:
         issued_at = issue_instant(today)
         first_seq = reserve_numbers(session, estate.company_id, today.year, bills)
@@ -152,7 +151,7 @@ def preview_billing(session, estate: Estate, period: str, *, today: Optional[dat
     if _existing_run(session, estate.id, period) is not None:
         return RunPreview(estate.code, estate.name, period, 0, 0, 0, 0, None, already_billed=True)
     plan = _plan_or_refuse(session, estate, period)
-    bills, total, subsidy = _stage_period(session, session.get_bind().dialect.name == "postgresql",
+    bills, total, subsidy = staging.stage_period(session, session.get_bind().dialect.name == "postgresql",
                                           estate, plan, period)
     for source in line_sources.sources():
         source.discard(session)
@@ -168,22 +167,6 @@ def _plan_or_refuse(session, estate: Estate, period: str) -> FeePlan:
                       fields={"period": [_("Estate %(estate)s has no fee plan in force in %(period)s.",
                                            estate=estate.code, period=period)]})
     return plan
-
-
-def _stage_period(session, pg: bool, estate: Estate, plan: FeePlan, period: str) -> tuple[int, int, int]:
-    """Stage every line of the period (the staging table stays for the caller); (bills, total, subsidy)."""
-    _create_stage(session, pg)
-    for item in session.scalars(select(FeeItem).where(FeeItem.fee_plan_id == plan.id)
-                                .order_by(FeeItem.position)):
-        _stage_item(session, pg, estate.id, plan, item, period)
-    for source in line_sources.sources():  # other domains' lines (elder-care visits)
-        source.stage(session, pg, estate, period)
-    if pg:
-        session.execute(text(f"ANALYZE {STAGE}"))
-    bills, total, subsidy = session.execute(text(
-        f"SELECT COUNT(DISTINCT room_id), COALESCE(SUM(amount_fen), 0), COALESCE(SUM(subsidy_fen), 0) "
-        f"FROM {STAGE}")).one()
-    return int(bills), int(total), int(subsidy)
 
 
 def apply_prepayments(session, estate_id: int, *, business_date: date) -> int:
@@ -230,94 +213,6 @@ def reserve_numbers(session, company_id: int, year: int, count: int, *, series: 
     return last - count + 1
 
 
-def _create_stage(session, pg: bool) -> None:
-    session.execute(text(f"DROP TABLE IF EXISTS {STAGE}"))
-    session.execute(text(
-        f"CREATE TEMPORARY TABLE {STAGE} (room_id INTEGER NOT NULL, room_code VARCHAR(64) NOT NULL, "
-        "item_code VARCHAR(32) NOT NULL, item_name VARCHAR(64) NOT NULL, "
-        "kind VARCHAR(16) NOT NULL, position INTEGER NOT NULL, amount_fen BIGINT NOT NULL, "
-        "subsidy_fen BIGINT NOT NULL, program_id INTEGER, basis TEXT NOT NULL)"
-        + (" ON COMMIT DROP" if pg else "")))
-
-
-def _code_order(pg: bool) -> str:
-    # Byte order of room codes on both engines (PostgreSQL's locale collation would differ).
-    return 'room_code COLLATE "C"' if pg else "room_code"
-
-
-def _subsidy(session, plan: FeePlan, item: FeeItem, period: str) -> tuple[int, Optional[int]]:
-    row = session.execute(select(FeePlanSubsidy.percent, FeePlanSubsidy.program_id).where(
-        FeePlanSubsidy.fee_plan_id == plan.id, FeePlanSubsidy.item_code == item.code,
-        FeePlanSubsidy.period == period)).first()
-    if row is None or row[0] == 0:
-        return 0, None
-    return int(row[0]), int(row[1])
-
-
-STAGE_COLUMNS = ("room_id, room_code, item_code, item_name, kind, position, amount_fen, "
-                 "subsidy_fen, program_id, basis")
-# The line's subsidy: percent of the amount, rounded half-up (amounts are never negative).
-SUBSIDY_SQL = "(amount * :percent + 50) / 100"
-
-
-def _stage_item(session, pg: bool, estate_id: int, plan: FeePlan, item: FeeItem, period: str) -> None:
-    """INSERT … SELECT the item's lines (amount > 0 only) into the staging table."""
-    percent, program_id = _subsidy(session, plan, item, period)
-    params = dict(estate_id=estate_id, item_id=item.id, code=item.code, name=item.name,
-                  kind=item.kind, position=item.position, percent=percent, program_id=program_id)
-    head = (f"INSERT INTO {STAGE} ({STAGE_COLUMNS}) SELECT room_id, room_code, :code, :name, "
-            f":kind, :position, amount, {SUBSIDY_SQL}, :program_id, ")
-    if item.kind == "area":
-        usages = [u for u in (item.usages or "").split(",") if u]
-        sql = (head + "CAST(:basis_head AS TEXT) || CAST(area AS TEXT) || CAST(:basis_tail AS TEXT) FROM "
-               "(SELECT r.id AS room_id, r.code AS room_code, r.area_centi_m2 AS area, "
-               " (CAST(r.area_centi_m2 AS BIGINT) * :rate + 50) / 100 AS amount "
-               " FROM room r WHERE r.estate_id = :estate_id"
-               + (" AND r.usage IN :usages" if usages else "") + ") x WHERE amount > 0")
-        stmt = text(sql)
-        if usages:
-            stmt = stmt.bindparams(bindparam("usages", expanding=True))
-            params["usages"] = usages
-        params.update(rate=item.rate_fen_per_m2, basis_head='{"area_centi_m2":',
-                      basis_tail=f',"rate_fen_per_m2":{item.rate_fen_per_m2}}}')
-    elif item.kind == "elevator_share":
-        if not item.monthly_cost_fen:
-            return
-        # Largest remainder per entrance: floor(cost × w / W) each, then one more fen to the
-        # largest remainders (ties: lower room code) until the entrance's cost is reached.
-        sql = (head + "CAST(:basis_head AS TEXT) || CAST(floor AS TEXT) || ',\"weight\":' || "
-               "CAST(weight AS TEXT) || ',\"weight_total\":' || CAST(wt AS TEXT) || '}' FROM ("
-               " SELECT room_id, room_code, floor, weight, wt,"
-               "  base + CASE WHEN rn <= cost_left THEN 1 ELSE 0 END AS amount FROM ("
-               "  SELECT room_id, room_code, floor, weight, wt, base,"
-               "   :cost - SUM(base) OVER (PARTITION BY entrance_id) AS cost_left,"
-               f"   ROW_NUMBER() OVER (PARTITION BY entrance_id ORDER BY rem DESC, {_code_order(pg)}) AS rn"
-               "  FROM (SELECT room_id, room_code, entrance_id, floor, weight, wt,"
-               "    CAST(:cost AS BIGINT) * weight / wt AS base, CAST(:cost AS BIGINT) * weight % wt AS rem"
-               "   FROM (SELECT r.id AS room_id, r.code AS room_code, r.entrance_id, r.floor,"
-               "     COALESCE(w.weight, 0) AS weight,"
-               "     SUM(COALESCE(w.weight, 0)) OVER (PARTITION BY r.entrance_id) AS wt"
-               "    FROM room r JOIN fee_item_entrance fe ON fe.entrance_id = r.entrance_id"
-               "     AND fe.fee_item_id = :item_id"
-               "    LEFT JOIN fee_item_floor_weight w ON w.fee_item_id = :item_id AND w.floor = r.floor"
-               "    WHERE r.estate_id = :estate_id) a WHERE wt > 0) b) c) d WHERE amount > 0")
-        stmt = text(sql)
-        params.update(cost=item.monthly_cost_fen,
-                      basis_head=f'{{"entrance_cost_fen":{item.monthly_cost_fen},"floor":')
-    elif item.kind == "fixed":
-        if not item.amount_fen:
-            return
-        join = ("" if item.all_rooms else
-                " JOIN fee_item_room fr ON fr.room_id = r.id AND fr.fee_item_id = :item_id")
-        sql = (head + "CAST(:basis AS TEXT) FROM (SELECT r.id AS room_id, r.code AS room_code, "
-               "CAST(:amount AS BIGINT) AS amount FROM room r" + join + " WHERE r.estate_id = :estate_id) x")
-        stmt = text(sql)
-        params.update(amount=item.amount_fen, basis=json.dumps({"amount_fen": item.amount_fen}))
-    else:  # pragma: no cover - the CHECK constraint allows no other kind
-        raise ValueError(item.kind)
-    session.execute(stmt, params)
-
-
 def _number_sql(pg: bool) -> str:
     if pg:
         return ("CAST(:prefix AS TEXT) || CASE WHEN seq < 1000000 THEN LPAD(CAST(seq AS TEXT), 6, '0') "
@@ -341,7 +236,7 @@ def _stage_bills(session, pg: bool, first_seq: int) -> None:
         f" SELECT room_id, {new_ids_sql(session, 'bill', 'rn')}, {new_ids_sql(session, 'journal_entry', 'rn')},"
         " :first_seq - 1 + rn, total, subsidy FROM ("
         "  SELECT room_id, SUM(amount_fen) AS total, SUM(subsidy_fen) AS subsidy,"
-        f"  ROW_NUMBER() OVER (ORDER BY {_code_order(pg)}) AS rn"
+        f"  ROW_NUMBER() OVER (ORDER BY {staging.code_order(pg)}) AS rn"
         f"  FROM {STAGE} GROUP BY room_id, room_code) s ORDER BY rn"
     ).bindparams(bindparam("first_seq", type_=Integer())), dict(first_seq=first_seq))
     if pg:  # temporary tables are never analysed automatically

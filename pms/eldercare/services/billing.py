@@ -210,7 +210,7 @@ class CareLines:
     name = NAME
 
     def stage(self, session, pg: bool, estate, period: str) -> None:
-        from pms.billing.services.runs import STAGE
+        from pms.billing.services.staging import STAGE
 
         stage(session, pg, estate, period, STAGE)
 
