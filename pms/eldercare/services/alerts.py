@@ -21,7 +21,8 @@ from pms.core.db import utcnow
 from pms.core.errors import Conflict
 from pms.eldercare import permissions
 from pms.eldercare.models import Elder, EldercareSetting, EmergencyContact, Visit, VisitAlert
-from pms.eldercare.services.bulk import id_in, insert_rows_ignoring_conflicts
+from pms.core.bulk import insert_rows_ignoring_conflicts
+from pms.core.sql import InIds
 from pms.eldercare.services.catalogue import DEFAULT_ESCALATE_MINUTES, DEFAULT_GRACE_MINUTES
 from pms.eldercare.services.visits import local_time
 from pms.estates.models import Estate, Room
@@ -51,7 +52,7 @@ def sweep_missed(session, *, now: Optional[datetime] = None) -> int:
     # Only the visits this UPDATE moves are alerted: one checked in meanwhile stays as it is.
     table, missed = Visit.__table__, []
     for ids in _chunks(sorted(estates)):
-        missed += session.scalars(update(table).where(id_in(session, table.c.id, ids), table.c.status == "planned")
+        missed += session.scalars(update(table).where(InIds(table.c.id, ids), table.c.status == "planned")
                                   .values(status="missed").returning(table.c.id)).all()
     rows = [dict(visit_id=i, estate_id=estates[i], kind=KIND, created_at=now, finding="") for i in sorted(missed)]
     new_ids = insert_rows_ignoring_conflicts(session, VisitAlert.__table__, rows, ("visit_id", "kind"),
@@ -81,7 +82,7 @@ def escalate_overdue(session, *, now: Optional[datetime] = None) -> int:
     escalated = []
     for ids in _chunks(sorted(due)):
         escalated += session.scalars(
-            update(table).where(id_in(session, table.c.id, ids), table.c.escalated_at.is_(None),
+            update(table).where(InIds(table.c.id, ids), table.c.escalated_at.is_(None),
                                 table.c.acknowledged_at.is_(None))
             .values(escalated_at=now).returning(table.c.id)).all()
     if escalated:
@@ -103,7 +104,7 @@ def _notify(session, visit_ids: list[int], now: datetime, *, escalated: bool = F
             select(Visit.id, Visit.starts_at, Visit.ends_at, Elder.id, Elder.name, Elder.lives_alone,
                    Room.code, Estate.id, Estate.company_id, Estate.name)
             .join(Elder, Elder.id == Visit.elder_id).join(Room, Room.id == Visit.room_id)
-            .join(Estate, Estate.id == Visit.estate_id).where(id_in(session, Visit.id, ids))
+            .join(Estate, Estate.id == Visit.estate_id).where(InIds(Visit.id, ids))
             .order_by(Visit.id)).all()
     companies = sorted({row[8] for row in found})
     managers: dict[int, list[int]] = {}
@@ -115,7 +116,7 @@ def _notify(session, visit_ids: list[int], now: datetime, *, escalated: bool = F
     for ids in _chunks(sorted({row[3] for row in found})):
         for elder_id, phone in session.execute(
                 select(EmergencyContact.elder_id, EmergencyContact.phone)
-                .where(id_in(session, EmergencyContact.elder_id, ids))
+                .where(InIds(EmergencyContact.elder_id, ids))
                 .order_by(EmergencyContact.elder_id, EmergencyContact.position, EmergencyContact.id)):
             contacts.setdefault(elder_id, []).append(phone)
     if not escalated:  # the first alert: the first contact (the lowest position); escalated: all

@@ -20,7 +20,7 @@ from pms.core.errors import Conflict, Invalid
 from pms.eldercare import permissions, rules
 from pms.eldercare.models import CarePlan, CareService, Elder, Visit
 from pms.eldercare.services import catalogue
-from pms.eldercare.services.bulk import insert_rows_ignoring_conflicts
+from pms.core.bulk import insert_rows_ignoring_conflicts
 from pms.eldercare.services.visits import care_worker_of, local_instant
 from pms.estates.models import Estate
 

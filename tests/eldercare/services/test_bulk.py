@@ -6,7 +6,8 @@ from sqlalchemy import select
 
 from pms.core.db import unit_of_work
 from pms.eldercare.models import CareService, Elder, Visit
-from pms.eldercare.services.bulk import _array_literal, id_in, insert_rows_ignoring_conflicts
+from pms.core.bulk import _array_literal, insert_rows_ignoring_conflicts
+from pms.core.sql import InIds
 
 
 def test_array_literals():
@@ -37,4 +38,4 @@ def test_rows_arrive_as_given_and_conflicts_are_skipped(app, api):
                                  .order_by(Visit.date)).all()
         assert [(n, s, w) for n, s, w, _i in stored] == [('说"明"\\ 1, {2}', start, None)] * 2
         ids = [i for *_rest, i in stored]
-        assert session.scalars(select(Visit.id).where(id_in(session, Visit.id, ids[:1]))).all() == ids[:1]
+        assert session.scalars(select(Visit.id).where(InIds(Visit.id, ids[:1]))).all() == ids[:1]
