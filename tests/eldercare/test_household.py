@@ -175,3 +175,15 @@ def test_the_database_keeps_one_rating_per_visit(api, elder, db, world):
     with pytest.raises(IntegrityError):
         db.flush()
     db.rollback()
+
+
+def test_the_phone_page_shows_the_next_visits_and_links_to_every_visit(api, elder, web):
+    from pms.eldercare.views.visits import MY_UPCOMING
+    booked = [api.book(elder["id"], date=f"2026-03-{day:02d}")["id"] for day in range(2, 2 + MY_UPCOMING + 3)]
+    page = text(web("resident").get("/eldercare/my"))
+    shown = [int(i) for i in re.findall(r'id="visit-(\d+)"', page)]
+    assert shown == booked[:MY_UPCOMING]  # the soonest first, no more than a phone screen's worth
+    link = f'/eldercare/elders/{elder["id"]}"'
+    assert link in page
+    elder_page = text(web("resident").get(f'/eldercare/elders/{elder["id"]}'))
+    assert all(f"2026-03-{day:02d}" in elder_page for day in range(2, 2 + len(booked)))

@@ -71,7 +71,7 @@ CONFIRM_FORM = form_spec("confirm-visit", {"pin": _l("The elder's confirmation P
 ACK_FORM = form_spec("acknowledge-alert", {"finding": _l("What did you find?")})
 CALLS_FORM = form_spec("care-calls", {"open": _l("Show"), "elder": _l("Elder")})
 CALL_FORM = form_spec("emergency-call", {"elder": _l("Elder"), "notes": _l("Who called and what they said")})
-RESPONSE_FORM = form_spec("call-response", {"outcome": _l("What was done"), "notes": _l("Notes")})
+RESPONSE_FORM = form_spec("call-response", {"outcome": _l("How the call was handled"), "notes": _l("Further notes")})
 KPI_FORM = form_spec("care-kpis", {"estate": _l("Estate"), "month": _l("Month")})
 
 def _contact_label(part: str, row: int):

@@ -35,15 +35,20 @@ def _today_page():
                            mine=mine, may_check=mine, may_confirm=may(principal, "visit.confirm"),
                            outcomes=visits.OUTCOMES, day=day), status
 
+MY_UPCOMING, MY_PAST = 6, 5
+
 
 def _my_page():
     """The resident's elders: their upcoming and past visits, a confirmation form where due."""
     principal, session = require_principal(), get_session()
     found, _total = elders.list_elders(session, principal, limit=20)
     ids = [e.id for e in found]
-    coming = visits.visits_of_elders(session, principal, ids, upcoming=True)
+    # A phone page: the next few visits and the last few (a week of daily visits made it 60
+    # screens long); every visit is on the elder's own page, linked from here.
+    coming = visits.visits_of_elders(session, principal, ids, upcoming=True, limit=MY_UPCOMING)
     upcoming = visits.visit_views(session, coming)
-    past = visits.visit_views(session, visits.visits_of_elders(session, principal, ids, upcoming=False))
+    past = visits.visit_views(session, visits.visits_of_elders(session, principal, ids, upcoming=False,
+                                                               limit=MY_PAST))
     names = display_names(session, [v.worker for v in upcoming + past])
     return render_template("eldercare/my.html", elders=found, upcoming=upcoming, past=past, names=names,
                            **household_context(session, principal, ids, coming))
