@@ -3,7 +3,10 @@
 On the lived-in demo (`pms demo load --households N`: estates of ~500 households with months of
 bills and payments; 100,000 households by default), measured side by side in one run:
 
-  hello      a bare Flask app answering "hello", served with the same gunicorn settings (the floor)
+  hello      a bare Flask app answering "hello", served with the same gunicorn settings
+  floor      the same question as `bills` answered by Flask and SQLAlchemy Core alone: the four
+             statements as plain SQL, rows to JSON (benchmarks/_bench_floor.py): what this stack
+             costs before pms adds anything
   bills      the resident's `GET /api/v1/rooms/{room}/bills` (Bearer token)
   account    the resident's HTML account page `/rooms/{room}/account` (session cookie)
 
@@ -12,6 +15,7 @@ p99 ≤ 50 ms at 32 connections.
 
     .venv/bin/python benchmarks/resident_pages.py [--engine postgresql|sqlite|both]
         [--households 100000] [--connections 32] [--seconds 10] [--workers 4] [--threads 8]
+        [--database-url URL]   (an already loaded demo: skips the load)
 """
 from __future__ import annotations
 
@@ -54,7 +58,10 @@ def session_cookie(port: int) -> str:
 
 
 def bench(engine: str, url: str, args) -> None:
-    load_demo(url, args.households)
+    if args.database_url:
+        url = args.database_url
+    else:
+        load_demo(url, args.households)
     room = resident_room(url)
     settings = dict(workers=args.workers, threads=args.threads)
 
@@ -64,6 +71,12 @@ def bench(engine: str, url: str, args) -> None:
     with Served(url, app="_bench_hello:app", **settings) as hello_server:
         load(hello_server.port, "/hello", seconds=2)
         hello = load(hello_server.port, "/hello")
+    with Served(url, app="_bench_floor:app", **settings) as floor_server:
+        floor_path = f"/floor/rooms/{room}/bills"
+        status, _h, body = http_request(floor_server.port, "GET", floor_path)
+        assert status == 200, body[:200]
+        load(floor_server.port, floor_path, seconds=2)
+        floor = load(floor_server.port, floor_path)
     with Served(url, **settings) as server:
         status, _h, data = http_request(server.port, "POST", "/api/v1/auth/token",
                                         {"username": "resident", "password": PASSWORD})
@@ -82,14 +95,18 @@ def bench(engine: str, url: str, args) -> None:
     print(f"{engine}: {args.households} households, room {room}, {args.connections} connections for "
           f"{args.seconds} s each, gunicorn {args.workers} workers × {args.threads} threads")
     print_load("hello (bare Flask)", hello)
+    print_load("floor (Flask + Core, 4 statements)", floor)
     print_load("bills (JSON)", bills)
     print_load("account page (HTML)", account)
+    print(f"  floor/hello {floor['rps'] / hello['rps']:.2f}; bills/floor {bills['rps'] / floor['rps']:.2f}")
     print(f"  bills/hello {bills['rps'] / hello['rps']:.2f} (target ≥ 0.25); "
           f"account/hello {account['rps'] / hello['rps']:.2f} (target ≥ 0.15)")
 
 
 def main() -> None:
-    args = http_load_arguments(__doc__, engine="postgresql", households=100_000, clients_flag="--connections").parse_args()
+    parser = http_load_arguments(__doc__, engine="postgresql", households=100_000, clients_flag="--connections")
+    parser.add_argument("--database-url", help="an already loaded demo (PostgreSQL or SQLite URL)")
+    args = parser.parse_args()
     on_each_engine(args, bench)
 
 
