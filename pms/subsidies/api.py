@@ -59,14 +59,14 @@ def get_program(code):
 @open_to(OFFICER)
 @documented(summary="Allocate part of the budget to an estate of the programme's district (its officer); beyond "
                     "the budget 422 on amount_fen saying what is left; an estate outside the district 422 on estate",
-            body=s.AllocationCreateSchema, response=s.AllocationSchema, status=201, tag=TAG)
+            body=s.ProgramAllocationCreateSchema, response=s.ProgramAllocationSchema, status=201, tag=TAG)
 def create_allocation(code):
     """A new allocation (audited)."""
     principal, session = require_principal(), get_session()
-    data = load_body(s.AllocationCreateSchema())
+    data = load_body(s.ProgramAllocationCreateSchema())
     allocation = allocations.allocate(session, principal, code, data["estate"], data["amount_fen"])
     program = programs.get_program(session, principal, code)
-    return s.AllocationSchema().dump({
+    return s.ProgramAllocationSchema().dump({
         "id": allocation.id, "program": program.code, "estate": data["estate"].strip(),
         "amount_fen": allocation.amount_fen, "created_by": allocation.created_by,
         "created_at": allocation.created_at,

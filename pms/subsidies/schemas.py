@@ -53,13 +53,13 @@ class ProgramDetailSchema(ProgramSchema):
                               metadata={"description": "per estate (staff: their company's estates only)"})
 
 
-class AllocationCreateSchema(Schema):
+class ProgramAllocationCreateSchema(Schema):
     estate = fields.String(required=True, validate=validate.Length(min=1, max=32),
                            metadata={"description": "an estate code of the programme's district"})
     amount_fen = _fen(required=True, validate=validate.Range(min=1, max=MAX_FEN))
 
 
-class AllocationSchema(Schema):
+class ProgramAllocationSchema(Schema):
     id = fields.Integer()
     program = fields.String()
     estate = fields.String()
@@ -72,7 +72,7 @@ class AllocationSchema(Schema):
 
 # ---- the pages' forms ------------------------------------------------------------------------------
 
-class AllocationFormSchema(Schema):
+class ProgramAllocationFormSchema(Schema):
     """The programme page's form: the amount typed in yuan."""
 
     class Meta:

@@ -67,7 +67,7 @@ def add_allocation(code):
     """Allocate part of the budget to an estate; a refusal comes back with the input kept."""
     principal, session = require_principal(), get_session()
     _browse(principal)
-    data = load_data(s.AllocationFormSchema(), request.form.to_dict())
+    data = load_data(s.ProgramAllocationFormSchema(), request.form.to_dict())
     allocation = allocations.allocate(session, principal, code, data["estate"], data["amount"])
     flash(_("%(amount)s allocated to %(estate)s.", amount=format_fen(allocation.amount_fen),
             estate=data["estate"]), "success")
