@@ -91,3 +91,13 @@ def test_the_officer_s_home_links_to_the_programmes(client, programmes):
     assert 'href="/programs"' in html
     assert "¥1,000.00 left to allocate" in html
     assert "Estates of the district" in html  # the auditor's district overview
+
+
+def test_the_programme_pages_label_every_control(client, programmes):
+    from tests.test_accessibility import audit
+
+    officer, _reply = _page(client, "officer", "/programs")
+    for path in ("/programs", "/programs/TZ-1"):
+        assert audit(text(officer.get(path))) == [], path
+    refused = officer.post("/programs/TZ-1/allocations", data={"estate": "YJL", "amount": "x"})
+    assert audit(text(refused)) == []
