@@ -20,7 +20,7 @@ def test_the_officer_s_programmes(client, programmes):
     html = text(reply)
     assert "TZ-1" in html and "CY-1" not in html
     # one row: budget ¥1,000.00, nothing allocated, all left, the period; labelled for a phone
-    assert '<table class="responsive programmes">' in html
+    assert '<table class="responsive programmes" id="programmes">' in html
     for label, value in (("Budget", "¥1,000.00"), ("Allocated", "¥0.00"), ("Left to allocate", "¥1,000.00"),
                          ("Programme period", "2026-01-01 – 2026-12-31")):
         assert re.search(rf'data-label="{label}">{re.escape(value)}<', html), label
