@@ -81,7 +81,7 @@ def create_program(session, code: str, name: str, *, district_code: Optional[str
     if errors:
         raise Invalid(_("The programme cannot be created."), fields=errors)
     if find_program(session, code) is not None:
-        raise Conflict(_("Programme %(code)s already exists.", code=code), fields={"code": [_("taken")]})
+        raise Conflict(_("Programme %(code)s already exists.", code=code))
     program = Program(code=code, name=name, district_id=district.id, kind=kind, budget_fen=budget_fen,
                       period_from=period_from, period_to=period_to)
     session.add(program)
