@@ -219,7 +219,8 @@ def db(app):
 
 @pytest.fixture
 def world(app):
-    """Two companies in two districts, one estate each, rooms, and a user of every role.
+    """Two companies in two districts, one estate each, rooms, and a user of every role (auditors
+    and programme officers: one per district).
 
     Company ACME runs YJL in district 110112; company OTHER runs HXY in district 110105.
     """
@@ -249,6 +250,8 @@ def world(app):
             ("other_manager", "manager", {"company": other}),
             ("other_resident", "resident", {"rooms": [r101]}),
             ("other_auditor", "auditor", {"district": chaoyang}),
+            ("officer", "officer", {"district": tongzhou}),
+            ("other_officer", "officer", {"district": chaoyang}),
         ]:
             users[name] = f.make_user(s, name, role, **kw)
         s.commit()

@@ -7,7 +7,8 @@ from __future__ import annotations
 ROLE = {
     "admin": "admin", "manager": "manager", "finance": "finance", "tech": "technician",
     "carer": "care_worker", "resident": "resident", "auditor": "auditor", "other_manager": "manager",
-    "other_resident": "resident", "other_auditor": "auditor",
+    "other_resident": "resident", "other_auditor": "auditor", "officer": "officer",
+    "other_officer": "officer",
 }
 
 

@@ -5,7 +5,7 @@ import pytest
 
 from tests.web import logged_in, text
 
-ROLES = ["admin", "manager", "finance", "tech", "carer", "resident", "auditor"]
+ROLES = ["admin", "manager", "finance", "tech", "carer", "resident", "auditor", "officer"]
 _HREF = re.compile(r'href="(/[^"#]*)"')
 
 

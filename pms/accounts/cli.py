@@ -31,7 +31,7 @@ def _read_password(password_stdin: bool) -> str:
 @click.option("--role", required=True, type=click.Choice(ROLES))
 @click.option("--company", "company_code", help="Company code (staff roles).")
 @click.option("--room", "room_codes", multiple=True, help="Room code (residents; repeatable).")
-@click.option("--district", "district_code", help="District code (auditors).")
+@click.option("--district", "district_code", help="District code (auditors, programme officers).")
 @click.option("--display-name", default="", help="Name shown on pages.")
 @click.option("--email", default="", help="Where the outbox sends this account's e-mail (alerts, notices).")
 @click.option("--password-stdin", is_flag=True,

@@ -14,7 +14,7 @@ from pms.accounts import permissions, sessions
 from pms.accounts.models import User, UserRoom
 from pms.accounts.services import find_user
 from pms.core import audit
-from pms.core.auth import ADMIN, AUDITOR, RESIDENT, STAFF_ROLES, Principal
+from pms.core.auth import ADMIN, DISTRICT_ROLES, RESIDENT, STAFF_ROLES, Principal
 from pms.core.db import utcnow
 from pms.core.errors import Forbidden, NotFound
 from pms.core.sql import LIKE_ESCAPE, InIds, like_literal
@@ -25,7 +25,7 @@ def may_manage(session, principal: Principal, user: User) -> bool:
     staff of their company and the residents of rooms in its estates."""
     if permissions.may(principal, "users.manage_any"):
         return True
-    if not permissions.may(principal, "users.manage") or user.role in (ADMIN, AUDITOR):
+    if not permissions.may(principal, "users.manage") or user.role in (ADMIN, *DISTRICT_ROLES):
         return False
     if user.role in STAFF_ROLES:
         return user.company_id == principal.company_id

@@ -11,12 +11,14 @@ from pms.core.db import UTCDateTime, utcnow
 
 
 class User(SQLModel, table=True):
-    """A login: staff of one company, a resident of some rooms, or a district auditor."""
+    """A login: staff of one company, a resident of some rooms, or a district's auditor or
+    programme officer."""
 
     __tablename__ = "user_account"
     __table_args__ = (
         CheckConstraint(
-            "role IN ('admin', 'manager', 'finance', 'technician', 'care_worker', 'resident', 'auditor')",
+            "role IN ('admin', 'manager', 'finance', 'technician', 'care_worker', 'resident', 'auditor', "
+            "'officer')",
             name="role_known",
         ),
         CheckConstraint(
@@ -24,6 +26,7 @@ class User(SQLModel, table=True):
             name="staff_has_company",
         ),
         CheckConstraint("role <> 'auditor' OR district_id IS NOT NULL", name="auditor_has_district"),
+        CheckConstraint("role <> 'officer' OR district_id IS NOT NULL", name="officer_has_district"),
     )
     id: Optional[int] = Field(default=None, primary_key=True)
     username: str = Field(max_length=64, unique=True)

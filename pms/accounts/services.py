@@ -19,7 +19,7 @@ from pms.accounts import rules, sessions
 from pms.accounts.models import ApiToken, User, UserRoom, UserSession
 from pms.core import audit, auth
 from pms.core.addresses import is_email_address
-from pms.core.auth import ADMIN, AUDITOR, RESIDENT, ROLES, STAFF_ROLES, Principal, Scope
+from pms.core.auth import ADMIN, AUDITOR, DISTRICT_ROLES, RESIDENT, ROLES, STAFF_ROLES, Principal, Scope
 from pms.core.db import commit_apart, get_session, utcnow
 from pms.core.errors import Conflict, Invalid, NotAuthenticated
 from pms.estates import services as estates
@@ -63,9 +63,10 @@ def create_user(session, *, username: str, password: str, role: str, company_cod
                 errors.setdefault("room", []).append(_("Unknown room %(code)s.", code=code))
             else:
                 rooms.append(room)
-    if role == AUDITOR:
+    if role in DISTRICT_ROLES:
         if not district_code:
-            errors["district"] = [_("Auditor accounts need a district.")]
+            errors["district"] = [_("Auditor accounts need a district.") if role == AUDITOR
+                                  else _("Programme officer accounts need a district.")]
         else:
             # Any district of the reference data (GB/T 2260), before any of its estates exists.
             from pms.estates.divisions import district_for
@@ -222,7 +223,7 @@ def build_principal(session, user: User, *, via_token: bool = False) -> Principa
         scope = Scope(all_estates=True)
     elif user.role in STAFF_ROLES:
         scope = Scope(estate_ids=frozenset(estates.estate_ids_of_company(session, user.company_id)))
-    elif user.role == AUDITOR:
+    elif user.role in DISTRICT_ROLES:
         scope = Scope(estate_ids=frozenset(estates.estate_ids_of_district(session, user.district_id)))
     else:
         links = session.execute(select(UserRoom.room_id, UserRoom.estate_id)
@@ -241,14 +242,14 @@ def _principal_statement(by: str):
     was last used (`credential_id`, `seen_at`).
 
     `scope_ids` is a comma-separated list: the estates of the company (staff) or district
-    (auditor), or "room:estate" pairs (residents); the CASE only evaluates the branch the role needs.
+    (auditor, officer), or "room:estate" pairs (residents); the CASE only evaluates the branch the role needs.
     """
     def ids(column, *where):
         return select(func.aggregate_strings(cast(column, String), ",")).where(*where).scalar_subquery()
 
     scope_ids = case(
         (User.role.in_(STAFF_ROLES), ids(Estate.id, Estate.company_id == User.company_id)),
-        (User.role == AUDITOR, ids(Estate.id, Estate.district_id == User.district_id)),
+        (User.role.in_(DISTRICT_ROLES), ids(Estate.id, Estate.district_id == User.district_id)),
         (User.role == RESIDENT, ids(cast(UserRoom.room_id, String) + ":" + cast(UserRoom.estate_id, String),
                                     UserRoom.user_id == User.id)),
         else_=None)

@@ -7,7 +7,7 @@ too (tests/billing/matrix.py).
 """
 from __future__ import annotations
 
-from pms.core.auth import AUDITOR, FINANCE, MANAGER, RESIDENT, Permissions
+from pms.core.auth import AUDITOR, FINANCE, MANAGER, OFFICER, RESIDENT, Permissions
 from pms.core.auth import has_own_rooms  # noqa: F401  (one rule in core; services ask it here)
 
 # The front desk (finance) and its manager move money; auditors and residents only read.
@@ -16,13 +16,13 @@ MONEY = (FINANCE, MANAGER)
 PERMISSIONS: dict[str, tuple[str, ...]] = {
     # Fee plans: loading a plan document is the manager's; finance and auditors read them.
     "fee_plan.load": (MANAGER,),
-    "fee_plan.read": (FINANCE, MANAGER, AUDITOR),
+    "fee_plan.read": (FINANCE, MANAGER, AUDITOR, OFFICER),
     # Billing runs.
     "run.create": MONEY,
-    "run.read": (FINANCE, MANAGER, AUDITOR),
+    "run.read": (FINANCE, MANAGER, AUDITOR, OFFICER),
     # Bills and a room's account: residents too (their own rooms, by scope).
-    "bill.read": (FINANCE, MANAGER, AUDITOR, RESIDENT),
-    "account.read": (FINANCE, MANAGER, AUDITOR, RESIDENT),
+    "bill.read": (FINANCE, MANAGER, AUDITOR, OFFICER, RESIDENT),
+    "account.read": (FINANCE, MANAGER, AUDITOR, OFFICER, RESIDENT),
     # Money on a room's account.
     "payment.record": MONEY,
     "payment.reverse": MONEY,
@@ -31,8 +31,8 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "late_fee.reverse": MONEY,
     "demand.record": MONEY,
     # Lists over an estate.
-    "arrears.read": (FINANCE, MANAGER, AUDITOR),
-    "collection.read": (FINANCE, MANAGER, AUDITOR),
+    "arrears.read": (FINANCE, MANAGER, AUDITOR, OFFICER),
+    "collection.read": (FINANCE, MANAGER, AUDITOR, OFFICER),
 }
 
 

@@ -20,10 +20,18 @@ TECHNICIAN = "technician"
 CARE_WORKER = "care_worker"
 RESIDENT = "resident"
 AUDITOR = "auditor"
-ROLES = (ADMIN, MANAGER, FINANCE, TECHNICIAN, CARE_WORKER, RESIDENT, AUDITOR)
+# A district's programme officer (住建委/民政): runs the district's subsidy programmes and
+# otherwise reads like an auditor.
+OFFICER = "officer"
+ROLES = (ADMIN, MANAGER, FINANCE, TECHNICIAN, CARE_WORKER, RESIDENT, AUDITOR, OFFICER)
 STAFF_ROLES = (MANAGER, FINANCE, TECHNICIAN, CARE_WORKER)
+# Roles linked to one district: they see every estate in it (the same read scope).
+DISTRICT_ROLES = (AUDITOR, OFFICER)
 # Roles that may change data at all; an auditor only ever reads.
 WRITER_ROLES = (ADMIN, *STAFF_ROLES, RESIDENT)
+# Roles whose writes are refused at the door (core.http) unless the view is open to their role
+# (`open_to`): auditors write nothing; officers write only the subsidies views open to them.
+GATED_ROLES = (AUDITOR, OFFICER)
 
 
 @dataclass(frozen=True)
@@ -55,6 +63,11 @@ class Principal:
     @property
     def read_only(self) -> bool:
         return self.role == AUDITOR
+
+    @property
+    def writes_gated(self) -> bool:
+        """Whether the door refuses this principal's writes except on views open to the role."""
+        return self.role in GATED_ROLES
 
 
 @dataclass(frozen=True)
@@ -209,6 +222,17 @@ def roles_required(*roles: str) -> Callable:
             return view(*args, **kwargs)
 
         return wrapper
+
+    return decorator
+
+
+def open_to(*roles: str) -> Callable:
+    """Mark a view a gated role (GATED_ROLES) may still write through: the officer's subsidies
+    views. Authorization stays with the services' permission tables; this only opens the door."""
+
+    def decorator(view):
+        view.open_to_roles = tuple(roles)
+        return view
 
     return decorator
 

@@ -52,11 +52,15 @@ def _load_principal() -> None:
                 raise Forbidden(_("The CSRF token is missing or invalid.")) from exc
     if "user_id" in session:  # a cookie from before sessions were kept server-side: no longer valid
         session.pop("user_id")
-    if g.principal is not None and g.principal.read_only and request.method not in SAFE_METHODS \
-            and request.endpoint not in READ_ONLY_ALLOWED \
-            and not getattr(current_app.view_functions.get(request.endpoint), "own_account", False):
-        # Views marked `own_account` (password, own sessions and tokens) stay open to read-only roles.
-        raise Forbidden(_("Auditors have read-only access."))
+    if g.principal is not None and g.principal.writes_gated and request.method not in SAFE_METHODS \
+            and request.endpoint not in READ_ONLY_ALLOWED:
+        view = current_app.view_functions.get(request.endpoint)
+        # Views marked `own_account` (password, own sessions and tokens) stay open to read-only
+        # roles; views marked `auth.open_to(role)` (the officer's subsidies views) to that role.
+        if not getattr(view, "own_account", False) \
+                and g.principal.role not in getattr(view, "open_to_roles", ()):
+            raise Forbidden(_("Auditors have read-only access.") if g.principal.read_only
+                            else _("Programme officers change only their district's subsidy programmes."))
 
 
 # Endpoints a read-only principal may still POST to (logging out, choosing a language).

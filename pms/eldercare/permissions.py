@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from pms.core.auth import AUDITOR, CARE_WORKER, FINANCE, MANAGER, RESIDENT, TECHNICIAN, Permissions, Principal
+from pms.core.auth import (AUDITOR, CARE_WORKER, FINANCE, MANAGER, OFFICER, RESIDENT, TECHNICIAN,
+                           Permissions, Principal)
 
 PERMISSIONS: dict[str, tuple[str, ...]] = {
     # Registering an elder, reprinting the home card, care plans.
@@ -19,18 +20,18 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "elder.home_code": (CARE_WORKER, MANAGER),
     # The elder's record without health notes and contacts, and the allowances that apply:
     # finance bills the services, technicians enter the home, auditors check the claims.
-    "elder.read": (MANAGER, FINANCE, TECHNICIAN, CARE_WORKER, RESIDENT, AUDITOR),
+    "elder.read": (MANAGER, FINANCE, TECHNICIAN, CARE_WORKER, RESIDENT, AUDITOR, OFFICER),
     # Health notes and emergency contacts: the people who care for the elder and the resident
     # accounts of the elder's room (the elder and their family) — never finance, technicians,
     # auditors; other residents never see the elder at all (scope).
     "elder.read_private": (CARE_WORKER, MANAGER, RESIDENT),
     # The company's catalogue: managers keep it; everyone of the company may read it.
     "service.write": (MANAGER,),
-    "service.read": (MANAGER, FINANCE, TECHNICIAN, CARE_WORKER, RESIDENT, AUDITOR),
+    "service.read": (MANAGER, FINANCE, TECHNICIAN, CARE_WORKER, RESIDENT, AUDITOR, OFFICER),
     "plan.write": (CARE_WORKER, MANAGER),
     # Visits: residents book for the elders of their rooms, staff who care for them for anyone.
     "visit.book": (CARE_WORKER, MANAGER, RESIDENT),
-    "visit.read": (MANAGER, FINANCE, CARE_WORKER, RESIDENT, AUDITOR),
+    "visit.read": (MANAGER, FINANCE, CARE_WORKER, RESIDENT, AUDITOR, OFFICER),
     "visit.cancel": (CARE_WORKER, MANAGER, RESIDENT),
     # Check-in and check-out: the assigned care worker only (ASSIGNED_ONLY_ROLES).
     "visit.check": (CARE_WORKER,),
@@ -42,13 +43,13 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     # Settings (grace period, the daily check-in window) and the safety alerts.
     "settings.write": (MANAGER,),
     "alert.acknowledge": (MANAGER, CARE_WORKER),
-    "alert.read": (MANAGER, CARE_WORKER, AUDITOR),
+    "alert.read": (MANAGER, CARE_WORKER, AUDITOR, OFFICER),
     # Emergency calls (紧急呼叫): the staff who answer them log and answer them; auditors read.
     "call.log": (CARE_WORKER, MANAGER),
     "call.respond": (CARE_WORKER, MANAGER),
-    "call.read": (MANAGER, CARE_WORKER, AUDITOR),
+    "call.read": (MANAGER, CARE_WORKER, AUDITOR, OFFICER),
     # The monthly figures of an estate (visits, alerts, calls).
-    "kpi.read": (MANAGER, CARE_WORKER, AUDITOR),
+    "kpi.read": (MANAGER, CARE_WORKER, AUDITOR, OFFICER),
 }
 
 # Roles that check in/out only the visits assigned to them.

@@ -12,8 +12,8 @@ from typing import Any, Callable
 
 from pms.billing.services import overview as billing
 from pms.core import clock, periods
-from pms.core.auth import (ADMIN, AUDITOR, CARE_WORKER, FINANCE, MANAGER, RESIDENT, TECHNICIAN, Principal,
-                           may_do)
+from pms.core.auth import (ADMIN, AUDITOR, CARE_WORKER, FINANCE, MANAGER, OFFICER, RESIDENT, TECHNICIAN,
+                           Principal, may_do)
 from pms.eldercare.services import alerts as care_alerts
 from pms.eldercare.services import household as care_household
 from pms.eldercare.services import visits as care_visits
@@ -133,6 +133,18 @@ def auditor_home(session, principal: Principal, now: datetime) -> dict[str, Any]
     return {"period": period, "rows": rows, "collection": _collection_trend(session, principal, today, grid)}
 
 
+def officer_home(session, principal: Principal, now: datetime) -> dict[str, Any]:
+    """The auditor's district overview, and the district's subsidy programmes (how many, what is
+    left to allocate) linking to the programmes page."""
+    from pms.subsidies.services import programs
+
+    context = auditor_home(session, principal, now)
+    found = programs.list_programs(session, principal)
+    context["programmes"] = {"count": len(found),
+                             "left_fen": sum(p.unallocated_fen or 0 for p in found)}
+    return context
+
+
 def care_worker_home(session, principal: Principal, now: datetime) -> dict[str, Any]:
     """The care worker's visits of today in time order, what is left of them, open safety alerts."""
     today = clock.today(now)
@@ -153,6 +165,7 @@ HOMES: dict[str, tuple[str, Callable]] = {
     FINANCE: ("home/finance.html", finance_home),
     TECHNICIAN: ("home/technician.html", technician_home),
     AUDITOR: ("home/auditor.html", auditor_home),
+    OFFICER: ("home/officer.html", officer_home),
     CARE_WORKER: ("home/care_worker.html", care_worker_home),
 }
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from pms.core.auth import (AUDITOR, CARE_WORKER, FINANCE, MANAGER, RESIDENT, STAFF_ROLES, TECHNICIAN,
-                           Permissions, Principal)
+from pms.core.auth import (AUDITOR, CARE_WORKER, FINANCE, MANAGER, OFFICER, RESIDENT, STAFF_ROLES,
+                           TECHNICIAN, Permissions, Principal)
 from pms.core.auth import has_own_rooms  # noqa: F401  (one rule in core; services ask it here)
 
 PERMISSIONS: dict[str, tuple[str, ...]] = {
@@ -40,8 +40,8 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "photo.add": (*STAFF_ROLES, RESIDENT),
     # Landing page: the queue of the estates in scope (technicians land on their tasks,
     # residents on their own requests).
-    "queue.home": (MANAGER, AUDITOR, FINANCE, CARE_WORKER),
-    "kpis.read": (MANAGER, AUDITOR),
+    "queue.home": (MANAGER, AUDITOR, OFFICER, FINANCE, CARE_WORKER),
+    "kpis.read": (MANAGER, AUDITOR, OFFICER),
     # Elevators and their work orders, renovation projects, planned works.
     "elevator.register": (MANAGER,),
     "work_order.complete": (MANAGER, TECHNICIAN),

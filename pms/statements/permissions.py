@@ -6,12 +6,12 @@ The role × resource tests read this table too (tests/statements/test_permission
 """
 from __future__ import annotations
 
-from pms.core.auth import AUDITOR, FINANCE, MANAGER, RESIDENT, Permissions
+from pms.core.auth import AUDITOR, FINANCE, MANAGER, OFFICER, RESIDENT, Permissions
 
 PERMISSIONS: dict[str, tuple[str, ...]] = {
     # A bill's statement: billing readers (residents: their own rooms, by scope). Technicians
     # and care workers have no billing access.
-    "statement.read": (MANAGER, FINANCE, RESIDENT, AUDITOR),
+    "statement.read": (MANAGER, FINANCE, RESIDENT, AUDITOR, OFFICER),
     # One building's statements of a period as one PDF from the web (the print room's button);
     # the whole estate's print run stays the platform's CLI (`pms statements print`).
     "statement.print": (MANAGER, FINANCE),

@@ -31,3 +31,20 @@ def create(code, name, district_code, kind, budget_fen):
                                           principal=system_principal())
         program_id = program.id
     click.echo(_("programme %(code)s created (id %(id)s)", code=code, id=program_id))
+
+
+@group.command("allocate")
+@click.argument("code")
+@click.option("--estate", "estate_code", required=True, help="estate code of the programme's district")
+@click.option("--amount-fen", type=int, required=True, help="amount in fen (> 0)")
+def allocate(code, estate_code, amount_fen):
+    """Set part of a programme's budget aside for an estate (as the platform)."""
+    from pms.subsidies.services import allocations, programs
+
+    with cli_unit_of_work() as session:
+        principal = system_principal()
+        allocation = allocations.allocate(session, principal, code, estate_code, amount_fen)
+        program = programs.get_program(session, principal, code)
+        allocation_id, left = allocation.id, program.budget_fen - programs.allocated_fen(session, program.id)
+    click.echo(_("allocation %(id)s: %(amount)s fen of %(code)s to %(estate)s; %(left)s fen left",
+                 id=allocation_id, amount=amount_fen, code=code, estate=estate_code, left=left))

@@ -1,25 +1,37 @@
 """Who may do what with subsidy programmes: one table, read by the subsidies services (never by
 views).
 
-Admin always may (`core.auth.ensure_role`). Programmes are public district data: reading one
-refuses nobody, so it has no row. Registering one is the platform's today (`pms programs create`
-runs as `core.auth.system_principal`); the subsidies issue adds its own role and actions here.
+Admin always may (`core.auth.Permissions`): the platform, i.e. `pms programs create|allocate`, the
+demo and jobs (`core.auth.system_principal`). What a role may see stays limited by its scope,
+checked by the services (`services.programs.visible`): an officer or auditor their district's
+programmes, staff those of the districts of their company's estates; anything else answers 404.
+Residents have no programmes (403). The role × resource tests read this table too
+(tests/subsidies/test_permissions.py, tests/subsidies/test_matrix.py).
 """
 from __future__ import annotations
 
-from pms.core.auth import Principal, can_write, ensure_role
+from flask_babel import gettext as _
+
+from pms.core.auth import ADMIN, AUDITOR, OFFICER, STAFF_ROLES, Permissions
 
 PERMISSIONS: dict[str, tuple[str, ...]] = {
-    # Register a programme of a district: no role but admin (the platform).
-    "program.create": (),
+    # Register a programme: an officer for their own district; whoever may choose the district
+    # (the platform) for any.
+    "program.create": (OFFICER,),
+    "program.choose_district": (ADMIN,),
+    # Read programmes with their budget, allocated and unallocated totals (scope: see above).
+    "program.read": (OFFICER, AUDITOR, *STAFF_ROLES),
+    # The programmes pages (/programs): the district's desk, read-only for auditors.
+    "program.browse": (OFFICER, AUDITOR),
+    # Set part of a programme's budget aside for an estate of its district.
+    "allocation.create": (OFFICER,),
 }
 
+# The roles the programme pages offer their forms to (the platform allocates by CLI or API; the
+# pages stay read-only for it as for auditors).
+DESK_ROLES = (OFFICER,)
 
-def ensure(principal: Principal, action: str) -> None:
-    """403 unless the principal's role may do `action`."""
-    ensure_role(principal, *PERMISSIONS[action])
 
-
-def may(principal: Principal, action: str) -> bool:
-    """Whether the principal's role may do `action` (admin always may)."""
-    return can_write(principal, *PERMISSIONS[action])
+_permissions = Permissions(PERMISSIONS, message=lambda: _("Your role may not do this."))
+may = _permissions.may
+ensure = _permissions.ensure

@@ -88,7 +88,7 @@ def test_unknown_or_foreign_room_404(client, world, room):
 @pytest.mark.parametrize("user, status", [
     ("admin", 201), ("manager", 201), ("finance", 201), ("tech", 403), ("carer", 403),
     ("resident", 403), ("auditor", 403), ("other_manager", 404), ("other_resident", 404),
-    ("other_auditor", 403)])
+    ("other_auditor", 403), ("officer", 403), ("other_officer", 403)])
 def test_payment_roles(client, world, user, status):
     assert pay(client, user=user).status_code == status
 
@@ -196,7 +196,7 @@ def test_account_default_is_today_and_bad_date_422(client, billed):
     ("admin", ROOM, 200), ("manager", ROOM, 200), ("finance", ROOM, 200), ("auditor", ROOM, 200),
     ("resident", ROOM, 200), ("resident", "YJL-3-2-502", 404), ("tech", ROOM, 403), ("carer", ROOM, 403),
     ("other_manager", ROOM, 404), ("other_resident", ROOM, 404), ("other_auditor", ROOM, 404),
-    ("finance", "YJL-0-0-000", 404)])
+    ("finance", "YJL-0-0-000", 404), ("officer", ROOM, 200), ("other_officer", ROOM, 404)])
 def test_account_roles(client, world, user, room, status):
     assert account(client, user=user, room=room).status_code == status
 

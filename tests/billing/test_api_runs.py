@@ -105,7 +105,8 @@ def test_run_rejections(client, planned, clock):
 
 
 RUN_STATUS = {"admin": 201, "manager": 201, "finance": 201, "tech": 403, "carer": 403, "resident": 403,
-              "auditor": 403, "other_manager": 404, "other_resident": 404, "other_auditor": 403}
+              "auditor": 403, "other_manager": 404, "other_resident": 404, "other_auditor": 403,
+              "officer": 403, "other_officer": 403}
 
 
 @pytest.mark.parametrize("user", sorted(RUN_STATUS))
@@ -116,7 +117,8 @@ def test_who_may_run_billing(client, planned, user):
 
 
 BILLS_STATUS = {"admin": 200, "manager": 200, "finance": 200, "tech": 403, "carer": 403, "resident": 200,
-                "auditor": 200, "other_manager": 404, "other_resident": 404, "other_auditor": 404}
+                "auditor": 200, "other_manager": 404, "other_resident": 404, "other_auditor": 404,
+                "officer": 200, "other_officer": 404}
 
 
 @pytest.mark.parametrize("user", sorted(BILLS_STATUS))
@@ -124,7 +126,7 @@ def test_who_may_read_a_rooms_bills(client, planned, user):
     assert run(client).status_code == 201
     assert run(client, "other_manager", "HXY").status_code == 201
     own = {"resident": {"YJL-3-2-501"}, "other_resident": {"HXY-1-1-101"}, "other_manager": {"HXY-1-1-101"},
-           "other_auditor": {"HXY-1-1-101"}}
+           "other_auditor": {"HXY-1-1-101"}, "other_officer": {"HXY-1-1-101"}}
     headers = bearer(client, user)
     for room in ("YJL-3-2-501", "YJL-3-2-502", "HXY-1-1-101", "YJL-9-9-999"):
         response = client.get(f"/api/v1/rooms/{room}/bills", headers=headers)
@@ -148,7 +150,7 @@ def test_who_may_read_a_rooms_bills(client, planned, user):
 
 LIST_STATUS = {"admin": {"YJL", "HXY"}, "manager": {"YJL"}, "finance": {"YJL"}, "tech": 403, "carer": 403,
                "resident": 403, "auditor": {"YJL"}, "other_manager": {"HXY"}, "other_resident": 403,
-               "other_auditor": {"HXY"}}
+               "other_auditor": {"HXY"}, "officer": {"YJL"}, "other_officer": {"HXY"}}
 
 
 @pytest.mark.parametrize("user", sorted(LIST_STATUS))
@@ -266,7 +268,8 @@ def test_fee_upload_needs_the_csrf_token(csrf_app, planned):
 
 
 PAGE_STATUS = {"admin": 200, "manager": 200, "finance": 200, "tech": 403, "carer": 403, "resident": 403,
-               "auditor": 200, "other_manager": 404, "other_resident": 404, "other_auditor": 404}
+               "auditor": 200, "other_manager": 404, "other_resident": 404, "other_auditor": 404,
+               "officer": 200, "other_officer": 404}
 
 
 @pytest.mark.parametrize("user", sorted(PAGE_STATUS))
@@ -279,11 +282,11 @@ def test_billing_pages_by_role(client, planned, user):
     assert runs_page.status_code == expected_runs
     if expected_runs == 200:
         html = runs_page.get_data(as_text=True)
-        assert ("¥2,157.72" in html) == (user in ("admin", "manager", "finance", "auditor"))
+        assert ("¥2,157.72" in html) == (user in ("admin", "manager", "finance", "auditor", "officer"))
         assert ("Preview the bills" in html) == (user in ("admin", "manager", "finance", "other_manager"))
     bill = client.get(f"/bills/{number(1)}?lang=en")
     expected_bill = {"tech": 403, "carer": 403, "other_manager": 404, "other_resident": 404,
-                     "other_auditor": 404}.get(user, 200)
+                     "other_auditor": 404, "other_officer": 404}.get(user, 200)
     assert bill.status_code == expected_bill
     if expected_bill == 200:
         html = bill.get_data(as_text=True)

@@ -88,7 +88,8 @@ def test_demand_roles(client, world, user, room, status):
 @pytest.mark.parametrize("user, estate, status", [
     ("admin", "YJL", 200), ("manager", "YJL", 200), ("finance", "YJL", 200), ("auditor", "YJL", 200),
     ("tech", "YJL", 403), ("carer", "YJL", 403), ("resident", "YJL", 403),
-    ("other_manager", "YJL", 404), ("other_auditor", "YJL", 404), ("other_manager", "HXY", 200)])
+    ("other_manager", "YJL", 404), ("other_auditor", "YJL", 404), ("other_manager", "HXY", 200),
+    ("officer", "YJL", 200), ("other_officer", "YJL", 404), ("other_officer", "HXY", 200)])
 def test_arrears_roles(client, world, user, estate, status):
     assert get(client, user=user, estate=estate).status_code == status
 

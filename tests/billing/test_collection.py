@@ -51,7 +51,8 @@ def test_collection_rates_by_amount_and_household(client, january):
 @pytest.mark.parametrize("user, estate, status", [
     ("admin", "YJL", 200), ("manager", "YJL", 200), ("finance", "YJL", 200), ("auditor", "YJL", 200),
     ("tech", "YJL", 403), ("carer", "YJL", 403), ("resident", "YJL", 403), ("other_manager", "YJL", 404),
-    ("other_auditor", "YJL", 404), ("manager", "NOPE", 404)])
+    ("other_auditor", "YJL", 404), ("manager", "NOPE", 404), ("officer", "YJL", 200),
+    ("other_officer", "YJL", 404), ("other_officer", "HXY", 200)])
 def test_collection_roles(client, world, user, estate, status):
     response = client.get(f"/api/v1/estates/{estate}/collection?period=2026-01", headers=bearer(client, user))
     assert response.status_code == status

@@ -133,7 +133,8 @@ def test_service_roles_and_scope(db, world, jan):
 
 @pytest.mark.parametrize("user, status", [
     ("finance", 201), ("manager", 201), ("admin", 201), ("resident", 403), ("auditor", 403), ("tech", 403),
-    ("carer", 403), ("other_manager", 404), ("other_resident", 404), ("other_auditor", 403)])
+    ("carer", 403), ("other_manager", 404), ("other_resident", 404), ("other_auditor", 403), ("officer", 403),
+    ("other_officer", 403)])
 def test_api_role_matrix(client, jan, user, status):
     response = client.post(f"/api/v1/bills/{jan.number}/credit-notes", headers=bearer(client, user),
                            json={"amount_fen": 2500, "reason": "维修期间减免"})

@@ -85,7 +85,8 @@ def test_no_clause_nothing_to_settle(db, world):
 
 @pytest.mark.parametrize("user, status", [
     ("finance", 201), ("manager", 201), ("admin", 201), ("resident", 403), ("auditor", 403), ("tech", 403),
-    ("carer", 403), ("other_manager", 404), ("other_resident", 404), ("other_auditor", 403)])
+    ("carer", 403), ("other_manager", 404), ("other_resident", 404), ("other_auditor", 403), ("officer", 403),
+    ("other_officer", 403)])
 def test_api_role_matrix(client, overdue, user, status):
     response = client.post(f"/api/v1/rooms/{ROOM}/late-fee-settlements", headers=bearer(client, user),
                            json={"kind": "paid", "amount_fen": 500, "channel": "cash"})

@@ -174,7 +174,8 @@ def test_malformed_body_is_400(client, world):
 
 
 PUT_STATUS = {"admin": 201, "manager": 201, "finance": 403, "tech": 403, "carer": 403, "resident": 403,
-              "auditor": 403, "other_manager": 404, "other_resident": 404, "other_auditor": 403}
+              "auditor": 403, "other_manager": 404, "other_resident": 404, "other_auditor": 403,
+              "officer": 403, "other_officer": 403}
 
 
 @pytest.mark.parametrize("user", sorted(PUT_STATUS))
@@ -184,7 +185,8 @@ def test_who_may_load_a_plan(client, world, programs, user):
 
 
 READ_STATUS = {"admin": 200, "manager": 200, "finance": 200, "tech": 403, "carer": 403, "resident": 403,
-               "auditor": 200, "other_manager": 404, "other_resident": 404, "other_auditor": 404}
+               "auditor": 200, "other_manager": 404, "other_resident": 404, "other_auditor": 404,
+               "officer": 200, "other_officer": 404}
 
 
 @pytest.mark.parametrize("user", sorted(READ_STATUS))

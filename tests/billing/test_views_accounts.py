@@ -74,7 +74,8 @@ def test_reversal_and_demand_forms(client, app, billed):
 @pytest.mark.parametrize("user, room, status", [
     ("admin", ROOM, 200), ("manager", ROOM, 200), ("finance", ROOM, 200), ("auditor", ROOM, 200),
     ("resident", ROOM, 200), ("resident", "YJL-3-2-502", 404), ("tech", ROOM, 403), ("carer", ROOM, 403),
-    ("other_manager", ROOM, 404), ("other_resident", ROOM, 404), ("other_auditor", ROOM, 404)])
+    ("other_manager", ROOM, 404), ("other_resident", ROOM, 404), ("other_auditor", ROOM, 404),
+    ("officer", ROOM, 200), ("other_officer", ROOM, 404)])
 def test_account_page_roles(client, world, user, room, status):
     login(client, user)
     response = client.get(f"/rooms/{room}/account")

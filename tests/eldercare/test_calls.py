@@ -59,6 +59,7 @@ WHO_MAY = [
     ("resident", 403, 403, 403),
     ("other_manager", 404, 200, 404), ("other_resident", 404, 403, 404),
     ("other_auditor", 403, 200, 403),  # auditors never write: 403 before scope
+    ("officer", 403, 200, 403), ("other_officer", 403, 200, 403),  # officers change no company data
 ]
 
 

@@ -24,6 +24,7 @@ def test_put_creates_then_updates_per_company(api, db):
 @pytest.mark.parametrize("user, status", [
     ("admin", 422), ("manager", 201), ("finance", 403), ("tech", 403), ("carer", 403), ("resident", 403),
     ("auditor", 403), ("other_manager", 201), ("other_resident", 403), ("other_auditor", 403),
+    ("officer", 403), ("other_officer", 403),
 ])
 def test_who_may_keep_the_catalogue(api, user, status):
     # The platform admin names the company (422 without it); everyone else acts for their own.

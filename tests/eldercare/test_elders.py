@@ -66,7 +66,7 @@ def test_under_60_with_a_disability_tier_is_registered(api):
 # other_manager may register, but not in a room of another company (422 on the room).
 WHO_MAY_REGISTER = [("finance", 403), ("tech", 403), ("resident", 403), ("auditor", 403), ("other_auditor", 403),
                     ("other_resident", 403), ("other_manager", 422), ("manager", 201), ("carer", 201),
-                    ("admin", 201)]
+                    ("admin", 201), ("officer", 403), ("other_officer", 403)]
 
 
 def test_who_may_register(api):

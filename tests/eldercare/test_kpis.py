@@ -107,6 +107,7 @@ def test_this_month_by_default_and_an_empty_month(api, month, clock):
     ("manager", 200), ("carer", 200), ("auditor", 200), ("admin", 200),
     ("finance", 403), ("tech", 403), ("resident", 403),
     ("other_manager", 404), ("other_auditor", 404), ("other_resident", 404),
+    ("officer", 200), ("other_officer", 404),
 ])
 def test_who_may_read_the_figures(api, world, user, status):
     r = api.get(user, "/api/v1/eldercare/kpis", query_string={"estate": "YJL", "month": "2026-03"})

@@ -3,23 +3,25 @@ notes and emergency contacts only for care workers, managers and the room's own 
 import pytest
 
 ALL = ["admin", "manager", "finance", "tech", "carer", "resident", "auditor",
-       "other_manager", "other_resident", "other_auditor"]
+       "other_manager", "other_resident", "other_auditor", "officer", "other_officer"]
 # Elders: A in YJL-3-2-501 (the resident's room), C in YJL-3-2-502, B in HXY-1-1-101 (the other company).
 SEES = {
     "admin": {"A", "B", "C"}, "manager": {"A", "C"}, "finance": {"A", "C"}, "tech": {"A", "C"},
     "carer": {"A", "C"}, "resident": {"A"}, "auditor": {"A", "C"}, "other_manager": {"B"},
-    "other_resident": {"B"}, "other_auditor": {"B"},
+    "other_resident": {"B"}, "other_auditor": {"B"}, "officer": {"A", "C"}, "other_officer": {"B"},
 }
 # (user, status of GET /elders/A, whether the answer holds the private fields)
 ELDER_READ = [
     ("admin", 200, True), ("manager", 200, True), ("finance", 200, False), ("tech", 200, False),
     ("carer", 200, True), ("resident", 200, True), ("auditor", 200, False), ("other_manager", 404, False),
-    ("other_resident", 404, False), ("other_auditor", 404, False),
+    ("other_resident", 404, False), ("other_auditor", 404, False), ("officer", 200, False),
+    ("other_officer", 404, False),
 ]
 # (user, status of GET /visits/<a visit of A>): technicians have no business with visits.
 VISIT_READ = [
     ("admin", 200), ("manager", 200), ("finance", 200), ("tech", 403), ("carer", 200), ("resident", 200),
     ("auditor", 200), ("other_manager", 404), ("other_resident", 404), ("other_auditor", 404),
+    ("officer", 200), ("other_officer", 404),
 ]
 
 

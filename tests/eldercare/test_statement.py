@@ -103,7 +103,8 @@ def test_a_billed_visit_shows_what_its_bill_line_charged(app, api, elder, month,
 
 @pytest.mark.parametrize("user,status", [("manager", 200), ("finance", 200), ("auditor", 200), ("carer", 200),
                                          ("tech", 403), ("other_resident", 404), ("other_manager", 404),
-                                         ("other_auditor", 404)])
+                                         ("other_auditor", 404), ("officer", 200),
+                                         ("other_officer", 404)])
 def test_who_reads_the_statement(app, api, elder, user, status, pdf_tools):
     client = logged_in(app.test_client(), user)
     assert client.get(f"/eldercare/elders/{elder['id']}/statement.pdf?month=2026-03").status_code == status

@@ -89,7 +89,7 @@ def test_elder_page_private_fields_by_role(api, web, user, private):
     assert ('id="private"' in page) is private
 
 
-@pytest.mark.parametrize("user", ["other_resident", "other_manager", "other_auditor"])
+@pytest.mark.parametrize("user", ["other_resident", "other_manager", "other_auditor", "other_officer"])
 def test_someone_elses_elder_is_404(api, web, user):
     elder = api.register()
     assert web(user).get(f"/eldercare/elders/{elder['id']}").status_code == 404

@@ -6,13 +6,13 @@ from pms.estates.permissions import PERMISSIONS
 from tests.permission_matrix import ROLE, may_by
 
 ALL = ["admin", "manager", "finance", "tech", "carer", "resident", "auditor",
-       "other_manager", "other_resident", "other_auditor"]
+       "other_manager", "other_resident", "other_auditor", "officer", "other_officer"]
 
 # Which estates each user sees.
 ESTATES = {
     "admin": {"YJL", "HXY"}, "manager": {"YJL"}, "finance": {"YJL"}, "tech": {"YJL"},
     "carer": {"YJL"}, "resident": {"YJL"}, "auditor": {"YJL"}, "other_manager": {"HXY"},
-    "other_resident": {"HXY"}, "other_auditor": {"HXY"},
+    "other_resident": {"HXY"}, "other_auditor": {"HXY"}, "officer": {"YJL"}, "other_officer": {"HXY"},
 }
 # Which rooms each user may open.
 ROOMS = {
@@ -21,7 +21,8 @@ ROOMS = {
     "tech": {"YJL-3-2-501", "YJL-3-2-502"}, "carer": {"YJL-3-2-501", "YJL-3-2-502"},
     "resident": {"YJL-3-2-501"}, "auditor": {"YJL-3-2-501", "YJL-3-2-502"},
     "other_manager": {"HXY-1-1-101"}, "other_resident": {"HXY-1-1-101"},
-    "other_auditor": {"HXY-1-1-101"},
+    "other_auditor": {"HXY-1-1-101"}, "officer": {"YJL-3-2-501", "YJL-3-2-502"},
+    "other_officer": {"HXY-1-1-101"},
 }
 
 

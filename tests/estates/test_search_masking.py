@@ -15,9 +15,9 @@ UNMASKED = users_who_may("phones.unmasked", SEE_501)
 MASKED_USERS = users_who_may_not("phones.unmasked", SEE_501)
 
 
-def test_the_permission_table_masks_phones_for_auditors_only():
+def test_the_permission_table_masks_phones_for_auditors_and_officers_only():
     assert UNMASKED == ["admin", "manager", "finance", "tech", "carer", "resident"]
-    assert MASKED_USERS == ["auditor"]
+    assert MASKED_USERS == ["auditor", "officer"]
 
 
 def found(client, headers, q):
@@ -57,7 +57,7 @@ def test_guessing_digit_by_digit_learns_nothing(client, world):
 
 
 def test_foreign_roles_find_nothing(client, world):
-    for user in ("other_manager", "other_auditor", "other_resident"):
+    for user in ("other_manager", "other_auditor", "other_resident", "other_officer"):
         assert found(client, bearer(client, user), FULL) == [], user
         assert found(client, bearer(client, user), "5678") == [], user
 

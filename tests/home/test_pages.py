@@ -20,6 +20,9 @@ EXPECTED = {
     "carer": ([], ["HXY"]),
     "auditor": (["云景里", "33.3"], ["HXY", "和兴园"]),
     "other_auditor": (["和兴园"], ["YJL", "云景里"]),
+    # the auditor's district overview, and the programmes tile
+    "officer": (["云景里", "33.3", 'href="/programs"'], ["HXY", "和兴园"]),
+    "other_officer": (["和兴园", 'href="/programs"'], ["YJL", "云景里"]),
 }
 
 

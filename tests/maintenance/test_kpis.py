@@ -98,7 +98,7 @@ def _yjl(db):
 
 KPI_ACCESS = [("manager", 200), ("auditor", 200), ("admin", 200), ("finance", 403), ("tech", 403),
               ("carer", 403), ("resident", 403), ("other_manager", 404), ("other_auditor", 404),
-              ("other_resident", 404)]
+              ("other_resident", 404), ("officer", 200), ("other_officer", 404)]
 
 
 def test_kpi_api_roles(api):

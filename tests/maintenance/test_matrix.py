@@ -7,17 +7,19 @@ import pytest
 from tests.maintenance.test_photos import image_bytes
 
 ALL = ["admin", "manager", "finance", "tech", "carer", "resident", "auditor",
-       "other_manager", "other_resident", "other_auditor"]
+       "other_manager", "other_resident", "other_auditor", "officer", "other_officer"]
 # Which of the three tickets each user sees: A (room 501, the resident's), C (room 502, filed by
 # staff), B (HXY-1-1-101, the other company's).
 SEES = {
     "admin": {"A", "B", "C"}, "manager": {"A", "C"}, "finance": {"A", "C"}, "tech": {"A", "C"},
     "carer": {"A", "C"}, "resident": {"A"}, "auditor": {"A", "C"}, "other_manager": {"B"},
-    "other_resident": {"B"}, "other_auditor": {"B"},
+    "other_resident": {"B"}, "other_auditor": {"B"}, "officer": {"A", "C"}, "other_officer": {"B"},
 }
 # Who may write on a ticket they see (tests/maintenance/test_permissions.py reads these): no
 # ticket of the fixture is assigned, so technicians may add no note; nobody has accepted any.
 AUDITORS = ("auditor", "other_auditor")
+# Programme officers read like auditors and change no company data: refused at the door too.
+READ_ONLY = (*AUDITORS, "officer", "other_officer")
 NOTE_WRITERS = ("admin", "manager", "other_manager")
 ACCEPTERS = ("admin", "manager", "other_manager")
 
@@ -67,8 +69,8 @@ def test_writes(api, tickets, user):
                                 data={"photos": [(io.BytesIO(image_bytes()), "p.jpg")]},
                                 content_type="multipart/form-data", headers=api.headers(user))
         move = api.post(user, f"/api/v1/tickets/{ids[key]}/transitions", {"to": "accepted", "note": ""})
-        if user in AUDITORS:
-            # Auditors are read-only everywhere: any write is 403 whatever the id (nothing leaks).
+        if user in READ_ONLY:
+            # Auditors (and officers) are read-only here: any write is 403 whatever the id (nothing leaks).
             assert (note.status_code, photo.status_code, move.status_code) == (403, 403, 403), (user, key)
             continue
         if key not in SEES[user]:

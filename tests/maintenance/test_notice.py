@@ -105,6 +105,9 @@ MATRIX = [
     ("other_manager", "HXY-1-1", 200),
     ("other_manager", "YJL-3-2", 404),
     ("other_auditor", "YJL-3-2", 404),
+    ("officer", "YJL-3-2", 200),
+    ("officer", "HXY-1-1", 404),
+    ("other_officer", "YJL-3-2", 404),
     ("other_resident", "HXY-1-1", 200),
     ("other_resident", "YJL-3-2", 404),
 ]

@@ -8,7 +8,7 @@ technician works only the tickets assigned to them, so an unassigned ticket refu
 Adding a role is one edit in the table, and these tests name every matrix it changes."""
 import pytest
 
-from pms.core.auth import AUDITOR
+from pms.core.auth import AUDITOR, OFFICER
 from pms.maintenance import rules
 from pms.maintenance.permissions import ASSIGNED_ONLY_ROLES, PERMISSIONS
 from tests.maintenance import test_input_bounds, test_kpis, test_matrix, test_tickets
@@ -25,7 +25,7 @@ def _moves() -> dict[str, list[tuple[str, int]]]:
     cases: dict[str, list[tuple[str, int]]] = {}
     for _status, to, allowed, refused in test_tickets.ROLE_RULES:
         cases.setdefault(f"ticket.move.{to}", []).extend(
-            [(u, 200) for u in allowed] + [(u, 403) for u in refused] + [("auditor", 403), ("other_auditor", 403)])
+            [(u, 200) for u in allowed] + [(u, 403) for u in refused] + [("auditor", 403), ("other_auditor", 403), ("officer", 403), ("other_officer", 403)])
     return cases
 
 
@@ -33,7 +33,7 @@ def _writes(write: str) -> list[tuple[str, int]]:
     """test_matrix.test_writes on a ticket every user sees or not (404 cases left out)."""
     cases = []
     for user in test_matrix.ALL:
-        if user in test_matrix.AUDITORS:
+        if user in test_matrix.READ_ONLY:
             cases.append((user, 403))
         elif write == "note":
             cases.append((user, 201 if user in test_matrix.NOTE_WRITERS else 403))
@@ -83,3 +83,8 @@ def test_every_move_has_a_row_and_every_move_row_a_move():
 def test_auditors_only_read():
     """Auditors are read-only everywhere: they are in no write action of the table."""
     assert sorted(a for a, roles in PERMISSIONS.items() if AUDITOR in roles) == ["kpis.read", "queue.home"]
+
+
+def test_officers_read_like_auditors():
+    """Programme officers read what auditors read here, and write nothing either."""
+    assert sorted(a for a, roles in PERMISSIONS.items() if OFFICER in roles) == ["kpis.read", "queue.home"]

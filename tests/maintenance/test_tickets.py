@@ -230,6 +230,8 @@ def test_who_may_make_each_move(api, clock):
             assert api.post(user, f"/api/v1/tickets/{tid}/transitions", {"to": to}).status_code == 404
         # Auditors are read-only everywhere: 403 whatever the ticket.
         assert api.post("other_auditor", f"/api/v1/tickets/{tid}/transitions", {"to": to}).status_code == 403
+        for user in ("officer", "other_officer"):  # officers change no company data either
+            assert api.post(user, f"/api/v1/tickets/{tid}/transitions", {"to": to}).status_code == 403
         for user in allowed:
             tid = _bring_to(api, status)
             api.move(user, tid, to)

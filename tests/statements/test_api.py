@@ -40,6 +40,10 @@ MATRIX = [
     ("auditor", "HXY-1-1-101", 404),
     ("other_auditor", "HXY-1-1-101", 200),
     ("other_auditor", "YJL-3-2-501", 404),
+    ("officer", "YJL-3-2-502", 200),
+    ("officer", "HXY-1-1-101", 404),
+    ("other_officer", "HXY-1-1-101", 200),
+    ("other_officer", "YJL-3-2-501", 404),
     ("other_manager", "HXY-1-1-101", 200),
     ("other_resident", "YJL-3-2-501", 404),
 ]

@@ -46,3 +46,9 @@ def test_a_programme_for_any_beijing_district_before_its_estates_exist(runner, a
     with app.app_context(), unit_of_work() as s:
         program = s.scalar(select(Program).where(Program.code == "DC-2027"))
         assert s.get(District, program.district_id).name == "东城区"
+
+
+def test_the_cli_prints_what_it_printed_before(runner, world):
+    args = ["programs", "create", "TBB", "x", "--district", "110112", "--kind", "elevator"]
+    assert runner.invoke(args=args).output == "programme TBB created (id 1)\n"
+    assert runner.invoke(args=args).output == "Programme TBB already exists.\n"

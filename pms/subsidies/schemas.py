@@ -1,0 +1,82 @@
+"""Subsidies schemas at the API edge: separate load (input) and dump (output) schemas."""
+from __future__ import annotations
+
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+from pms.core.fields import BusinessDate, Yuan, utc_text
+from pms.subsidies.models import PROGRAM_KINDS
+from pms.subsidies.services.programs import MAX_FEN
+
+
+def _fen(**kwargs):
+    return fields.Integer(strict=True, **kwargs)
+
+
+class ProgramCreateSchema(Schema):
+    code = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$"),
+                         metadata={"description": "1–32 letters, digits, '.', '_' or '-'; unique"})
+    name = fields.String(required=True, validate=validate.Length(min=1, max=128))
+    kind = fields.String(required=True, validate=validate.OneOf(list(PROGRAM_KINDS)))
+    budget_fen = _fen(required=True, validate=validate.Range(min=0, max=MAX_FEN))
+    period_from = BusinessDate(required=True)
+    period_to = BusinessDate(required=True, metadata={"description": "on or after period_from"})
+    district = fields.String(load_default=None, validate=validate.Regexp(r"^[0-9]{6}$"),
+                             metadata={"description": "6-digit district code: required for the platform (admin); "
+                                                      "an officer's programme is of their own district"})
+
+
+class ProgramSchema(Schema):
+    code = fields.String()
+    name = fields.String()
+    kind = fields.String()
+    district = fields.String()
+    district_name = fields.String()
+    budget_fen = fields.Integer(allow_none=True, metadata={"description": "null: no budget (cannot allocate)"})
+    allocated_fen = fields.Integer()
+    unallocated_fen = fields.Integer(allow_none=True, metadata={"description": "budget − allocated; null without a budget"})
+    period_from = fields.Date(allow_none=True)
+    period_to = fields.Date(allow_none=True)
+
+
+class ProgramListSchema(Schema):
+    items = fields.List(fields.Nested(ProgramSchema))
+
+
+class EstateAllocationSchema(Schema):
+    estate = fields.String()
+    estate_name = fields.String()
+    amount_fen = fields.Integer(metadata={"description": "the estate's allocations added up"})
+
+
+class ProgramDetailSchema(ProgramSchema):
+    allocations = fields.List(fields.Nested(EstateAllocationSchema),
+                              metadata={"description": "per estate (staff: their company's estates only)"})
+
+
+class ProgramAllocationCreateSchema(Schema):
+    estate = fields.String(required=True, validate=validate.Length(min=1, max=32),
+                           metadata={"description": "an estate code of the programme's district"})
+    amount_fen = _fen(required=True, validate=validate.Range(min=1, max=MAX_FEN))
+
+
+class ProgramAllocationSchema(Schema):
+    id = fields.Integer()
+    program = fields.String()
+    estate = fields.String()
+    amount_fen = fields.Integer()
+    created_by = fields.String()
+    created_at = fields.Function(lambda a: utc_text(a["created_at"]), metadata={"type": "string",
+                                                                                 "format": "date-time"})
+    unallocated_fen = fields.Integer(metadata={"description": "what is left of the budget after it"})
+
+
+# ---- the pages' forms ------------------------------------------------------------------------------
+
+class ProgramAllocationFormSchema(Schema):
+    """The programme page's form: the amount typed in yuan."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    estate = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    amount = Yuan(required=True, minimum_fen=1, maximum_fen=MAX_FEN)
