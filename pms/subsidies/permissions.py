@@ -7,11 +7,16 @@ runs as `core.auth.system_principal`); the subsidies issue adds its own role and
 """
 from __future__ import annotations
 
-from pms.core.auth import Principal, can_write, ensure_role
+from pms.core.auth import AUDITOR, FINANCE, MANAGER, Principal, can_write, ensure_role
 
 PERMISSIONS: dict[str, tuple[str, ...]] = {
     # Register a programme of a district: no role but admin (the platform).
     "program.create": (),
+    # Claims: the property company builds and submits them from its evidence (scope: its own
+    # estates); auditors read every claim of their district.
+    "claim.create": (MANAGER, FINANCE),
+    "claim.submit": (MANAGER, FINANCE),
+    "claim.read": (MANAGER, FINANCE, AUDITOR),
 }
 
 

@@ -1,4 +1,5 @@
-"""Who may register a subsidy programme: the one permission table (pms/subsidies/permissions.py).
+"""Who may register a subsidy programme and build claims: the one permission table
+(pms/subsidies/permissions.py).
 
 Today only the platform does (`pms programs create`, tests/subsidies/test_programs.py); the
 service refuses every other role by the same table, before any check of the input."""
@@ -17,9 +18,18 @@ def _principal(role: str) -> Principal:
 
 
 def test_only_the_platform_registers_programmes():
-    assert set(PERMISSIONS) == {"program.create"}
     assert [role for role in ROLES if may(_principal(role), "program.create")] == ["admin"]
     assert may(system_principal(), "program.create")
+
+
+def test_the_company_builds_and_submits_claims_and_auditors_read_them():
+    """The claim rows of the table, role by role (tests/subsidies/test_claims.py checks each role
+    against a real claim, someone else's included)."""
+    allowed = {action: [role for role in ROLES if may(_principal(role), action)]
+               for action in PERMISSIONS if action.startswith("claim.")}
+    assert allowed == {"claim.create": ["admin", "manager", "finance"],
+                       "claim.submit": ["admin", "manager", "finance"],
+                       "claim.read": ["admin", "manager", "finance", "auditor"]}
 
 
 @pytest.mark.parametrize("role", [r for r in ROLES if r != "admin"])
