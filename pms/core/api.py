@@ -60,7 +60,8 @@ def _refuse_nul_characters() -> None:
     are checked by `load_json`."""
     texts = [request.path, *(t for item in request.args.items(multi=True) for t in item)]
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        texts += [t for item in request.form.items(multi=True) for t in item]
+        # A multipart part without a name comes back with the key None.
+        texts += [t for item in request.form.items(multi=True) for t in item if t is not None]
     if any(NUL in text for text in texts):
         raise BadRequest(_("The request contains a NUL character."))
 

@@ -6,7 +6,9 @@ from flask.cli import AppGroup
 from flask_babel import gettext as _
 
 from pms.core.auth import system_principal
+from pms.core.api import load_data
 from pms.core.cli import cli_unit_of_work
+from pms.core.money import format_fen
 from pms.subsidies.models import PROGRAM_KINDS
 
 
@@ -48,3 +50,39 @@ def allocate(code, estate_code, amount_fen):
         allocation_id, left = allocation.id, program.budget_fen - programs.allocated_fen(session, program.id)
     click.echo(_("allocation %(id)s: %(amount)s fen of %(code)s to %(estate)s; %(left)s fen left",
                  id=allocation_id, amount=amount_fen, code=code, estate=estate_code, left=left))
+
+
+@click.group("claims", cls=AppGroup)
+def claims_group():
+    """Subsidy claims built from evidence."""
+
+
+@claims_group.command("build")
+@click.option("--program", required=True, help="programme code")
+@click.option("--estate", required=True, help="estate code")
+@click.option("--period", required=True, help="billing period YYYY-MM (closed and billed)")
+def build_claim(program, estate, period):
+    """Build a draft claim from the period's evidence not yet claimed."""
+    from pms.subsidies.services import claims
+    from pms.subsidies.schemas import ClaimCreateSchema
+
+    with cli_unit_of_work() as session:
+        data = load_data(ClaimCreateSchema(), {"program": program, "estate": estate, "period": period})
+        claim = claims.build_claim(session, system_principal(), **data)
+        claim_id, lines, total = claim.id, len(claims.claim_view(session, claim).lines), claim.total_fen
+    click.echo(_("claim #%(id)s built: %(lines)s lines, %(total)s", id=claim_id, lines=lines,
+                 total=format_fen(total)))
+
+
+@claims_group.command("submit")
+@click.argument("claim_id", type=int)
+def submit_claim(claim_id):
+    """Submit a draft claim: its lines are frozen."""
+    from pms.subsidies.services import claims
+
+    with cli_unit_of_work() as session:
+        claims.submit_claim(session, system_principal(), claim_id)
+    click.echo(_("claim #%(id)s submitted", id=claim_id))
+
+
+commands = [group, claims_group]

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Optional
 
-from sqlalchemy import BigInteger, CheckConstraint
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKeyConstraint, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from pms.core.auth import ScopeRule
@@ -56,3 +56,60 @@ class ProgramAllocation(SQLModel, table=True):
     amount_fen: int = Field(sa_type=BigInteger)
     created_by: str = Field(max_length=64)  # the username ("system" for the CLI)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+CLAIM_STATUSES = ("draft", "submitted", "approved", "partly_approved", "rejected")
+EVIDENCE_TYPES = ("bill_line", "visit")
+# One piece of evidence backs at most one claim line that is not rejected.
+LIVE_LINE = "status <> 'rejected'"
+
+
+class Claim(SQLModel, table=True):
+    """What the property company asks a programme to pay for one estate and billing period."""
+
+    __tablename__ = "claim"
+    __scope__ = ScopeRule()  # staff of the estate's company, auditors of its district; no residents
+    __table_args__ = (
+        CheckConstraint("status IN ('draft', 'submitted', 'approved', 'partly_approved', 'rejected')",
+                        name="status_known"),
+        CheckConstraint("total_fen > 0", name="total_positive"),
+        CheckConstraint("(status = 'draft') = (submitted_at IS NULL)", name="submitted_when_not_draft"),
+        UniqueConstraint("estate_id", "id"),
+    )
+    id: Optional[int] = Field(default=None, primary_key=True)
+    program_id: int = Field(foreign_key="program.id", index=True)
+    estate_id: int = Field(foreign_key="estate.id", index=True)
+    period: str = Field(max_length=7)
+    status: str = Field(default="draft", max_length=16)
+    total_fen: int = Field(sa_type=BigInteger)
+    created_by: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    submitted_by: Optional[str] = Field(default=None, max_length=64)
+    submitted_at: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
+
+
+class ClaimLine(SQLModel, table=True):
+    """One claimed amount and the evidence it stands on: the subsidy part of a bill line, or of one
+    confirmed elder-care visit (whose bill line is kept too)."""
+
+    __tablename__ = "claim_line"
+    __scope__ = ScopeRule()
+    __table_args__ = (
+        CheckConstraint("evidence_type IN ('bill_line', 'visit')", name="evidence_known"),
+        CheckConstraint("status IN ('claimed', 'approved', 'partly_approved', 'rejected')", name="status_known"),
+        CheckConstraint("amount_fen > 0", name="amount_positive"),
+        CheckConstraint("evidence_type <> 'visit' OR visit_id IS NOT NULL", name="visit_evidence_has_visit"),
+        ForeignKeyConstraint(["estate_id", "claim_id"], ["claim.estate_id", "claim.id"]),
+        Index("ux_claim_line_live_evidence", "evidence_type", "evidence_id", unique=True,
+              sqlite_where=text(LIVE_LINE), postgresql_where=text(LIVE_LINE)),
+    )
+    id: Optional[int] = Field(default=None, primary_key=True)
+    claim_id: int = Field(index=True)
+    estate_id: int
+    room_id: int = Field(foreign_key="room.id")
+    evidence_type: str = Field(max_length=16)
+    evidence_id: int
+    bill_line_id: int = Field(foreign_key="bill_line.id", index=True)
+    visit_id: Optional[int] = Field(default=None, foreign_key="visit.id")
+    amount_fen: int
+    status: str = Field(default="claimed", max_length=16)

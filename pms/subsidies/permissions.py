@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from pms.core.auth import ADMIN, AUDITOR, OFFICER, STAFF_ROLES, Permissions
+from pms.core.auth import ADMIN, AUDITOR, FINANCE, MANAGER, OFFICER, STAFF_ROLES, Permissions
 
 PERMISSIONS: dict[str, tuple[str, ...]] = {
     # Register a programme: an officer for their own district; whoever may choose the district
@@ -25,6 +25,11 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "program.browse": (OFFICER, AUDITOR),
     # Set part of a programme's budget aside for an estate of its district.
     "allocation.create": (OFFICER,),
+    # Claims: the property company builds and submits them from its evidence (scope: its own
+    # estates); officers and auditors read every claim of their district.
+    "claim.create": (MANAGER, FINANCE),
+    "claim.submit": (MANAGER, FINANCE),
+    "claim.read": (MANAGER, FINANCE, OFFICER, AUDITOR),
 }
 
 # The roles the programme pages offer their forms to (the platform allocates by CLI or API; the

@@ -1,5 +1,5 @@
-"""Who may do what with subsidy programmes: the one permission table (pms/subsidies/permissions.py),
-and the services following it before any check of the input."""
+"""Who may do what with subsidy programmes and claims: the one permission table
+(pms/subsidies/permissions.py), and the services following it before any check of the input."""
 import pytest
 from sqlalchemy import select
 
@@ -24,8 +24,11 @@ def test_the_table():
     assert _who("program.read") == ["admin", "manager", "finance", "technician", "care_worker", "auditor", "officer"]
     assert _who("program.browse") == ["admin", "auditor", "officer"]
     assert _who("allocation.create") == ["admin", "officer"]
+    assert _who("claim.create") == ["admin", "manager", "finance"]
+    assert _who("claim.submit") == ["admin", "manager", "finance"]
+    assert _who("claim.read") == ["admin", "manager", "finance", "auditor", "officer"]
     assert set(PERMISSIONS) == {"program.create", "program.choose_district", "program.read", "program.browse",
-                                "allocation.create"}
+                                "allocation.create", "claim.create", "claim.submit", "claim.read"}
     assert DESK_ROLES == ("officer",)
     assert may(system_principal(), "program.create") and may(system_principal(), "allocation.create")
 

@@ -1,0 +1,74 @@
+"""Subsidies API: claims built from evidence, their findings and submission (CONTRACT.md "Subsidies")."""
+from __future__ import annotations
+
+from flask import Blueprint
+from sqlalchemy import select
+
+from pms.core.api import load_args, load_body
+from pms.core.auth import require_principal
+from pms.core.db import get_session
+from pms.core.openapi import documented
+from pms.estates.models import Estate
+from pms.subsidies import schemas as s
+from pms.subsidies.services import claims
+from pms.subsidies.models import Program
+
+bp = Blueprint("claims_api", __name__)
+TAG = "subsidies"
+
+
+@bp.post("/claims")
+@documented(summary="Build a draft claim of a programme for an estate's closed period from the evidence not yet "
+                    "claimed (manager, finance); 409 for a period not closed or nothing left to claim",
+            body=s.ClaimCreateSchema, response=s.ClaimSchema, status=201, tag=TAG)
+def build_claim():
+    """Every line stands on one piece of evidence: a confirmed visit or a subsidised bill line."""
+    principal, session = require_principal(), get_session()
+    data = load_body(s.ClaimCreateSchema())
+    claim = claims.build_claim(session, principal, **data)
+    return s.ClaimSchema().dump(claims.claim_view(session, claim)), 201
+
+
+@bp.get("/claims")
+@documented(summary="Claims in your scope, newest first", query=s.ClaimQuerySchema, response=s.ClaimListSchema,
+            tag=TAG)
+def list_claims():
+    """A summary per claim."""
+    principal, session = require_principal(), get_session()
+    args = load_args(s.ClaimQuerySchema())
+    found = claims.list_claims(session, principal, estate=args.get("estate"))
+    programs = dict(session.execute(select(Program.id, Program.code)
+                                    .where(Program.id.in_({c.program_id for c in found} or {0}))).all())
+    estates = dict(session.execute(select(Estate.id, Estate.code)
+                                   .where(Estate.id.in_({c.estate_id for c in found} or {0}))).all())
+    return s.ClaimListSchema().dump({"items": [
+        {"id": c.id, "program": programs[c.program_id], "estate": estates[c.estate_id], "period": c.period,
+         "status": c.status, "total_fen": c.total_fen} for c in found]})
+
+
+@bp.get("/claims/<int:claim_id>")
+@documented(summary="A claim with its lines and the evidence behind each", response=s.ClaimSchema, tag=TAG)
+def get_claim(claim_id: int):
+    """The claim in scope."""
+    principal, session = require_principal(), get_session()
+    return s.ClaimSchema().dump(claims.claim_view(session, claims.get_claim(session, principal, claim_id)))
+
+
+@bp.get("/claims/<int:claim_id>/anomalies")
+@documented(summary="The claim's anomaly findings (void bills, changed amounts, unverified or short visits, "
+                    "double claims, budget overrun)", response=s.FindingListSchema, tag=TAG)
+def claim_anomalies(claim_id: int):
+    """Findings computed now from the lines' evidence."""
+    principal, session = require_principal(), get_session()
+    found = claims.anomalies(session, claims.get_claim(session, principal, claim_id))
+    return s.FindingListSchema().dump({"items": found})
+
+
+@bp.post("/claims/<int:claim_id>/submit")
+@documented(summary="Submit a draft claim to the programme (manager, finance); its lines are frozen; "
+                    "409 when already submitted", response=s.ClaimSchema, tag=TAG)
+def submit_claim(claim_id: int):
+    """Draft → submitted."""
+    principal, session = require_principal(), get_session()
+    claim = claims.submit_claim(session, principal, claim_id)
+    return s.ClaimSchema().dump(claims.claim_view(session, claim))

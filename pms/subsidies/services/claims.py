@@ -1,0 +1,298 @@
+"""Subsidy claims built from evidence already in the system (CONTRACT.md "Subsidies").
+
+A claim asks one programme to pay its part for one estate and one closed billing period. Its lines
+are never typed in: each stands on one piece of evidence and carries that evidence's subsidy part:
+
+- `visit`: a confirmed elder-care visit on the period's bills (checked in, checked out and
+  confirmed; its subsidy fixed by the billing run), one line per visit so the officer can open it;
+- `bill_line`: any other bill line of the period that the programme subsidises (fee-plan
+  subsidies such as 先尝后买 property service).
+
+Rules (checked here, the last one also by the database):
+- the period is closed: its month has ended (business clock) and the estate's billing run for it
+  has finished — else 409;
+- the programme is of the estate's district — else 422 naming `program`;
+- a claim takes only evidence not already on a live (not rejected) line of any claim, so
+  building again collects only what was added since; nothing left → 409 naming the claims that
+  hold it; `ux_claim_line_live_evidence` makes this hold when two people build at once;
+- a submitted claim's lines never change (there is no operation that changes them, and submit
+  is refused unless the claim is a draft).
+
+The ledger already holds what a programme owes: the billing run debits `subsidy_receivable`
+per programme. A claim asks for it; approval, disbursement and clawback post their entries.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Optional
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, func, select
+from sqlalchemy.exc import IntegrityError
+
+from pms.billing.models import Bill, BillingRun, BillLine
+from pms.core import audit, clock, periods
+from pms.core.auth import Principal, get_in_scope, scoped
+from pms.core.db import utcnow
+from pms.core.errors import Conflict, Invalid, NotFound
+from pms.eldercare.models import CareService, Visit
+from pms.estates.models import Estate, Room
+from pms.subsidies import permissions
+from pms.subsidies.models import Claim, ClaimLine, Program, ProgramAllocation
+
+LIVE = ClaimLine.status != "rejected"
+
+
+@dataclass
+class Evidence:
+    type: str
+    ref: str
+    bill: str
+    room: str
+    visit: Optional[dict] = None
+
+
+@dataclass
+class LineView:
+    id: int
+    room: str
+    amount_fen: int
+    status: str
+    evidence: Evidence
+
+
+@dataclass
+class ClaimView:
+    id: int
+    program: str
+    program_name: str
+    estate: str
+    period: str
+    status: str
+    total_fen: int
+    created_by: str
+    created_at: datetime
+    submitted_by: Optional[str]
+    submitted_at: Optional[datetime]
+    lines: list[LineView]
+
+
+def _period_last_day(period: str) -> date:
+    return periods.first_day(periods.add_months(period, 1)) - timedelta(days=1)
+
+
+def _candidate_evidence(session, program: Program, estate: Estate, period: str) -> list[dict]:
+    """The period's evidence for the programme not yet on a live claim line: visits with a
+    subsidy part, then the other subsidised bill lines."""
+    live_visit = select(ClaimLine.id).where(ClaimLine.evidence_type == "visit",
+                                            ClaimLine.evidence_id == Visit.id, LIVE).exists()
+    live_line = select(ClaimLine.id).where(ClaimLine.evidence_type == "bill_line",
+                                           ClaimLine.evidence_id == BillLine.id, LIVE).exists()
+    period_lines = (BillLine.estate_id == estate.id, BillLine.program_id == program.id, BillLine.subsidy_fen > 0,
+                    Bill.period == period, Bill.status != "void")
+    visits = session.execute(
+        select(Visit.id, Visit.subsidy_fen, BillLine.id.label("line_id"), BillLine.room_id)
+        .join(BillLine, BillLine.id == Visit.bill_line_id).join(Bill, Bill.id == BillLine.bill_id)
+        .where(*period_lines, Visit.subsidy_fen > 0, ~live_visit).order_by(BillLine.room_id, Visit.id)).all()
+    with_visits = select(Visit.id).where(Visit.bill_line_id == BillLine.id).exists()
+    lines = session.execute(
+        select(BillLine.id, BillLine.subsidy_fen, BillLine.room_id)
+        .join(Bill, Bill.id == BillLine.bill_id)
+        .where(*period_lines, ~with_visits, ~live_line).order_by(BillLine.room_id, BillLine.id)).all()
+    return ([dict(evidence_type="visit", evidence_id=v.id, visit_id=v.id, bill_line_id=v.line_id,
+                  room_id=v.room_id, amount_fen=v.subsidy_fen) for v in visits]
+            + [dict(evidence_type="bill_line", evidence_id=line.id, visit_id=None, bill_line_id=line.id,
+                    room_id=line.room_id, amount_fen=line.subsidy_fen) for line in lines])
+
+
+def build_claim(session, principal: Principal, *, program: str, estate: str, period: str) -> Claim:
+    """A draft claim of the programme for the estate's closed period, one line per piece of
+    evidence not yet claimed."""
+    permissions.ensure(principal, "claim.create")
+    from pms.estates import services as estates
+
+    found_estate = estates.get_estate(session, principal, estate)
+    if not periods.is_period(period or ""):
+        raise Invalid(_("The claim cannot be built."), fields={"period": [_("A month as YYYY-MM.")]})
+    found_program = session.scalar(select(Program).where(Program.code == (program or "")))
+    if found_program is None or found_program.district_id != found_estate.district_id:
+        raise Invalid(_("The claim cannot be built."), fields={"program": [
+            _("No programme %(code)s of this estate's district.", code=program)]})
+    today = clock.today()
+    if _period_last_day(period) >= today:
+        raise Conflict(_("The period %(period)s is not closed yet: claims are built after its last day.",
+                         period=period))
+    run_done = session.scalar(select(BillingRun.id).where(BillingRun.estate_id == found_estate.id,
+                                                          BillingRun.period == period,
+                                                          BillingRun.finished_at.is_not(None)))
+    if run_done is None:
+        raise Conflict(_("The period %(period)s of %(estate)s has not been billed: claims are built from its bills.",
+                         period=period, estate=found_estate.code))
+    evidence = _candidate_evidence(session, found_program, found_estate, period)
+    if not evidence:
+        holders = session.scalars(
+            select(Claim.id).where(Claim.program_id == found_program.id, Claim.estate_id == found_estate.id,
+                                   Claim.period == period).order_by(Claim.id)).all()
+        raise Conflict(_("Nothing to claim: no evidence of %(period)s is left unclaimed (claims: %(ids)s).",
+                         period=period, ids=", ".join(f"#{i}" for i in holders) or "—"))
+    claim = Claim(program_id=found_program.id, estate_id=found_estate.id, period=period, status="draft",
+                  total_fen=sum(e["amount_fen"] for e in evidence), created_by=principal.username)
+    try:
+        with session.begin_nested():
+            session.add(claim)
+            session.flush()
+            session.add_all([ClaimLine(claim_id=claim.id, estate_id=found_estate.id, **e) for e in evidence])
+            session.flush()
+    except IntegrityError as exc:  # someone built a claim of the same evidence at the same moment
+        raise Conflict(_("Another claim took this evidence a moment ago; build again to claim what is left.")) \
+            from exc
+    audit.record(session, actor=principal.username, action="claim.build", object_type="claim",
+                 object_id=claim.id, estate_id=found_estate.id,
+                 payload={"program": found_program.code, "period": period, "lines": len(evidence),
+                          "total_fen": claim.total_fen})
+    return claim
+
+
+def get_claim(session, principal: Principal, claim_id: int, *, for_update: bool = False) -> Claim:
+    """A claim in scope (404 otherwise; 403 for roles that read no claims)."""
+    claim = get_in_scope(session, Claim, Claim.id == claim_id, principal=principal, for_update=for_update)
+    permissions.ensure(principal, "claim.read")
+    return claim
+
+
+def submit_claim(session, principal: Principal, claim_id: int) -> Claim:
+    """The company hands the draft to the programme: from now on its lines are frozen."""
+    claim = get_claim(session, principal, claim_id, for_update=True)
+    permissions.ensure(principal, "claim.submit")
+    if claim.status != "draft":
+        raise Conflict(_("Claim #%(id)d was already submitted.", id=claim.id))
+    claim.status, claim.submitted_by, claim.submitted_at = "submitted", principal.username, utcnow()
+    session.flush()
+    audit.record(session, actor=principal.username, action="claim.submit", object_type="claim",
+                 object_id=claim.id, estate_id=claim.estate_id, payload={"total_fen": claim.total_fen})
+    return claim
+
+
+def list_claims(session, principal: Principal, *, estate: Optional[str] = None, limit: int = 200) -> list[Claim]:
+    """Claims in scope, newest first."""
+    permissions.ensure(principal, "claim.read")
+    stmt = scoped(select(Claim), Claim, principal)
+    if estate:
+        stmt = stmt.join(Estate, Estate.id == Claim.estate_id).where(Estate.code == estate)
+    return list(session.scalars(stmt.order_by(Claim.id.desc()).limit(limit)))
+
+
+def claim_view(session, claim: Claim) -> ClaimView:
+    """The claim with its lines and where each one's evidence is."""
+    program = session.get(Program, claim.program_id)
+    estate_code = session.scalar(select(Estate.code).where(Estate.id == claim.estate_id))
+    rows = session.execute(
+        select(ClaimLine, Room.code, Bill.number, BillLine.item_code)
+        .join(Room, Room.id == ClaimLine.room_id).join(BillLine, BillLine.id == ClaimLine.bill_line_id)
+        .join(Bill, Bill.id == BillLine.bill_id).where(ClaimLine.claim_id == claim.id)
+        .order_by(ClaimLine.id)).all()
+    visit_ids = [line.visit_id for line, *_rest in rows if line.visit_id]
+    visits = {}
+    if visit_ids:
+        for v, service in session.execute(select(Visit, CareService.code)
+                                          .join(CareService, CareService.id == Visit.service_id)
+                                          .where(Visit.id.in_(visit_ids))):
+            visits[v.id] = {"id": v.id, "date": v.date.isoformat(), "service": service,
+                            "checked_in_at": v.checked_in_at, "checked_out_at": v.checked_out_at,
+                            "confirmed_at": v.confirmed_at, "verified": bool(v.verified)}
+    lines = []
+    for line, room, bill, item in rows:
+        ref = f"visit:{line.visit_id}" if line.evidence_type == "visit" else f"{bill}:{item}"
+        lines.append(LineView(id=line.id, room=room, amount_fen=line.amount_fen, status=line.status,
+                              evidence=Evidence(type=line.evidence_type, ref=ref, bill=bill, room=room,
+                                                visit=visits.get(line.visit_id))))
+    return ClaimView(id=claim.id, program=program.code, program_name=program.name, estate=estate_code,
+                     period=claim.period, status=claim.status, total_fen=claim.total_fen,
+                     created_by=claim.created_by, created_at=claim.created_at, submitted_by=claim.submitted_by,
+                     submitted_at=claim.submitted_at, lines=lines)
+
+
+# ---- anomalies: what an auditor would ask about each line ---------------------------------------
+
+@dataclass
+class Finding:
+    rule: str
+    line: Optional[int]
+    detail: str
+
+
+def anomalies(session, claim: Claim) -> list[Finding]:
+    """The claim's findings, each a query over its lines and their evidence now:
+
+    - `bill_void`: the evidence's bill was voided after it was claimed;
+    - `amount_changed`: the evidence's subsidy part is no longer the claimed amount;
+    - `unverified_visit`: a visit checked in without the home code (never subsidised by a run);
+    - `short_visit`: a visit shorter than its service's minimum;
+    - `double_claim`: the same evidence on another live line (the database forbids it; a
+      finding here means the index was bypassed);
+    - `outside_period`: the claim's period is outside the programme's;
+    - `programme_overrun`: the programme's live claims exceed its budget;
+    - `over_allocation`: a budgeted programme's live claims for the estate exceed what the officer
+      allocated to the estate (nothing allocated: every claimed fen is over).
+    """
+    findings: list[Finding] = []
+    rows = session.execute(
+        select(ClaimLine.id, ClaimLine.evidence_type, ClaimLine.amount_fen, ClaimLine.status, Bill.status,
+               BillLine.subsidy_fen, Visit.subsidy_fen, Visit.verified, Visit.checked_in_at, Visit.checked_out_at,
+               CareService.min_minutes)
+        .join(BillLine, BillLine.id == ClaimLine.bill_line_id).join(Bill, Bill.id == BillLine.bill_id)
+        .outerjoin(Visit, Visit.id == ClaimLine.visit_id).outerjoin(CareService, CareService.id == Visit.service_id)
+        .where(ClaimLine.claim_id == claim.id).order_by(ClaimLine.id)).all()
+    for (line_id, kind, amount, status, bill_status, line_subsidy, visit_subsidy, verified, checked_in,
+         checked_out, min_minutes) in rows:
+        if bill_status == "void":
+            findings.append(Finding("bill_void", line_id, _("The bill of this line was voided.")))
+        now_fen = visit_subsidy if kind == "visit" else line_subsidy
+        if now_fen != amount:
+            findings.append(Finding("amount_changed", line_id, _(
+                "Claimed %(claimed)s fen; the evidence now says %(now)s fen.", claimed=amount, now=now_fen or 0)))
+        if kind == "visit":
+            if not verified:
+                findings.append(Finding("unverified_visit", line_id,
+                                        _("The visit was checked in without the home code.")))
+            if checked_in and checked_out and min_minutes:
+                minutes = int((checked_out - checked_in).total_seconds() // 60)
+                if minutes < min_minutes:
+                    findings.append(Finding("short_visit", line_id, _(
+                        "%(minutes)d minutes, shorter than the service's minimum of %(min)d.",
+                        minutes=minutes, min=min_minutes)))
+    others = session.execute(
+        select(ClaimLine.id, ClaimLine.evidence_type, ClaimLine.evidence_id)
+        .where(ClaimLine.claim_id != claim.id, LIVE,
+               ClaimLine.evidence_id.in_(select(ClaimLine.evidence_id).where(ClaimLine.claim_id == claim.id)))).all()
+    mine = {(t, i): line_id for line_id, t, i in session.execute(
+        select(ClaimLine.id, ClaimLine.evidence_type, ClaimLine.evidence_id).where(ClaimLine.claim_id == claim.id, LIVE))}
+    for other_id, kind, evidence_id in others:
+        if (kind, evidence_id) in mine:
+            findings.append(Finding("double_claim", mine[(kind, evidence_id)],
+                                    _("The same evidence is on claim line %(other)d.", other=other_id)))
+    program = session.get(Program, claim.program_id)
+    first, last = periods.first_day(claim.period), _period_last_day(claim.period)
+    if (program.period_from and program.period_from > last) or (program.period_to and program.period_to < first):
+        findings.append(Finding("outside_period", None, _(
+            "The programme runs from %(start)s to %(end)s; the claim is for %(period)s.",
+            start=program.period_from or "…", end=program.period_to or "…", period=claim.period)))
+    if program.budget_fen is not None:
+        live_claims = (select(func.coalesce(func.sum(ClaimLine.amount_fen), 0))
+                       .join(Claim, and_(Claim.id == ClaimLine.claim_id, Claim.estate_id == ClaimLine.estate_id))
+                       .where(Claim.program_id == program.id, LIVE))
+        claimed = session.scalar(live_claims)
+        if claimed > program.budget_fen:
+            findings.append(Finding("programme_overrun", None, _(
+                "The programme's claims (%(claimed)s fen) exceed its budget (%(budget)s fen).",
+                claimed=claimed, budget=program.budget_fen)))
+        # A budgeted programme pays an estate out of what the officer allocated to it.
+        of_estate = session.scalar(live_claims.where(Claim.estate_id == claim.estate_id))
+        allocated = session.scalar(select(func.coalesce(func.sum(ProgramAllocation.amount_fen), 0)).where(
+            ProgramAllocation.program_id == program.id, ProgramAllocation.estate_id == claim.estate_id))
+        if of_estate > allocated:
+            findings.append(Finding("over_allocation", None, _(
+                "The estate's claims on this programme (%(claimed)s fen) exceed its allocation (%(allocated)s fen).",
+                claimed=of_estate, allocated=allocated)))
+    return findings
