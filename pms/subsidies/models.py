@@ -74,6 +74,8 @@ class Claim(SQLModel, table=True):
                         name="status_known"),
         CheckConstraint("total_fen > 0", name="total_positive"),
         CheckConstraint("(status = 'draft') = (submitted_at IS NULL)", name="submitted_when_not_draft"),
+        CheckConstraint("(status IN ('draft', 'submitted')) = (reviewed_at IS NULL)", name="reviewed_when_decided"),
+        CheckConstraint("approved_fen IS NULL OR approved_fen BETWEEN 0 AND total_fen", name="approved_within_total"),
         UniqueConstraint("estate_id", "id"),
     )
     id: Optional[int] = Field(default=None, primary_key=True)
@@ -86,6 +88,9 @@ class Claim(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     submitted_by: Optional[str] = Field(default=None, max_length=64)
     submitted_at: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
+    reviewed_by: Optional[str] = Field(default=None, max_length=64)  # the approving officer
+    reviewed_at: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
+    approved_fen: Optional[int] = Field(default=None, sa_type=BigInteger)
 
 
 class ClaimLine(SQLModel, table=True):
@@ -99,6 +104,7 @@ class ClaimLine(SQLModel, table=True):
         CheckConstraint("status IN ('claimed', 'approved', 'partly_approved', 'rejected')", name="status_known"),
         CheckConstraint("amount_fen > 0", name="amount_positive"),
         CheckConstraint("evidence_type <> 'visit' OR visit_id IS NOT NULL", name="visit_evidence_has_visit"),
+        CheckConstraint("approved_fen IS NULL OR approved_fen BETWEEN 0 AND amount_fen", name="approved_within_amount"),
         ForeignKeyConstraint(["estate_id", "claim_id"], ["claim.estate_id", "claim.id"]),
         Index("ux_claim_line_live_evidence", "evidence_type", "evidence_id", unique=True,
               sqlite_where=text(LIVE_LINE), postgresql_where=text(LIVE_LINE)),
@@ -113,3 +119,39 @@ class ClaimLine(SQLModel, table=True):
     visit_id: Optional[int] = Field(default=None, foreign_key="visit.id")
     amount_fen: int
     status: str = Field(default="claimed", max_length=16)
+    approved_fen: Optional[int] = Field(default=None)
+    reason: str = Field(default="", max_length=500)  # the officer's, when not approved in full
+
+
+class Disbursement(SQLModel, table=True):
+    """Money the programme paid on an approved claim, recorded by an officer other than the approver."""
+
+    __tablename__ = "disbursement"
+    __scope__ = ScopeRule()
+    __table_args__ = (CheckConstraint("amount_fen > 0", name="amount_positive"),
+                      ForeignKeyConstraint(["estate_id", "claim_id"], ["claim.estate_id", "claim.id"]))
+    id: Optional[int] = Field(default=None, primary_key=True)
+    claim_id: int = Field(index=True)
+    estate_id: int
+    amount_fen: int = Field(sa_type=BigInteger)
+    paid_on: date
+    reference: str = Field(max_length=64)  # the bank's reference of the transfer
+    recorded_by: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class Clawback(SQLModel, table=True):
+    """Money found unjustified after it was paid, recovered from the company: a new entry with a
+    reason, never an edit of the disbursement."""
+
+    __tablename__ = "clawback"
+    __scope__ = ScopeRule()
+    __table_args__ = (CheckConstraint("amount_fen > 0", name="amount_positive"),
+                      ForeignKeyConstraint(["estate_id", "claim_id"], ["claim.estate_id", "claim.id"]))
+    id: Optional[int] = Field(default=None, primary_key=True)
+    claim_id: int = Field(index=True)
+    estate_id: int
+    amount_fen: int = Field(sa_type=BigInteger)
+    reason: str = Field(max_length=500)
+    recorded_by: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

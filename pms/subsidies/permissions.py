@@ -30,6 +30,11 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "claim.create": (MANAGER, FINANCE),
     "claim.submit": (MANAGER, FINANCE),
     "claim.read": (MANAGER, FINANCE, OFFICER, AUDITOR),
+    # The programme's side: review line by line, record payments (never the approver: four eyes,
+    # checked by the service), recover money found unjustified.
+    "claim.review": (OFFICER,),
+    "claim.disburse": (OFFICER,),
+    "claim.clawback": (OFFICER,),
 }
 
 # The roles the programme pages offer their forms to (the platform allocates by CLI or API; the

@@ -112,8 +112,18 @@ class ClaimLineSchema(Schema):
     id = fields.Integer()
     room = fields.String()
     amount_fen = fields.Integer()
-    status = fields.String()
+    status = fields.String(metadata={"enum": ["claimed", "approved", "partly_approved", "rejected"]})
+    approved_fen = fields.Integer(allow_none=True)
+    reason = fields.String()
     evidence = fields.Nested(EvidenceSchema)
+
+
+class ClaimPaymentSchema(Schema):
+    kind = fields.String(metadata={"enum": ["disbursement", "clawback"]})
+    amount_fen = fields.Integer()
+    date = fields.Date()
+    reference = fields.String(metadata={"description": "the bank reference, or the clawback's reason"})
+    recorded_by = fields.String()
 
 
 class ClaimSchema(Schema):
@@ -128,7 +138,13 @@ class ClaimSchema(Schema):
     created_at = fields.DateTime()
     submitted_by = fields.String(allow_none=True)
     submitted_at = fields.DateTime(allow_none=True)
+    reviewed_by = fields.String(allow_none=True)
+    reviewed_at = fields.DateTime(allow_none=True)
+    approved_fen = fields.Integer(allow_none=True)
+    disbursed_fen = fields.Integer()
+    clawed_back_fen = fields.Integer()
     lines = fields.List(fields.Nested(ClaimLineSchema))
+    payments = fields.List(fields.Nested(ClaimPaymentSchema))
 
 
 class ClaimSummarySchema(Schema):
@@ -156,3 +172,24 @@ class FindingSchema(Schema):
 
 class FindingListSchema(Schema):
     items = fields.List(fields.Nested(FindingSchema))
+
+
+class ReviewLineSchema(Schema):
+    id = fields.Integer(required=True, strict=True)
+    approved_fen = _fen(required=True, validate=validate.Range(min=0, max=MAX_FEN))
+    reason = fields.String(load_default="", validate=validate.Length(max=500))
+
+
+class ClaimReviewSchema(Schema):
+    lines = fields.List(fields.Nested(ReviewLineSchema), required=True, validate=validate.Length(min=1, max=5000))
+
+
+class DisbursementCreateSchema(Schema):
+    amount_fen = _fen(required=True, validate=validate.Range(min=1, max=MAX_FEN))
+    date = BusinessDate(required=True)
+    reference = fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+
+class ClawbackCreateSchema(Schema):
+    amount_fen = _fen(required=True, validate=validate.Range(min=1, max=MAX_FEN))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))

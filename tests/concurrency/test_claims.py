@@ -39,3 +39,28 @@ def test_parallel_builds_of_one_claim_make_one(server, march_billed, db, audit_v
     assert db.scalar(select(func.count(ClaimLine.id))) == 2
     assert db.scalar(select(func.sum(ClaimLine.amount_fen))) == 10386
     audit_verify()
+
+
+def test_parallel_payments_never_pass_what_was_approved(server, march_billed, app, world, db, audit_verify):
+    """Eight payments of 3000 on 8193 approved: two land (6000), the rest are refused with what is
+    left — the claim row's lock takes them one at a time."""
+    from pms.core.db import get_session
+    from pms.subsidies.models import Disbursement
+    from tests import factories as f
+
+    with app.app_context():
+        s = get_session()
+        f.make_user(s, "officer2", "officer", district=world.tongzhou)
+        s.commit()
+    finance, officer, payer = (server.token(name) for name in ("finance", "officer", "officer2"))
+    claim = server.post("/api/v1/claims", MARCH, token=finance).body
+    assert server.post(f"/api/v1/claims/{claim['id']}/submit", token=finance).status == 200
+    lines = [{"id": line["id"], "approved_fen": amount, "reason": "核减"}
+             for line, amount in zip(claim["lines"], (5193, 3000))]
+    assert server.post(f"/api/v1/claims/{claim['id']}/review", {"lines": lines}, token=officer).status == 200
+    pay = {"amount_fen": 3000, "date": "2026-04-01", "reference": "ICBC"}
+    replies = race(8, lambda i: server.post(f"/api/v1/claims/{claim['id']}/disbursements", pay, token=payer))
+    assert statuses(replies) == [201, 201] + [422] * 6, [r.body for r in replies]
+    db.rollback()
+    assert db.scalar(select(func.sum(Disbursement.amount_fen))) == 6000
+    audit_verify()

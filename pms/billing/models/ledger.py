@@ -18,9 +18,16 @@ from pms.core.db import UTCDateTime, utcnow
 #   prepayment            money held for a room's future bills (liability; room_id)
 #   late_fee_receivable   contractual late charges owed        (asset; room_id)
 #   late_fee_revenue      late-charge income                    (income)
+#   subsidy_claimed       on a submitted claim, under review    (asset; program_id)
+#   subsidy_approved      approved by the officer, not yet paid (asset; program_id)
+#   subsidy_shortfall     claimed but not approved              (expense; program_id)
+#   subsidy_clawback      paid, then recovered by the programme (expense; program_id)
+# (pms/subsidies/services/reviews.py lists the entries of a claim's steps.)
 ACCOUNTS = ("receivable", "subsidy_receivable", "revenue", "cash", "prepayment",
-            "late_fee_receivable", "late_fee_revenue")
-ENTRY_KINDS = ("bill", "payment", "prepayment_use", "late_fee", "reversal", "credit_note")
+            "late_fee_receivable", "late_fee_revenue", "subsidy_claimed", "subsidy_approved",
+            "subsidy_shortfall", "subsidy_clawback")
+ENTRY_KINDS = ("bill", "payment", "prepayment_use", "late_fee", "reversal", "credit_note",
+               "claim", "claim_review", "disbursement", "clawback")
 
 
 # Written as a literal so queries match the partial index ix_journal_line_prepayment.

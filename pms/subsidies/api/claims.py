@@ -5,12 +5,12 @@ from flask import Blueprint
 from sqlalchemy import select
 
 from pms.core.api import load_args, load_body
-from pms.core.auth import require_principal
+from pms.core.auth import OFFICER, open_to, require_principal
 from pms.core.db import get_session
 from pms.core.openapi import documented
 from pms.estates.models import Estate
 from pms.subsidies import schemas as s
-from pms.subsidies.services import claims
+from pms.subsidies.services import claims, reviews
 from pms.subsidies.models import Program
 
 bp = Blueprint("claims_api", __name__)
@@ -72,3 +72,43 @@ def submit_claim(claim_id: int):
     principal, session = require_principal(), get_session()
     claim = claims.submit_claim(session, principal, claim_id)
     return s.ClaimSchema().dump(claims.claim_view(session, claim))
+
+
+@bp.post("/claims/<int:claim_id>/review")
+@open_to(OFFICER)
+@documented(summary="Review a submitted claim line by line (officer of its district): approved_fen up to the "
+                    "claimed amount, a reason when less; status approved, partly_approved or rejected",
+            body=s.ClaimReviewSchema, response=s.ClaimSchema, tag=TAG)
+def review_claim(claim_id: int):
+    """Every line decided at once."""
+    principal, session = require_principal(), get_session()
+    data = load_body(s.ClaimReviewSchema())
+    claim = reviews.review_claim(session, principal, claim_id, data["lines"])
+    return s.ClaimSchema().dump(claims.claim_view(session, claim))
+
+
+@bp.post("/claims/<int:claim_id>/disbursements")
+@open_to(OFFICER)
+@documented(summary="Record a payment on an approved claim (an officer other than the approver); 409 without "
+                    "approval, 422 above what is approved and unpaid",
+            body=s.DisbursementCreateSchema, response=s.ClaimSchema, status=201, tag=TAG)
+def disburse(claim_id: int):
+    """Cash in, the approved amount down."""
+    principal, session = require_principal(), get_session()
+    data = load_body(s.DisbursementCreateSchema())
+    reviews.disburse(session, principal, claim_id, amount_fen=data["amount_fen"], paid_on=data["date"],
+                     reference=data["reference"])
+    return s.ClaimSchema().dump(claims.claim_view(session, claims.get_claim(session, principal, claim_id))), 201
+
+
+@bp.post("/claims/<int:claim_id>/clawbacks")
+@open_to(OFFICER)
+@documented(summary="Recover money paid on a claim that was found unjustified (officer), with a reason; 422 "
+                    "above what was paid and not yet recovered",
+            body=s.ClawbackCreateSchema, response=s.ClaimSchema, status=201, tag=TAG)
+def claw_back(claim_id: int):
+    """A new entry, never an edit of the payment."""
+    principal, session = require_principal(), get_session()
+    data = load_body(s.ClawbackCreateSchema())
+    reviews.claw_back(session, principal, claim_id, amount_fen=data["amount_fen"], reason=data["reason"])
+    return s.ClaimSchema().dump(claims.claim_view(session, claims.get_claim(session, principal, claim_id))), 201

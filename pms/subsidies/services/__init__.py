@@ -3,8 +3,11 @@
 programs.py — registering programmes, finding them (unscoped, for fee plans), reading them in
 scope with their totals; allocations.py — a programme's budget set aside for its district's
 estates (the budget rule, under the programme row's lock); claims.py — claims built from
-evidence, their findings and submission."""
-from pms.subsidies.services import allocations, claims, programs
+evidence, their findings and submission; reviews.py — the programme's side: review, disbursement
+(four eyes), clawback, each a journal entry."""
+# claims and reviews post journal entries (billing's ledger, which imports this package for
+# programs_by_code): import them as `from pms.subsidies.services import claims, reviews`.
+from pms.subsidies.services import allocations, programs
 from pms.subsidies.services.programs import create_program, find_program, programs_by_code
 
-__all__ = ["allocations", "claims", "programs", "create_program", "find_program", "programs_by_code"]
+__all__ = ["allocations", "programs", "create_program", "find_program", "programs_by_code"]

@@ -32,6 +32,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.exc import IntegrityError
 
 from pms.billing.models import Bill, BillingRun, BillLine
+from pms.billing.services.ledger import Line, post_entry
 from pms.core import audit, clock, periods
 from pms.core.auth import Principal, get_in_scope, scoped
 from pms.core.db import utcnow
@@ -39,7 +40,7 @@ from pms.core.errors import Conflict, Invalid, NotFound
 from pms.eldercare.models import CareService, Visit
 from pms.estates.models import Estate, Room
 from pms.subsidies import permissions
-from pms.subsidies.models import Claim, ClaimLine, Program, ProgramAllocation
+from pms.subsidies.models import Claim, ClaimLine, Clawback, Disbursement, Program, ProgramAllocation
 
 LIVE = ClaimLine.status != "rejected"
 
@@ -59,7 +60,18 @@ class LineView:
     room: str
     amount_fen: int
     status: str
+    approved_fen: Optional[int]
+    reason: str
     evidence: Evidence
+
+
+@dataclass
+class PaymentView:
+    kind: str  # disbursement or clawback
+    amount_fen: int
+    date: date
+    reference: str  # the bank reference, or the clawback's reason
+    recorded_by: str
 
 
 @dataclass
@@ -75,7 +87,13 @@ class ClaimView:
     created_at: datetime
     submitted_by: Optional[str]
     submitted_at: Optional[datetime]
+    reviewed_by: Optional[str]
+    reviewed_at: Optional[datetime]
+    approved_fen: Optional[int]
+    disbursed_fen: int
+    clawed_back_fen: int
     lines: list[LineView]
+    payments: list[PaymentView]
 
 
 def _period_last_day(period: str) -> date:
@@ -169,6 +187,12 @@ def submit_claim(session, principal: Principal, claim_id: int) -> Claim:
         raise Conflict(_("Claim #%(id)d was already submitted.", id=claim.id))
     claim.status, claim.submitted_by, claim.submitted_at = "submitted", principal.username, utcnow()
     session.flush()
+    # The submitted total moves from what the programme owes to what it was asked for
+    # (services/reviews.py lists every step's entry).
+    post_entry(session, estate_id=claim.estate_id, kind="claim", source_type="claim", source_id=claim.id,
+               business_date=clock.today(), memo=f"claim #{claim.id} {claim.period}", lines=[
+                   Line("subsidy_claimed", claim.total_fen, program_id=claim.program_id),
+                   Line("subsidy_receivable", -claim.total_fen, program_id=claim.program_id)])
     audit.record(session, actor=principal.username, action="claim.submit", object_type="claim",
                  object_id=claim.id, estate_id=claim.estate_id, payload={"total_fen": claim.total_fen})
     return claim
@@ -205,12 +229,20 @@ def claim_view(session, claim: Claim) -> ClaimView:
     for line, room, bill, item in rows:
         ref = f"visit:{line.visit_id}" if line.evidence_type == "visit" else f"{bill}:{item}"
         lines.append(LineView(id=line.id, room=room, amount_fen=line.amount_fen, status=line.status,
+                              approved_fen=line.approved_fen, reason=line.reason,
                               evidence=Evidence(type=line.evidence_type, ref=ref, bill=bill, room=room,
                                                 visit=visits.get(line.visit_id))))
+    paid = [PaymentView("disbursement", d.amount_fen, d.paid_on, d.reference, d.recorded_by)
+            for d in session.scalars(select(Disbursement).where(Disbursement.claim_id == claim.id)
+                                     .order_by(Disbursement.id))]
+    back = [PaymentView("clawback", c.amount_fen, clock.today(c.created_at), c.reason, c.recorded_by)
+            for c in session.scalars(select(Clawback).where(Clawback.claim_id == claim.id).order_by(Clawback.id))]
     return ClaimView(id=claim.id, program=program.code, program_name=program.name, estate=estate_code,
                      period=claim.period, status=claim.status, total_fen=claim.total_fen,
                      created_by=claim.created_by, created_at=claim.created_at, submitted_by=claim.submitted_by,
-                     submitted_at=claim.submitted_at, lines=lines)
+                     submitted_at=claim.submitted_at, reviewed_by=claim.reviewed_by, reviewed_at=claim.reviewed_at,
+                     approved_fen=claim.approved_fen, disbursed_fen=sum(p.amount_fen for p in paid),
+                     clawed_back_fen=sum(p.amount_fen for p in back), lines=lines, payments=paid + back)
 
 
 # ---- anomalies: what an auditor would ask about each line ---------------------------------------
