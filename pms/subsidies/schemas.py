@@ -193,3 +193,31 @@ class DisbursementCreateSchema(Schema):
 class ClawbackCreateSchema(Schema):
     amount_fen = _fen(required=True, validate=validate.Range(min=1, max=MAX_FEN))
     reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class DisbursementFormSchema(Schema):
+    """The page's payment form: the amount typed in yuan."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    amount = Yuan(required=True, minimum_fen=1, maximum_fen=MAX_FEN)
+    date = BusinessDate(required=True)
+    reference = fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+
+class ClawbackFormSchema(Schema):
+    """The page's clawback form: the amount typed in yuan."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    amount = Yuan(required=True, minimum_fen=1, maximum_fen=MAX_FEN)
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class ClaimBuildFormSchema(ClaimCreateSchema):
+    """The claims page's form (its CSRF token is not a field)."""
+
+    class Meta:
+        unknown = EXCLUDE

@@ -10,6 +10,9 @@ import pytest
 from pms.core.auth import system_principal
 from pms.subsidies.services import allocations, programs
 from tests.browser.test_tables import ARTIFACTS, DESKTOP, LAYOUT, PHONE, assert_labelled_cards, open_as
+from tests.eldercare.conftest import api  # noqa: F401  (fixture)
+from tests.eldercare.test_billing import program  # noqa: F401  (fixture)
+from tests.subsidies.test_claims import billed  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.browser
 
@@ -53,5 +56,42 @@ def test_programmes_on_a_phone_and_a_desktop(browser, live_server, programme):
         layout = page.evaluate(LAYOUT, "#programmes")
         assert layout["table"] == "table" and layout["main"] > 1200 and layout["page"] <= 1366, layout
         page.screenshot(path=str(ARTIFACTS / "auditor-programmes-1366.png"), full_page=True)
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def submitted_claim(api, billed):  # noqa: F811
+    claim = api.post("finance", "/api/v1/claims", {"program": "TBB-2026", "estate": "YJL", "period": "2026-03"})
+    assert api.post("finance", f"/api/v1/claims/{claim.get_json()['id']}/submit").status_code == 200
+    return claim.get_json()
+
+
+def test_an_officer_reviews_a_claim_on_a_phone(browser, live_server, submitted_claim):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    context, page = open_as(browser, live_server, PHONE, "officer")
+    try:
+        page.goto(f"/claims/{submitted_claim['id']}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375
+        second = submitted_claim["lines"][1]["id"]
+        page.locator(f"#claim-review-approved-{second}").fill("30")
+        page.locator("#lines button[type=submit]").click()
+        page.wait_for_load_state()
+        assert page.locator(f"#claim-review-reason-{second}-error").is_visible()
+        assert page.locator(f"#claim-review-approved-{second}").input_value() == "30"
+        page.screenshot(path=str(ARTIFACTS / "officer-claim-refused-375.png"), full_page=True)
+        page.locator(f"#claim-review-reason-{second}").fill("面积核减")
+        page.locator("#lines button[type=submit]").click()
+        page.wait_for_url(f"**/claims/{submitted_claim['id']}")
+        assert page.locator("#approved").inner_text() == "¥81.93"
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375
+        page.screenshot(path=str(ARTIFACTS / "officer-claim-reviewed-375.png"), full_page=True)
+    finally:
+        context.close()
+    context, page = open_as(browser, live_server, DESKTOP, "auditor")
+    try:
+        page.goto(f"/claims/{submitted_claim['id']}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1366
+        page.screenshot(path=str(ARTIFACTS / "auditor-claim-1366.png"), full_page=True)
     finally:
         context.close()

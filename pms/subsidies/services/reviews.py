@@ -35,6 +35,13 @@ DECIDED = ("approved", "partly_approved", "rejected")
 PAYABLE = ("approved", "partly_approved")
 
 
+def claim_to_review(session, principal: Principal, claim_id: int) -> Claim:
+    """The claim in scope, for a caller who may review claims (404, then 403)."""
+    claim = get_claim(session, principal, claim_id)
+    permissions.ensure(principal, "claim.review")
+    return claim
+
+
 def review_claim(session, principal: Principal, claim_id: int, decisions: list[dict]) -> Claim:
     """Approve, partly approve or reject every line of a submitted claim (a reason for anything not
     approved in full); the claim's status follows from its lines."""
