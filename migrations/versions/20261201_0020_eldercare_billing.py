@@ -10,6 +10,8 @@ from alembic import op
 import sqlalchemy as sa
 import sqlmodel  # noqa: F401  (the script template's import)
 
+from pms.core.migrate import sqlite_foreign_keys_off
+
 
 revision: str = '0020_eldercare_billing'
 down_revision: Union[str, Sequence[str], None] = '0019_visit_ratings'
@@ -20,6 +22,12 @@ UNBILLED = "status = 'confirmed' AND price_fen IS NULL"
 
 
 def upgrade() -> None:
+    # care_service and visit are copied on SQLite; plans, visits, alerts and ratings refer to them.
+    with sqlite_foreign_keys_off():
+        _upgrade()
+
+
+def _upgrade() -> None:
     with op.batch_alter_table('care_service', schema=None) as batch_op:
         batch_op.add_column(sa.Column('program_id', sa.Integer(), nullable=True))
         batch_op.create_foreign_key(batch_op.f('fk_care_service_program_id_program'), 'program',
@@ -38,6 +46,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with sqlite_foreign_keys_off():
+        _downgrade()
+
+
+def _downgrade() -> None:
     op.drop_index('ix_visit_unbilled', table_name='visit')
     with op.batch_alter_table('visit', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('ck_visit_billed_sane'), type_='check')

@@ -4,7 +4,6 @@ Revision ID: 0021_subsidies
 Revises: 0020_eldercare_billing
 Create Date: 2026-12-02 00:40:00
 """
-import contextlib
 from typing import Sequence, Union
 
 from alembic import op
@@ -12,6 +11,7 @@ import sqlalchemy as sa
 import sqlmodel  # noqa: F401  (the script template's import)
 
 import pms.core.db
+from pms.core.migrate import sqlite_foreign_keys_off
 
 
 revision: str = '0021_subsidies'
@@ -23,36 +23,8 @@ ROLES_BEFORE = "'admin', 'manager', 'finance', 'technician', 'care_worker', 'res
 ROLES_AFTER = ROLES_BEFORE + ", 'officer'"
 
 
-@contextlib.contextmanager
-def _sqlite_foreign_keys_off():
-    """SQLite cannot change a CHECK in place: batch mode copies the table and drops the old one,
-    which foreign keys from user_session, api_token, visits … refuse while they are ON. SQLite's
-    own procedure (https://www.sqlite.org/lang_altertable.html, "other kinds of table schema
-    changes"): foreign keys OFF outside a transaction, change, `foreign_key_check`, commit, ON.
-    Run first in the revision, so the commit in between holds only the previous revisions' work."""
-    bind = op.get_bind()
-    if bind.dialect.name != "sqlite":
-        yield
-        return
-    bind.exec_driver_sql("COMMIT")
-    bind.exec_driver_sql("PRAGMA foreign_keys=OFF")
-    bind.exec_driver_sql("BEGIN IMMEDIATE")
-    try:
-        yield
-        broken = bind.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-        if broken:
-            raise RuntimeError(f"foreign keys broken by the table copy: {broken[:5]}")
-        bind.exec_driver_sql("COMMIT")
-    except BaseException:
-        bind.exec_driver_sql("ROLLBACK")
-        raise
-    finally:
-        bind.exec_driver_sql("PRAGMA foreign_keys=ON")
-        bind.exec_driver_sql("BEGIN IMMEDIATE")  # alembic's transaction goes on (and commits)
-
-
 def _role_check(roles: str, officer: bool) -> None:
-    with _sqlite_foreign_keys_off(), op.batch_alter_table('user_account', schema=None) as batch_op:
+    with op.batch_alter_table('user_account', schema=None) as batch_op:
         if not officer:
             batch_op.drop_constraint(batch_op.f('ck_user_account_officer_has_district'), type_='check')
         batch_op.drop_constraint(batch_op.f('ck_user_account_role_known'), type_='check')
@@ -63,6 +35,12 @@ def _role_check(roles: str, officer: bool) -> None:
 
 
 def upgrade() -> None:
+    # user_account and program are copied on SQLite; sessions, tokens, bill lines … refer to them.
+    with sqlite_foreign_keys_off():
+        _upgrade()
+
+
+def _upgrade() -> None:
     _role_check(ROLES_AFTER, officer=True)
     with op.batch_alter_table('program', schema=None) as batch_op:
         batch_op.alter_column('budget_fen', existing_type=sa.Integer(), type_=sa.BigInteger(),
@@ -95,6 +73,11 @@ def downgrade() -> None:
         # Deleting accounts (their sessions, tokens, audit trail) is no migration's decision.
         raise RuntimeError(f"{officers} programme officer account(s) exist: remove them before "
                            "downgrading below 0021_subsidies")
+    with sqlite_foreign_keys_off():
+        _downgrade()
+
+
+def _downgrade() -> None:
     with op.batch_alter_table('program_allocation', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_program_allocation_program_id'))
         batch_op.drop_index(batch_op.f('ix_program_allocation_estate_id'))

@@ -1,0 +1,49 @@
+"""The latest revisions down and up again on a database holding the demo's data (visits with
+alerts, programmes with bill lines, accounts with sessions): every row is still there. SQLite
+copies a table to change it, and the copy's DROP was refused while rows referred to it
+(`pms.core.migrate.sqlite_foreign_keys_off`)."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import command
+from sqlalchemy import create_engine
+
+from pms.core.migrate import alembic_config, upgrade
+from tests.spare_database import spare_database
+
+BELOW = "0019_visit_ratings"  # under the revisions that copy care_service, visit, program, user_account
+
+
+def _counts(url: str) -> dict[str, int]:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            names = sa.inspect(conn).get_table_names()
+            return {name: conn.execute(sa.text(f'SELECT COUNT(*) FROM "{name}"')).scalar()
+                    for name in names if name != "alembic_version"}
+    finally:
+        engine.dispose()
+
+
+def test_down_and_up_with_the_demo_keeps_every_row(database_url, tmp_path):
+    from pms import create_app
+    from pms.demo import loader
+
+    with spare_database(database_url, tmp_path) as url:
+        upgrade(url)
+        app = create_app({"DATABASE_URL": url})
+        with app.app_context():
+            loader.load(households=150)
+        app.extensions["pms_engine"].dispose()
+        before = _counts(url)
+        assert before["visit"] and before["visit_alert"] and before["bill_line"] and before["care_service"]
+        command.downgrade(alembic_config(url), BELOW)
+        lower = _counts(url)
+        assert {name: before[name] for name in lower} == lower  # the older tables keep every row
+        upgrade(url)
+        assert _counts(url) == before
+        if url.startswith("sqlite"):
+            engine = create_engine(url)
+            with engine.connect() as conn:
+                assert conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall() == []
+            engine.dispose()
