@@ -101,9 +101,34 @@ def upgrade() -> None:
             sa.PrimaryKeyConstraint('id', name=op.f(f'pk_{table}')),
         )
         op.create_index(op.f(f'ix_{table}_claim_id'), table, ['claim_id'])
+    op.create_table(
+        'claim_finding',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('claim_id', sa.Integer(), nullable=False),
+        sa.Column('estate_id', sa.Integer(), nullable=False),
+        sa.Column('rule', sa.String(length=32), nullable=False),
+        sa.Column('line_key', sa.Integer(), nullable=False),
+        sa.Column('detail', sa.String(length=500), nullable=False),
+        sa.Column('found_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('cleared_at', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('dismissed_by', sa.String(length=64), nullable=True),
+        sa.Column('dismissed_at', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('dismissal_reason', sa.String(length=500), nullable=False),
+        sa.CheckConstraint('(dismissed_at IS NULL) = (dismissed_by IS NULL)',
+                           name=op.f('ck_claim_finding_dismissed_by_someone')),
+        sa.CheckConstraint("dismissed_at IS NULL OR dismissal_reason <> ''",
+                           name=op.f('ck_claim_finding_dismissed_with_reason')),
+        sa.ForeignKeyConstraint(['estate_id', 'claim_id'], ['claim.estate_id', 'claim.id'],
+                                name=op.f('fk_claim_finding_estate_id_claim')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_claim_finding')),
+        sa.UniqueConstraint('claim_id', 'rule', 'line_key', name=op.f('uq_claim_finding_claim_id_rule_line_key')),
+    )
+    op.create_index(op.f('ix_claim_finding_claim_id'), 'claim_finding', ['claim_id'])
 
 
 def downgrade() -> None:
+    op.drop_index(op.f('ix_claim_finding_claim_id'), table_name='claim_finding')
+    op.drop_table('claim_finding')
     for table in ('clawback', 'disbursement'):
         op.drop_index(op.f(f'ix_{table}_claim_id'), table_name=table)
         op.drop_table(table)

@@ -155,3 +155,34 @@ class Clawback(SQLModel, table=True):
     reason: str = Field(max_length=500)
     recorded_by: str = Field(max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+FINDING_RULES = ("same_person", "missing_evidence", "ineligible_elder", "vacant_room", "outside_period",
+                 "subsidy_above_line", "over_allocation", "over_budget", "idle_money", "bill_void",
+                 "amount_changed", "unverified_visit", "short_visit")
+
+
+class ClaimFinding(SQLModel, table=True):
+    """One anomaly found on a claim (by the checks at build, at submit and nightly): open until it
+    no longer holds (`cleared_at`) or an officer dismisses it with a reason."""
+
+    __tablename__ = "claim_finding"
+    __scope__ = ScopeRule()
+    __table_args__ = (
+        # line_key: the claim line's id, 0 for a finding about the whole claim.
+        UniqueConstraint("claim_id", "rule", "line_key"),
+        CheckConstraint("(dismissed_at IS NULL) = (dismissed_by IS NULL)", name="dismissed_by_someone"),
+        CheckConstraint("dismissed_at IS NULL OR dismissal_reason <> ''", name="dismissed_with_reason"),
+        ForeignKeyConstraint(["estate_id", "claim_id"], ["claim.estate_id", "claim.id"]),
+    )
+    id: Optional[int] = Field(default=None, primary_key=True)
+    claim_id: int = Field(index=True)
+    estate_id: int
+    rule: str = Field(max_length=32)
+    line_key: int = Field(default=0)
+    detail: str = Field(max_length=500)
+    found_at: datetime = Field(sa_type=UTCDateTime)
+    cleared_at: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
+    dismissed_by: Optional[str] = Field(default=None, max_length=64)
+    dismissed_at: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
+    dismissal_reason: str = Field(default="", max_length=500)

@@ -35,6 +35,8 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "claim.review": (OFFICER,),
     "claim.disburse": (OFFICER,),
     "claim.clawback": (OFFICER,),
+    # Accept an anomaly finding as explained (with a reason): the officer who reviews.
+    "finding.dismiss": (OFFICER,),
 }
 
 # The roles the programme pages offer their forms to (the platform allocates by CLI or API; the

@@ -165,9 +165,17 @@ class ClaimQuerySchema(Schema):
 
 
 class FindingSchema(Schema):
+    id = fields.Integer()
     rule = fields.String()
-    line = fields.Integer(allow_none=True)
+    line = fields.Integer(allow_none=True, metadata={"description": "the claim line's id; null: the whole claim"})
     detail = fields.String()
+    found_at = fields.DateTime()
+    dismissed_by = fields.String(allow_none=True)
+    dismissal_reason = fields.String()
+
+
+class DismissalSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
 
 
 class FindingListSchema(Schema):

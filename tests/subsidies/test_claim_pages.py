@@ -94,3 +94,30 @@ def test_a_refused_build_keeps_the_input(client, billed):  # noqa: F811
     assert_field_error(text(refused), "claim-build-period", value="2026-3", label="Billing period")
     not_billed = finance.post("/claims", data={"program": "TBB-2026", "estate": "YJL", "period": "2026-02"})
     assert not_billed.status_code == 409 and "has not been billed" in text(not_billed)
+
+
+def test_an_officer_dismisses_a_finding_on_the_page_with_a_reason(client, api, billed, app):  # noqa: F811
+    from sqlalchemy import text as sql_text
+
+    from jobs.subsidies import check_claims
+    from pms.core.db import get_session
+
+    _finance, claim = built_and_submitted(client)
+    with app.app_context():
+        s = get_session()
+        s.execute(sql_text("DELETE FROM ownership WHERE room_id = (SELECT id FROM room WHERE code = 'YJL-3-2-502')"))
+        s.commit()
+    check_claims(app)
+    finding = api.get("auditor", f"/api/v1/claims/{claim}/anomalies").get_json()["items"][0]
+    officer = page_as(client, "officer")
+    html = text(officer.get(f"/claims/{claim}"))
+    assert "Vacant room" in html and f'id="finding-dismissal-{finding["id"]}-reason"' in html
+    url = f"/claims/{claim}/findings/{finding['id']}/dismissal"
+    refused = officer.post(url, data={"reason": ""})
+    assert refused.status_code == 422
+    assert_field_error(text(refused), f"finding-dismissal-{finding['id']}-reason", label="Why it is not a problem")
+    assert officer.post(url, data={"reason": "业主信息待补录"}).status_code == 302
+    html = text(officer.get(f"/claims/{claim}"))
+    assert "Dismissed by officer: 业主信息待补录" in html and "No open findings" in html
+    auditor_html = text(page_as(client, "auditor").get(f"/claims/{claim}"))
+    assert "Dismissed by officer" in auditor_html and "finding-dismissal" not in auditor_html

@@ -117,10 +117,12 @@ def test_who_may_build_read_and_submit(api, billed):
 
 
 def test_findings_short_visits_budget_allocation_and_period(api, billed, app):
+    """Findings are stored when the claim is built and again by the nightly check (jobs/subsidies.py)."""
     from datetime import date as day
 
     from sqlalchemy import update
 
+    from jobs.subsidies import check_claims
     from pms.core.db import get_session
     from pms.subsidies.models import Program
 
@@ -133,6 +135,7 @@ def test_findings_short_visits_budget_allocation_and_period(api, billed, app):
             s = get_session()
             s.execute(update(Program).where(Program.code == "YL-2026").values(**values))
             s.commit()
+        check_claims(app)
 
     claim = build(api, program="YL-2026").get_json()
     short = [("short_visit", line["id"]) for line in claim["lines"]]
@@ -140,14 +143,16 @@ def test_findings_short_visits_budget_allocation_and_period(api, billed, app):
     assert rules()[0] == short
     change(budget_fen=1499)  # 1500 claimed: over the budget, and nothing allocated to YJL
     found, details = rules()
-    assert found == sorted(short + [("over_allocation", None), ("programme_overrun", None)])
-    assert "1500" in details["programme_overrun"] and "1499" in details["programme_overrun"]
+    assert found == sorted(short + [("over_allocation", None), ("over_budget", None)])
+    assert "1500" in details["over_budget"] and "1499" in details["over_budget"]
     assert "1500" in details["over_allocation"]
     change(budget_fen=100000, period_from=day(2026, 4, 1), period_to=day(2026, 12, 31))
     allocated = api.post("officer", "/api/v1/programs/YL-2026/allocations", {"estate": "YJL", "amount_fen": 1500})
     assert allocated.status_code == 201, allocated.get_json()
-    found, details = rules()
-    assert found == sorted(short + [("outside_period", None)]) and "2026-03" in details["outside_period"]
+    check_claims(app)
+    found, details = rules()  # the budget and allocation findings cleared; each visit is outside the programme
+    assert found == sorted(short + [("outside_period", line["id"]) for line in claim["lines"]])
+    assert "2026-04-01" in details["outside_period"]
 
 
 def test_cli_builds_and_submits_and_refuses_with_the_field(api, billed, runner):

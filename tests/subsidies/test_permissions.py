@@ -27,11 +27,11 @@ def test_the_table():
     assert _who("claim.create") == ["admin", "manager", "finance"]
     assert _who("claim.submit") == ["admin", "manager", "finance"]
     assert _who("claim.read") == ["admin", "manager", "finance", "auditor", "officer"]
-    for action in ("claim.review", "claim.disburse", "claim.clawback"):
+    for action in ("claim.review", "claim.disburse", "claim.clawback", "finding.dismiss"):
         assert _who(action) == ["admin", "officer"]
     assert set(PERMISSIONS) == {"program.create", "program.choose_district", "program.read", "program.browse",
                                 "allocation.create", "claim.create", "claim.submit", "claim.read", "claim.review",
-                                "claim.disburse", "claim.clawback"}
+                                "claim.disburse", "claim.clawback", "finding.dismiss"}
     assert DESK_ROLES == ("officer",)
     assert may(system_principal(), "program.create") and may(system_principal(), "allocation.create")
 

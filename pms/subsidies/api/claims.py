@@ -10,7 +10,7 @@ from pms.core.db import get_session
 from pms.core.openapi import documented
 from pms.estates.models import Estate
 from pms.subsidies import schemas as s
-from pms.subsidies.services import claims, reviews
+from pms.subsidies.services import claims, findings, reviews
 from pms.subsidies.models import Program
 
 bp = Blueprint("claims_api", __name__)
@@ -55,13 +55,31 @@ def get_claim(claim_id: int):
 
 
 @bp.get("/claims/<int:claim_id>/anomalies")
-@documented(summary="The claim's anomaly findings (void bills, changed amounts, unverified or short visits, "
-                    "double claims, budget overrun)", response=s.FindingListSchema, tag=TAG)
+@documented(summary="The claim's open anomaly findings (checked when it is built, submitted and every night; "
+                    "cleared when they no longer hold, or dismissed by an officer with a reason)",
+            response=s.FindingListSchema, tag=TAG)
 def claim_anomalies(claim_id: int):
-    """Findings computed now from the lines' evidence."""
+    """Open findings, in the order found."""
     principal, session = require_principal(), get_session()
-    found = claims.anomalies(session, claims.get_claim(session, principal, claim_id))
-    return s.FindingListSchema().dump({"items": found})
+    found = findings.open_findings(session, claims.get_claim(session, principal, claim_id))
+    return s.FindingListSchema().dump({"items": [_finding(f) for f in found]})
+
+
+def _finding(f) -> dict:
+    return {"id": f.id, "rule": f.rule, "line": f.line_key or None, "detail": f.detail, "found_at": f.found_at,
+            "dismissed_by": f.dismissed_by, "dismissal_reason": f.dismissal_reason}
+
+
+@bp.post("/claims/<int:claim_id>/findings/<int:finding_id>/dismissal")
+@open_to(OFFICER)
+@documented(summary="Dismiss a finding as explained (officer of the district), with the reason; 409 when "
+                    "already dismissed", body=s.DismissalSchema, response=s.FindingSchema, tag=TAG)
+def dismiss_finding(claim_id: int, finding_id: int):
+    """The reason is kept with the finding and in the audit log."""
+    principal, session = require_principal(), get_session()
+    data = load_body(s.DismissalSchema())
+    return s.FindingSchema().dump(_finding(findings.dismiss(session, principal, claim_id, finding_id,
+                                                            data["reason"])))
 
 
 @bp.post("/claims/<int:claim_id>/submit")

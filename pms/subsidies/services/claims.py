@@ -40,6 +40,7 @@ from pms.core.errors import Conflict, Invalid, NotFound
 from pms.eldercare.models import CareService, Visit
 from pms.estates.models import Estate, Room
 from pms.subsidies import permissions
+from pms.subsidies.services import findings
 from pms.subsidies.models import Claim, ClaimLine, Clawback, Disbursement, Program, ProgramAllocation
 
 LIVE = ClaimLine.status != "rejected"
@@ -165,6 +166,7 @@ def build_claim(session, principal: Principal, *, program: str, estate: str, per
     except IntegrityError as exc:  # someone built a claim of the same evidence at the same moment
         raise Conflict(_("Another claim took this evidence a moment ago; build again to claim what is left.")) \
             from exc
+    findings.check_claim(session, claim)
     audit.record(session, actor=principal.username, action="claim.build", object_type="claim",
                  object_id=claim.id, estate_id=found_estate.id,
                  payload={"program": found_program.code, "period": period, "lines": len(evidence),
@@ -193,6 +195,7 @@ def submit_claim(session, principal: Principal, claim_id: int) -> Claim:
                business_date=clock.today(), memo=f"claim #{claim.id} {claim.period}", lines=[
                    Line("subsidy_claimed", claim.total_fen, program_id=claim.program_id),
                    Line("subsidy_receivable", -claim.total_fen, program_id=claim.program_id)])
+    findings.check_claim(session, claim)  # the officer receives it with its findings
     audit.record(session, actor=principal.username, action="claim.submit", object_type="claim",
                  object_id=claim.id, estate_id=claim.estate_id, payload={"total_fen": claim.total_fen})
     return claim
@@ -243,88 +246,3 @@ def claim_view(session, claim: Claim) -> ClaimView:
                      submitted_at=claim.submitted_at, reviewed_by=claim.reviewed_by, reviewed_at=claim.reviewed_at,
                      approved_fen=claim.approved_fen, disbursed_fen=sum(p.amount_fen for p in paid),
                      clawed_back_fen=sum(p.amount_fen for p in back), lines=lines, payments=paid + back)
-
-
-# ---- anomalies: what an auditor would ask about each line ---------------------------------------
-
-@dataclass
-class Finding:
-    rule: str
-    line: Optional[int]
-    detail: str
-
-
-def anomalies(session, claim: Claim) -> list[Finding]:
-    """The claim's findings, each a query over its lines and their evidence now:
-
-    - `bill_void`: the evidence's bill was voided after it was claimed;
-    - `amount_changed`: the evidence's subsidy part is no longer the claimed amount;
-    - `unverified_visit`: a visit checked in without the home code (never subsidised by a run);
-    - `short_visit`: a visit shorter than its service's minimum;
-    - `double_claim`: the same evidence on another live line (the database forbids it; a
-      finding here means the index was bypassed);
-    - `outside_period`: the claim's period is outside the programme's;
-    - `programme_overrun`: the programme's live claims exceed its budget;
-    - `over_allocation`: a budgeted programme's live claims for the estate exceed what the officer
-      allocated to the estate (nothing allocated: every claimed fen is over).
-    """
-    findings: list[Finding] = []
-    rows = session.execute(
-        select(ClaimLine.id, ClaimLine.evidence_type, ClaimLine.amount_fen, ClaimLine.status, Bill.status,
-               BillLine.subsidy_fen, Visit.subsidy_fen, Visit.verified, Visit.checked_in_at, Visit.checked_out_at,
-               CareService.min_minutes)
-        .join(BillLine, BillLine.id == ClaimLine.bill_line_id).join(Bill, Bill.id == BillLine.bill_id)
-        .outerjoin(Visit, Visit.id == ClaimLine.visit_id).outerjoin(CareService, CareService.id == Visit.service_id)
-        .where(ClaimLine.claim_id == claim.id).order_by(ClaimLine.id)).all()
-    for (line_id, kind, amount, status, bill_status, line_subsidy, visit_subsidy, verified, checked_in,
-         checked_out, min_minutes) in rows:
-        if bill_status == "void":
-            findings.append(Finding("bill_void", line_id, _("The bill of this line was voided.")))
-        now_fen = visit_subsidy if kind == "visit" else line_subsidy
-        if now_fen != amount:
-            findings.append(Finding("amount_changed", line_id, _(
-                "Claimed %(claimed)s fen; the evidence now says %(now)s fen.", claimed=amount, now=now_fen or 0)))
-        if kind == "visit":
-            if not verified:
-                findings.append(Finding("unverified_visit", line_id,
-                                        _("The visit was checked in without the home code.")))
-            if checked_in and checked_out and min_minutes:
-                minutes = int((checked_out - checked_in).total_seconds() // 60)
-                if minutes < min_minutes:
-                    findings.append(Finding("short_visit", line_id, _(
-                        "%(minutes)d minutes, shorter than the service's minimum of %(min)d.",
-                        minutes=minutes, min=min_minutes)))
-    others = session.execute(
-        select(ClaimLine.id, ClaimLine.evidence_type, ClaimLine.evidence_id)
-        .where(ClaimLine.claim_id != claim.id, LIVE,
-               ClaimLine.evidence_id.in_(select(ClaimLine.evidence_id).where(ClaimLine.claim_id == claim.id)))).all()
-    mine = {(t, i): line_id for line_id, t, i in session.execute(
-        select(ClaimLine.id, ClaimLine.evidence_type, ClaimLine.evidence_id).where(ClaimLine.claim_id == claim.id, LIVE))}
-    for other_id, kind, evidence_id in others:
-        if (kind, evidence_id) in mine:
-            findings.append(Finding("double_claim", mine[(kind, evidence_id)],
-                                    _("The same evidence is on claim line %(other)d.", other=other_id)))
-    program = session.get(Program, claim.program_id)
-    first, last = periods.first_day(claim.period), _period_last_day(claim.period)
-    if (program.period_from and program.period_from > last) or (program.period_to and program.period_to < first):
-        findings.append(Finding("outside_period", None, _(
-            "The programme runs from %(start)s to %(end)s; the claim is for %(period)s.",
-            start=program.period_from or "…", end=program.period_to or "…", period=claim.period)))
-    if program.budget_fen is not None:
-        live_claims = (select(func.coalesce(func.sum(ClaimLine.amount_fen), 0))
-                       .join(Claim, and_(Claim.id == ClaimLine.claim_id, Claim.estate_id == ClaimLine.estate_id))
-                       .where(Claim.program_id == program.id, LIVE))
-        claimed = session.scalar(live_claims)
-        if claimed > program.budget_fen:
-            findings.append(Finding("programme_overrun", None, _(
-                "The programme's claims (%(claimed)s fen) exceed its budget (%(budget)s fen).",
-                claimed=claimed, budget=program.budget_fen)))
-        # A budgeted programme pays an estate out of what the officer allocated to it.
-        of_estate = session.scalar(live_claims.where(Claim.estate_id == claim.estate_id))
-        allocated = session.scalar(select(func.coalesce(func.sum(ProgramAllocation.amount_fen), 0)).where(
-            ProgramAllocation.program_id == program.id, ProgramAllocation.estate_id == claim.estate_id))
-        if of_estate > allocated:
-            findings.append(Finding("over_allocation", None, _(
-                "The estate's claims on this programme (%(claimed)s fen) exceed its allocation (%(allocated)s fen).",
-                claimed=of_estate, allocated=allocated)))
-    return findings

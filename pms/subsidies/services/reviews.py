@@ -29,6 +29,7 @@ from pms.core.errors import Conflict, Forbidden, Invalid
 from pms.core.money import format_fen
 from pms.subsidies import permissions
 from pms.subsidies.models import Claim, ClaimLine, Clawback, Disbursement
+from pms.subsidies.services import findings
 from pms.subsidies.services.claims import get_claim
 
 DECIDED = ("approved", "partly_approved", "rejected")
@@ -84,6 +85,7 @@ def review_claim(session, principal: Principal, claim_id: int, decisions: list[d
                    Line("subsidy_approved", approved, program_id=claim.program_id),
                    Line("subsidy_shortfall", claim.total_fen - approved, program_id=claim.program_id),
                    Line("subsidy_claimed", -claim.total_fen, program_id=claim.program_id)])
+    findings.check_claim(session, claim)
     audit.record(session, actor=principal.username, action="claim.review", object_type="claim", object_id=claim.id,
                  estate_id=claim.estate_id, payload={"status": claim.status, "approved_fen": approved, "lines": [
                      {"id": d["id"], "approved_fen": d["approved_fen"], "reason": d.get("reason", "")}

@@ -20,7 +20,7 @@ from pms.core.money import format_fen
 from pms.estates.models import Estate
 from pms.subsidies import permissions
 from pms.subsidies import schemas as s
-from pms.subsidies.services import claims, programs, reviews
+from pms.subsidies.services import claims, findings, programs, reviews
 
 bp = Blueprint("claims", __name__)
 
@@ -30,6 +30,7 @@ SUBMIT_FORM = form_spec("claim-submit", {})
 REVIEW_FORM = form_spec("claim-review", {})  # its fields are the claim's lines (see _review_spec)
 PAY_FORM = form_spec("disbursement", {"amount": _l("Amount (yuan)"), "date": _l("Paid on"),
                                       "reference": _l("Bank reference")}, aliases={"amount_fen": "amount"})
+DISMISS_FORM = form_spec("finding-dismissal", {"reason": _l("Why it is not a problem")})
 CLAWBACK_FORM = form_spec("clawback", {"amount": _l("Amount (yuan)"), "reason": _l("Why it is recovered")},
                           aliases={"amount_fen": "amount"})
 
@@ -77,7 +78,8 @@ def _claim_page(claim_id: int):
     view = claims.claim_view(session, claim)
     is_officer = principal.role == OFFICER
     return render_template(
-        "subsidies/claim.html", claim=view, findings=claims.anomalies(session, claim),
+        "subsidies/claim.html", claim=view, findings=findings.all_findings(session, claim),
+        may_dismiss=is_officer and permissions.may(principal, "finding.dismiss"),
         may_submit=claim.status == "draft" and permissions.may(principal, "claim.submit"),
         may_review=claim.status == "submitted" and is_officer and permissions.may(principal, "claim.review"),
         may_pay=(claim.status in reviews.PAYABLE and is_officer and permissions.may(principal, "claim.disburse")
@@ -179,3 +181,16 @@ def claw_back(claim_id: int):
     reviews.claw_back(session, principal, claim_id, amount_fen=data["amount"], reason=data["reason"])
     flash(_("Clawback of %(amount)s recorded.", amount=format_fen(data["amount"])), "success")
     return redirect(url_for("claims.claim_page", claim_id=claim_id))
+
+
+@bp.post("/claims/<int:claim_id>/findings/<int:finding_id>/dismissal")
+@open_to(OFFICER)
+@login_required
+@handles(DISMISS_FORM, _claim_page, instance=lambda claim_id, finding_id: finding_id,
+         page_args=lambda claim_id, finding_id: {"claim_id": claim_id})
+def dismiss(claim_id: int, finding_id: int):
+    """Accept a finding as explained, with the reason."""
+    principal, session = require_principal(), get_session()
+    findings.dismiss(session, principal, claim_id, finding_id, request.form.get("reason", ""))
+    flash(_("Finding dismissed; the reason is kept with it."), "success")
+    return redirect(url_for("claims.claim_page", claim_id=claim_id) + "#findings")

@@ -1,0 +1,248 @@
+"""Anomaly checks on claims: what an auditor asks about every line, as queries over the evidence.
+
+`check_claim` runs when a claim is built, when it is submitted and every night (jobs/subsidies.py);
+it stores what it finds in `claim_finding` (one row per rule and line), clears what no longer
+holds and reopens what holds again. A finding stays open until it clears or an officer dismisses
+it with a reason. The rules (`line` None: about the whole claim):
+
+- `same_person`: an owner of the line's room (by ID number) also owns another room whose
+  subsidy of the same period and programme kind is on a live claim line — one household, two
+  subsidies (across estates and programmes);
+- `missing_evidence`: a visit line whose visit lacks its check-in, check-out or confirmation;
+- `ineligible_elder`: the elder was in no category the service's subsidy pays for on the visit's
+  date (the rules as data, from the exact birthday);
+- `vacant_room`: a bill line's room has no owner and no resident of record;
+- `outside_period`: the line's date (the visit's day; a bill line's period) is outside the claim's
+  period or the programme's period;
+- `subsidy_above_line`: the claimed amount is larger than the line it offsets (the bill line, or
+  the visit's price);
+- `over_allocation` / `over_budget`: the programme's live claims pass the estate's allocation or
+  the programme's budget (budgeted programmes only);
+- `idle_money`: approved and not (fully) paid 60 days after the review;
+- `bill_void`, `amount_changed`: the evidence changed after it was claimed; `unverified_visit`
+  (checked in without the home code), `short_visit` (shorter than the service's minimum).
+
+The same evidence on two live lines is not a finding: the database refuses it
+(`ux_claim_line_live_evidence`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Optional
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, func, select
+
+from pms.billing.models import Bill, BillLine
+from pms.core import audit, clock, periods
+from pms.core.auth import Principal, get_in_scope
+from pms.core.db import utcnow
+from pms.core.errors import Conflict, Invalid
+from pms.eldercare import rules as care_rules
+from pms.eldercare.models import CareService, Elder, Visit
+from pms.estates.models import Ownership, Person, Residency
+from pms.subsidies import permissions
+from pms.subsidies.models import Claim, ClaimFinding, ClaimLine, Disbursement, Program, ProgramAllocation
+
+LIVE = ClaimLine.status != "rejected"
+IDLE_AFTER = timedelta(days=60)
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    line: Optional[int]
+    detail: str
+
+
+def _last_day(period: str) -> date:
+    return periods.first_day(periods.add_months(period, 1)) - timedelta(days=1)
+
+
+def find(session, claim: Claim) -> list[Finding]:
+    """Every rule over the claim's lines and their evidence as they are now."""
+    program = session.get(Program, claim.program_id)
+    first, last = periods.first_day(claim.period), _last_day(claim.period)
+    found = _line_findings(session, claim, program, first, last)
+    found += _same_person(session, claim, program)
+    found += _money_findings(session, claim, program)
+    return found
+
+
+def _line_findings(session, claim: Claim, program: Program, first: date, last: date) -> list[Finding]:
+    found: list[Finding] = []
+    allowance_rules, service_subsidies = care_rules.shipped_rules()
+    ownerless = ~select(Ownership.id).where(Ownership.room_id == ClaimLine.room_id).exists()
+    residentless = ~select(Residency.id).where(Residency.room_id == ClaimLine.room_id).exists()
+    rows = session.execute(
+        select(ClaimLine.id, ClaimLine.evidence_type, ClaimLine.amount_fen, Bill.status.label("bill_status"),
+               Bill.period, BillLine.amount_fen.label("line_fen"), BillLine.subsidy_fen.label("line_subsidy"),
+               Visit.status.label("visit_status"), Visit.date.label("visit_date"), Visit.price_fen,
+               Visit.subsidy_fen.label("visit_subsidy"), Visit.verified, Visit.checked_in_at, Visit.checked_out_at,
+               Visit.confirmed_at, CareService.kind, CareService.min_minutes, Elder.birth_date, Elder.hardship,
+               Elder.disability_tier, and_(ownerless, residentless).label("vacant"))
+        .join(BillLine, BillLine.id == ClaimLine.bill_line_id).join(Bill, Bill.id == BillLine.bill_id)
+        .outerjoin(Visit, Visit.id == ClaimLine.visit_id).outerjoin(CareService, CareService.id == Visit.service_id)
+        .outerjoin(Elder, Elder.id == Visit.elder_id)
+        .where(ClaimLine.claim_id == claim.id).order_by(ClaimLine.id)).all()
+    for r in rows:
+        visit = r.evidence_type == "visit"
+
+        def add(rule: str, detail: str) -> None:
+            found.append(Finding(rule, r.id, detail))
+
+        if r.bill_status == "void":
+            add("bill_void", _("The bill of this line was voided."))
+        now_fen = r.visit_subsidy if visit else r.line_subsidy
+        if now_fen != r.amount_fen:
+            add("amount_changed", _("Claimed %(claimed)s fen; the evidence now says %(now)s fen.",
+                                    claimed=r.amount_fen, now=now_fen or 0))
+        offsets = r.price_fen if visit else r.line_fen
+        if r.amount_fen > (offsets or 0):
+            add("subsidy_above_line", _("Claimed %(claimed)s fen on a line of %(line)s fen.",
+                                        claimed=r.amount_fen, line=offsets or 0))
+        day_first, day_last = (r.visit_date, r.visit_date) if visit else (
+            periods.first_day(r.period), _last_day(r.period))
+        if day_first < first or day_last > last:
+            add("outside_period", _("Dated %(day)s, outside the claim's period %(period)s.",
+                                    day=r.visit_date if visit else r.period, period=claim.period))
+        elif (program.period_from and day_last < program.period_from) or \
+                (program.period_to and day_first > program.period_to):
+            add("outside_period", _("Dated %(day)s, outside the programme's period %(start)s – %(end)s.",
+                                    day=r.visit_date if visit else r.period, start=program.period_from or "…",
+                                    end=program.period_to or "…"))
+        if not visit:
+            if r.vacant:
+                add("vacant_room", _("The room has no owner and no resident of record."))
+            continue
+        if r.visit_status != "confirmed" or not (r.checked_in_at and r.checked_out_at and r.confirmed_at):
+            add("missing_evidence", _("The visit lacks its check-in, check-out or confirmation."))
+        if not r.verified:
+            add("unverified_visit", _("The visit was checked in without the home code."))
+        if r.checked_in_at and r.checked_out_at and r.min_minutes:
+            minutes = int((r.checked_out_at - r.checked_in_at).total_seconds() // 60)
+            if minutes < r.min_minutes:
+                add("short_visit", _("%(minutes)d minutes, shorter than the service's minimum of %(min)d.",
+                                     minutes=minutes, min=r.min_minutes))
+        if r.birth_date is not None:
+            codes = [a.code for a in care_rules.allowances_on(
+                r.visit_date, birth_date=r.birth_date, hardship=r.hardship, disability_tier=r.disability_tier,
+                rules=allowance_rules)]
+            if care_rules.service_subsidy_on(service_subsidies, r.kind, r.visit_date, codes) <= 0:
+                add("ineligible_elder", _("On %(day)s the elder was in no category this service's subsidy pays for.",
+                                          day=r.visit_date))
+    return found
+
+
+def _same_person(session, claim: Claim, program: Program) -> list[Finding]:
+    """Owners (by ID number) of this claim's bill-line rooms who own another room subsidised in the
+    same period by a programme of the same kind, on a live line of any claim."""
+    mine = session.execute(
+        select(ClaimLine.id, ClaimLine.room_id, Person.id_number)
+        .join(Ownership, Ownership.room_id == ClaimLine.room_id).join(Person, Person.id == Ownership.person_id)
+        .where(ClaimLine.claim_id == claim.id, ClaimLine.evidence_type == "bill_line", LIVE,
+               Person.id_number.is_not(None), Person.id_number != "")).all()
+    if not mine:
+        return []
+    numbers = sorted({m.id_number for m in mine})
+    others = session.execute(
+        select(Person.id_number, ClaimLine.room_id, Claim.id.label("claim_id"))
+        .select_from(ClaimLine).join(Claim, and_(Claim.id == ClaimLine.claim_id, Claim.estate_id == ClaimLine.estate_id))
+        .join(Program, Program.id == Claim.program_id)
+        .join(Ownership, Ownership.room_id == ClaimLine.room_id).join(Person, Person.id == Ownership.person_id)
+        .where(Person.id_number.in_(numbers), ClaimLine.evidence_type == "bill_line", LIVE,
+               Claim.period == claim.period, Program.kind == program.kind)).all()
+    found = []
+    for line_id, room_id, number in mine:
+        elsewhere = sorted({o.claim_id for o in others if o.id_number == number and o.room_id != room_id})
+        if elsewhere:
+            found.append(Finding("same_person", line_id, _(
+                "An owner of this room (ID number ending %(tail)s) owns another room subsidised for %(period)s "
+                "(claims %(ids)s).", tail=number[-4:], period=claim.period,
+                ids=", ".join(f"#{i}" for i in elsewhere))))
+    return found
+
+
+def _money_findings(session, claim: Claim, program: Program) -> list[Finding]:
+    found = []
+    if program.budget_fen is not None:
+        live_claims = (select(func.coalesce(func.sum(ClaimLine.amount_fen), 0))
+                       .join(Claim, and_(Claim.id == ClaimLine.claim_id, Claim.estate_id == ClaimLine.estate_id))
+                       .where(Claim.program_id == program.id, LIVE))
+        claimed = session.scalar(live_claims)
+        if claimed > program.budget_fen:
+            found.append(Finding("over_budget", None, _(
+                "The programme's claims (%(claimed)s fen) exceed its budget (%(budget)s fen).",
+                claimed=claimed, budget=program.budget_fen)))
+        of_estate = session.scalar(live_claims.where(Claim.estate_id == claim.estate_id))
+        allocated = session.scalar(select(func.coalesce(func.sum(ProgramAllocation.amount_fen), 0)).where(
+            ProgramAllocation.program_id == program.id, ProgramAllocation.estate_id == claim.estate_id))
+        if of_estate > allocated:
+            found.append(Finding("over_allocation", None, _(
+                "The estate's claims on this programme (%(claimed)s fen) exceed its allocation (%(allocated)s fen).",
+                claimed=of_estate, allocated=allocated)))
+    if claim.status in ("approved", "partly_approved") and claim.reviewed_at is not None \
+            and clock.now() - claim.reviewed_at >= IDLE_AFTER:
+        paid = session.scalar(select(func.coalesce(func.sum(Disbursement.amount_fen), 0))
+                              .where(Disbursement.claim_id == claim.id))
+        if paid < claim.approved_fen:
+            days = (clock.now() - claim.reviewed_at).days
+            found.append(Finding("idle_money", None, _(
+                "%(left)s fen approved %(days)d days ago is not paid.", left=claim.approved_fen - paid, days=days)))
+    return found
+
+
+def check_claim(session, claim: Claim) -> int:
+    """Run every rule and store the result: new findings added, ones that hold again reopened,
+    ones that no longer hold cleared (dismissed ones stay dismissed). The number of open findings."""
+    now = utcnow()
+    current = {(f.rule, f.line or 0): f for f in find(session, claim)}
+    stored = {(f.rule, f.line_key): f for f in session.scalars(
+        select(ClaimFinding).where(ClaimFinding.claim_id == claim.id))}
+    for key, finding in current.items():
+        row = stored.get(key)
+        if row is None:
+            session.add(ClaimFinding(claim_id=claim.id, estate_id=claim.estate_id, rule=finding.rule,
+                                     line_key=key[1], detail=finding.detail[:500], found_at=now))
+        else:
+            row.detail, row.cleared_at = finding.detail[:500], None
+    for key, row in stored.items():
+        if key not in current and row.cleared_at is None:
+            row.cleared_at = now
+    session.flush()
+    return sum(1 for key in current if key not in stored or stored[key].dismissed_at is None)
+
+
+def open_findings(session, claim: Claim) -> list[ClaimFinding]:
+    """The claim's findings that still hold and nobody dismissed, in the order found."""
+    return list(session.scalars(select(ClaimFinding).where(
+        ClaimFinding.claim_id == claim.id, ClaimFinding.cleared_at.is_(None),
+        ClaimFinding.dismissed_at.is_(None)).order_by(ClaimFinding.id)))
+
+
+def all_findings(session, claim: Claim) -> list[ClaimFinding]:
+    """Every finding of the claim, open, cleared or dismissed (the page's history)."""
+    return list(session.scalars(select(ClaimFinding).where(ClaimFinding.claim_id == claim.id)
+                                .order_by(ClaimFinding.id)))
+
+
+def dismiss(session, principal: Principal, claim_id: int, finding_id: int, reason: str) -> ClaimFinding:
+    """An officer accepts a finding as explained; never without a reason."""
+    from pms.subsidies.services.claims import get_claim
+
+    claim = get_claim(session, principal, claim_id, for_update=True)
+    permissions.ensure(principal, "finding.dismiss")
+    finding = get_in_scope(session, ClaimFinding, ClaimFinding.id == finding_id, ClaimFinding.claim_id == claim.id,
+                           principal=principal)
+    if finding.dismissed_at is not None:
+        raise Conflict(_("This finding was already dismissed by %(who)s.", who=finding.dismissed_by))
+    if not (reason or "").strip():
+        raise Invalid(_("The finding cannot be dismissed."), fields={"reason": [_("Say why it is not a problem.")]})
+    finding.dismissed_by, finding.dismissed_at, finding.dismissal_reason = principal.username, utcnow(), reason.strip()
+    session.flush()
+    audit.record(session, actor=principal.username, action="claim.finding.dismiss", object_type="claim_finding",
+                 object_id=finding.id, estate_id=claim.estate_id,
+                 payload={"claim": claim.id, "rule": finding.rule, "line": finding.line_key or None,
+                          "reason": finding.dismissal_reason})
+    return finding
