@@ -31,7 +31,8 @@ DISTRICT_CODE, DISTRICT_NAME = "110112", "通州区"
 ROOMS_PER_ESTATE = 500  # with --households N: estates of about this size until N rooms exist
 DEFAULT_SEED = 2026
 
-# (username, role, password, display name); the resident gets a room, the auditor the district.
+# (username, role, password, display name); the resident gets a room, auditors and officers the
+# district (two officers: the one who approves a claim never records its payment).
 DEMO_USERS = (
     ("admin", "admin", "demo-admin-2026", "平台管理员"),
     ("manager", "manager", "demo-manager-2026", "王经理"),
@@ -40,8 +41,11 @@ DEMO_USERS = (
     ("carer", "care_worker", "demo-carer-2026", "孙护理员"),
     ("resident", "resident", "demo-resident-2026", "张大爷"),
     ("auditor", "auditor", "demo-auditor-2026", "通州区住建委"),
+    ("officer", "officer", "demo-officer-2026", "李专管员（区住建委）"),
+    ("officer2", "officer", "demo-officer2-2026", "陈专管员（区住建委）"),
 )
-RESIDENT_ROOM = "YJL-3-2-501"  # the resident's room when it exists (else the first residential room)
+RESIDENT_ROOM = "YJL-3-2-501"
+TWO_FLATS = 20  # from this registry row (0-based), two neighbouring flats of one owner  # the resident's room when it exists (else the first residential room)
 # The demo resident (张大爷) owns that room: the registry names him as its owner, so the room page,
 # his bills and his login tell the same story. Born 1948, a man: his ID number says so.
 RESIDENT_OWNER = ("张建国", "13911072658", people.id_number(random.Random("pms-demo:resident-owner"), True,
@@ -149,6 +153,17 @@ def generate_rows(rng: random.Random, households: Optional[int]) -> list[Registr
     for r in rows:
         if r.code == home:
             r.owner_name, r.owner_phone, r.owner_id_number = RESIDENT_OWNER
+    # Old estates have owners of two flats (a parent bought the one next door): from row TWO_FLATS
+    # on, the first two neighbouring residential rows of the first estate share one owner (with an
+    # ID number), whom the subsidy checks see subsidised twice.
+    for first, second in zip(rows[TWO_FLATS:], rows[TWO_FLATS + 1:]):
+        if first.estate_code != rows[0].estate_code:
+            break
+        if first.usage == second.usage == "residential" and first.owner_id_number and home not in (
+                first.code, second.code):
+            second.owner_name, second.owner_phone, second.owner_id_number = (
+                first.owner_name, first.owner_phone, first.owner_id_number)
+            break
     return rows
 
 
@@ -214,7 +229,7 @@ def load_accounts(session, ctx: DemoContext) -> None:
                 session, username=username, password=password, role=role, display_name=display_name,
                 company_code=ctx.company.code if role in ("manager", "finance", "technician", "care_worker") else None,
                 room_codes=[ctx.resident_room] if role == "resident" else [],
-                district_code=ctx.district.code if role == "auditor" else None, actor="demo")
+                district_code=ctx.district.code if role in ("auditor", "officer") else None, actor="demo")
         ctx.users[username] = DemoUser(user.id, username, role, password, display_name)
         ctx.add_login(username, role, password)
 

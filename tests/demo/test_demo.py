@@ -164,8 +164,8 @@ def test_domain_demo_steps_run_in_order_each_in_its_own_transaction(app, monkeyp
     with app.app_context(), pytest.raises(RuntimeError):
         loader.load(5, 30)
     assert [c[0] for c in calls] == ["billing", "alpha"]
-    assert calls[0][1:4] == ("DEMO", ["YJL"], ["admin", "auditor", "carer", "finance", "manager", "resident",
-                                               "technician"])
+    assert calls[0][1:4] == ("DEMO", ["YJL"], ["admin", "auditor", "carer", "finance", "manager", "officer",
+                                               "officer2", "resident", "technician"])
     assert calls[0][4] == random.Random("pms-demo:5:billing").random()
     with app.app_context():
         codes = set(get_session().scalars(select(Building.code)))
