@@ -81,6 +81,9 @@ def upgrade() -> None:
     )
     op.create_index(op.f('ix_claim_line_claim_id'), 'claim_line', ['claim_id'])
     op.create_index(op.f('ix_claim_line_bill_line_id'), 'claim_line', ['bill_line_id'])
+    op.create_index(op.f('ix_claim_line_room_id'), 'claim_line', ['room_id'])
+    op.create_index('ix_person_id_number', 'person', ['id_number'], postgresql_where=sa.text('id_number IS NOT NULL'),
+                    sqlite_where=sa.text('id_number IS NOT NULL'))
     op.create_index('ux_claim_line_live_evidence', 'claim_line', ['evidence_type', 'evidence_id'], unique=True,
                     postgresql_where=sa.text(LIVE_LINE), sqlite_where=sa.text(LIVE_LINE))
     for table, extra in (('disbursement', [sa.Column('paid_on', sa.Date(), nullable=False),
@@ -133,6 +136,8 @@ def downgrade() -> None:
         op.drop_index(op.f(f'ix_{table}_claim_id'), table_name=table)
         op.drop_table(table)
     op.drop_index('ux_claim_line_live_evidence', table_name='claim_line')
+    op.drop_index('ix_person_id_number', table_name='person')
+    op.drop_index(op.f('ix_claim_line_room_id'), table_name='claim_line')
     op.drop_index(op.f('ix_claim_line_bill_line_id'), table_name='claim_line')
     op.drop_index(op.f('ix_claim_line_claim_id'), table_name='claim_line')
     op.drop_table('claim_line')

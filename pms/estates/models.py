@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import CheckConstraint, Index, UniqueConstraint
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from pms.core.auth import ScopeRule
@@ -122,7 +122,10 @@ class Person(SQLModel, table=True):
 
     __tablename__ = "person"
     __scope__ = ScopeRule()
-    __table_args__ = (Index("ix_person_estate_name_phone", "estate_id", "name", "phone"),)
+    # By ID number: the registry's owner matching and the subsidy checks' "same person".
+    __table_args__ = (Index("ix_person_estate_name_phone", "estate_id", "name", "phone"),
+                      Index("ix_person_id_number", "id_number", postgresql_where=text("id_number IS NOT NULL"),
+                            sqlite_where=text("id_number IS NOT NULL")))
     id: Optional[int] = Field(default=None, primary_key=True)
     estate_id: int = Field(foreign_key="estate.id", index=True)
     name: str = Field(max_length=64, index=True)

@@ -112,7 +112,7 @@ class ClaimLine(SQLModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     claim_id: int = Field(index=True)
     estate_id: int
-    room_id: int = Field(foreign_key="room.id")
+    room_id: int = Field(foreign_key="room.id", index=True)
     evidence_type: str = Field(max_length=16)
     evidence_id: int
     bill_line_id: int = Field(foreign_key="bill_line.id", index=True)

@@ -28,7 +28,7 @@ from datetime import date, datetime, timedelta
 from typing import Optional
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, insert, literal_column, select
 from sqlalchemy.exc import IntegrityError
 
 from pms.billing.models import Bill, BillingRun, BillLine
@@ -43,7 +43,8 @@ from pms.subsidies import permissions
 from pms.subsidies.services import findings
 from pms.subsidies.models import Claim, ClaimLine, Clawback, Disbursement, Program, ProgramAllocation
 
-LIVE = ClaimLine.status != "rejected"
+# A literal, not a bound parameter, so PostgreSQL can use the partial index on live lines.
+LIVE = ClaimLine.status != literal_column("'rejected'")
 
 
 @dataclass
@@ -161,8 +162,10 @@ def build_claim(session, principal: Principal, *, program: str, estate: str, per
         with session.begin_nested():
             session.add(claim)
             session.flush()
-            session.add_all([ClaimLine(claim_id=claim.id, estate_id=found_estate.id, **e) for e in evidence])
-            session.flush()
+            # One Core INSERT of every line (an estate's month is ~500 of them).
+            session.execute(insert(ClaimLine.__table__), [
+                dict(claim_id=claim.id, estate_id=found_estate.id, status="claimed", reason="", **e)
+                for e in evidence])
     except IntegrityError as exc:  # someone built a claim of the same evidence at the same moment
         raise Conflict(_("Another claim took this evidence a moment ago; build again to claim what is left.")) \
             from exc

@@ -32,12 +32,13 @@ from datetime import date, timedelta
 from typing import Optional
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, insert, literal_column, select
 
 from pms.billing.models import Bill, BillLine
 from pms.core import audit, clock, periods
 from pms.core.auth import Principal, get_in_scope
 from pms.core.db import utcnow
+from pms.core.sql import InIds
 from pms.core.errors import Conflict, Invalid
 from pms.eldercare import rules as care_rules
 from pms.eldercare.models import CareService, Elder, Visit
@@ -45,7 +46,8 @@ from pms.estates.models import Ownership, Person, Residency
 from pms.subsidies import permissions
 from pms.subsidies.models import Claim, ClaimFinding, ClaimLine, Disbursement, Program, ProgramAllocation
 
-LIVE = ClaimLine.status != "rejected"
+# A literal, not a bound parameter, so PostgreSQL can use the partial index on live lines.
+LIVE = ClaimLine.status != literal_column("'rejected'")
 IDLE_AFTER = timedelta(days=60)
 
 
@@ -62,21 +64,36 @@ def _last_day(period: str) -> date:
 
 def find(session, claim: Claim) -> list[Finding]:
     """Every rule over the claim's lines and their evidence as they are now."""
-    program = session.get(Program, claim.program_id)
-    first, last = periods.first_day(claim.period), _last_day(claim.period)
-    found = _line_findings(session, claim, program, first, last)
-    found += _same_person(session, claim, program)
-    found += _money_findings(session, claim, program)
+    return find_many(session, [claim])[claim.id]
+
+
+def find_many(session, claims: list[Claim]) -> dict[int, list[Finding]]:
+    """Every rule over many claims at once ({claim id: findings}): each rule is one query over all
+    their lines, so the nightly check of a district's month is a handful of statements."""
+    if not claims:
+        return {}
+    programs = {p.id: p for p in session.scalars(select(Program).where(
+        Program.id.in_({c.program_id for c in claims})))}
+    by_id = {c.id: c for c in claims}
+    found: dict[int, list[Finding]] = {c.id: [] for c in claims}
+    for claim_id, finding in _line_findings(session, by_id, programs):
+        found[claim_id].append(finding)
+    for claim_id, finding in _same_person(session, by_id, programs):
+        found[claim_id].append(finding)
+    for claim_id, finding in _money_findings(session, by_id, programs):
+        found[claim_id].append(finding)
     return found
 
 
-def _line_findings(session, claim: Claim, program: Program, first: date, last: date) -> list[Finding]:
-    found: list[Finding] = []
+def _line_findings(session, claims: dict[int, Claim], programs: dict[int, Program]) -> list[tuple[int, Finding]]:
+    found: list[tuple[int, Finding]] = []
+    bounds = {c.id: (periods.first_day(c.period), _last_day(c.period)) for c in claims.values()}
     allowance_rules, service_subsidies = care_rules.shipped_rules()
     ownerless = ~select(Ownership.id).where(Ownership.room_id == ClaimLine.room_id).exists()
     residentless = ~select(Residency.id).where(Residency.room_id == ClaimLine.room_id).exists()
     rows = session.execute(
-        select(ClaimLine.id, ClaimLine.evidence_type, ClaimLine.amount_fen, Bill.status.label("bill_status"),
+        select(ClaimLine.id, ClaimLine.claim_id, ClaimLine.evidence_type, ClaimLine.amount_fen,
+               Bill.status.label("bill_status"),
                Bill.period, BillLine.amount_fen.label("line_fen"), BillLine.subsidy_fen.label("line_subsidy"),
                Visit.status.label("visit_status"), Visit.date.label("visit_date"), Visit.price_fen,
                Visit.subsidy_fen.label("visit_subsidy"), Visit.verified, Visit.checked_in_at, Visit.checked_out_at,
@@ -85,12 +102,16 @@ def _line_findings(session, claim: Claim, program: Program, first: date, last: d
         .join(BillLine, BillLine.id == ClaimLine.bill_line_id).join(Bill, Bill.id == BillLine.bill_id)
         .outerjoin(Visit, Visit.id == ClaimLine.visit_id).outerjoin(CareService, CareService.id == Visit.service_id)
         .outerjoin(Elder, Elder.id == Visit.elder_id)
-        .where(ClaimLine.claim_id == claim.id).order_by(ClaimLine.id)).all()
+        .where(InIds(ClaimLine.claim_id, sorted(claims))).order_by(ClaimLine.id)).all()
+    period_days: dict[str, tuple[date, date]] = {}
     for r in rows:
         visit = r.evidence_type == "visit"
+        claim = claims[r.claim_id]
+        program = programs[claim.program_id]
+        first, last = bounds[claim.id]
 
-        def add(rule: str, detail: str) -> None:
-            found.append(Finding(rule, r.id, detail))
+        def add(rule: str, detail: str, r=r) -> None:
+            found.append((r.claim_id, Finding(rule, r.id, detail)))
 
         if r.bill_status == "void":
             add("bill_void", _("The bill of this line was voided."))
@@ -102,8 +123,12 @@ def _line_findings(session, claim: Claim, program: Program, first: date, last: d
         if r.amount_fen > (offsets or 0):
             add("subsidy_above_line", _("Claimed %(claimed)s fen on a line of %(line)s fen.",
                                         claimed=r.amount_fen, line=offsets or 0))
-        day_first, day_last = (r.visit_date, r.visit_date) if visit else (
-            periods.first_day(r.period), _last_day(r.period))
+        if visit:
+            day_first, day_last = r.visit_date, r.visit_date
+        else:
+            if r.period not in period_days:
+                period_days[r.period] = (periods.first_day(r.period), _last_day(r.period))
+            day_first, day_last = period_days[r.period]
         if day_first < first or day_last > last:
             add("outside_period", _("Dated %(day)s, outside the claim's period %(period)s.",
                                     day=r.visit_date if visit else r.period, period=claim.period))
@@ -135,83 +160,125 @@ def _line_findings(session, claim: Claim, program: Program, first: date, last: d
     return found
 
 
-def _same_person(session, claim: Claim, program: Program) -> list[Finding]:
-    """Owners (by ID number) of this claim's bill-line rooms who own another room subsidised in the
+def _same_person(session, claims: dict[int, Claim], programs: dict[int, Program]) -> list[tuple[int, Finding]]:
+    """Owners (by ID number) of these claims' bill-line rooms who own another room subsidised in the
     same period by a programme of the same kind, on a live line of any claim."""
     mine = session.execute(
-        select(ClaimLine.id, ClaimLine.room_id, Person.id_number)
+        select(ClaimLine.id, ClaimLine.claim_id, ClaimLine.room_id, Person.id_number)
         .join(Ownership, Ownership.room_id == ClaimLine.room_id).join(Person, Person.id == Ownership.person_id)
-        .where(ClaimLine.claim_id == claim.id, ClaimLine.evidence_type == "bill_line", LIVE,
+        .where(InIds(ClaimLine.claim_id, sorted(claims)), ClaimLine.evidence_type == "bill_line", LIVE,
                Person.id_number.is_not(None), Person.id_number != "")).all()
     if not mine:
         return []
     numbers = sorted({m.id_number for m in mine})
-    others = session.execute(
-        select(Person.id_number, ClaimLine.room_id, Claim.id.label("claim_id"))
-        .select_from(ClaimLine).join(Claim, and_(Claim.id == ClaimLine.claim_id, Claim.estate_id == ClaimLine.estate_id))
-        .join(Program, Program.id == Claim.program_id)
-        .join(Ownership, Ownership.room_id == ClaimLine.room_id).join(Person, Person.id == Ownership.person_id)
-        .where(Person.id_number.in_(numbers), ClaimLine.evidence_type == "bill_line", LIVE,
-               Claim.period == claim.period, Program.kind == program.kind)).all()
+    # Two indexed steps (the people's rooms by ID number, then those rooms' live lines) rather
+    # than one join the planner may start from the whole period's lines.
+    numbers_of_room: dict[int, set[str]] = {}
+    for start in range(0, len(numbers), 5000):
+        for room_id, number in session.execute(
+                select(Ownership.room_id, Person.id_number).join(Person, Person.id == Ownership.person_id)
+                .where(Person.id_number.in_(numbers[start:start + 5000]))):
+            numbers_of_room.setdefault(room_id, set()).add(number)
+    # (number, period, kind) → {(room, claim)}: where each person's rooms are claimed.
+    claimed: dict[tuple[str, str, str], set[tuple[int, int]]] = {}
+    for room_id, claim_id, period, kind in session.execute(
+            select(ClaimLine.room_id, Claim.id, Claim.period, Program.kind)
+            .join(Claim, and_(Claim.id == ClaimLine.claim_id, Claim.estate_id == ClaimLine.estate_id))
+            .join(Program, Program.id == Claim.program_id)
+            .where(InIds(ClaimLine.room_id, sorted(numbers_of_room)), ClaimLine.evidence_type == "bill_line", LIVE)):
+        for number in numbers_of_room[room_id]:
+            claimed.setdefault((number, period, kind), set()).add((room_id, claim_id))
     found = []
-    for line_id, room_id, number in mine:
-        elsewhere = sorted({o.claim_id for o in others if o.id_number == number and o.room_id != room_id})
+    for line_id, claim_id, room_id, number in mine:
+        claim = claims[claim_id]
+        places = claimed.get((number, claim.period, programs[claim.program_id].kind), set())
+        elsewhere = sorted({c for r, c in places if r != room_id})
         if elsewhere:
-            found.append(Finding("same_person", line_id, _(
+            found.append((claim_id, Finding("same_person", line_id, _(
                 "An owner of this room (ID number ending %(tail)s) owns another room subsidised for %(period)s "
                 "(claims %(ids)s).", tail=number[-4:], period=claim.period,
-                ids=", ".join(f"#{i}" for i in elsewhere))))
+                ids=", ".join(f"#{i}" for i in elsewhere)))))
     return found
 
 
-def _money_findings(session, claim: Claim, program: Program) -> list[Finding]:
-    found = []
-    if program.budget_fen is not None:
-        live_claims = (select(func.coalesce(func.sum(ClaimLine.amount_fen), 0))
-                       .join(Claim, and_(Claim.id == ClaimLine.claim_id, Claim.estate_id == ClaimLine.estate_id))
-                       .where(Claim.program_id == program.id, LIVE))
-        claimed = session.scalar(live_claims)
-        if claimed > program.budget_fen:
-            found.append(Finding("over_budget", None, _(
-                "The programme's claims (%(claimed)s fen) exceed its budget (%(budget)s fen).",
-                claimed=claimed, budget=program.budget_fen)))
-        of_estate = session.scalar(live_claims.where(Claim.estate_id == claim.estate_id))
-        allocated = session.scalar(select(func.coalesce(func.sum(ProgramAllocation.amount_fen), 0)).where(
-            ProgramAllocation.program_id == program.id, ProgramAllocation.estate_id == claim.estate_id))
-        if of_estate > allocated:
-            found.append(Finding("over_allocation", None, _(
-                "The estate's claims on this programme (%(claimed)s fen) exceed its allocation (%(allocated)s fen).",
-                claimed=of_estate, allocated=allocated)))
-    if claim.status in ("approved", "partly_approved") and claim.reviewed_at is not None \
-            and clock.now() - claim.reviewed_at >= IDLE_AFTER:
-        paid = session.scalar(select(func.coalesce(func.sum(Disbursement.amount_fen), 0))
-                              .where(Disbursement.claim_id == claim.id))
-        if paid < claim.approved_fen:
-            days = (clock.now() - claim.reviewed_at).days
-            found.append(Finding("idle_money", None, _(
-                "%(left)s fen approved %(days)d days ago is not paid.", left=claim.approved_fen - paid, days=days)))
+def _money_findings(session, claims: dict[int, Claim], programs: dict[int, Program]) -> list[tuple[int, Finding]]:
+    """Budget, allocation and idle money: three grouped sums for all the claims at once."""
+    found: list[tuple[int, Finding]] = []
+    budgeted = sorted(p.id for p in programs.values() if p.budget_fen is not None)
+    by_estate: dict[tuple[int, int], int] = {}
+    allocated: dict[tuple[int, int], int] = {}
+    if budgeted:
+        by_estate = {(program_id, estate_id): fen for program_id, estate_id, fen in session.execute(
+            select(Claim.program_id, Claim.estate_id, func.sum(ClaimLine.amount_fen))
+            .join(Claim, and_(Claim.id == ClaimLine.claim_id, Claim.estate_id == ClaimLine.estate_id))
+            .where(InIds(Claim.program_id, budgeted), LIVE).group_by(Claim.program_id, Claim.estate_id))}
+        allocated = {(program_id, estate_id): fen for program_id, estate_id, fen in session.execute(
+            select(ProgramAllocation.program_id, ProgramAllocation.estate_id, func.sum(ProgramAllocation.amount_fen))
+            .where(InIds(ProgramAllocation.program_id, budgeted))
+            .group_by(ProgramAllocation.program_id, ProgramAllocation.estate_id))}
+    now = clock.now()
+    idle = [c.id for c in claims.values() if c.status in ("approved", "partly_approved")
+            and c.reviewed_at is not None and now - c.reviewed_at >= IDLE_AFTER]
+    paid = dict(session.execute(select(Disbursement.claim_id, func.sum(Disbursement.amount_fen))
+                                .where(InIds(Disbursement.claim_id, idle)).group_by(Disbursement.claim_id)).all()) \
+        if idle else {}
+    for claim in claims.values():
+        program = programs[claim.program_id]
+        if program.budget_fen is not None:
+            claimed = sum(fen for (program_id, _estate), fen in by_estate.items() if program_id == program.id)
+            if claimed > program.budget_fen:
+                found.append((claim.id, Finding("over_budget", None, _(
+                    "The programme's claims (%(claimed)s fen) exceed its budget (%(budget)s fen).",
+                    claimed=claimed, budget=program.budget_fen))))
+            of_estate = by_estate.get((program.id, claim.estate_id), 0)
+            given = allocated.get((program.id, claim.estate_id), 0)
+            if of_estate > given:
+                found.append((claim.id, Finding("over_allocation", None, _(
+                    "The estate's claims on this programme (%(claimed)s fen) exceed its allocation (%(allocated)s fen).",
+                    claimed=of_estate, allocated=given))))
+        if claim.id in idle and paid.get(claim.id, 0) < claim.approved_fen:
+            found.append((claim.id, Finding("idle_money", None, _(
+                "%(left)s fen approved %(days)d days ago is not paid.", left=claim.approved_fen - paid.get(claim.id, 0),
+                days=(now - claim.reviewed_at).days))))
     return found
 
 
 def check_claim(session, claim: Claim) -> int:
+    """Run every rule on one claim and store the result (`check_claims`); its open findings."""
+    return check_claims(session, [claim])
+
+
+def check_claims(session, claims: list[Claim]) -> int:
     """Run every rule and store the result: new findings added, ones that hold again reopened,
     ones that no longer hold cleared (dismissed ones stay dismissed). The number of open findings."""
+    if not claims:
+        return 0
     now = utcnow()
-    current = {(f.rule, f.line or 0): f for f in find(session, claim)}
-    stored = {(f.rule, f.line_key): f for f in session.scalars(
-        select(ClaimFinding).where(ClaimFinding.claim_id == claim.id))}
-    for key, finding in current.items():
-        row = stored.get(key)
-        if row is None:
-            session.add(ClaimFinding(claim_id=claim.id, estate_id=claim.estate_id, rule=finding.rule,
-                                     line_key=key[1], detail=finding.detail[:500], found_at=now))
-        else:
-            row.detail, row.cleared_at = finding.detail[:500], None
-    for key, row in stored.items():
-        if key not in current and row.cleared_at is None:
-            row.cleared_at = now
+    found = find_many(session, claims)
+    stored: dict[int, dict[tuple[str, int], ClaimFinding]] = {c.id: {} for c in claims}
+    for row in session.scalars(select(ClaimFinding).where(InIds(ClaimFinding.claim_id, [c.id for c in claims]))):
+        stored[row.claim_id][(row.rule, row.line_key)] = row
+    new_rows, still_open = [], 0
+    for claim in claims:
+        current = {(f.rule, f.line or 0): f for f in found[claim.id]}
+        mine = stored[claim.id]
+        for key, finding in current.items():
+            row = mine.get(key)
+            if row is None:
+                new_rows.append(dict(claim_id=claim.id, estate_id=claim.estate_id, rule=finding.rule, line_key=key[1],
+                                     detail=finding.detail[:500], found_at=now, dismissal_reason=""))
+                still_open += 1
+            else:
+                if row.detail != finding.detail[:500] or row.cleared_at is not None:
+                    row.detail, row.cleared_at = finding.detail[:500], None
+                still_open += row.dismissed_at is None
+        for key, row in mine.items():
+            if key not in current and row.cleared_at is None:
+                row.cleared_at = now
     session.flush()
-    return sum(1 for key in current if key not in stored or stored[key].dismissed_at is None)
+    if new_rows:
+        session.execute(insert(ClaimFinding.__table__), new_rows)
+    return still_open
 
 
 def open_findings(session, claim: Claim) -> list[ClaimFinding]:
