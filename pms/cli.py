@@ -55,6 +55,21 @@ def audit_verify():
     sys.exit(1 if failed else 0)
 
 
+@audit_group.command("seal")
+def audit_seal():
+    """Seal the audit chain's head with an HMAC under PMS_AUDIT_KEY (the scheduler does it nightly)."""
+    from pms.core.audit import seal
+    from pms.core.db import unit_of_work
+
+    with unit_of_work() as session:
+        found = seal(session, "manual")
+        printed = None if found is None else (found.seq, found.head_hash, found.mac)
+    if printed is None:
+        click.echo("the audit log is empty: nothing to seal")
+        return
+    click.echo(f"sealed seq {printed[0]} head {printed[1]} mac {printed[2]}")
+
+
 @cli.command("backup")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
               help="Directory to write the backup file into.")

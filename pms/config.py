@@ -11,6 +11,7 @@ INSTANCE_DIR = PROJECT_ROOT / "instance"
 KNOWN_KEYS = {
     "PMS_DATABASE_URL",
     "PMS_SECRET_KEY",
+    "PMS_AUDIT_KEY",  # the key of the audit chain's seals (kept outside the database); default: the secret key
     "PMS_TIMEZONE",
     "PMS_ENV",
     "PMS_TEST_DATABASE_URL",
@@ -79,6 +80,7 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
         "PMS_ENV": pms_env,
         "INSTANCE_DIR": str(instance_dir),
         "SECRET_KEY": secret or "dev-only-not-secret",
+        "AUDIT_KEY": env.get("PMS_AUDIT_KEY") or secret or "dev-only-not-secret",
         "DATABASE_URL": database_url,
         "TIMEZONE": env.get("PMS_TIMEZONE", "Asia/Shanghai"),
         "TOKEN_TTL_HOURS": int(env.get("PMS_TOKEN_TTL_HOURS", "720")),

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 from typing import Callable, Iterator, Optional
@@ -9,7 +10,7 @@ from typing import Callable, Iterator, Optional
 from sqlalchemy import select, text
 
 from pms.core.db import utcnow
-from pms.core.models import AuditEntry
+from pms.core.models import AuditEntry, AuditSeal
 
 GENESIS = "0" * 64
 
@@ -69,8 +70,52 @@ def verify_chain(session) -> Optional[Breach]:
     return None
 
 
+def _seal_mac(key: str, seq: int, head_hash: str, sealed_at, reason: str) -> str:
+    message = f"{seq}:{head_hash}:{sealed_at.isoformat(timespec='microseconds')}:{reason}"
+    return hmac.new(key.encode("utf-8"), message.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def _audit_key() -> str:
+    from flask import current_app
+
+    return current_app.config["AUDIT_KEY"]
+
+
+def seal(session, reason: str = "manual") -> Optional[AuditSeal]:
+    """Seal the chain's head: its seq and hash with an HMAC under PMS_AUDIT_KEY (nightly, and at
+    every report, which prints it). None while the chain is empty."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(770101)"))  # the head cannot move meanwhile
+    head = session.execute(select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)).first()
+    if head is None:
+        return None
+    sealed_at = utcnow()
+    found = AuditSeal(seq=head.seq, head_hash=head.hash, sealed_at=sealed_at, reason=reason,
+                      mac=_seal_mac(_audit_key(), head.seq, head.hash, sealed_at, reason))
+    session.add(found)
+    session.flush()
+    return found
+
+
+def verify_seals(session) -> Optional[Breach]:
+    """The first seal whose MAC is wrong (forged without the key) or whose sealed head is no longer
+    the chain's entry at that seq (the chain was rewritten, however consistently)."""
+    key = _audit_key()
+    heads = {}
+    for found in session.scalars(select(AuditSeal).order_by(AuditSeal.id)).yield_per(1000):
+        label = f"audit_seal id={found.id} seq={found.seq}"
+        if not hmac.compare_digest(found.mac, _seal_mac(key, found.seq, found.head_hash, found.sealed_at,
+                                                        found.reason)):
+            return Breach("audit_seal", label, "the seal's MAC does not match (forged, or another PMS_AUDIT_KEY)")
+        if found.seq not in heads:
+            heads[found.seq] = session.scalar(select(AuditEntry.hash).where(AuditEntry.seq == found.seq))
+        if heads[found.seq] != found.head_hash:
+            return Breach("audit_seal", label, "the chain's entry at the sealed head differs: the chain was rewritten")
+    return None
+
+
 # Domains add their own integrity checks (e.g. every journal entry balances).
-_checks: dict[str, Callable[[object], Optional[Breach]]] = {"audit_chain": verify_chain}
+_checks: dict[str, Callable[[object], Optional[Breach]]] = {"audit_chain": verify_chain, "audit_seal": verify_seals}
 
 
 def register_check(name: str, check: Callable[[object], Optional[Breach]]) -> None:

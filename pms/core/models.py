@@ -28,6 +28,20 @@ class AuditEntry(SQLModel, table=True):
     hash: str = Field(max_length=64, unique=True)
 
 
+class AuditSeal(SQLModel, table=True):
+    """The chain's head at a moment, signed with an HMAC whose key is not in the database: a
+    consistent rewrite of the whole chain no longer matches its sealed head, and a forged seal
+    has no valid MAC (`pms.core.audit.seal`)."""
+
+    __tablename__ = "audit_seal"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    seq: int  # the sealed head entry's seq
+    head_hash: str = Field(max_length=64)
+    sealed_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    reason: str = Field(max_length=32)  # nightly, report, manual
+    mac: str = Field(max_length=64)
+
+
 class Notification(SQLModel, table=True):
     """An in-app notification for one user (SLA alerts, planned-works notices, ...).
 
