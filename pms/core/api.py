@@ -220,18 +220,3 @@ def localize_message(message: str) -> str:
         if match:
             return translate(template).format(**match.groupdict())
     return message
-
-
-# The fields and the OpenAPI document moved to `core.fields` and `core.openapi`; the names stay
-# importable from here for code written before the split (pms/eldercare, pms/subsidies, open
-# branches). New code imports them from their modules.
-from pms.core.fields import (BoundedDict, BoundedList, BusinessDate, Instant, PagedSchema,  # noqa: E402,F401
-                             Period, Yuan, date_range_message, utc_text)
-
-
-def __getattr__(name: str):
-    """`documented` and `spec_for_current_app` from here too (core.openapi imports this module)."""
-    if name in ("documented", "spec_for_current_app"):
-        from pms.core import openapi
-        return getattr(openapi, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -83,12 +83,16 @@ def _audit_key() -> str:
 
 def seal(session, reason: str = "manual") -> Optional[AuditSeal]:
     """Seal the chain's head: its seq and hash with an HMAC under PMS_AUDIT_KEY (nightly, and at
-    every report, which prints it). None while the chain is empty."""
+    every report, which prints it). None while the chain is empty; the same head already sealed
+    for the same reason is not sealed again."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(770101)"))  # the head cannot move meanwhile
     head = session.execute(select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)).first()
     if head is None:
         return None
+    last = session.scalars(select(AuditSeal).order_by(AuditSeal.id.desc()).limit(1)).first()
+    if last is not None and last.seq == head.seq and last.reason == reason:
+        return last  # a rerun (a second scheduler, a retry) seals nothing twice
     sealed_at = utcnow()
     found = AuditSeal(seq=head.seq, head_hash=head.hash, sealed_at=sealed_at, reason=reason,
                       mac=_seal_mac(_audit_key(), head.seq, head.hash, sealed_at, reason))

@@ -83,3 +83,9 @@ def add_years(day: date, years: int) -> date:
 def first_day(period: str) -> date:
     year, month = _split(period)
     return date(year, month, 1)
+
+
+def last_day(period: str) -> date:
+    """The last day of a period (2026-02 → 2026-02-28)."""
+    year, month = _split(period)
+    return date(year, month, calendar.monthrange(year, month)[1])

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Optional
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKeyConstraint, Index, UniqueConstraint, text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKeyConstraint, Index, UniqueConstraint, literal_column, text
 from sqlmodel import Field, SQLModel
 
 from pms.core.auth import ScopeRule
@@ -121,6 +121,10 @@ class ClaimLine(SQLModel, table=True):
     status: str = Field(default="claimed", max_length=16)
     approved_fen: Optional[int] = Field(default=None)
     reason: str = Field(default="", max_length=500)  # the officer's, when not approved in full
+
+
+# Lines that still stand (not rejected), as a literal so PostgreSQL uses the partial index.
+LIVE = ClaimLine.status != literal_column("'rejected'")
 
 
 class Disbursement(SQLModel, table=True):

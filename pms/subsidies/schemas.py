@@ -150,10 +150,14 @@ class ClaimSchema(Schema):
 class ClaimSummarySchema(Schema):
     id = fields.Integer()
     program = fields.String()
+    program_name = fields.String()
     estate = fields.String()
     period = fields.String()
     status = fields.String()
     total_fen = fields.Integer()
+    approved_fen = fields.Integer(allow_none=True)
+    disbursed_fen = fields.Integer()
+    clawed_back_fen = fields.Integer()
 
 
 class ClaimListSchema(Schema):

@@ -72,3 +72,11 @@ def test_a_seal_forged_without_the_key_fails(app, runner):
                               mac=audit._seal_mac("a guessed key", head.seq, head.hash, at, "nightly")))
     result = _verify(runner)
     assert result.exit_code == 1 and "FAIL  audit_seal" in result.output and "MAC" in result.output
+
+
+def test_a_rerun_of_the_nightly_seal_adds_nothing(app):
+    _entries(app)
+    seal_chain(app)
+    seal_chain(app)  # a second scheduler, or a retry
+    with app.app_context(), unit_of_work(write=False) as session:
+        assert session.scalars(select(AuditSeal.seq)).all() == [3]

@@ -43,10 +43,6 @@ CANDIDATES = ("v.estate_id = :estate_id AND v.status = 'confirmed' AND v.price_f
               " AND v.confirmed_at IS NOT NULL AND v.date <= :last_day")
 
 
-def last_day(period: str) -> date:
-    return periods.first_day(periods.add_months(period, 1)) - timedelta(days=1)
-
-
 # ---- the subsidy a day: pure, from the rules kept as data ---------------------------------------
 
 @dataclass(frozen=True)
@@ -127,7 +123,7 @@ def _eligible_ranges(session, estate_id: int, last: date) -> Iterator[Segment]:
 
 def stage(session, pg: bool, estate, period: str, stage_table: str) -> None:
     """Stage the period's care lines into the run's staging table (see the module docstring)."""
-    last = last_day(period)
+    last = periods.last_day(period)
     for table in (CARE_STAGE, SUBSIDY_STAGE):
         session.execute(text(f"DROP TABLE IF EXISTS {table}"))
     session.execute(text(

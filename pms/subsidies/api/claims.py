@@ -2,16 +2,13 @@
 from __future__ import annotations
 
 from flask import Blueprint
-from sqlalchemy import select
 
 from pms.core.api import load_args, load_body
 from pms.core.auth import OFFICER, open_to, require_principal
 from pms.core.db import get_session
 from pms.core.openapi import documented
-from pms.estates.models import Estate
 from pms.subsidies import schemas as s
 from pms.subsidies.services import claims, findings, reviews
-from pms.subsidies.models import Program
 
 bp = Blueprint("claims_api", __name__)
 TAG = "subsidies"
@@ -36,14 +33,7 @@ def list_claims():
     """A summary per claim."""
     principal, session = require_principal(), get_session()
     args = load_args(s.ClaimQuerySchema())
-    found = claims.list_claims(session, principal, estate=args.get("estate"))
-    programs = dict(session.execute(select(Program.id, Program.code)
-                                    .where(Program.id.in_({c.program_id for c in found} or {0}))).all())
-    estates = dict(session.execute(select(Estate.id, Estate.code)
-                                   .where(Estate.id.in_({c.estate_id for c in found} or {0}))).all())
-    return s.ClaimListSchema().dump({"items": [
-        {"id": c.id, "program": programs[c.program_id], "estate": estates[c.estate_id], "period": c.period,
-         "status": c.status, "total_fen": c.total_fen} for c in found]})
+    return s.ClaimListSchema().dump({"items": claims.list_claims(session, principal, estate=args.get("estate"))})
 
 
 @bp.get("/claims/<int:claim_id>")

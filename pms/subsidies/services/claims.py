@@ -24,11 +24,11 @@ per programme. A claim asks for it; approval, disbursement and clawback post the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime  # noqa: F401  (date: PaymentView)
 from typing import Optional
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, insert, literal_column, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from pms.billing.models import Bill, BillingRun, BillLine
@@ -36,15 +36,14 @@ from pms.billing.services.ledger import Line, post_entry
 from pms.core import audit, clock, periods
 from pms.core.auth import Principal, get_in_scope, scoped
 from pms.core.db import utcnow
-from pms.core.errors import Conflict, Invalid, NotFound
+from pms.core.sql import InIds
+from pms.core.errors import Conflict, Invalid
 from pms.eldercare.models import CareService, Visit
 from pms.estates.models import Estate, Room
 from pms.subsidies import permissions
 from pms.subsidies.services import findings
-from pms.subsidies.models import Claim, ClaimLine, Clawback, Disbursement, Program, ProgramAllocation
+from pms.subsidies.models import LIVE, Claim, ClaimLine, Clawback, Disbursement, Program
 
-# A literal, not a bound parameter, so PostgreSQL can use the partial index on live lines.
-LIVE = ClaimLine.status != literal_column("'rejected'")
 
 
 @dataclass
@@ -98,10 +97,6 @@ class ClaimView:
     payments: list[PaymentView]
 
 
-def _period_last_day(period: str) -> date:
-    return periods.first_day(periods.add_months(period, 1)) - timedelta(days=1)
-
-
 def _candidate_evidence(session, program: Program, estate: Estate, period: str) -> list[dict]:
     """The period's evidence for the programme not yet on a live claim line: visits with a
     subsidy part, then the other subsidised bill lines."""
@@ -126,6 +121,11 @@ def _candidate_evidence(session, program: Program, estate: Estate, period: str) 
                     room_id=line.room_id, amount_fen=line.subsidy_fen) for line in lines])
 
 
+def may_build(principal: Principal) -> bool:
+    """Whether the caller's role builds claims (the claims page offers the form)."""
+    return permissions.may(principal, "claim.create")
+
+
 def build_claim(session, principal: Principal, *, program: str, estate: str, period: str) -> Claim:
     """A draft claim of the programme for the estate's closed period, one line per piece of
     evidence not yet claimed."""
@@ -140,7 +140,7 @@ def build_claim(session, principal: Principal, *, program: str, estate: str, per
         raise Invalid(_("The claim cannot be built."), fields={"program": [
             _("No programme %(code)s of this estate's district.", code=program)]})
     today = clock.today()
-    if _period_last_day(period) >= today:
+    if periods.last_day(period) >= today:
         raise Conflict(_("The period %(period)s is not closed yet: claims are built after its last day.",
                          period=period))
     run_done = session.scalar(select(BillingRun.id).where(BillingRun.estate_id == found_estate.id,
@@ -204,13 +204,39 @@ def submit_claim(session, principal: Principal, claim_id: int) -> Claim:
     return claim
 
 
-def list_claims(session, principal: Principal, *, estate: Optional[str] = None, limit: int = 200) -> list[Claim]:
-    """Claims in scope, newest first."""
+@dataclass
+class ClaimSummary:
+    id: int
+    program: str
+    program_name: str
+    estate: str
+    period: str
+    status: str
+    total_fen: int
+    approved_fen: Optional[int]
+    disbursed_fen: int
+    clawed_back_fen: int
+
+
+def list_claims(session, principal: Principal, *, estate: Optional[str] = None,
+                limit: int = 200) -> list[ClaimSummary]:
+    """Claims in scope, newest first, with what was paid and recovered (four statements, whatever
+    the number of claims)."""
     permissions.ensure(principal, "claim.read")
-    stmt = scoped(select(Claim), Claim, principal)
+    stmt = scoped(select(Claim, Program.code, Program.name, Estate.code).join(Program, Program.id == Claim.program_id)
+                  .join(Estate, Estate.id == Claim.estate_id), Claim, principal)
     if estate:
-        stmt = stmt.join(Estate, Estate.id == Claim.estate_id).where(Estate.code == estate)
-    return list(session.scalars(stmt.order_by(Claim.id.desc()).limit(limit)))
+        stmt = stmt.where(Estate.code == estate)
+    rows = session.execute(stmt.order_by(Claim.id.desc()).limit(limit)).all()
+    ids = [claim.id for claim, *_rest in rows]
+    paid, back = ({}, {}) if not ids else (
+        dict(session.execute(select(model.claim_id, func.sum(model.amount_fen))
+                             .where(InIds(model.claim_id, ids)).group_by(model.claim_id)).all())
+        for model in (Disbursement, Clawback))
+    return [ClaimSummary(id=c.id, program=code, program_name=name, estate=estate_code, period=c.period,
+                         status=c.status, total_fen=c.total_fen, approved_fen=c.approved_fen,
+                         disbursed_fen=paid.get(c.id, 0), clawed_back_fen=back.get(c.id, 0))
+            for c, code, name, estate_code in rows]
 
 
 def claim_view(session, claim: Claim) -> ClaimView:

@@ -32,7 +32,7 @@ from datetime import date, timedelta
 from typing import Optional
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, insert, literal_column, select
+from sqlalchemy import and_, func, insert, select
 
 from pms.billing.models import Bill, BillLine
 from pms.core import audit, clock, periods
@@ -44,10 +44,8 @@ from pms.eldercare import rules as care_rules
 from pms.eldercare.models import CareService, Elder, Visit
 from pms.estates.models import Ownership, Person, Residency
 from pms.subsidies import permissions
-from pms.subsidies.models import Claim, ClaimFinding, ClaimLine, Disbursement, Program, ProgramAllocation
+from pms.subsidies.models import LIVE, Claim, ClaimFinding, ClaimLine, Disbursement, Program, ProgramAllocation
 
-# A literal, not a bound parameter, so PostgreSQL can use the partial index on live lines.
-LIVE = ClaimLine.status != literal_column("'rejected'")
 IDLE_AFTER = timedelta(days=60)
 
 
@@ -56,10 +54,6 @@ class Finding:
     rule: str
     line: Optional[int]
     detail: str
-
-
-def _last_day(period: str) -> date:
-    return periods.first_day(periods.add_months(period, 1)) - timedelta(days=1)
 
 
 def find(session, claim: Claim) -> list[Finding]:
@@ -87,7 +81,7 @@ def find_many(session, claims: list[Claim]) -> dict[int, list[Finding]]:
 
 def _line_findings(session, claims: dict[int, Claim], programs: dict[int, Program]) -> list[tuple[int, Finding]]:
     found: list[tuple[int, Finding]] = []
-    bounds = {c.id: (periods.first_day(c.period), _last_day(c.period)) for c in claims.values()}
+    bounds = {c.id: (periods.first_day(c.period), periods.last_day(c.period)) for c in claims.values()}
     allowance_rules, service_subsidies = care_rules.shipped_rules()
     ownerless = ~select(Ownership.id).where(Ownership.room_id == ClaimLine.room_id).exists()
     residentless = ~select(Residency.id).where(Residency.room_id == ClaimLine.room_id).exists()
@@ -127,7 +121,7 @@ def _line_findings(session, claims: dict[int, Claim], programs: dict[int, Progra
             day_first, day_last = r.visit_date, r.visit_date
         else:
             if r.period not in period_days:
-                period_days[r.period] = (periods.first_day(r.period), _last_day(r.period))
+                period_days[r.period] = (periods.first_day(r.period), periods.last_day(r.period))
             day_first, day_last = period_days[r.period]
         if day_first < first or day_last > last:
             add("outside_period", _("Dated %(day)s, outside the claim's period %(period)s.",
@@ -216,6 +210,9 @@ def _money_findings(session, claims: dict[int, Claim], programs: dict[int, Progr
             select(ProgramAllocation.program_id, ProgramAllocation.estate_id, func.sum(ProgramAllocation.amount_fen))
             .where(InIds(ProgramAllocation.program_id, budgeted))
             .group_by(ProgramAllocation.program_id, ProgramAllocation.estate_id))}
+    by_program: dict[int, int] = {}
+    for (program_id, _estate), fen in by_estate.items():
+        by_program[program_id] = by_program.get(program_id, 0) + fen
     now = clock.now()
     idle = [c.id for c in claims.values() if c.status in ("approved", "partly_approved")
             and c.reviewed_at is not None and now - c.reviewed_at >= IDLE_AFTER]
@@ -225,7 +222,7 @@ def _money_findings(session, claims: dict[int, Claim], programs: dict[int, Progr
     for claim in claims.values():
         program = programs[claim.program_id]
         if program.budget_fen is not None:
-            claimed = sum(fen for (program_id, _estate), fen in by_estate.items() if program_id == program.id)
+            claimed = by_program.get(program.id, 0)
             if claimed > program.budget_fen:
                 found.append((claim.id, Finding("over_budget", None, _(
                     "The programme's claims (%(claimed)s fen) exceed its budget (%(budget)s fen).",

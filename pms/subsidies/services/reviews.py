@@ -16,7 +16,6 @@ other: a claim is reviewed once, and disbursements never pass what was approved.
 from __future__ import annotations
 
 from datetime import date
-from typing import Optional
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -168,11 +167,21 @@ def claw_back(session, principal: Principal, claim_id: int, *, amount_fen: int, 
     return back
 
 
-def payments_of(session, claim_id: int) -> tuple[list[Disbursement], list[Clawback]]:
-    """The claim's disbursements and clawbacks, oldest first."""
-    return (list(session.scalars(select(Disbursement).where(Disbursement.claim_id == claim_id)
-                                 .order_by(Disbursement.id))),
-            list(session.scalars(select(Clawback).where(Clawback.claim_id == claim_id).order_by(Clawback.id))))
+def next_steps(principal: Principal, view) -> dict[str, bool]:
+    """What the claim's page offers this caller now (a `claims.ClaimView`): the company submits a
+    draft; an officer of the district reviews a submitted claim, records payments unless they
+    approved it (four eyes), recovers money paid, dismisses findings."""
+    officer = principal.role in permissions.DESK_ROLES
+    return {
+        "may_submit": view.status == "draft" and permissions.may(principal, "claim.submit"),
+        "may_review": view.status == "submitted" and officer and permissions.may(principal, "claim.review"),
+        "may_pay": (view.status in PAYABLE and officer and permissions.may(principal, "claim.disburse")
+                    and view.approved_fen > view.disbursed_fen),
+        "approver": view.reviewed_by == principal.username,
+        "may_claw_back": (officer and permissions.may(principal, "claim.clawback")
+                          and view.disbursed_fen > view.clawed_back_fen),
+        "may_dismiss": officer and permissions.may(principal, "finding.dismiss"),
+    }
 
 
 def status_name(status: str) -> str:

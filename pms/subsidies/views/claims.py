@@ -18,7 +18,6 @@ from pms.core.fields import Yuan
 from pms.core.forms import REFUSALS, FormSpec, form_spec, handles, refused
 from pms.core.money import format_fen
 from pms.estates.models import Estate
-from pms.subsidies import permissions
 from pms.subsidies import schemas as s
 from pms.subsidies.services import claims, findings, programs, reviews
 
@@ -37,9 +36,8 @@ CLAWBACK_FORM = form_spec("clawback", {"amount": _l("Amount (yuan)"), "reason": 
 
 def _list_page():
     principal, session = require_principal(), get_session()
-    found = claims.list_claims(session, principal)
-    views = [claims.claim_view(session, c) for c in found]
-    may_build = permissions.may(principal, "claim.create")
+    views = claims.list_claims(session, principal)
+    may_build = claims.may_build(principal)
     options = {}
     if may_build:
         options = {
@@ -54,7 +52,6 @@ def _list_page():
 @login_required
 def claim_list():
     """Claims in scope, newest first; the company's staff also get the form to build one."""
-    permissions.ensure(require_principal(), "claim.read")
     return _list_page()
 
 
@@ -76,18 +73,8 @@ def _claim_page(claim_id: int):
     principal, session = require_principal(), get_session()
     claim = claims.get_claim(session, principal, claim_id)
     view = claims.claim_view(session, claim)
-    is_officer = principal.role == OFFICER
-    return render_template(
-        "subsidies/claim.html", claim=view, findings=findings.all_findings(session, claim),
-        may_dismiss=is_officer and permissions.may(principal, "finding.dismiss"),
-        may_submit=claim.status == "draft" and permissions.may(principal, "claim.submit"),
-        may_review=claim.status == "submitted" and is_officer and permissions.may(principal, "claim.review"),
-        may_pay=(claim.status in reviews.PAYABLE and is_officer and permissions.may(principal, "claim.disburse")
-                 and view.approved_fen > view.disbursed_fen),
-        approver=claim.reviewed_by == principal.username,
-        may_claw_back=(is_officer and permissions.may(principal, "claim.clawback")
-                       and view.disbursed_fen > view.clawed_back_fen),
-        today=clock.today())
+    return render_template("subsidies/claim.html", claim=view, findings=findings.all_findings(session, claim),
+                           today=clock.today(), **reviews.next_steps(principal, view))
 
 
 @bp.get("/claims/<int:claim_id>")
