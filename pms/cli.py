@@ -37,14 +37,22 @@ def audit_group():
 
 
 @audit_group.command("verify")
-def audit_verify():
+@click.option("--seal", "printed_seals", multiple=True, metavar="MAC",
+              help="A seal's MAC as printed on an audit report: it must still be in the database and match.")
+def audit_verify(printed_seals):
     """Check the audit-log hash chain and every registered ledger check; exit 1 on the first breach."""
-    from pms.core.audit import run_checks
+    from pms.core.audit import check_printed_seal, run_checks
     from pms.core.db import unit_of_work
 
     failed = False
     # A reader's snapshot: every check sees the same committed state, and writers go on.
     with unit_of_work(write=False, snapshot=True) as session:
+        for mac in printed_seals:
+            _found, breach = check_printed_seal(session, mac)
+            if breach is not None:
+                click.echo(f"FAIL  printed_seal: {breach.record}: {breach.detail}")
+                sys.exit(1)
+            click.echo(f"ok    printed_seal {mac[:16]}")
         for name, breach in run_checks(session):
             if breach is None:
                 click.echo(f"ok    {name}")

@@ -70,8 +70,12 @@ def verify_chain(session) -> Optional[Breach]:
     return None
 
 
-def _seal_mac(key: str, seq: int, head_hash: str, sealed_at, reason: str) -> str:
+def _seal_mac(key: str, seq: int, head_hash: str, sealed_at, reason: str, prev_mac: str = "") -> str:
+    """The seal's HMAC; it signs the previous seal's MAC too (seals from before 0024 have none), so
+    a seal deleted from the middle breaks the next one's link."""
     message = f"{seq}:{head_hash}:{sealed_at.isoformat(timespec='microseconds')}:{reason}"
+    if prev_mac:
+        message += f":{prev_mac}"
     return hmac.new(key.encode("utf-8"), message.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
@@ -94,28 +98,57 @@ def seal(session, reason: str = "manual") -> Optional[AuditSeal]:
     if last is not None and last.seq == head.seq and last.reason == reason:
         return last  # a rerun (a second scheduler, a retry) seals nothing twice
     sealed_at = utcnow()
-    found = AuditSeal(seq=head.seq, head_hash=head.hash, sealed_at=sealed_at, reason=reason,
-                      mac=_seal_mac(_audit_key(), head.seq, head.hash, sealed_at, reason))
+    prev_mac = last.mac if last is not None else ""
+    found = AuditSeal(seq=head.seq, head_hash=head.hash, sealed_at=sealed_at, reason=reason, prev_mac=prev_mac,
+                      mac=_seal_mac(_audit_key(), head.seq, head.hash, sealed_at, reason, prev_mac))
     session.add(found)
     session.flush()
     return found
 
 
-def verify_seals(session) -> Optional[Breach]:
-    """The first seal whose MAC is wrong (forged without the key) or whose sealed head is no longer
-    the chain's entry at that seq (the chain was rewritten, however consistently)."""
-    key = _audit_key()
-    heads = {}
-    for found in session.scalars(select(AuditSeal).order_by(AuditSeal.id)).yield_per(1000):
-        label = f"audit_seal id={found.id} seq={found.seq}"
-        if not hmac.compare_digest(found.mac, _seal_mac(key, found.seq, found.head_hash, found.sealed_at,
-                                                        found.reason)):
-            return Breach("audit_seal", label, "the seal's MAC does not match (forged, or another PMS_AUDIT_KEY)")
-        if found.seq not in heads:
-            heads[found.seq] = session.scalar(select(AuditEntry.hash).where(AuditEntry.seq == found.seq))
-        if heads[found.seq] != found.head_hash:
-            return Breach("audit_seal", label, "the chain's entry at the sealed head differs: the chain was rewritten")
+def _check_seal(session, key: str, found: AuditSeal, heads: dict) -> Optional[Breach]:
+    """A seal's MAC is genuine and the chain's entry at its seq is still the one it sealed."""
+    label = f"audit_seal id={found.id} seq={found.seq}"
+    if not hmac.compare_digest(found.mac, _seal_mac(key, found.seq, found.head_hash, found.sealed_at,
+                                                    found.reason, found.prev_mac)):
+        return Breach("audit_seal", label, "the seal's MAC does not match (forged, or another PMS_AUDIT_KEY)")
+    if found.seq not in heads:
+        heads[found.seq] = session.scalar(select(AuditEntry.hash).where(AuditEntry.seq == found.seq))
+    if heads[found.seq] != found.head_hash:
+        return Breach("audit_seal", label, "the chain's entry at the sealed head differs: the chain was rewritten")
     return None
+
+
+def verify_seals(session) -> Optional[Breach]:
+    """The first seal whose MAC is wrong (forged without the key), whose sealed head is no longer
+    the chain's entry at that seq (the chain was rewritten, however consistently), or whose link
+    names another seal than the one before it (a seal was deleted)."""
+    key = _audit_key()
+    heads: dict[int, Optional[str]] = {}
+    previous: Optional[AuditSeal] = None
+    linked = False  # once a seal carries a link, every later one must
+    for found in session.scalars(select(AuditSeal).order_by(AuditSeal.id)).yield_per(1000):
+        breach = _check_seal(session, key, found, heads)
+        if breach is not None:
+            return breach
+        expected = previous.mac if previous is not None else ""
+        if (found.prev_mac or linked) and found.prev_mac != expected:
+            return Breach("audit_seal", f"audit_seal id={found.id} seq={found.seq}",
+                          "the seal before this one is missing: a seal was deleted")
+        linked = linked or bool(found.prev_mac)
+        previous = found
+    return None
+
+
+def check_printed_seal(session, mac: str) -> tuple[Optional[AuditSeal], Optional[Breach]]:
+    """A seal as printed on a report: still in the database, genuine, and its head unchanged.
+    Not found → a breach (seals were deleted, or the paper is not one of ours)."""
+    mac = (mac or "").strip().lower()
+    found = session.scalar(select(AuditSeal).where(AuditSeal.mac == mac)) if mac else None
+    if found is None:
+        return None, Breach("audit_seal", f"mac={mac[:16]}", "no seal with this MAC: seals were deleted, "
+                                                          "or the document is not one this service printed")
+    return found, _check_seal(session, _audit_key(), found, {})
 
 
 # Domains add their own integrity checks (e.g. every journal entry balances).

@@ -200,7 +200,13 @@ def period_month(period: str) -> str:
     return period[5:7]
 
 
+def as_rate(text: Optional[str]) -> Number:
+    """A percentage as the services write it ('80.8', None) as a plotted value."""
+    return None if text is None else float(text)
+
+
 def init_app(app) -> None:
     """The charts as Jinja globals, for pages and PDF templates alike."""
     app.jinja_env.globals.update(bar_chart=bar_chart, line_chart=line_chart, sparkline=sparkline)
     app.jinja_env.filters["period_month"] = period_month
+    app.jinja_env.filters["as_rate"] = as_rate

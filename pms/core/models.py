@@ -39,7 +39,8 @@ class AuditSeal(SQLModel, table=True):
     head_hash: str = Field(max_length=64)
     sealed_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     reason: str = Field(max_length=32)  # nightly, report, manual
-    mac: str = Field(max_length=64)
+    mac: str = Field(max_length=64, index=True)  # looked up from a printed report
+    prev_mac: str = Field(default="", max_length=64)  # the previous seal's MAC ("" for the first)
 
 
 class Notification(SQLModel, table=True):

@@ -1,0 +1,116 @@
+"""The district's figures (pms.reports.services.overview), every number computed by hand in
+tests/reports/conftest.py or below."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from pms.core.errors import Invalid
+from pms.reports.services import overview as ov
+from tests.maintenance.test_kpis import _yjl, at, march  # noqa: F401  (fixture)
+
+
+def _overview(api, user="auditor", period="2026-03", **query):
+    reply = api.get(user, "/api/v1/reports/overview", query_string={"period": period, **query})
+    assert reply.status_code == 200, reply.get_json()
+    return reply.get_json()
+
+
+def _program(body, code):
+    (found,) = [p for p in body["programs"] if p["program"] == code]
+    return found
+
+
+def test_money_per_programme_and_estate(api, paid_claim):
+    tbb = _program(_overview(api), "TBB-2026")
+    assert {k: tbb[k] for k in ("budget_fen", "allocated_fen", "claims", "claimed_fen", "approved_fen",
+                                "disbursed_fen", "clawed_back_fen", "paid_to_date_fen", "remaining_fen",
+                                "idle_fen")} == {
+        "budget_fen": 100000, "allocated_fen": 20000, "claims": 1, "claimed_fen": 10386, "approved_fen": 8193,
+        "disbursed_fen": 5000, "clawed_back_fen": 1000,
+        "paid_to_date_fen": 4000,       # 5000 paid − 1000 recovered
+        "remaining_fen": 96000,         # 100000 − 4000
+        "idle_fen": 3193}               # 8193 approved − 5000 paid
+    (yjl,) = tbb["estates"]
+    assert (yjl["estate"], yjl["allocated_fen"], yjl["remaining_fen"]) == ("YJL", 20000, 16000)  # 20000 − 4000
+    assert _program(_overview(api), "YL-2026")["claimed_fen"] == 0
+
+
+def test_the_span_selects_claims_but_remaining_counts_every_period(api, paid_claim):
+    april = _program(_overview(api, period="2026-04"), "TBB-2026")
+    assert (april["claimed_fen"], april["approved_fen"], april["disbursed_fen"]) == (0, 0, 0)
+    assert (april["paid_to_date_fen"], april["remaining_fen"]) == (4000, 96000)
+    year = _program(_overview(api, period="2026"), "TBB-2026")
+    assert (year["claimed_fen"], year["disbursed_fen"]) == (10386, 5000)
+
+
+def test_a_draft_is_not_claimed_yet(api, billed):  # noqa: F811
+    from tests.subsidies.test_claims import build
+
+    assert build(api).status_code == 201
+    assert _program(_overview(api), "TBB-2026")["claimed_fen"] == 0
+
+
+def test_collection_and_elder_care_per_estate(api, paid_claim):
+    body = _overview(api)
+    (yjl,) = body["estates"]
+    assert (yjl["bills"], yjl["bills_paid"], yjl["receivable_fen"], yjl["received_fen"]) == (2, 1, 13386, 8193)
+    assert yjl["collection_by_amount"] == "61.2"       # 8193 / 13386 = 61.205 %
+    assert yjl["collection_by_household"] == "50.0"    # 1 of 2 bills paid in full
+    # three meals delivered, checked in with the home code, no missed check-in
+    assert (yjl["visits_planned"], yjl["visits_delivered"], yjl["visits_verified"], yjl["missed_check_ins"]) == \
+        (3, 3, 3, 0)
+    assert (yjl["delivery_percent"], yjl["verified_percent"]) == ("100.0", "100.0")
+    assert body["total"]["receivable_fen"] == 13386 and body["total"]["name"] == "通州区"
+    assert _overview(api, period="2026-02")["estates"][0]["collection_by_amount"] is None  # nothing billed
+
+
+def test_repairs_figures_are_the_kpi_page_s(app, db, march):  # noqa: F811
+    """Same tickets as tests/maintenance/test_kpis.py: 5 requests of March among 8 households."""
+    from pms.maintenance.services import kpis
+
+    with app.test_request_context():
+        yjl = _yjl(db)
+        found = db.get(ov.District, yjl.district_id)
+        (row,) = ov.estate_figures(db, found, ov.parse_span("2026-03"), estate_code="YJL", now=at(6, 0))
+        page = kpis.estate_kpis(db, yjl, "2026-03", now=at(6, 0))
+    assert (row.households, row.requests, row.sla_met, row.sla_breached) == (8, 5, 1, 2)
+    assert (page.sla_met, page.sla_breached) == (row.sla_met, row.sla_breached)
+    assert row.sla_percent == "33.3"                      # 1 of 3 known outcomes
+    assert (row.ratings, row.average_rating) == (3, "4.00")  # (5 + 3 + 4) / 3
+    assert (row.complaints, row.complaints_per_100) == (1, "12.5")  # 1 × 100 / 8
+    with app.test_request_context():
+        (later,) = ov.estate_figures(db, found, ov.parse_span("2026-03"), estate_code="YJL", now=at(8, 0))
+    assert (later.sla_met, later.sla_breached, later.sla_percent) == (1, 3, "25.0")  # T6 is late by then
+
+
+def test_ratings_average_rounds_half_up_in_integers():
+    row = ov.EstateFigures("X", "x", ratings=3, rating_sum=13)
+    assert row.average_rating == "4.33"                    # 4.333…
+    assert ov.EstateFigures("X", "x", ratings=8, rating_sum=35).average_rating == "4.38"  # 4.375 → up
+    assert ov.EstateFigures("X", "x").average_rating is None
+
+
+@pytest.mark.parametrize("text, first, last", [("2026-03", "2026-03", "2026-03"), ("2026", "2026-01", "2026-12"),
+                                               (" 2025 ", "2025-01", "2025-12")])
+def test_a_span_is_a_month_or_a_year(text, first, last):
+    span = ov.parse_span(text)
+    assert (span.first, span.last) == (first, last)
+
+
+def test_no_span_is_this_year_of_the_business_clock(clock):
+    clock.set_today(date(2027, 2, 3))
+    assert ov.parse_span(None).text == "2027"
+
+
+@pytest.mark.parametrize("text", ["2026-13", "26", "2026-3", "２０２６", "abcd", "2026-03-01"])
+def test_a_bad_span_names_the_period(app, text):
+    with app.test_request_context(), pytest.raises(Invalid) as refused:
+        ov.parse_span(text)
+    assert "period" in refused.value.fields
+
+
+def test_a_bad_period_is_a_422_on_the_page_and_the_api(api, client, world):
+    reply = api.get("auditor", "/api/v1/reports/overview", query_string={"period": "2026-13"})
+    assert reply.status_code == 422 and "period" in reply.get_json()["error"]["fields"]
