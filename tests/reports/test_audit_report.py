@@ -56,8 +56,8 @@ def test_a_printed_seal_checks_out_until_seals_are_deleted(api, paid_claim, db, 
     ok = runner.invoke(args=["audit", "verify", "--seal", sealed.mac])
     assert ok.exit_code == 0 and "ok    printed_seal" in ok.output, ok.output
     assert api.get("auditor", f"/api/v1/reports/seals/{sealed.mac}").get_json()["ok"] is True
-    page = logged_in(client.application.test_client(), "auditor").get(f"/reports/seal?mac={sealed.mac}&lang=en")
-    assert "The seal is genuine" in page.text
+    page = logged_in(client.application.test_client(), "auditor").get(f"/reports/seal?mac={sealed.mac}")
+    assert "封签真实，审计日志与之一致" in page.text
 
     db.execute(delete(AuditSeal).where(AuditSeal.id == sealed.id))  # someone with database access
     db.commit()
@@ -65,8 +65,8 @@ def test_a_printed_seal_checks_out_until_seals_are_deleted(api, paid_claim, db, 
     assert failed.exit_code == 1 and "FAIL  printed_seal" in failed.output and "deleted" in failed.output
     checked = api.get("auditor", f"/api/v1/reports/seals/{sealed.mac}").get_json()
     assert checked["ok"] is False and "deleted" in checked["detail"]
-    page = logged_in(client.application.test_client(), "auditor").get(f"/reports/seal?mac={sealed.mac}&lang=en")
-    assert "No seal with this code" in page.text
+    page = logged_in(client.application.test_client(), "auditor").get(f"/reports/seal?mac={sealed.mac}")
+    assert "数据库中没有此封签" in page.text
 
 
 def test_a_seal_deleted_from_the_middle_breaks_the_next_one_s_link(api, paid_claim, db, runner, app):
