@@ -6,7 +6,7 @@ from marshmallow import Schema, fields, validate
 from pms.core.fields import Instant
 from pms.core.pagination import PageArgsSchema
 
-SPAN_HELP = "a month YYYY-MM or a year YYYY; default this year"
+SPAN_HELP = "a month YYYY-MM or a year YYYY; default last month"
 
 
 class PortalQuerySchema(Schema):

@@ -99,9 +99,10 @@ def test_a_span_is_a_month_or_a_year(text, first, last):
     assert (span.first, span.last) == (first, last)
 
 
-def test_no_span_is_this_year_of_the_business_clock(clock):
-    clock.set_today(date(2027, 2, 3))
-    assert ov.parse_span(None).text == "2027"
+def test_no_span_is_last_month_of_the_business_clock(clock):
+    clock.set_today(date(2027, 1, 3))
+    assert ov.parse_span(None).text == "2026-12"
+    assert ov.parse_span("").text == "2026-12"
 
 
 @pytest.mark.parametrize("text", ["2026-13", "26", "2026-3", "２０２６", "abcd", "2026-03-01"])

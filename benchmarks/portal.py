@@ -1,0 +1,118 @@
+"""Benchmark: the auditor's portal (issue 13), server time in-process.
+
+On the lived-in demo (`pms demo load --households N`, 100,000 households by default: 200 estates of
+~500 rooms with months of bills, claims and visits) the demo auditor logs in through the login
+form, then each portal request is timed with Flask's test client (no network, no gunicorn: the
+time the server spends, queries and template included). Target: the district overview ≤ 300 ms.
+The floor, measured in the same run: the seal-check page (login, scope, a template, no figures).
+
+    .venv/bin/python benchmarks/portal.py [--engine postgresql|sqlite|both]
+        [--households 100000] [--requests 15] [--database-url URL] [--queries]
+
+`--database-url` reuses an already loaded demo (the audit report PDF seals the audit chain: the
+only write).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+
+from _common import ROOT, fresh_postgres, fresh_sqlite
+from concurrent_payments import load_demo
+from home_pages import _percentile, _query_timer, settle
+
+TARGET_MS = 300.0
+
+
+def _pages(app) -> list[tuple[str, str]]:
+    """(label, URL) of what is timed, with the demo's newest billed month and a programme."""
+    from sqlalchemy import func, select
+
+    from pms.core.db import new_session
+    from pms.subsidies.models import Claim, Program
+
+    with app.app_context():
+        session = new_session(write=False)
+        month = session.scalar(select(func.max(Claim.period)))
+        program = session.scalar(select(Program.code).join(Claim, Claim.program_id == Program.id).limit(1))
+        session.close()
+    year = month[:4]
+    return [("floor: seal-check page", "/reports/seal"),
+            (f"overview, month {month}", f"/reports?period={month}"),
+            (f"overview, year {year}", f"/reports?period={year}"),
+            ("overview API, month", f"/api/v1/reports/overview?period={month}"),
+            ("programme page, year", f"/reports/programs/{program}?period={year}"),
+            ("claim lines, page 1", f"/reports/rows/claim_lines?period={year}&program={program}"),
+            ("audit report PDF, month", f"/reports/programs/{program}/report.pdf?period={month}")]
+
+
+def bench(engine_name: str, url: str, args) -> bool:
+    """Time each portal page as the demo auditor; True when the overview meets the target."""
+    from pms import create_app
+
+    app = create_app({"DATABASE_URL": url, "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False,
+                      "LOG_LEVEL": "WARNING"})
+    timings = _query_timer(app.extensions["pms_engine"]) if args.queries else None
+    client = app.test_client()
+    assert client.post("/login", data={"username": "auditor", "password": "demo-auditor-2026"}).status_code == 302
+    print(f"{engine_name}: the auditor's portal, {args.requests} requests each after 2 warm-up requests "
+          f"(server time, in-process)")
+    print(f"  {'page':28s} {'median ms':>10s} {'p95 ms':>8s} {'× floor':>8s}")
+    ok, floor = True, None
+    for label, path in _pages(app):
+        for _ in range(2):
+            assert client.get(path).status_code == 200, (path, client.get(path).status_code)
+        if timings is not None:
+            timings.clear()
+        count = args.requests if "PDF" not in label else max(3, args.requests // 5)
+        samples = []
+        for _ in range(count):
+            started = time.perf_counter()
+            response = client.get(path)
+            samples.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, (path, response.status_code)
+        median, p95 = statistics.median(samples), _percentile(samples, 95)
+        floor = floor or median
+        verdict = ""
+        if label.startswith("overview, month"):
+            verdict = f"target ≤ {TARGET_MS:.0f} ms: " + ("ok" if median <= TARGET_MS else "SLOW")
+            ok = median <= TARGET_MS
+        print(f"  {label:28s} {median:10.1f} {p95:8.1f} {median / floor:8.1f}  {verdict}", flush=True)
+        if timings:
+            per_statement: dict[str, list[float]] = {}
+            for ms, statement in timings:
+                per_statement.setdefault(statement, []).append(ms)
+            for statement, values in sorted(per_statement.items(), key=lambda kv: -statistics.median(kv[1]))[:4]:
+                print(f"      {statistics.median(values):7.2f} ms  {statement}")
+    app.extensions["pms_engine"].dispose()
+    return ok
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--engine", choices=("sqlite", "postgresql", "both"), default="postgresql")
+    parser.add_argument("--households", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=15)
+    parser.add_argument("--database-url", help="reuse this loaded demo database")
+    parser.add_argument("--queries", action="store_true", help="print each page's slowest statements")
+    args = parser.parse_args()
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    if args.database_url:
+        ok = bench(args.database_url.split("+")[0].split(":")[0], args.database_url, args)
+    else:
+        ok = True
+        for engine in (("postgresql", "sqlite") if args.engine == "both" else (args.engine,)):
+            with (fresh_sqlite() if engine == "sqlite" else fresh_postgres()) as url:
+                if url is None:
+                    print(f"{engine}: skipped (not reachable)")
+                    continue
+                load_demo(url, args.households)
+                settle(url)
+                ok = bench(engine, url, args) and ok
+    raise SystemExit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
