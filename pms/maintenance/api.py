@@ -13,7 +13,7 @@ from pms.core.errors import Invalid
 from pms.core.pdf import pdf_response
 from pms.estates import services as estates
 from pms.maintenance import schemas as s
-from pms.maintenance.services import (costs, equipment, kpis, payer, photos, readmodels, sla, tickets, warranty,
+from pms.maintenance.services import (certificates, costs, equipment, kpis, payer, photos, readmodels, sla, tickets, warranty,
                                       works)
 from pms.maintenance.services.photos import MAX_PHOTO_BYTES, MAX_PHOTOS_PER_TICKET, Upload
 
@@ -269,6 +269,27 @@ def list_elevators():
     estate = estates.get_estate(session, principal, args["estate"]) if args.get("estate") else None
     return s.ElevatorListSchema().dump({"items": equipment.list_elevators(
         session, principal, estate_id=estate.id if estate else None)})
+
+
+@bp.post("/elevators/<int:elevator_id>/certificates")
+@documented(summary="Record an elevator's special-equipment inspection certificate (managers, technicians); "
+                    "immutable; a number already recorded 409", body=s.CertificateInSchema,
+            response=s.CertificateSchema, status=201, tag=TAG)
+def record_certificate(elevator_id):
+    """A certificate; elevator subsidies are claimed on it."""
+    principal, session = require_principal(), get_session()
+    data = load_body(s.CertificateInSchema())
+    found = certificates.record_certificate(session, principal, elevator_id, **data)
+    return s.CertificateSchema().dump(certificates.certificate_view(session, found)), 201
+
+
+@bp.get("/elevators/<int:elevator_id>/certificates")
+@documented(summary="An elevator's inspection certificates, newest first", response=s.CertificateListSchema,
+            tag=TAG)
+def list_certificates(elevator_id):
+    """The certificates of one elevator in scope."""
+    principal, session = require_principal(), get_session()
+    return s.CertificateListSchema().dump({"items": certificates.list_certificates(session, principal, elevator_id)})
 
 
 @bp.get("/work-orders")
