@@ -23,6 +23,14 @@ class ProgramCreateSchema(Schema):
     district = fields.String(load_default=None, validate=validate.Regexp(r"^[0-9]{6}$"),
                              metadata={"description": "6-digit district code: required for the platform (admin); "
                                                       "an officer's programme is of their own district"})
+    # What an elevator or renovation programme pays per piece of evidence (optional; the other
+    # kinds pay what the bills say).
+    unit_fen = _fen(load_default=None, allow_none=True, validate=validate.Range(min=0, max=MAX_FEN),
+                    metadata={"description": "elevator programmes: fen paid per elevator whose inspection "
+                                             "certificate is issued"})
+    percent = fields.Integer(strict=True, load_default=None, allow_none=True, validate=validate.Range(min=0, max=100),
+                             metadata={"description": "renovation programmes: whole percent of a completed "
+                                                      "project's contract amount, rounded half-up to the fen"})
 
 
 class ProgramSchema(Schema):
@@ -36,6 +44,8 @@ class ProgramSchema(Schema):
     unallocated_fen = fields.Integer(allow_none=True, metadata={"description": "budget − allocated; null without a budget"})
     period_from = fields.Date(allow_none=True)
     period_to = fields.Date(allow_none=True)
+    unit_fen = fields.Integer(allow_none=True, metadata={"description": "elevator: paid per elevator certified"})
+    percent = fields.Integer(allow_none=True, metadata={"description": "renovation: % of the works' contract amount"})
 
 
 class ProgramListSchema(Schema):
