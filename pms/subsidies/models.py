@@ -182,7 +182,7 @@ class Clawback(SQLModel, table=True):
 
 FINDING_RULES = ("same_person", "missing_evidence", "ineligible_elder", "vacant_room", "outside_period",
                  "subsidy_above_line", "over_allocation", "over_budget", "idle_money", "bill_void",
-                 "amount_changed", "unverified_visit", "short_visit")
+                 "amount_changed", "unverified_visit", "short_visit", "same_elevator")
 
 
 class ClaimFinding(SQLModel, table=True):

@@ -110,17 +110,46 @@ class VisitEvidenceSchema(Schema):
     verified = fields.Boolean()
 
 
+class EquipmentRefSchema(Schema):
+    id = fields.Integer()
+    registration_number = fields.String()
+    place = fields.String(metadata={"description": "ESTATE-BUILDING-ENTRANCE"})
+
+
+class CertificateEvidenceSchema(Schema):
+    id = fields.Integer()
+    number = fields.String()
+    issued_on = fields.String()
+    issuer = fields.String()
+    valid_until = fields.String(allow_none=True)
+    equipment = fields.Nested(EquipmentRefSchema)
+
+
+class WorkEvidenceSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    contractor = fields.String()
+    accepted_on = fields.String(metadata={"description": "completion-acceptance date"})
+    contract_fen = fields.Integer()
+    estate = fields.String()
+
+
 class EvidenceSchema(Schema):
-    type = fields.String(metadata={"enum": ["bill_line", "visit"]})
-    ref = fields.String(metadata={"description": "bill number:item code, or visit:id"})
-    bill = fields.String()
-    room = fields.String()
+    type = fields.String(metadata={"enum": ["bill_line", "visit", "certificate", "work"]})
+    ref = fields.String(metadata={"description": "bill number:item code, visit:id, certificate:id or work:id"})
+    bill = fields.String(allow_none=True, metadata={"description": "null for certificates and works"})
+    room = fields.String(allow_none=True, metadata={"description": "null for certificates and works"})
+    place = fields.String(metadata={"description": "the room, the elevator's entrance, or the estate"})
     visit = fields.Nested(VisitEvidenceSchema, allow_none=True)
+    certificate = fields.Nested(CertificateEvidenceSchema, allow_none=True,
+                                metadata={"description": "an elevator's inspection certificate"})
+    work = fields.Nested(WorkEvidenceSchema, allow_none=True,
+                         metadata={"description": "a completed renovation project"})
 
 
 class ClaimLineSchema(Schema):
     id = fields.Integer()
-    room = fields.String()
+    room = fields.String(allow_none=True, metadata={"description": "null for certificates and works"})
     amount_fen = fields.Integer()
     status = fields.String(metadata={"enum": ["claimed", "approved", "partly_approved", "rejected"]})
     approved_fen = fields.Integer(allow_none=True)

@@ -6,11 +6,24 @@ are never typed in: each stands on one piece of evidence and carries that eviden
 - `visit`: a confirmed elder-care visit on the period's bills (checked in, checked out and
   confirmed; its subsidy fixed by the billing run), one line per visit so the officer can open it;
 - `bill_line`: any other bill line of the period that the programme subsidises (fee-plan
-  subsidies such as 先尝后买 property service).
+  subsidies such as 先尝后买 property service);
+- `certificate` (elevator programmes with a `unit_fen`): one line per elevator of the estate whose
+  special-equipment inspection certificate was issued in the period (its `issued_on` in the
+  month), for the programme's amount per elevator. An elevator is paid once per programme: one
+  whose certificate is on a live line of this programme already is left out (a yearly
+  re-inspection certificate is no new evidence), and of two certificates in one month the first
+  is taken;
+- `work` (renovation programmes with a `percent`): one line per renovation project of the estate
+  accepted in the period (竣工验收, `accepted_on` in the month) with its contract amount recorded,
+  for the programme's percent of that amount, rounded half-up to the fen.
+A certificate or a work belongs to an entrance or the estate, not to a room or a bill: those lines
+have no room and no bill line.
 
 Rules (checked here, the last one also by the database):
-- the period is closed: its month has ended (business clock) and the estate's billing run for it
-  has finished — else 409;
+- the period is closed: its month has ended (business clock) and — unless the programme pays on
+  certificates or works (an elevator programme with its amount per elevator, a renovation
+  programme with its percent), whose evidence is no bill — the estate's billing run for it has
+  finished; else 409;
 - the programme is of the estate's district — else 422 naming `program`;
 - a claim takes only evidence not already on a live (not rejected) line of any claim, so
   building again collects only what was added since; nothing left → 409 naming the claims that
@@ -18,8 +31,11 @@ Rules (checked here, the last one also by the database):
 - a submitted claim's lines never change (there is no operation that changes them, and submit
   is refused unless the claim is a draft).
 
-The ledger already holds what a programme owes: the billing run debits `subsidy_receivable`
-per programme. A claim asks for it; approval, disbursement and clawback post their entries.
+The ledger already holds what a programme owes on bills: the billing run debits
+`subsidy_receivable` per programme, and submitting a claim moves its billed lines' total from there
+to `subsidy_claimed`. Certificates and works were never billed: submitting recognises their total
+as `subsidy_revenue` (income, per programme) against `subsidy_claimed`. Approval, disbursement and
+clawback then post the same entries whatever the evidence (services/reviews.py).
 """
 from __future__ import annotations
 
@@ -38,11 +54,13 @@ from pms.core.auth import Principal, get_in_scope, scoped
 from pms.core.db import utcnow
 from pms.core.sql import InIds
 from pms.core.errors import Conflict, Invalid
+from pms.core.money import divide_half_up
 from pms.eldercare.models import CareService, Visit
-from pms.estates.models import Estate, Room
+from pms.estates.models import Building, Entrance, Estate, Room
+from pms.maintenance.models import Equipment, EquipmentCertificate, RenovationProject
 from pms.subsidies import permissions
 from pms.subsidies.services import findings
-from pms.subsidies.models import LIVE, Claim, ClaimLine, Clawback, Disbursement, Program
+from pms.subsidies.models import BILLED_EVIDENCE, LIVE, Claim, ClaimLine, Clawback, Disbursement, Program
 
 
 
@@ -50,15 +68,18 @@ from pms.subsidies.models import LIVE, Claim, ClaimLine, Clawback, Disbursement,
 class Evidence:
     type: str
     ref: str
-    bill: str
-    room: str
+    bill: Optional[str]  # None: a certificate or a work
+    room: Optional[str]
     visit: Optional[dict] = None
+    certificate: Optional[dict] = None  # number, issued_on, issuer, valid_until and the elevator
+    work: Optional[dict] = None  # the renovation project: name, contractor, accepted_on, contract_fen
+    place: str = ""  # where the evidence is: the room, the elevator's entrance, or the estate
 
 
 @dataclass
 class LineView:
     id: int
-    room: str
+    room: Optional[str]
     amount_fen: int
     status: str
     approved_fen: Optional[int]
@@ -118,7 +139,72 @@ def _candidate_evidence(session, program: Program, estate: Estate, period: str) 
     return ([dict(evidence_type="visit", evidence_id=v.id, visit_id=v.id, bill_line_id=v.line_id,
                   room_id=v.room_id, amount_fen=v.subsidy_fen) for v in visits]
             + [dict(evidence_type="bill_line", evidence_id=line.id, visit_id=None, bill_line_id=line.id,
-                    room_id=line.room_id, amount_fen=line.subsidy_fen) for line in lines])
+                    room_id=line.room_id, amount_fen=line.subsidy_fen) for line in lines]
+            + _certificate_evidence(session, program, estate, period)
+            + _work_evidence(session, program, estate, period))
+
+
+def pays_on_evidence(program: Program) -> bool:
+    """Whether the programme pays by a rule on certificates or works (no bill behind them): an
+    elevator programme with its amount per elevator, a renovation programme with its percent."""
+    return (program.kind == "elevator" and bool(program.unit_fen)) or \
+        (program.kind == "renovation" and bool(program.percent))
+
+
+def work_amount(contract_fen: int, percent: int) -> int:
+    """The programme's percent of a project's contract amount, rounded half-up to the fen."""
+    return divide_half_up(contract_fen * percent, 100)
+
+
+def _certificate_evidence(session, program: Program, estate: Estate, period: str) -> list[dict]:
+    """Elevators of the estate certified in the period and not yet paid by this programme: the
+    first certificate of the month of each not on a live line (of any programme), for the
+    programme's amount per elevator."""
+    if program.kind != "elevator" or not program.unit_fen:
+        return []
+    earlier = EquipmentCertificate.__table__.alias("earlier")
+    paid = (select(ClaimLine.id).join(Claim, Claim.id == ClaimLine.claim_id)
+            .join(earlier, earlier.c.id == ClaimLine.evidence_id)
+            .where(ClaimLine.evidence_type == "certificate", LIVE, Claim.program_id == program.id,
+                   earlier.c.equipment_id == EquipmentCertificate.equipment_id).exists())
+    taken = select(ClaimLine.id).where(ClaimLine.evidence_type == "certificate",
+                                       ClaimLine.evidence_id == EquipmentCertificate.id, LIVE).exists()
+    rows = session.execute(
+        select(EquipmentCertificate.id, EquipmentCertificate.equipment_id)
+        .where(EquipmentCertificate.estate_id == estate.id,
+               EquipmentCertificate.issued_on.between(periods.first_day(period), periods.last_day(period)),
+               ~taken, ~paid)
+        .order_by(EquipmentCertificate.equipment_id, EquipmentCertificate.issued_on, EquipmentCertificate.id)).all()
+    first: dict[int, int] = {}
+    for certificate_id, equipment_id in rows:
+        first.setdefault(equipment_id, certificate_id)
+    return [dict(evidence_type="certificate", evidence_id=c, visit_id=None, bill_line_id=None, room_id=None,
+                 amount_fen=program.unit_fen) for c in first.values()]
+
+
+def _work_evidence(session, program: Program, estate: Estate, period: str) -> list[dict]:
+    """Renovation projects of the estate accepted in the period with their contract amount, not on
+    a live line: the programme's percent of that amount."""
+    if program.kind != "renovation" or not program.percent:
+        return []
+    live = select(ClaimLine.id).where(ClaimLine.evidence_type == "work",
+                                      ClaimLine.evidence_id == RenovationProject.id, LIVE).exists()
+    rows = session.execute(
+        select(RenovationProject.id, RenovationProject.contract_fen)
+        .where(RenovationProject.estate_id == estate.id, RenovationProject.contract_fen.is_not(None),
+               RenovationProject.accepted_on.between(periods.first_day(period), periods.last_day(period)), ~live)
+        .order_by(RenovationProject.accepted_on, RenovationProject.id)).all()
+    return [dict(evidence_type="work", evidence_id=r.id, visit_id=None, bill_line_id=None, room_id=None,
+                 amount_fen=work_amount(r.contract_fen, program.percent))
+            for r in rows if work_amount(r.contract_fen, program.percent) > 0]
+
+
+def _rule_missing(program: Program) -> str:
+    """Why an elevator or renovation programme claims no certificate or work: it says no amount."""
+    if pays_on_evidence(program) or program.kind not in ("elevator", "renovation"):
+        return ""
+    return " " + (_("The programme says no amount per elevator certified.") if program.kind == "elevator"
+                  else _("The programme says no percent of the works' contract amount."))
 
 
 def may_build(principal: Principal) -> bool:
@@ -146,16 +232,16 @@ def build_claim(session, principal: Principal, *, program: str, estate: str, per
     run_done = session.scalar(select(BillingRun.id).where(BillingRun.estate_id == found_estate.id,
                                                           BillingRun.period == period,
                                                           BillingRun.finished_at.is_not(None)))
-    if run_done is None:
+    if run_done is None and not pays_on_evidence(found_program):
         raise Conflict(_("The period %(period)s of %(estate)s has not been billed: claims are built from its bills.",
-                         period=period, estate=found_estate.code))
+                         period=period, estate=found_estate.code) + _rule_missing(found_program))
     evidence = _candidate_evidence(session, found_program, found_estate, period)
     if not evidence:
         holders = session.scalars(
             select(Claim.id).where(Claim.program_id == found_program.id, Claim.estate_id == found_estate.id,
                                    Claim.period == period).order_by(Claim.id)).all()
         raise Conflict(_("Nothing to claim: no evidence of %(period)s is left unclaimed (claims: %(ids)s).",
-                         period=period, ids=", ".join(f"#{i}" for i in holders) or "—"))
+                         period=period, ids=", ".join(f"#{i}" for i in holders) or "—") + _rule_missing(found_program))
     claim = Claim(program_id=found_program.id, estate_id=found_estate.id, period=period, status="draft",
                   total_fen=sum(e["amount_fen"] for e in evidence), created_by=principal.username)
     try:
@@ -192,12 +278,16 @@ def submit_claim(session, principal: Principal, claim_id: int) -> Claim:
         raise Conflict(_("Claim #%(id)d was already submitted.", id=claim.id))
     claim.status, claim.submitted_by, claim.submitted_at = "submitted", principal.username, utcnow()
     session.flush()
-    # The submitted total moves from what the programme owes to what it was asked for
+    # The billed lines' total moves from what the programme owes to what it was asked for; the
+    # certificates' and works' total (never billed) is recognised as income as it is asked for
     # (services/reviews.py lists every step's entry).
+    billed = session.scalar(select(func.coalesce(func.sum(ClaimLine.amount_fen), 0))
+                            .where(ClaimLine.claim_id == claim.id, ClaimLine.evidence_type.in_(BILLED_EVIDENCE)))
     post_entry(session, estate_id=claim.estate_id, kind="claim", source_type="claim", source_id=claim.id,
                business_date=clock.today(), memo=f"claim #{claim.id} {claim.period}", lines=[
                    Line("subsidy_claimed", claim.total_fen, program_id=claim.program_id),
-                   Line("subsidy_receivable", -claim.total_fen, program_id=claim.program_id)])
+                   Line("subsidy_receivable", -billed, program_id=claim.program_id),
+                   Line("subsidy_revenue", billed - claim.total_fen, program_id=claim.program_id)])
     findings.check_claim(session, claim)  # the officer receives it with its findings
     audit.record(session, actor=principal.username, action="claim.submit", object_type="claim",
                  object_id=claim.id, estate_id=claim.estate_id, payload={"total_fen": claim.total_fen})
@@ -245,9 +335,11 @@ def claim_view(session, claim: Claim) -> ClaimView:
     estate_code = session.scalar(select(Estate.code).where(Estate.id == claim.estate_id))
     rows = session.execute(
         select(ClaimLine, Room.code, Bill.number, BillLine.item_code)
-        .join(Room, Room.id == ClaimLine.room_id).join(BillLine, BillLine.id == ClaimLine.bill_line_id)
-        .join(Bill, Bill.id == BillLine.bill_id).where(ClaimLine.claim_id == claim.id)
+        .outerjoin(Room, Room.id == ClaimLine.room_id).outerjoin(BillLine, BillLine.id == ClaimLine.bill_line_id)
+        .outerjoin(Bill, Bill.id == BillLine.bill_id).where(ClaimLine.claim_id == claim.id)
         .order_by(ClaimLine.id)).all()
+    certificates = _certificates(session, [line.evidence_id for line, *_r in rows if line.evidence_type == "certificate"])
+    works = _works(session, [line.evidence_id for line, *_r in rows if line.evidence_type == "work"], estate_code)
     visit_ids = [line.visit_id for line, *_rest in rows if line.visit_id]
     visits = {}
     if visit_ids:
@@ -259,11 +351,17 @@ def claim_view(session, claim: Claim) -> ClaimView:
                             "confirmed_at": v.confirmed_at, "verified": bool(v.verified)}
     lines = []
     for line, room, bill, item in rows:
-        ref = f"visit:{line.visit_id}" if line.evidence_type == "visit" else f"{bill}:{item}"
+        kind = line.evidence_type
+        certificate = certificates.get(line.evidence_id) if kind == "certificate" else None
+        work = works.get(line.evidence_id) if kind == "work" else None
+        ref = (f"visit:{line.visit_id}" if kind == "visit" else f"{bill}:{item}" if kind == "bill_line"
+               else f"{kind}:{line.evidence_id}")
+        place = room or (certificate["equipment"]["place"] if certificate else work["estate"] if work else "")
         lines.append(LineView(id=line.id, room=room, amount_fen=line.amount_fen, status=line.status,
                               approved_fen=line.approved_fen, reason=line.reason,
-                              evidence=Evidence(type=line.evidence_type, ref=ref, bill=bill, room=room,
-                                                visit=visits.get(line.visit_id))))
+                              evidence=Evidence(type=kind, ref=ref, bill=bill, room=room,
+                                                visit=visits.get(line.visit_id), certificate=certificate,
+                                                work=work, place=place or "")))
     paid = [PaymentView("disbursement", d.amount_fen, d.paid_on, d.reference, d.recorded_by)
             for d in session.scalars(select(Disbursement).where(Disbursement.claim_id == claim.id)
                                      .order_by(Disbursement.id))]
@@ -275,3 +373,28 @@ def claim_view(session, claim: Claim) -> ClaimView:
                      submitted_at=claim.submitted_at, reviewed_by=claim.reviewed_by, reviewed_at=claim.reviewed_at,
                      approved_fen=claim.approved_fen, disbursed_fen=sum(p.amount_fen for p in paid),
                      clawed_back_fen=sum(p.amount_fen for p in back), lines=lines, payments=paid + back)
+
+
+def _certificates(session, ids: list[int]) -> dict[int, dict]:
+    """The certificates behind certificate lines, with their elevator (one query)."""
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(EquipmentCertificate, Equipment.registration_number, Estate.code, Building.code, Entrance.code)
+        .join(Equipment, Equipment.id == EquipmentCertificate.equipment_id)
+        .join(Estate, Estate.id == Equipment.estate_id).join(Building, Building.id == Equipment.building_id)
+        .join(Entrance, Entrance.id == Equipment.entrance_id).where(InIds(EquipmentCertificate.id, ids)))
+    return {c.id: {"id": c.id, "number": c.number, "issued_on": c.issued_on.isoformat(), "issuer": c.issuer,
+                   "valid_until": c.valid_until.isoformat() if c.valid_until else None,
+                   "equipment": {"id": c.equipment_id, "registration_number": registration,
+                                 "place": f"{estate}-{building}-{entrance}"}}
+            for c, registration, estate, building, entrance in rows}
+
+
+def _works(session, ids: list[int], estate_code: str) -> dict[int, dict]:
+    """The renovation projects behind work lines (one query)."""
+    if not ids:
+        return {}
+    return {p.id: {"id": p.id, "name": p.name, "contractor": p.contractor, "accepted_on": p.accepted_on.isoformat(),
+                   "contract_fen": p.contract_fen, "estate": estate_code}
+            for p in session.scalars(select(RenovationProject).where(InIds(RenovationProject.id, ids)))}
