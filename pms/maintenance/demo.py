@@ -180,8 +180,9 @@ def _certificate(session, recorder, estate, today):
     if elevator is None:
         return
     issued = periods.first_day(periods.add_months(periods.period_of(today), -1)) + timedelta(days=9)
-    certificates.record_certificate(session, recorder, elevator.id, number=f"TJ{issued:%Y%m}-{elevator.registration_number}",
-                                    issued_on=issued, issuer="北京市特种设备检验检测研究院",
+    certificates.record_certificate(session, recorder, elevator.id,
+                                    number=f"TJ{issued:%Y%m}-{elevator.registration_number}", issued_on=issued,
+                                    issuer="北京市特种设备检验检测研究院",
                                     valid_until=rules.add_years(issued, 1) - timedelta(days=1))
 
 

@@ -20,7 +20,8 @@ from pms.estates import services as estates
 from pms.maintenance import rules
 from pms.maintenance import schemas as s
 from pms.maintenance.api import allow_photo_uploads, read_uploads
-from pms.maintenance.services import certificates, costs, equipment, kpis, payer, photos, places, readmodels, tickets, works
+from pms.maintenance.services import (certificates, costs, equipment, kpis, payer, photos, places, readmodels, tickets,
+                                      works)
 
 bp = Blueprint("maintenance", __name__, url_prefix="/maintenance")
 # First of all before-request hooks: CSRF protection reads the form, which must already be allowed

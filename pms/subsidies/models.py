@@ -118,8 +118,8 @@ class ClaimLine(SQLModel, table=True):
     __scope__ = ScopeRule()
     __table_args__ = (
         CheckConstraint("evidence_type IN ('bill_line', 'visit', 'certificate', 'work')", name="evidence_known"),
-        CheckConstraint("evidence_type NOT IN ('bill_line', 'visit') OR (bill_line_id IS NOT NULL AND room_id IS NOT NULL)",
-                        name="billed_evidence_has_bill_line"),
+        CheckConstraint("evidence_type NOT IN ('bill_line', 'visit') OR "
+                        "(bill_line_id IS NOT NULL AND room_id IS NOT NULL)", name="billed_evidence_has_bill_line"),
         CheckConstraint("status IN ('claimed', 'approved', 'partly_approved', 'rejected')", name="status_known"),
         CheckConstraint("amount_fen > 0", name="amount_positive"),
         CheckConstraint("evidence_type <> 'visit' OR visit_id IS NOT NULL", name="visit_evidence_has_visit"),

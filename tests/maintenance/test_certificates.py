@@ -43,10 +43,15 @@ def test_roles_and_scope(api, clock, db):
     # Readers: the estate's staff, its auditor and officer, its residents; never the other company.
     for user, status in [("manager", 200), ("tech", 200), ("auditor", 200), ("officer", 200), ("resident", 200),
                          ("other_manager", 404), ("other_auditor", 404), ("other_resident", 404)]:
-        r = api.get(user, f"/api/v1/elevators/{mine}/certificates")
+        r = api.get(user, f"/api/v1/elevator-certificates?elevator={mine}")
         assert r.status_code == status, user
         if status == 200:
             assert [c["number"] for c in r.get_json()["items"]] == ["DT-2026-000124", "DT-2026-000123"]
+        # By estate, or all in scope: another company's certificates are never listed.
+        assert [c["number"] for c in api.get(user, "/api/v1/elevator-certificates").get_json()["items"]] == \
+            (["DT-2026-000124", "DT-2026-000123"] if status == 200 else []), user
+    assert api.get("other_manager", "/api/v1/elevator-certificates?estate=YJL").status_code == 404
+    assert len(api.get("auditor", "/api/v1/elevator-certificates?estate=YJL").get_json()["items"]) == 2
     assert db.scalar(select(func.count(EquipmentCertificate.id))) == 2
     logged = db.scalars(select(AuditEntry).where(AuditEntry.action == "maintenance.certificate_record")
                         .order_by(AuditEntry.seq)).all()

@@ -116,5 +116,6 @@ def test_elevator_and_renovation_programmes_say_what_they_pay(api):
                            ({"kind": "elevator", "percent": 30}, "percent")]:
         reply = api.post("officer", "/api/v1/programs", {**BODY, "code": "BAD", **changes})
         assert reply.status_code == 422 and list(reply.get_json()["error"]["fields"]) == [field], changes
-    listed = {p["code"]: (p["unit_fen"], p["percent"]) for p in api.get("auditor", "/api/v1/programs").get_json()["items"]}
+    items = api.get("auditor", "/api/v1/programs").get_json()["items"]
+    listed = {p["code"]: (p["unit_fen"], p["percent"]) for p in items}
     assert listed == {"DT-0": (0, None), "DT-1": (20000000, None), "GZ-1": (None, 30)}

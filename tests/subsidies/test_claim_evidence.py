@@ -24,7 +24,6 @@ from sqlalchemy.exc import IntegrityError
 from jobs.subsidies import check_claims
 from pms.billing.models import JournalEntry, JournalLine
 from pms.core.db import get_session
-from tests.subsidies.helpers import BODY
 
 FEB = {"estate": "YJL", "period": "2026-02"}
 
@@ -37,7 +36,8 @@ def sql(app, statement: str, **params) -> None:
 
 
 def open_rules(api, claim_id: int) -> set[tuple[str, int | None]]:
-    return {(f["rule"], f["line"]) for f in api.get("auditor", f"/api/v1/claims/{claim_id}/anomalies").get_json()["items"]}
+    items = api.get("auditor", f"/api/v1/claims/{claim_id}/anomalies").get_json()["items"]
+    return {(f["rule"], f["line"]) for f in items}
 
 
 @pytest.fixture
@@ -90,7 +90,8 @@ def test_an_elevator_claim_has_a_line_per_elevator_certified_in_the_period(api, 
     claim = r.get_json()
     assert claim["total_fen"] == 40_000_000
     lines = sorted(claim["lines"], key=lambda line: line["evidence"]["certificate"]["number"])
-    assert [(line["amount_fen"], line["room"], line["evidence"]["type"], line["evidence"]["ref"]) for line in lines] == [
+    assert [(line["amount_fen"], line["room"], line["evidence"]["type"], line["evidence"]["ref"])
+            for line in lines] == [
         (20_000_000, None, "certificate", f"certificate:{elevators['A1']}"),
         (20_000_000, None, "certificate", f"certificate:{elevators['B1']}")]
     first = lines[0]["evidence"]

@@ -5,6 +5,7 @@ from pms.maintenance.models.tickets import (SlaPolicy, Ticket, TicketAlert, Tick
                                             TicketPhoto)
 from pms.maintenance.models.works import PlannedWork
 
-__all__ = ["Equipment", "EquipmentCertificate", "MaintenancePlan", "RenovationProject", "WarrantyComponent", "WorkOrder",
+__all__ = ["Equipment", "EquipmentCertificate", "MaintenancePlan", "RenovationProject", "WarrantyComponent",
+           "WorkOrder",
            "SlaPolicy", "Ticket", "TicketAlert", "TicketCost", "TicketEvent", "TicketPhoto",
            "PlannedWork"]

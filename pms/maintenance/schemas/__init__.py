@@ -18,7 +18,7 @@ from pms.maintenance.schemas.assets import (ComponentInSchema, ProjectInSchema, 
                                             ElevatorInSchema, ElevatorSchema, ElevatorListSchema,
                                             WorkOrderSchema, WorkOrderListSchema, WorkOrderQuerySchema,
                                             WorkOrderDoneSchema, CertificateInSchema, CertificateSchema,
-                                            CertificateListSchema)
+                                            CertificateQuerySchema, CertificateListSchema)
 from pms.maintenance.schemas.works import PlannedWorkInSchema, PlannedWorkSchema, PlannedWorkListSchema
 from pms.maintenance.schemas.kpis import KpiQuerySchema, KpiPageQuerySchema, KpiSchema
 from pms.maintenance.schemas.forms import (LocalDateTimeField, TicketFormSchema, MoveFormSchema,
@@ -32,6 +32,7 @@ __all__ = ["LOCATION_HELP", "UtcDateTime", "LocationField", "one_of", "TicketCre
            "SlaMinutesSchema", "SlaPolicySchema", "ComponentInSchema", "ProjectInSchema", "ProjectCreatedSchema",
            "ComponentOutSchema", "ComponentListSchema", "EstateQuerySchema", "ElevatorInSchema", "ElevatorSchema",
            "ElevatorListSchema", "WorkOrderSchema", "WorkOrderListSchema", "WorkOrderQuerySchema",
-           "WorkOrderDoneSchema", "CertificateInSchema", "CertificateSchema", "CertificateListSchema", "PlannedWorkInSchema", "PlannedWorkSchema", "PlannedWorkListSchema",
+           "WorkOrderDoneSchema", "CertificateInSchema", "CertificateSchema", "CertificateQuerySchema",
+           "CertificateListSchema", "PlannedWorkInSchema", "PlannedWorkSchema", "PlannedWorkListSchema",
            "KpiQuerySchema", "KpiPageQuerySchema", "KpiSchema", "LocalDateTimeField", "TicketFormSchema",
            "MoveFormSchema", "CostFormSchema", "PlannedWorkFormSchema"]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from pms.core.api import MAX_ID
 from pms.core.fields import BoundedList, BusinessDate
 from pms.maintenance import rules
 from pms.maintenance.schemas.fields import one_of
@@ -131,6 +132,12 @@ class CertificateSchema(Schema):
     issuer = fields.String()
     valid_until = fields.Date(allow_none=True)
     recorded_by = fields.String()
+
+
+class CertificateQuerySchema(Schema):
+    estate = fields.String(validate=validate.Length(max=32))
+    elevator = fields.Integer(strict=False, validate=validate.Range(min=1, max=MAX_ID),
+                              metadata={"description": "an elevator's id"})
 
 
 class CertificateListSchema(Schema):

@@ -91,10 +91,20 @@ def certificates_of(session, principal: Principal, equipment_ids: list[int]) -> 
     return found
 
 
-def list_certificates(session, principal: Principal, equipment_id: int) -> list[CertificateView]:
-    """One elevator's certificates (404 when the elevator is outside the caller's scope)."""
-    elevator = get_in_scope(session, Equipment, Equipment.id == equipment_id, principal=principal)
-    return certificates_of(session, principal, [elevator.id])[elevator.id]
+def list_certificates(session, principal: Principal, *, estate_id: Optional[int] = None,
+                      equipment_id: Optional[int] = None, limit: int = 500) -> list[CertificateView]:
+    """Certificates in the caller's scope, newest first: of one estate, of one elevator (404 when
+    it is outside the caller's scope), or all."""
+    stmt = scoped(select(EquipmentCertificate, Equipment.registration_number), EquipmentCertificate, principal) \
+        .join(Equipment, Equipment.id == EquipmentCertificate.equipment_id)
+    if equipment_id is not None:
+        elevator = get_in_scope(session, Equipment, Equipment.id == equipment_id, principal=principal)
+        stmt = stmt.where(EquipmentCertificate.equipment_id == elevator.id)
+    if estate_id is not None:
+        stmt = stmt.where(EquipmentCertificate.estate_id == estate_id)
+    rows = session.execute(stmt.order_by(EquipmentCertificate.issued_on.desc(), EquipmentCertificate.id.desc())
+                           .limit(limit)).all()
+    return [view(c, registration) for c, registration in rows]
 
 
 def certificate_view(session, c: EquipmentCertificate) -> CertificateView:

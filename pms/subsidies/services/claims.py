@@ -54,12 +54,10 @@ from pms.core.auth import Principal, get_in_scope, scoped
 from pms.core.db import utcnow
 from pms.core.sql import InIds
 from pms.core.errors import Conflict, Invalid
-from pms.core.money import divide_half_up
 from pms.eldercare.models import CareService, Visit
-from pms.estates.models import Building, Entrance, Estate, Room
-from pms.maintenance.models import Equipment, EquipmentCertificate, RenovationProject
+from pms.estates.models import Estate, Room
 from pms.subsidies import permissions
-from pms.subsidies.services import findings
+from pms.subsidies.services import evidence, findings
 from pms.subsidies.models import BILLED_EVIDENCE, LIVE, Claim, ClaimLine, Clawback, Disbursement, Program
 
 
@@ -140,68 +138,13 @@ def _candidate_evidence(session, program: Program, estate: Estate, period: str) 
                   room_id=v.room_id, amount_fen=v.subsidy_fen) for v in visits]
             + [dict(evidence_type="bill_line", evidence_id=line.id, visit_id=None, bill_line_id=line.id,
                     room_id=line.room_id, amount_fen=line.subsidy_fen) for line in lines]
-            + _certificate_evidence(session, program, estate, period)
-            + _work_evidence(session, program, estate, period))
-
-
-def pays_on_evidence(program: Program) -> bool:
-    """Whether the programme pays by a rule on certificates or works (no bill behind them): an
-    elevator programme with its amount per elevator, a renovation programme with its percent."""
-    return (program.kind == "elevator" and bool(program.unit_fen)) or \
-        (program.kind == "renovation" and bool(program.percent))
-
-
-def work_amount(contract_fen: int, percent: int) -> int:
-    """The programme's percent of a project's contract amount, rounded half-up to the fen."""
-    return divide_half_up(contract_fen * percent, 100)
-
-
-def _certificate_evidence(session, program: Program, estate: Estate, period: str) -> list[dict]:
-    """Elevators of the estate certified in the period and not yet paid by this programme: the
-    first certificate of the month of each not on a live line (of any programme), for the
-    programme's amount per elevator."""
-    if program.kind != "elevator" or not program.unit_fen:
-        return []
-    earlier = EquipmentCertificate.__table__.alias("earlier")
-    paid = (select(ClaimLine.id).join(Claim, Claim.id == ClaimLine.claim_id)
-            .join(earlier, earlier.c.id == ClaimLine.evidence_id)
-            .where(ClaimLine.evidence_type == "certificate", LIVE, Claim.program_id == program.id,
-                   earlier.c.equipment_id == EquipmentCertificate.equipment_id).exists())
-    taken = select(ClaimLine.id).where(ClaimLine.evidence_type == "certificate",
-                                       ClaimLine.evidence_id == EquipmentCertificate.id, LIVE).exists()
-    rows = session.execute(
-        select(EquipmentCertificate.id, EquipmentCertificate.equipment_id)
-        .where(EquipmentCertificate.estate_id == estate.id,
-               EquipmentCertificate.issued_on.between(periods.first_day(period), periods.last_day(period)),
-               ~taken, ~paid)
-        .order_by(EquipmentCertificate.equipment_id, EquipmentCertificate.issued_on, EquipmentCertificate.id)).all()
-    first: dict[int, int] = {}
-    for certificate_id, equipment_id in rows:
-        first.setdefault(equipment_id, certificate_id)
-    return [dict(evidence_type="certificate", evidence_id=c, visit_id=None, bill_line_id=None, room_id=None,
-                 amount_fen=program.unit_fen) for c in first.values()]
-
-
-def _work_evidence(session, program: Program, estate: Estate, period: str) -> list[dict]:
-    """Renovation projects of the estate accepted in the period with their contract amount, not on
-    a live line: the programme's percent of that amount."""
-    if program.kind != "renovation" or not program.percent:
-        return []
-    live = select(ClaimLine.id).where(ClaimLine.evidence_type == "work",
-                                      ClaimLine.evidence_id == RenovationProject.id, LIVE).exists()
-    rows = session.execute(
-        select(RenovationProject.id, RenovationProject.contract_fen)
-        .where(RenovationProject.estate_id == estate.id, RenovationProject.contract_fen.is_not(None),
-               RenovationProject.accepted_on.between(periods.first_day(period), periods.last_day(period)), ~live)
-        .order_by(RenovationProject.accepted_on, RenovationProject.id)).all()
-    return [dict(evidence_type="work", evidence_id=r.id, visit_id=None, bill_line_id=None, room_id=None,
-                 amount_fen=work_amount(r.contract_fen, program.percent))
-            for r in rows if work_amount(r.contract_fen, program.percent) > 0]
+            + evidence.certificate_evidence(session, program, estate, period)
+            + evidence.work_evidence(session, program, estate, period))
 
 
 def _rule_missing(program: Program) -> str:
     """Why an elevator or renovation programme claims no certificate or work: it says no amount."""
-    if pays_on_evidence(program) or program.kind not in ("elevator", "renovation"):
+    if evidence.pays_on_evidence(program) or program.kind not in ("elevator", "renovation"):
         return ""
     return " " + (_("The programme says no amount per elevator certified.") if program.kind == "elevator"
                   else _("The programme says no percent of the works' contract amount."))
@@ -232,18 +175,18 @@ def build_claim(session, principal: Principal, *, program: str, estate: str, per
     run_done = session.scalar(select(BillingRun.id).where(BillingRun.estate_id == found_estate.id,
                                                           BillingRun.period == period,
                                                           BillingRun.finished_at.is_not(None)))
-    if run_done is None and not pays_on_evidence(found_program):
+    if run_done is None and not evidence.pays_on_evidence(found_program):
         raise Conflict(_("The period %(period)s of %(estate)s has not been billed: claims are built from its bills.",
                          period=period, estate=found_estate.code) + _rule_missing(found_program))
-    evidence = _candidate_evidence(session, found_program, found_estate, period)
-    if not evidence:
+    pieces = _candidate_evidence(session, found_program, found_estate, period)
+    if not pieces:
         holders = session.scalars(
             select(Claim.id).where(Claim.program_id == found_program.id, Claim.estate_id == found_estate.id,
                                    Claim.period == period).order_by(Claim.id)).all()
         raise Conflict(_("Nothing to claim: no evidence of %(period)s is left unclaimed (claims: %(ids)s).",
                          period=period, ids=", ".join(f"#{i}" for i in holders) or "—") + _rule_missing(found_program))
     claim = Claim(program_id=found_program.id, estate_id=found_estate.id, period=period, status="draft",
-                  total_fen=sum(e["amount_fen"] for e in evidence), created_by=principal.username)
+                  total_fen=sum(e["amount_fen"] for e in pieces), created_by=principal.username)
     try:
         with session.begin_nested():
             session.add(claim)
@@ -251,14 +194,14 @@ def build_claim(session, principal: Principal, *, program: str, estate: str, per
             # One Core INSERT of every line (an estate's month is ~500 of them).
             session.execute(insert(ClaimLine.__table__), [
                 dict(claim_id=claim.id, estate_id=found_estate.id, status="claimed", reason="", **e)
-                for e in evidence])
+                for e in pieces])
     except IntegrityError as exc:  # someone built a claim of the same evidence at the same moment
         raise Conflict(_("Another claim took this evidence a moment ago; build again to claim what is left.")) \
             from exc
     findings.check_claim(session, claim)
     audit.record(session, actor=principal.username, action="claim.build", object_type="claim",
                  object_id=claim.id, estate_id=found_estate.id,
-                 payload={"program": found_program.code, "period": period, "lines": len(evidence),
+                 payload={"program": found_program.code, "period": period, "lines": len(pieces),
                           "total_fen": claim.total_fen})
     return claim
 
@@ -338,8 +281,10 @@ def claim_view(session, claim: Claim) -> ClaimView:
         .outerjoin(Room, Room.id == ClaimLine.room_id).outerjoin(BillLine, BillLine.id == ClaimLine.bill_line_id)
         .outerjoin(Bill, Bill.id == BillLine.bill_id).where(ClaimLine.claim_id == claim.id)
         .order_by(ClaimLine.id)).all()
-    certificates = _certificates(session, [line.evidence_id for line, *_r in rows if line.evidence_type == "certificate"])
-    works = _works(session, [line.evidence_id for line, *_r in rows if line.evidence_type == "work"], estate_code)
+    ids = {kind: [line.evidence_id for line, *_r in rows if line.evidence_type == kind]
+           for kind in ("certificate", "work")}
+    certificates = evidence.certificates(session, ids["certificate"])
+    works = evidence.works(session, ids["work"], estate_code)
     visit_ids = [line.visit_id for line, *_rest in rows if line.visit_id]
     visits = {}
     if visit_ids:
@@ -373,28 +318,3 @@ def claim_view(session, claim: Claim) -> ClaimView:
                      submitted_at=claim.submitted_at, reviewed_by=claim.reviewed_by, reviewed_at=claim.reviewed_at,
                      approved_fen=claim.approved_fen, disbursed_fen=sum(p.amount_fen for p in paid),
                      clawed_back_fen=sum(p.amount_fen for p in back), lines=lines, payments=paid + back)
-
-
-def _certificates(session, ids: list[int]) -> dict[int, dict]:
-    """The certificates behind certificate lines, with their elevator (one query)."""
-    if not ids:
-        return {}
-    rows = session.execute(
-        select(EquipmentCertificate, Equipment.registration_number, Estate.code, Building.code, Entrance.code)
-        .join(Equipment, Equipment.id == EquipmentCertificate.equipment_id)
-        .join(Estate, Estate.id == Equipment.estate_id).join(Building, Building.id == Equipment.building_id)
-        .join(Entrance, Entrance.id == Equipment.entrance_id).where(InIds(EquipmentCertificate.id, ids)))
-    return {c.id: {"id": c.id, "number": c.number, "issued_on": c.issued_on.isoformat(), "issuer": c.issuer,
-                   "valid_until": c.valid_until.isoformat() if c.valid_until else None,
-                   "equipment": {"id": c.equipment_id, "registration_number": registration,
-                                 "place": f"{estate}-{building}-{entrance}"}}
-            for c, registration, estate, building, entrance in rows}
-
-
-def _works(session, ids: list[int], estate_code: str) -> dict[int, dict]:
-    """The renovation projects behind work lines (one query)."""
-    if not ids:
-        return {}
-    return {p.id: {"id": p.id, "name": p.name, "contractor": p.contractor, "accepted_on": p.accepted_on.isoformat(),
-                   "contract_fen": p.contract_fen, "estate": estate_code}
-            for p in session.scalars(select(RenovationProject).where(InIds(RenovationProject.id, ids)))}

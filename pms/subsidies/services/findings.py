@@ -47,10 +47,10 @@ from pms.core.sql import InIds
 from pms.core.errors import Conflict, Invalid
 from pms.eldercare import rules as care_rules
 from pms.eldercare.models import CareService, Elder, Visit
-from pms.core.money import divide_half_up
 from pms.estates.models import Ownership, Person, Residency
 from pms.maintenance.models import EquipmentCertificate, RenovationProject
 from pms.subsidies import permissions
+from pms.subsidies.services.evidence import work_amount
 from pms.subsidies.models import LIVE, Claim, ClaimFinding, ClaimLine, Disbursement, Program, ProgramAllocation
 
 IDLE_AFTER = timedelta(days=60)
@@ -188,7 +188,7 @@ def _unbilled_findings(r, claim: Claim, program: Program, first: date, last: dat
             add("missing_evidence", _("The renovation project of this line, accepted and with its contract amount, "
                                       "is not on record for the estate."))
             return
-        now_fen = divide_half_up(r.contract_fen * program.percent, 100) if program.percent is not None else None
+        now_fen = work_amount(r.contract_fen, program.percent) if program.percent is not None else None
         if r.amount_fen > r.contract_fen:
             add("subsidy_above_line", _("Claimed %(claimed)s fen on works of %(line)s fen.",
                                         claimed=r.amount_fen, line=r.contract_fen))
