@@ -13,7 +13,8 @@ from pms.core.errors import Invalid
 from pms.core.pdf import pdf_response
 from pms.estates import services as estates
 from pms.maintenance import schemas as s
-from pms.maintenance.services import (costs, equipment, kpis, payer, photos, readmodels, sla, tickets, warranty,
+from pms.maintenance.services import (certificates, costs, equipment, kpis, payer, photos, readmodels, sla, tickets,
+                                      warranty,
                                       works)
 from pms.maintenance.services.photos import MAX_PHOTO_BYTES, MAX_PHOTOS_PER_TICKET, Upload
 
@@ -269,6 +270,34 @@ def list_elevators():
     estate = estates.get_estate(session, principal, args["estate"]) if args.get("estate") else None
     return s.ElevatorListSchema().dump({"items": equipment.list_elevators(
         session, principal, estate_id=estate.id if estate else None)})
+
+
+@bp.post("/elevators/<int:elevator_id>/certificates")
+@documented(summary="Record an elevator's special-equipment inspection certificate (managers, technicians); "
+                    "immutable; a number already recorded 409", body=s.CertificateInSchema,
+            response=s.CertificateSchema, status=201, tag=TAG)
+def record_certificate(elevator_id):
+    """A certificate; elevator subsidies are claimed on it."""
+    principal, session = require_principal(), get_session()
+    data = load_body(s.CertificateInSchema())
+    found = certificates.record_certificate(session, principal, elevator_id, **data)
+    return s.CertificateSchema().dump(certificates.certificate_view(session, found)), 201
+
+
+# The list is not a GET on the POST's path: with both on one `<int:…>` path, an id beyond the id
+# converter's range answered 405 instead of 404 (werkzeug's matcher), so it is a list with a filter
+# like the other maintenance lists.
+@bp.get("/elevator-certificates")
+@documented(summary="Elevators' inspection certificates in scope, newest first (elevator: one elevator's; "
+                    "an elevator outside your scope 404)", query=s.CertificateQuerySchema,
+            response=s.CertificateListSchema, tag=TAG)
+def list_certificates():
+    """Certificates by estate or elevator."""
+    principal, session = require_principal(), get_session()
+    args = load_args(s.CertificateQuerySchema())
+    estate = estates.get_estate(session, principal, args["estate"]) if args.get("estate") else None
+    return s.CertificateListSchema().dump({"items": certificates.list_certificates(
+        session, principal, estate_id=estate.id if estate else None, equipment_id=args.get("elevator"))})
 
 
 @bp.get("/work-orders")

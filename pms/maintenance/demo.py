@@ -1,6 +1,7 @@
 """Demo data for maintenance: requests in every state, renovation projects in and out of
 warranty, the elevator of every entrance billed for one (with plans and inspections, one in four
-with a lapsed inspection), planned water works.
+with a lapsed inspection), the inspection certificate of the first estate's newest elevator,
+planned water works.
 
 `seed(session, ctx)` is discovered by the demo framework; ctx carries `rng` (random.Random),
 `today` (date), `company`, `estates` (list of Estate) and `users` (dict role → User).
@@ -16,13 +17,13 @@ from sqlalchemy import func, select
 
 from pms.accounts.models import User, UserRoom
 from pms.accounts.services import build_principal
-from pms.core import clock
+from pms.core import clock, periods
 from pms.core.auth import system_principal
 from pms.core.db import insert_ignoring_conflicts
 from pms.estates.models import Building, Entrance, Estate, Room
 from pms.maintenance import rules
 from pms.maintenance.models import Equipment, MaintenancePlan, RenovationProject, WorkOrder
-from pms.maintenance.services import alerts, costs, equipment, photos, sla, tickets, warranty, works
+from pms.maintenance.services import alerts, certificates, costs, equipment, photos, sla, tickets, warranty, works
 
 DESCRIPTIONS = {
     "plumbing": ["厨房下水道堵塞", "卫生间水管滴漏", "楼上渗水到我家天花板"],
@@ -58,6 +59,9 @@ def _photo(color) -> bytes:
 
 
 DEMO_ESTATES = 3
+# After billing (its elevators are the entrances billed for one), before subsidies (which claim an
+# elevator subsidy on the certificate recorded here).
+ORDER = 70
 
 
 def seed(session, ctx) -> None:
@@ -92,6 +96,8 @@ def seed(session, ctx) -> None:
     # Every estate, not only the first ones: an entrance billed for an elevator has it registered.
     for estate in estates:
         _elevators(session, manager, estate, today)
+    if estates:
+        _certificate(session, tech or manager, estates[0], today)
     equipment.generate_work_orders(session, today=today)
     equipment.flag_overdue(session, today=today)
     alerts.check_sla(session, now=_local(today, 0))
@@ -164,6 +170,20 @@ def _elevators(session, manager, estate, today):
                              done_at=_local(d - timedelta(days=3), 10) if passed else None,
                              created_at=_local(d - timedelta(days=30), 2)))
     insert_ignoring_conflicts(session, WorkOrder, rows, ("plan_id", "due_on"))
+
+
+def _certificate(session, recorder, estate, today):
+    """The special-equipment inspection certificate of the estate's newest elevator, issued on the
+    10th of last month (a closed month: the subsidies demo claims the elevator subsidy on it)."""
+    elevator = session.scalar(select(Equipment).where(Equipment.estate_id == estate.id)
+                              .order_by(Equipment.accepted_on.desc(), Equipment.id))
+    if elevator is None:
+        return
+    issued = periods.first_day(periods.add_months(periods.period_of(today), -1)) + timedelta(days=9)
+    certificates.record_certificate(session, recorder, elevator.id,
+                                    number=f"TJ{issued:%Y%m}-{elevator.registration_number}", issued_on=issued,
+                                    issuer="北京市特种设备检验检测研究院",
+                                    valid_until=rules.add_years(issued, 1) - timedelta(days=1))
 
 
 def _tickets(session, rng, today, estate, manager, tech, tech_user, resident, resident_rooms):

@@ -45,6 +45,8 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     # Elevators and their work orders, renovation projects, planned works.
     "elevator.register": (MANAGER,),
     "work_order.complete": (MANAGER, TECHNICIAN),
+    # An elevator's special-equipment inspection certificate (immutable; elevator subsidies stand on it).
+    "certificate.record": (MANAGER, TECHNICIAN),
     "renovation.create": (MANAGER,),
     "planned_work.create": (MANAGER,),
     "planned_work.cancel": (MANAGER,),

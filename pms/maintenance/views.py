@@ -20,7 +20,8 @@ from pms.estates import services as estates
 from pms.maintenance import rules
 from pms.maintenance import schemas as s
 from pms.maintenance.api import allow_photo_uploads, read_uploads
-from pms.maintenance.services import costs, equipment, kpis, payer, photos, places, readmodels, tickets, works
+from pms.maintenance.services import (certificates, costs, equipment, kpis, payer, photos, places, readmodels, tickets,
+                                      works)
 
 bp = Blueprint("maintenance", __name__, url_prefix="/maintenance")
 # First of all before-request hooks: CSRF protection reads the form, which must already be allowed
@@ -71,6 +72,9 @@ COST_FORM = form_spec("cost", {"kind": _l("Kind"), "description": _l("Descriptio
 REMOVE_COST_FORM = form_spec("remove-cost", {})
 NOTE_FORM = form_spec("note", {"note": _l("Note")})
 KPI_FORM = form_spec("kpis", {"estate": _l("Estate"), "period": _l("Month")})
+CERTIFICATE_FORM = form_spec("certificate", {
+    "number": _l("Certificate number"), "issued_on": _l("Issued on"), "issuer": _l("Inspection body"),
+    "valid_until": _l("Valid until (optional)")})
 PLANNED_WORK_FORM = form_spec("planned-work", {
     "estate": _l("Estate"), "building": _l("Building"), "entrance": _l("Entrance"), "service": _l("Service off"),
     "starts_at": _l("From"), "ends_at": _l("Until"), "title": _l("Title"), "note": _l("Notice to residents")})
@@ -281,14 +285,33 @@ def kpi_page():
                            estate_options=[(e.code, f"{e.name} ({e.code})") for e in estate_list]), status
 
 
+def _elevators_page(**_kwargs):
+    principal, session, banners = _common()
+    elevators = equipment.list_elevators(session, principal)
+    return render_template("maintenance/elevators.html", elevators=elevators,
+                           certificates=certificates.certificates_of(session, principal, [e.id for e in elevators]),
+                           may_record=certificates.may_record(principal), today=clock.today(),
+                           orders=equipment.list_work_orders(session, principal, status="open", limit=50),
+                           banners=banners)
+
+
 @bp.get("/elevators")
 @login_required
 def elevator_list():
-    """Elevators with their state (停用 when an inspection lapsed)."""
-    principal, session, banners = _common()
-    return render_template("maintenance/elevators.html", elevators=equipment.list_elevators(session, principal),
-                           orders=equipment.list_work_orders(session, principal, status="open", limit=50),
-                           banners=banners)
+    """Elevators with their state (停用 when an inspection lapsed) and inspection certificates."""
+    return _elevators_page()
+
+
+@bp.post("/elevators/<int:elevator_id>/certificates")
+@login_required
+@handles(CERTIFICATE_FORM, _elevators_page, instance=lambda elevator_id: elevator_id)
+def record_certificate(elevator_id):
+    """Record an elevator's inspection certificate (managers, technicians)."""
+    principal, session = require_principal(), get_session()
+    data = load_data(s.CertificateInSchema(), _form("number", "issued_on", "issuer", "valid_until"))
+    found = certificates.record_certificate(session, principal, elevator_id, **data)
+    flash(_("Certificate %(number)s recorded.", number=found.number), "success")
+    return redirect(url_for(".elevator_list") + f"#elevator-{elevator_id}")
 
 
 def _planned_works_page():

@@ -23,13 +23,16 @@ def group():
 @click.option("--district", "district_code", required=True, help="6-digit district code")
 @click.option("--kind", required=True, type=click.Choice(PROGRAM_KINDS))
 @click.option("--budget-fen", type=int, default=None, help="budget in fen (optional)")
-def create(code, name, district_code, kind, budget_fen):
+@click.option("--unit-fen", type=int, default=None, help="elevator programmes: fen per elevator certified")
+@click.option("--percent", type=int, default=None, help="renovation programmes: % of the works' contract amount")
+def create(code, name, district_code, kind, budget_fen, unit_fen, percent):
     """Register a subsidy programme of a district."""
     from pms.subsidies import services
 
     with cli_unit_of_work() as session:
         program = services.create_program(session, code, name, district_code=district_code,
-                                          kind=kind, budget_fen=budget_fen, actor="cli",
+                                          kind=kind, budget_fen=budget_fen, unit_fen=unit_fen,
+                                          percent=percent, actor="cli",
                                           principal=system_principal())
         program_id = program.id
     click.echo(_("programme %(code)s created (id %(id)s)", code=code, id=program_id))

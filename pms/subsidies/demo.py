@@ -3,9 +3,12 @@ first estate's two closed periods are claimed — the older one reviewed (one li
 partly approved) and paid by a second officer, the newer one submitted and awaiting review with
 three findings for the officer: one owner (by ID number) holding two subsidised flats (the
 registry's, `pms.demo.loader.TWO_FLATS`), a claimed bill voided afterwards by a credit note, and
-claims beyond the estate's allocation.
+claims beyond the estate's allocation. And the district's elevator programme (加装电梯补贴, a fixed
+amount per elevator certified): the first estate's claim on the inspection certificate the
+maintenance demo records, submitted and awaiting review.
 
-Runs after billing (the claims stand on its bills); flush only, once.
+Runs after billing (the claims stand on its bills) and maintenance (the certificate); flush only,
+once.
 """
 from __future__ import annotations
 
@@ -19,10 +22,13 @@ from pms.billing.models import Bill, BillLine
 from pms.core import periods
 from pms.billing.services.credit_notes import issue_credit_note
 from pms.estates.models import District, Estate
+from pms.maintenance.models import EquipmentCertificate
 from pms.subsidies.models import Claim, ClaimLine, Program
-from pms.subsidies.services import allocations, claims, findings, reviews
+from pms.subsidies.services import allocations, claims, findings, programs, reviews
 
-ORDER = 80  # after billing (10) and elder care (60)
+ORDER = 80  # after billing (10), elder care (60) and maintenance (70)
+# 加装电梯补贴: what the district pays per elevator whose inspection certificate is issued.
+ELEVATOR_UNIT_FEN = 24_000_000
 
 
 def _principal(session, ctx, username: str):
@@ -36,14 +42,43 @@ def _subsidy_by_estate(session, program: Program, period_list: list[str]) -> dic
 
 
 def seed(session, ctx) -> None:
-    """Budget, allocations, two claims of the first estate (flush only; once)."""
+    """Budget, allocations, two property-service claims and an elevator claim of the first estate
+    (flush only; once)."""
     if not ctx.estates or not {"finance", "officer", "officer2"} <= set(ctx.users) \
             or session.scalar(select(Claim.id).limit(1)) is not None:
         return
-    current = periods.period_of(ctx.today)
-    older, newer = periods.add_months(current, -2), periods.add_months(current, -1)
     estate = session.get(Estate, ctx.estates[0].id)
     district = session.get(District, estate.district_id)
+    _property_service_claims(session, ctx, estate, district)
+    _elevator_claim(session, ctx, estate, district)
+
+
+def _elevator_claim(session, ctx, estate: Estate, district: District) -> None:
+    """The elevator programme and the first estate's claim on its certificate (the maintenance demo's)."""
+    certificate = session.scalar(select(EquipmentCertificate).where(EquipmentCertificate.estate_id == estate.id)
+                                 .order_by(EquipmentCertificate.issued_on.desc()))
+    if certificate is None:
+        return
+    year = certificate.issued_on.year
+    program = programs.create_program(
+        session, f"DT-{district.code}-{year}", "既有多层住宅加装电梯补贴", district_code=district.code, kind="elevator",
+        budget_fen=ELEVATOR_UNIT_FEN * 20, period_from=periods.first_day(f"{year}-01"),
+        period_to=periods.last_day(f"{year}-12"), unit_fen=ELEVATOR_UNIT_FEN, actor="demo")
+    officer, finance = (_principal(session, ctx, u) for u in ("officer", "finance"))
+    allocations.allocate(session, officer, program.code, estate.code, ELEVATOR_UNIT_FEN * 4)
+    claim = claims.build_claim(session, finance, program=program.code, estate=estate.code,
+                               period=periods.period_of(certificate.issued_on))
+    claims.submit_claim(session, finance, claim.id)
+    if hasattr(ctx, "note"):
+        ctx.note(f"subsidies: {program.code} pays {ELEVATOR_UNIT_FEN // 100} yuan per elevator certified, "
+                 f"claim #{claim.id} on certificate {certificate.number} (awaiting review)")
+
+
+def _property_service_claims(session, ctx, estate: Estate, district: District) -> None:
+    """The 先尝后买 programme's budget and allocations; an older claim reviewed and paid, a newer one
+    awaiting review with its three findings."""
+    current = periods.period_of(ctx.today)
+    older, newer = periods.add_months(current, -2), periods.add_months(current, -1)
     program = session.scalar(select(Program).where(Program.code == f"TBB-{district.code}-{older[:4]}"))
     if program is None:
         return

@@ -19,6 +19,13 @@ class Program(SQLModel, table=True):
     Budgets are BIGINT: a district's renovation programme easily passes the ~21 million yuan an
     INTEGER of fen holds. The period is nullable: programmes registered before it existed (and by
     `pms programs create`, which has no period options) have none.
+
+    What a programme pays per piece of evidence (its rule; nullable, set only for its kind):
+    - `unit_fen` (elevator programmes): a fixed amount per elevator whose special-equipment
+      inspection certificate is issued — "¥X per elevator certified";
+    - `percent` (renovation programmes): a whole percent (0–100) of a completed renovation
+      project's contract amount, rounded half-up to the fen — "X % of the accepted works".
+    Property-service and elder-care programmes pay what the bills say (fee plans, care catalogue).
     """
 
     __tablename__ = "program"
@@ -28,6 +35,8 @@ class Program(SQLModel, table=True):
         CheckConstraint("budget_fen IS NULL OR budget_fen >= 0", name="budget_not_negative"),
         CheckConstraint("period_from IS NULL OR period_to IS NULL OR period_to >= period_from",
                         name="period_ordered"),
+        CheckConstraint("unit_fen IS NULL OR unit_fen >= 0", name="unit_not_negative"),
+        CheckConstraint("percent IS NULL OR percent BETWEEN 0 AND 100", name="percent_range"),
     )
     id: Optional[int] = Field(default=None, primary_key=True)
     code: str = Field(max_length=32, unique=True)
@@ -37,6 +46,8 @@ class Program(SQLModel, table=True):
     budget_fen: Optional[int] = Field(default=None, sa_type=BigInteger)
     period_from: Optional[date] = Field(default=None)
     period_to: Optional[date] = Field(default=None)
+    unit_fen: Optional[int] = Field(default=None, sa_type=BigInteger)  # elevator: paid per elevator certified
+    percent: Optional[int] = Field(default=None)  # renovation: % of a completed project's contract amount
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
@@ -59,7 +70,10 @@ class ProgramAllocation(SQLModel, table=True):
 
 
 CLAIM_STATUSES = ("draft", "submitted", "approved", "partly_approved", "rejected")
-EVIDENCE_TYPES = ("bill_line", "visit")
+EVIDENCE_TYPES = ("bill_line", "visit", "certificate", "work")
+# Evidence that stands on a bill (a room's bill line); the others (an elevator's inspection
+# certificate, a completed renovation project) have neither bill line nor room.
+BILLED_EVIDENCE = ("bill_line", "visit")
 # One piece of evidence backs at most one claim line that is not rejected.
 LIVE_LINE = "status <> 'rejected'"
 
@@ -95,12 +109,17 @@ class Claim(SQLModel, table=True):
 
 class ClaimLine(SQLModel, table=True):
     """One claimed amount and the evidence it stands on: the subsidy part of a bill line, or of one
-    confirmed elder-care visit (whose bill line is kept too)."""
+    confirmed elder-care visit (whose bill line is kept too); or the programme's rule applied to an
+    elevator's inspection certificate (`certificate`: evidence_id = equipment_certificate.id) or to
+    a completed renovation project (`work`: evidence_id = renovation_project.id). Those two belong
+    to an entrance or the estate, not a room: their `room_id` and `bill_line_id` are NULL."""
 
     __tablename__ = "claim_line"
     __scope__ = ScopeRule()
     __table_args__ = (
-        CheckConstraint("evidence_type IN ('bill_line', 'visit')", name="evidence_known"),
+        CheckConstraint("evidence_type IN ('bill_line', 'visit', 'certificate', 'work')", name="evidence_known"),
+        CheckConstraint("evidence_type NOT IN ('bill_line', 'visit') OR "
+                        "(bill_line_id IS NOT NULL AND room_id IS NOT NULL)", name="billed_evidence_has_bill_line"),
         CheckConstraint("status IN ('claimed', 'approved', 'partly_approved', 'rejected')", name="status_known"),
         CheckConstraint("amount_fen > 0", name="amount_positive"),
         CheckConstraint("evidence_type <> 'visit' OR visit_id IS NOT NULL", name="visit_evidence_has_visit"),
@@ -112,10 +131,10 @@ class ClaimLine(SQLModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     claim_id: int = Field(index=True)
     estate_id: int
-    room_id: int = Field(foreign_key="room.id", index=True)
+    room_id: Optional[int] = Field(default=None, foreign_key="room.id", index=True)  # NULL: certificate, work
     evidence_type: str = Field(max_length=16)
     evidence_id: int
-    bill_line_id: int = Field(foreign_key="bill_line.id", index=True)
+    bill_line_id: Optional[int] = Field(default=None, foreign_key="bill_line.id", index=True)
     visit_id: Optional[int] = Field(default=None, foreign_key="visit.id")
     amount_fen: int
     status: str = Field(default="claimed", max_length=16)
@@ -163,7 +182,7 @@ class Clawback(SQLModel, table=True):
 
 FINDING_RULES = ("same_person", "missing_evidence", "ineligible_elder", "vacant_room", "outside_period",
                  "subsidy_above_line", "over_allocation", "over_budget", "idle_money", "bill_void",
-                 "amount_changed", "unverified_visit", "short_visit")
+                 "amount_changed", "unverified_visit", "short_visit", "same_elevator")
 
 
 class ClaimFinding(SQLModel, table=True):

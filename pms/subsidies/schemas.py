@@ -23,6 +23,14 @@ class ProgramCreateSchema(Schema):
     district = fields.String(load_default=None, validate=validate.Regexp(r"^[0-9]{6}$"),
                              metadata={"description": "6-digit district code: required for the platform (admin); "
                                                       "an officer's programme is of their own district"})
+    # What an elevator or renovation programme pays per piece of evidence (optional; the other
+    # kinds pay what the bills say).
+    unit_fen = _fen(load_default=None, allow_none=True, validate=validate.Range(min=0, max=MAX_FEN),
+                    metadata={"description": "elevator programmes: fen paid per elevator whose inspection "
+                                             "certificate is issued"})
+    percent = fields.Integer(strict=True, load_default=None, allow_none=True, validate=validate.Range(min=0, max=100),
+                             metadata={"description": "renovation programmes: whole percent of a completed "
+                                                      "project's contract amount, rounded half-up to the fen"})
 
 
 class ProgramSchema(Schema):
@@ -36,6 +44,8 @@ class ProgramSchema(Schema):
     unallocated_fen = fields.Integer(allow_none=True, metadata={"description": "budget − allocated; null without a budget"})
     period_from = fields.Date(allow_none=True)
     period_to = fields.Date(allow_none=True)
+    unit_fen = fields.Integer(allow_none=True, metadata={"description": "elevator: paid per elevator certified"})
+    percent = fields.Integer(allow_none=True, metadata={"description": "renovation: % of the works' contract amount"})
 
 
 class ProgramListSchema(Schema):
@@ -100,17 +110,46 @@ class VisitEvidenceSchema(Schema):
     verified = fields.Boolean()
 
 
+class EquipmentRefSchema(Schema):
+    id = fields.Integer()
+    registration_number = fields.String()
+    place = fields.String(metadata={"description": "ESTATE-BUILDING-ENTRANCE"})
+
+
+class CertificateEvidenceSchema(Schema):
+    id = fields.Integer()
+    number = fields.String()
+    issued_on = fields.String()
+    issuer = fields.String()
+    valid_until = fields.String(allow_none=True)
+    equipment = fields.Nested(EquipmentRefSchema)
+
+
+class WorkEvidenceSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    contractor = fields.String()
+    accepted_on = fields.String(metadata={"description": "completion-acceptance date"})
+    contract_fen = fields.Integer()
+    estate = fields.String()
+
+
 class EvidenceSchema(Schema):
-    type = fields.String(metadata={"enum": ["bill_line", "visit"]})
-    ref = fields.String(metadata={"description": "bill number:item code, or visit:id"})
-    bill = fields.String()
-    room = fields.String()
+    type = fields.String(metadata={"enum": ["bill_line", "visit", "certificate", "work"]})
+    ref = fields.String(metadata={"description": "bill number:item code, visit:id, certificate:id or work:id"})
+    bill = fields.String(allow_none=True, metadata={"description": "null for certificates and works"})
+    room = fields.String(allow_none=True, metadata={"description": "null for certificates and works"})
+    place = fields.String(metadata={"description": "the room, the elevator's entrance, or the estate"})
     visit = fields.Nested(VisitEvidenceSchema, allow_none=True)
+    certificate = fields.Nested(CertificateEvidenceSchema, allow_none=True,
+                                metadata={"description": "an elevator's inspection certificate"})
+    work = fields.Nested(WorkEvidenceSchema, allow_none=True,
+                         metadata={"description": "a completed renovation project"})
 
 
 class ClaimLineSchema(Schema):
     id = fields.Integer()
-    room = fields.String()
+    room = fields.String(allow_none=True, metadata={"description": "null for certificates and works"})
     amount_fen = fields.Integer()
     status = fields.String(metadata={"enum": ["claimed", "approved", "partly_approved", "rejected"]})
     approved_fen = fields.Integer(allow_none=True)

@@ -109,3 +109,11 @@ def test_another_district_s_programme_lists_nothing(api, paid_claim):
     """The filters stay inside the reader's district: CY-1 does not exist for Tongzhou's auditor."""
     assert rows(api, "claims", program="CY-1").get_json()["total"] == 0
     assert rows(api, "bills", estate="HXY").get_json()["total"] == 0
+
+
+def test_every_anomaly_rule_and_evidence_type_has_words():
+    from pms.reports.services import rows as tables
+    from pms.subsidies.models import EVIDENCE_TYPES, FINDING_RULES
+
+    assert set(tables.RULES) == set(FINDING_RULES)
+    assert set(tables.EVIDENCE_TYPES) == set(EVIDENCE_TYPES)

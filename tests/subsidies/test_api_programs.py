@@ -13,7 +13,8 @@ def test_an_officer_registers_a_programme_of_their_district(api, db):
     assert reply.get_json() == {"code": "TBB-2026", "name": "先尝后买", "kind": "property_service",
                                 "district": "110112", "district_name": "通州区", "budget_fen": 100000,
                                 "allocated_fen": 0, "unallocated_fen": 100000,
-                                "period_from": "2026-01-01", "period_to": "2026-12-31"}
+                                "period_from": "2026-01-01", "period_to": "2026-12-31",
+                                "unit_fen": None, "percent": None}  # the contract's body: no rule of its own
     entry = db.scalar(select(AuditEntry).where(AuditEntry.action == "program.create"))
     assert entry.actor == "officer" and '"district": "110112"' in entry.payload
 
@@ -96,3 +97,25 @@ def test_a_cli_programme_without_budget_or_period_reads_as_such(api, runner):
 def test_anonymous_is_401(client, world):
     assert client.get("/api/v1/programs").status_code == 401
     assert client.post("/api/v1/programs", json=BODY).status_code == 401
+
+
+def test_elevator_and_renovation_programmes_say_what_they_pay(api):
+    """`unit_fen` per elevator certified, `percent` of a completed project's contract amount:
+    optional, ≥ 0, each for its kind only (422 naming the field otherwise)."""
+    lift = api.post("officer", "/api/v1/programs", {**BODY, "code": "DT-1", "kind": "elevator", "unit_fen": 20000000})
+    assert lift.status_code == 201 and (lift.get_json()["unit_fen"], lift.get_json()["percent"]) == (20000000, None)
+    works = api.post("officer", "/api/v1/programs", {**BODY, "code": "GZ-1", "kind": "renovation", "percent": 30})
+    assert works.status_code == 201 and works.get_json()["percent"] == 30
+    free = api.post("officer", "/api/v1/programs", {**BODY, "code": "DT-0", "kind": "elevator", "unit_fen": 0})
+    assert free.status_code == 201  # 0 is a rule too (the programme pays nothing per elevator)
+    for changes, field in [({"kind": "elevator", "unit_fen": -1}, "unit_fen"),
+                           ({"kind": "elevator", "unit_fen": "12.5"}, "unit_fen"),
+                           ({"kind": "renovation", "percent": 101}, "percent"),
+                           ({"kind": "renovation", "percent": -1}, "percent"),
+                           ({"kind": "property_service", "unit_fen": 100}, "unit_fen"),
+                           ({"kind": "elevator", "percent": 30}, "percent")]:
+        reply = api.post("officer", "/api/v1/programs", {**BODY, "code": "BAD", **changes})
+        assert reply.status_code == 422 and list(reply.get_json()["error"]["fields"]) == [field], changes
+    items = api.get("auditor", "/api/v1/programs").get_json()["items"]
+    listed = {p["code"]: (p["unit_fen"], p["percent"]) for p in items}
+    assert listed == {"DT-0": (0, None), "DT-1": (20000000, None), "GZ-1": (None, 30)}

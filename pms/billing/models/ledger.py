@@ -22,10 +22,12 @@ from pms.core.db import UTCDateTime, utcnow
 #   subsidy_approved      approved by the officer, not yet paid (asset; program_id)
 #   subsidy_shortfall     claimed but not approved              (expense; program_id)
 #   subsidy_clawback      paid, then recovered by the programme (expense; program_id)
+#   subsidy_revenue       a claim's unbilled evidence (elevator certificates, renovation works),
+#                         recognised when the claim is submitted (income; program_id)
 # (pms/subsidies/services/reviews.py lists the entries of a claim's steps.)
 ACCOUNTS = ("receivable", "subsidy_receivable", "revenue", "cash", "prepayment",
             "late_fee_receivable", "late_fee_revenue", "subsidy_claimed", "subsidy_approved",
-            "subsidy_shortfall", "subsidy_clawback")
+            "subsidy_shortfall", "subsidy_clawback", "subsidy_revenue")
 ENTRY_KINDS = ("bill", "payment", "prepayment_use", "late_fee", "reversal", "credit_note",
                "claim", "claim_review", "disbursement", "clawback")
 

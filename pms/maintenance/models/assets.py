@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Optional
 
-from sqlalchemy import CheckConstraint, Index, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from pms.core.auth import ScopeRule
@@ -16,17 +16,23 @@ COMPONENT_CODES = ("roof_waterproofing", "wet_room_waterproofing", "exterior_wal
 
 
 class RenovationProject(SQLModel, table=True):
-    """A renovation contract of an estate: contractor and completion-acceptance date."""
+    """A renovation contract of an estate: contractor, completion-acceptance date and (optional)
+    contract amount. A project is registered once accepted, so it is the evidence of completed
+    works a renovation programme pays on (its percent of `contract_fen`, pms/subsidies)."""
 
     __tablename__ = "renovation_project"
     __scope__ = ScopeRule(resident="estate")
-    __table_args__ = (UniqueConstraint("estate_id", "name"),)
+    __table_args__ = (UniqueConstraint("estate_id", "name"),
+                      CheckConstraint("contract_fen IS NULL OR contract_fen > 0", name="contract_positive"))
     id: Optional[int] = Field(default=None, primary_key=True)
     estate_id: int = Field(foreign_key="estate.id", index=True)
     name: str = Field(max_length=128)
     contractor: str = Field(max_length=128)
     contractor_phone: str = Field(default="", max_length=32)
     accepted_on: date  # 竣工验收合格之日: warranty periods run from here
+    # 合同价款: the contract amount (BIGINT: a whole estate's works pass 21 million yuan); null
+    # for projects registered without it (no renovation subsidy is claimed on those).
+    contract_fen: Optional[int] = Field(default=None, sa_type=BigInteger)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
@@ -66,6 +72,30 @@ class Equipment(SQLModel, table=True):
     accepted_on: date
     maintainer: str = Field(default="", max_length=128)
     maintainer_phone: str = Field(default="", max_length=32)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class EquipmentCertificate(SQLModel, table=True):
+    """A special-equipment inspection certificate (特种设备检验合格证 / 定期检验报告) issued for an
+    elevator: its number, the day it was issued, the inspection body and how long it is valid.
+
+    Immutable (recorded once, never edited or deleted; a wrong one is followed by the right one).
+    An elevator subsidy is paid on it (pms/subsidies/services/claims.py)."""
+
+    __tablename__ = "equipment_certificate"
+    __scope__ = ScopeRule(resident="estate")  # like the elevator: its estate's residents see it
+    __table_args__ = (
+        CheckConstraint("valid_until IS NULL OR valid_until >= issued_on", name="valid_after_issue"),
+        Index("ix_equipment_certificate_estate_issued", "estate_id", "issued_on"),
+    )
+    id: Optional[int] = Field(default=None, primary_key=True)
+    equipment_id: int = Field(foreign_key="equipment.id", index=True)
+    estate_id: int = Field(foreign_key="estate.id")
+    number: str = Field(max_length=64, unique=True)  # the certificate's number, unique nationwide
+    issued_on: date
+    issuer: str = Field(max_length=128)  # the inspection body (e.g. 北京市特种设备检验检测研究院)
+    valid_until: Optional[date] = Field(default=None)  # 下次检验日期 / 有效期至
+    recorded_by: str = Field(max_length=64)  # the username
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 

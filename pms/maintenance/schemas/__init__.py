@@ -17,7 +17,8 @@ from pms.maintenance.schemas.assets import (ComponentInSchema, ProjectInSchema, 
                                             ComponentOutSchema, ComponentListSchema, EstateQuerySchema,
                                             ElevatorInSchema, ElevatorSchema, ElevatorListSchema,
                                             WorkOrderSchema, WorkOrderListSchema, WorkOrderQuerySchema,
-                                            WorkOrderDoneSchema)
+                                            WorkOrderDoneSchema, CertificateInSchema, CertificateSchema,
+                                            CertificateQuerySchema, CertificateListSchema)
 from pms.maintenance.schemas.works import PlannedWorkInSchema, PlannedWorkSchema, PlannedWorkListSchema
 from pms.maintenance.schemas.kpis import KpiQuerySchema, KpiPageQuerySchema, KpiSchema
 from pms.maintenance.schemas.forms import (LocalDateTimeField, TicketFormSchema, MoveFormSchema,
@@ -31,6 +32,7 @@ __all__ = ["LOCATION_HELP", "UtcDateTime", "LocationField", "one_of", "TicketCre
            "SlaMinutesSchema", "SlaPolicySchema", "ComponentInSchema", "ProjectInSchema", "ProjectCreatedSchema",
            "ComponentOutSchema", "ComponentListSchema", "EstateQuerySchema", "ElevatorInSchema", "ElevatorSchema",
            "ElevatorListSchema", "WorkOrderSchema", "WorkOrderListSchema", "WorkOrderQuerySchema",
-           "WorkOrderDoneSchema", "PlannedWorkInSchema", "PlannedWorkSchema", "PlannedWorkListSchema",
+           "WorkOrderDoneSchema", "CertificateInSchema", "CertificateSchema", "CertificateQuerySchema",
+           "CertificateListSchema", "PlannedWorkInSchema", "PlannedWorkSchema", "PlannedWorkListSchema",
            "KpiQuerySchema", "KpiPageQuerySchema", "KpiSchema", "LocalDateTimeField", "TicketFormSchema",
            "MoveFormSchema", "CostFormSchema", "PlannedWorkFormSchema"]

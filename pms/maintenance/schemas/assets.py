@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from pms.core.api import MAX_ID
 from pms.core.fields import BoundedList, BusinessDate
 from pms.maintenance import rules
 from pms.maintenance.schemas.fields import one_of
@@ -24,6 +25,10 @@ class ProjectInSchema(Schema):
     contractor = fields.String(required=True, validate=validate.Length(min=1, max=128))
     contractor_phone = fields.String(load_default="", validate=validate.Length(max=32))
     accepted_on = BusinessDate(required=True, metadata={"description": "completion-acceptance date"})
+    contract_fen = fields.Integer(strict=True, load_default=None, allow_none=True,
+                                  validate=validate.Range(min=1, max=10**13),
+                                  metadata={"description": "the contract amount in fen (renovation programmes "
+                                                           "pay their percent of it)"})
     components = BoundedList(fields.Nested(ComponentInSchema), required=True, min_length=1, max_length=200)
 
 
@@ -106,3 +111,34 @@ class WorkOrderQuerySchema(Schema):
 class WorkOrderDoneSchema(Schema):
     result = fields.String(required=True, validate=validate.OneOf(["done", "passed", "failed"]))
     note = fields.String(load_default="", validate=validate.Length(max=500))
+
+
+class CertificateInSchema(Schema):
+    number = fields.String(required=True, validate=validate.Length(min=1, max=64),
+                           metadata={"description": "the certificate's number (unique)"})
+    issued_on = BusinessDate(required=True, metadata={"description": "the day it was issued; not in the future"})
+    issuer = fields.String(required=True, validate=validate.Length(min=1, max=128),
+                           metadata={"description": "the inspection body"})
+    valid_until = BusinessDate(load_default=None, allow_none=True,
+                               metadata={"description": "the last day it is valid; on or after issued_on"})
+
+
+class CertificateSchema(Schema):
+    id = fields.Integer()
+    equipment_id = fields.Integer()
+    registration_number = fields.String(metadata={"description": "the elevator's registration number"})
+    number = fields.String()
+    issued_on = fields.Date()
+    issuer = fields.String()
+    valid_until = fields.Date(allow_none=True)
+    recorded_by = fields.String()
+
+
+class CertificateQuerySchema(Schema):
+    estate = fields.String(validate=validate.Length(max=32))
+    elevator = fields.Integer(strict=False, validate=validate.Range(min=1, max=MAX_ID),
+                              metadata={"description": "an elevator's id"})
+
+
+class CertificateListSchema(Schema):
+    items = fields.List(fields.Nested(CertificateSchema))

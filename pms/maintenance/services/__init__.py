@@ -1,8 +1,10 @@
 """Maintenance services: every rule lives in these modules; they only flush."""
-from pms.maintenance.services import (alerts, billing_hookup, costs, equipment, history, kpis, payer, photos, places,
+from pms.maintenance.services import (alerts, billing_hookup, certificates, costs, equipment, history, kpis, payer,
+                                      photos, places,
                                       readmodels, sla, tickets, warranty, works)
 
-__all__ = ["alerts", "billing_hookup", "costs", "equipment", "history", "kpis", "payer", "photos", "places",
+__all__ = ["alerts", "billing_hookup", "certificates", "costs", "equipment", "history", "kpis", "payer", "photos",
+           "places",
            "readmodels", "sla", "tickets", "warranty", "works", "init_app"]
 
 

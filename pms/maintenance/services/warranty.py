@@ -27,9 +27,10 @@ class ComponentInput:
 
 
 def create_project(session, principal: Principal, *, estate: Estate, name: str, contractor: str,
-                   accepted_on: date, contractor_phone: str = "",
-                   components: list[ComponentInput] = ()) -> RenovationProject:
-    """Register a renovation project with its components; warranty ends follow Art. 40."""
+                   accepted_on: date, contractor_phone: str = "", components: list[ComponentInput] = (),
+                   contract_fen: Optional[int] = None) -> RenovationProject:
+    """Register a renovation project with its components; warranty ends follow Art. 40. Its
+    contract amount (optional) is what a renovation programme pays its percent of."""
     permissions.ensure(principal, "renovation.create")
     name, contractor = (name or "").strip(), (contractor or "").strip()
     errors = {}
@@ -39,6 +40,8 @@ def create_project(session, principal: Principal, *, estate: Estate, name: str, 
         errors["contractor"] = [_("Required.")]
     if not components:
         errors["components"] = [_("List at least one component.")]
+    if contract_fen is not None and contract_fen <= 0:
+        errors["contract_fen"] = [_("A positive amount in fen.")]
     if errors:
         raise Invalid(_("The project cannot be registered."), fields=errors)
     if session.scalar(select(RenovationProject.id).where(RenovationProject.estate_id == estate.id,
@@ -57,7 +60,8 @@ def create_project(session, principal: Principal, *, estate: Estate, name: str, 
                                   [_("The statutory minimum ends on %(day)s.", day=statutory.isoformat())]})
         rows.append((c, b, e, c.warranty_ends_on or statutory))
     project = RenovationProject(estate_id=estate.id, name=name, contractor=contractor,
-                                contractor_phone=(contractor_phone or "").strip(), accepted_on=accepted_on)
+                                contractor_phone=(contractor_phone or "").strip(), accepted_on=accepted_on,
+                                contract_fen=contract_fen)
     session.add(project)
     session.flush()
     for c, b, e, ends in rows:
@@ -69,6 +73,7 @@ def create_project(session, principal: Principal, *, estate: Estate, name: str, 
     audit.record(session, actor=principal.username, action="maintenance.project_create",
                  object_type="renovation_project", object_id=project.id, estate_id=estate.id,
                  payload={"name": name, "contractor": contractor, "accepted_on": accepted_on,
+                          "contract_fen": contract_fen,
                           "components": [c.kind for c in components]})
     return project
 

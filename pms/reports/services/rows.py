@@ -30,6 +30,7 @@ from pms.maintenance.models import Ticket
 from pms.reports.services.overview import DELIVERED, Span, sla_outcome
 from pms.subsidies.models import (Claim, ClaimFinding, ClaimLine, Clawback, Disbursement, Program,
                                   ProgramAllocation)
+from pms.subsidies.services import evidence
 
 EXPORT_MAX = 100_000  # rows in one export; beyond, narrow it by estate or programme
 
@@ -53,12 +54,13 @@ RULES = {"same_person": _l("Same person subsidised twice"), "missing_evidence": 
          "over_allocation": _l("Over the estate’s allocation"), "over_budget": _l("Over the programme budget"),
          "idle_money": _l("Approved money not paid"), "bill_void": _l("Bill voided"),
          "amount_changed": _l("Amount changed"), "unverified_visit": _l("Visit without the home code"),
-         "short_visit": _l("Visit too short")}
+         "short_visit": _l("Visit too short"), "same_elevator": _l("Same elevator paid twice")}
 BILL_STATUSES = {"open": _l("To pay"), "paid": _l("Paid"), "void": _l("Void")}
 VISIT_STATUSES = {"planned": _l("Planned"), "checked_in": _l("Checked in"),
                   "checked_out": _l("Waiting for confirmation"), "confirmed": _l("Confirmed"),
                   "missed": _l("Missed check-in"), "cancelled": _l("Cancelled")}
-EVIDENCE_TYPES = {"bill_line": _l("Bill line"), "visit": _l("Care visit")}
+EVIDENCE_TYPES = {"bill_line": _l("Bill line"), "visit": _l("Care visit"),
+                  "certificate": _l("Inspection certificate"), "work": _l("Renovation works")}
 SLA_OUTCOMES = {"met": _l("Met"), "breached": _l("Breached"), "pending": _l("Not yet known")}
 
 
@@ -180,16 +182,26 @@ def _claim_lines(session, f: Filters, limit, offset) -> Table:
     stmt = (select(ClaimLine, Claim.period, Program.code, Estate.code, Room.code, Bill.number, BillLine.item_code)
             .join(Claim, and_(Claim.id == ClaimLine.claim_id, Claim.estate_id == ClaimLine.estate_id))
             .join(Program, Program.id == Claim.program_id).join(Estate, Estate.id == Claim.estate_id)
-            .join(Room, Room.id == ClaimLine.room_id)
+            .outerjoin(Room, Room.id == ClaimLine.room_id)  # certificates and works stand on no room
             .outerjoin(BillLine, BillLine.id == ClaimLine.bill_line_id).outerjoin(Bill, Bill.id == BillLine.bill_id)
             .where(*_claims_in(f)))
     total, rows = _page(session, stmt, (ClaimLine.claim_id, ClaimLine.id), limit, offset)
-    people = _beneficiaries(session, [line for line, *_rest in rows])
+    lines = [line for line, *_rest in rows]
+    people = _beneficiaries(session, [line for line in lines if line.room_id])
+    certs = evidence.certificates(session, [x.evidence_id for x in lines if x.evidence_type == "certificate"])
+    works = {x.evidence_id: x for x in lines if x.evidence_type == "work"}
+    works = evidence.works(session, sorted(works), "") if works else {}
     out = []
     for line, period, program, estate, room, bill, item in rows:
         name, number = people.get(line.id, ("", None))
-        ref = (f"{bill}:{item}" if line.evidence_type == "bill_line" and bill else
-               f"#{line.visit_id}" if line.evidence_type == "visit" else f"#{line.evidence_id}")
+        if line.evidence_type == "certificate" and line.evidence_id in certs:
+            found = certs[line.evidence_id]
+            room, ref = found["equipment"]["place"], found["number"]
+        elif line.evidence_type == "work" and line.evidence_id in works:
+            room, ref = estate, works[line.evidence_id]["name"]
+        else:
+            ref = (f"{bill}:{item}" if line.evidence_type == "bill_line" and bill else
+                   f"#{line.visit_id}" if line.evidence_type == "visit" else f"#{line.evidence_id}")
         out.append({"claim": line.claim_id, "line": line.id, "program": program, "estate": estate, "period": period,
                     "room": room, "evidence_type": line.evidence_type, "evidence": ref, "beneficiary": name,
                     "id_number": number or "", "amount_fen": line.amount_fen, "status": line.status,
@@ -197,7 +209,7 @@ def _claim_lines(session, f: Filters, limit, offset) -> Table:
                     "_link": ("claims.claim_page", {"claim_id": line.claim_id, "_anchor": f"line-{line.id}"})})
     return Table("claim_lines", TITLES["claim_lines"], [
         Column("claim", _l("Claim"), "int"), Column("line", _l("Line"), "int"), Column("program", _l("Programme")),
-        Column("estate", _l("Estate")), Column("period", _l("Period")), Column("room", _l("Room")),
+        Column("estate", _l("Estate")), Column("period", _l("Period")), Column("room", _l("Room or place")),
         Column("evidence_type", _l("Evidence"), words=EVIDENCE_TYPES), Column("evidence", _l("Reference")),
         Column("beneficiary", _l("Beneficiary"), wrap=True),
         Column("id_number", _l("ID number (masked)")), Column("amount_fen", _l("Claimed"), "fen"),

@@ -28,7 +28,7 @@ def create_program():
     program = programs.create_program(session, data["code"], data["name"], district_code=data["district"],
                                       kind=data["kind"], budget_fen=data["budget_fen"],
                                       period_from=data["period_from"], period_to=data["period_to"],
-                                      principal=principal)
+                                      unit_fen=data["unit_fen"], percent=data["percent"], principal=principal)
     return s.ProgramSchema().dump(programs.program_summary(session, program)), 201
 
 

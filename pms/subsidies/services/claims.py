@@ -6,11 +6,24 @@ are never typed in: each stands on one piece of evidence and carries that eviden
 - `visit`: a confirmed elder-care visit on the period's bills (checked in, checked out and
   confirmed; its subsidy fixed by the billing run), one line per visit so the officer can open it;
 - `bill_line`: any other bill line of the period that the programme subsidises (fee-plan
-  subsidies such as 先尝后买 property service).
+  subsidies such as 先尝后买 property service);
+- `certificate` (elevator programmes with a `unit_fen`): one line per elevator of the estate whose
+  special-equipment inspection certificate was issued in the period (its `issued_on` in the
+  month), for the programme's amount per elevator. An elevator is paid once per programme: one
+  whose certificate is on a live line of this programme already is left out (a yearly
+  re-inspection certificate is no new evidence), and of two certificates in one month the first
+  is taken;
+- `work` (renovation programmes with a `percent`): one line per renovation project of the estate
+  accepted in the period (竣工验收, `accepted_on` in the month) with its contract amount recorded,
+  for the programme's percent of that amount, rounded half-up to the fen.
+A certificate or a work belongs to an entrance or the estate, not to a room or a bill: those lines
+have no room and no bill line.
 
 Rules (checked here, the last one also by the database):
-- the period is closed: its month has ended (business clock) and the estate's billing run for it
-  has finished — else 409;
+- the period is closed: its month has ended (business clock) and — unless the programme pays on
+  certificates or works (an elevator programme with its amount per elevator, a renovation
+  programme with its percent), whose evidence is no bill — the estate's billing run for it has
+  finished; else 409;
 - the programme is of the estate's district — else 422 naming `program`;
 - a claim takes only evidence not already on a live (not rejected) line of any claim, so
   building again collects only what was added since; nothing left → 409 naming the claims that
@@ -18,8 +31,11 @@ Rules (checked here, the last one also by the database):
 - a submitted claim's lines never change (there is no operation that changes them, and submit
   is refused unless the claim is a draft).
 
-The ledger already holds what a programme owes: the billing run debits `subsidy_receivable`
-per programme. A claim asks for it; approval, disbursement and clawback post their entries.
+The ledger already holds what a programme owes on bills: the billing run debits
+`subsidy_receivable` per programme, and submitting a claim moves its billed lines' total from there
+to `subsidy_claimed`. Certificates and works were never billed: submitting recognises their total
+as `subsidy_revenue` (income, per programme) against `subsidy_claimed`. Approval, disbursement and
+clawback then post the same entries whatever the evidence (services/reviews.py).
 """
 from __future__ import annotations
 
@@ -41,8 +57,8 @@ from pms.core.errors import Conflict, Invalid
 from pms.eldercare.models import CareService, Visit
 from pms.estates.models import Estate, Room
 from pms.subsidies import permissions
-from pms.subsidies.services import findings
-from pms.subsidies.models import LIVE, Claim, ClaimLine, Clawback, Disbursement, Program
+from pms.subsidies.services import evidence, findings
+from pms.subsidies.models import BILLED_EVIDENCE, LIVE, Claim, ClaimLine, Clawback, Disbursement, Program
 
 
 
@@ -50,15 +66,18 @@ from pms.subsidies.models import LIVE, Claim, ClaimLine, Clawback, Disbursement,
 class Evidence:
     type: str
     ref: str
-    bill: str
-    room: str
+    bill: Optional[str]  # None: a certificate or a work
+    room: Optional[str]
     visit: Optional[dict] = None
+    certificate: Optional[dict] = None  # number, issued_on, issuer, valid_until and the elevator
+    work: Optional[dict] = None  # the renovation project: name, contractor, accepted_on, contract_fen
+    place: str = ""  # where the evidence is: the room, the elevator's entrance, or the estate
 
 
 @dataclass
 class LineView:
     id: int
-    room: str
+    room: Optional[str]
     amount_fen: int
     status: str
     approved_fen: Optional[int]
@@ -118,7 +137,17 @@ def _candidate_evidence(session, program: Program, estate: Estate, period: str) 
     return ([dict(evidence_type="visit", evidence_id=v.id, visit_id=v.id, bill_line_id=v.line_id,
                   room_id=v.room_id, amount_fen=v.subsidy_fen) for v in visits]
             + [dict(evidence_type="bill_line", evidence_id=line.id, visit_id=None, bill_line_id=line.id,
-                    room_id=line.room_id, amount_fen=line.subsidy_fen) for line in lines])
+                    room_id=line.room_id, amount_fen=line.subsidy_fen) for line in lines]
+            + evidence.certificate_evidence(session, program, estate, period)
+            + evidence.work_evidence(session, program, estate, period))
+
+
+def _rule_missing(program: Program) -> str:
+    """Why an elevator or renovation programme claims no certificate or work: it says no amount."""
+    if evidence.pays_on_evidence(program) or program.kind not in ("elevator", "renovation"):
+        return ""
+    return " " + (_("The programme says no amount per elevator certified.") if program.kind == "elevator"
+                  else _("The programme says no percent of the works' contract amount."))
 
 
 def may_build(principal: Principal) -> bool:
@@ -146,18 +175,18 @@ def build_claim(session, principal: Principal, *, program: str, estate: str, per
     run_done = session.scalar(select(BillingRun.id).where(BillingRun.estate_id == found_estate.id,
                                                           BillingRun.period == period,
                                                           BillingRun.finished_at.is_not(None)))
-    if run_done is None:
+    if run_done is None and not evidence.pays_on_evidence(found_program):
         raise Conflict(_("The period %(period)s of %(estate)s has not been billed: claims are built from its bills.",
-                         period=period, estate=found_estate.code))
-    evidence = _candidate_evidence(session, found_program, found_estate, period)
-    if not evidence:
+                         period=period, estate=found_estate.code) + _rule_missing(found_program))
+    pieces = _candidate_evidence(session, found_program, found_estate, period)
+    if not pieces:
         holders = session.scalars(
             select(Claim.id).where(Claim.program_id == found_program.id, Claim.estate_id == found_estate.id,
                                    Claim.period == period).order_by(Claim.id)).all()
         raise Conflict(_("Nothing to claim: no evidence of %(period)s is left unclaimed (claims: %(ids)s).",
-                         period=period, ids=", ".join(f"#{i}" for i in holders) or "—"))
+                         period=period, ids=", ".join(f"#{i}" for i in holders) or "—") + _rule_missing(found_program))
     claim = Claim(program_id=found_program.id, estate_id=found_estate.id, period=period, status="draft",
-                  total_fen=sum(e["amount_fen"] for e in evidence), created_by=principal.username)
+                  total_fen=sum(e["amount_fen"] for e in pieces), created_by=principal.username)
     try:
         with session.begin_nested():
             session.add(claim)
@@ -165,14 +194,14 @@ def build_claim(session, principal: Principal, *, program: str, estate: str, per
             # One Core INSERT of every line (an estate's month is ~500 of them).
             session.execute(insert(ClaimLine.__table__), [
                 dict(claim_id=claim.id, estate_id=found_estate.id, status="claimed", reason="", **e)
-                for e in evidence])
+                for e in pieces])
     except IntegrityError as exc:  # someone built a claim of the same evidence at the same moment
         raise Conflict(_("Another claim took this evidence a moment ago; build again to claim what is left.")) \
             from exc
     findings.check_claim(session, claim)
     audit.record(session, actor=principal.username, action="claim.build", object_type="claim",
                  object_id=claim.id, estate_id=found_estate.id,
-                 payload={"program": found_program.code, "period": period, "lines": len(evidence),
+                 payload={"program": found_program.code, "period": period, "lines": len(pieces),
                           "total_fen": claim.total_fen})
     return claim
 
@@ -192,12 +221,16 @@ def submit_claim(session, principal: Principal, claim_id: int) -> Claim:
         raise Conflict(_("Claim #%(id)d was already submitted.", id=claim.id))
     claim.status, claim.submitted_by, claim.submitted_at = "submitted", principal.username, utcnow()
     session.flush()
-    # The submitted total moves from what the programme owes to what it was asked for
+    # The billed lines' total moves from what the programme owes to what it was asked for; the
+    # certificates' and works' total (never billed) is recognised as income as it is asked for
     # (services/reviews.py lists every step's entry).
+    billed = session.scalar(select(func.coalesce(func.sum(ClaimLine.amount_fen), 0))
+                            .where(ClaimLine.claim_id == claim.id, ClaimLine.evidence_type.in_(BILLED_EVIDENCE)))
     post_entry(session, estate_id=claim.estate_id, kind="claim", source_type="claim", source_id=claim.id,
                business_date=clock.today(), memo=f"claim #{claim.id} {claim.period}", lines=[
                    Line("subsidy_claimed", claim.total_fen, program_id=claim.program_id),
-                   Line("subsidy_receivable", -claim.total_fen, program_id=claim.program_id)])
+                   Line("subsidy_receivable", -billed, program_id=claim.program_id),
+                   Line("subsidy_revenue", billed - claim.total_fen, program_id=claim.program_id)])
     findings.check_claim(session, claim)  # the officer receives it with its findings
     audit.record(session, actor=principal.username, action="claim.submit", object_type="claim",
                  object_id=claim.id, estate_id=claim.estate_id, payload={"total_fen": claim.total_fen})
@@ -245,9 +278,13 @@ def claim_view(session, claim: Claim) -> ClaimView:
     estate_code = session.scalar(select(Estate.code).where(Estate.id == claim.estate_id))
     rows = session.execute(
         select(ClaimLine, Room.code, Bill.number, BillLine.item_code)
-        .join(Room, Room.id == ClaimLine.room_id).join(BillLine, BillLine.id == ClaimLine.bill_line_id)
-        .join(Bill, Bill.id == BillLine.bill_id).where(ClaimLine.claim_id == claim.id)
+        .outerjoin(Room, Room.id == ClaimLine.room_id).outerjoin(BillLine, BillLine.id == ClaimLine.bill_line_id)
+        .outerjoin(Bill, Bill.id == BillLine.bill_id).where(ClaimLine.claim_id == claim.id)
         .order_by(ClaimLine.id)).all()
+    ids = {kind: [line.evidence_id for line, *_r in rows if line.evidence_type == kind]
+           for kind in ("certificate", "work")}
+    certificates = evidence.certificates(session, ids["certificate"])
+    works = evidence.works(session, ids["work"], estate_code)
     visit_ids = [line.visit_id for line, *_rest in rows if line.visit_id]
     visits = {}
     if visit_ids:
@@ -259,11 +296,17 @@ def claim_view(session, claim: Claim) -> ClaimView:
                             "confirmed_at": v.confirmed_at, "verified": bool(v.verified)}
     lines = []
     for line, room, bill, item in rows:
-        ref = f"visit:{line.visit_id}" if line.evidence_type == "visit" else f"{bill}:{item}"
+        kind = line.evidence_type
+        certificate = certificates.get(line.evidence_id) if kind == "certificate" else None
+        work = works.get(line.evidence_id) if kind == "work" else None
+        ref = (f"visit:{line.visit_id}" if kind == "visit" else f"{bill}:{item}" if kind == "bill_line"
+               else f"{kind}:{line.evidence_id}")
+        place = room or (certificate["equipment"]["place"] if certificate else work["estate"] if work else "")
         lines.append(LineView(id=line.id, room=room, amount_fen=line.amount_fen, status=line.status,
                               approved_fen=line.approved_fen, reason=line.reason,
-                              evidence=Evidence(type=line.evidence_type, ref=ref, bill=bill, room=room,
-                                                visit=visits.get(line.visit_id))))
+                              evidence=Evidence(type=kind, ref=ref, bill=bill, room=room,
+                                                visit=visits.get(line.visit_id), certificate=certificate,
+                                                work=work, place=place or "")))
     paid = [PaymentView("disbursement", d.amount_fen, d.paid_on, d.reference, d.recorded_by)
             for d in session.scalars(select(Disbursement).where(Disbursement.claim_id == claim.id)
                                      .order_by(Disbursement.id))]

@@ -8,18 +8,23 @@ it with a reason. The rules (`line` None: about the whole claim):
 - `same_person`: an owner of the line's room (by ID number) also owns another room whose
   subsidy of the same period and programme kind is on a live claim line — one household, two
   subsidies (across estates and programmes);
-- `missing_evidence`: a visit line whose visit lacks its check-in, check-out or confirmation;
+- `missing_evidence`: a visit line whose visit lacks its check-in, check-out or confirmation; a
+  certificate or work line whose certificate or renovation project is gone or of another estate
+  (or, for a work, has no contract amount any more);
 - `ineligible_elder`: the elder was in no category the service's subsidy pays for on the visit's
   date (the rules as data, from the exact birthday);
 - `vacant_room`: a bill line's room has no owner and no resident of record;
-- `outside_period`: the line's date (the visit's day; a bill line's period) is outside the claim's
-  period or the programme's period;
-- `subsidy_above_line`: the claimed amount is larger than the line it offsets (the bill line, or
-  the visit's price);
+- `outside_period`: the line's date (the visit's day; a bill line's period; a certificate's issue
+  day; a work's acceptance day) is outside the claim's period or the programme's period;
+- `subsidy_above_line`: the claimed amount is larger than the line it offsets (the bill line, the
+  visit's price, a work's contract amount);
+- `same_elevator`: an elevator with two certificates on live lines (of any claims of elevator
+  programmes) — one elevator paid twice (the same certificate twice the database refuses);
 - `over_allocation` / `over_budget`: the programme's live claims pass the estate's allocation or
   the programme's budget (budgeted programmes only);
 - `idle_money`: approved and not (fully) paid 60 days after the review;
-- `bill_void`, `amount_changed`: the evidence changed after it was claimed; `unverified_visit`
+- `bill_void`, `amount_changed`: the evidence changed after it was claimed (for a certificate or a
+  work: what the programme's rule gives now); `unverified_visit`
   (checked in without the home code), `short_visit` (shorter than the service's minimum).
 
 The same evidence on two live lines is not a finding: the database refuses it
@@ -43,7 +48,9 @@ from pms.core.errors import Conflict, Invalid
 from pms.eldercare import rules as care_rules
 from pms.eldercare.models import CareService, Elder, Visit
 from pms.estates.models import Ownership, Person, Residency
+from pms.maintenance.models import EquipmentCertificate, RenovationProject
 from pms.subsidies import permissions
+from pms.subsidies.services.evidence import work_amount
 from pms.subsidies.models import LIVE, Claim, ClaimFinding, ClaimLine, Disbursement, Program, ProgramAllocation
 
 IDLE_AFTER = timedelta(days=60)
@@ -74,6 +81,8 @@ def find_many(session, claims: list[Claim]) -> dict[int, list[Finding]]:
         found[claim_id].append(finding)
     for claim_id, finding in _same_person(session, by_id, programs):
         found[claim_id].append(finding)
+    for claim_id, finding in _same_elevator(session, by_id):
+        found[claim_id].append(finding)
     for claim_id, finding in _money_findings(session, by_id, programs):
         found[claim_id].append(finding)
     return found
@@ -85,15 +94,22 @@ def _line_findings(session, claims: dict[int, Claim], programs: dict[int, Progra
     allowance_rules, service_subsidies = care_rules.shipped_rules()
     ownerless = ~select(Ownership.id).where(Ownership.room_id == ClaimLine.room_id).exists()
     residentless = ~select(Residency.id).where(Residency.room_id == ClaimLine.room_id).exists()
+    cert = and_(ClaimLine.evidence_type == "certificate", EquipmentCertificate.id == ClaimLine.evidence_id)
+    work = and_(ClaimLine.evidence_type == "work", RenovationProject.id == ClaimLine.evidence_id)
     rows = session.execute(
         select(ClaimLine.id, ClaimLine.claim_id, ClaimLine.evidence_type, ClaimLine.amount_fen,
+               ClaimLine.estate_id.label("line_estate"), EquipmentCertificate.id.label("cert_id"),
+               EquipmentCertificate.issued_on, EquipmentCertificate.estate_id.label("cert_estate"),
+               RenovationProject.id.label("work_id"), RenovationProject.accepted_on,
+               RenovationProject.estate_id.label("work_estate"), RenovationProject.contract_fen,
                Bill.status.label("bill_status"),
                Bill.period, BillLine.amount_fen.label("line_fen"), BillLine.subsidy_fen.label("line_subsidy"),
                Visit.status.label("visit_status"), Visit.date.label("visit_date"), Visit.price_fen,
                Visit.subsidy_fen.label("visit_subsidy"), Visit.verified, Visit.checked_in_at, Visit.checked_out_at,
                Visit.confirmed_at, CareService.kind, CareService.min_minutes, Elder.birth_date, Elder.hardship,
                Elder.disability_tier, and_(ownerless, residentless).label("vacant"))
-        .join(BillLine, BillLine.id == ClaimLine.bill_line_id).join(Bill, Bill.id == BillLine.bill_id)
+        .outerjoin(BillLine, BillLine.id == ClaimLine.bill_line_id).outerjoin(Bill, Bill.id == BillLine.bill_id)
+        .outerjoin(EquipmentCertificate, cert).outerjoin(RenovationProject, work)
         .outerjoin(Visit, Visit.id == ClaimLine.visit_id).outerjoin(CareService, CareService.id == Visit.service_id)
         .outerjoin(Elder, Elder.id == Visit.elder_id)
         .where(InIds(ClaimLine.claim_id, sorted(claims))).order_by(ClaimLine.id)).all()
@@ -107,6 +123,9 @@ def _line_findings(session, claims: dict[int, Claim], programs: dict[int, Progra
         def add(rule: str, detail: str, r=r) -> None:
             found.append((r.claim_id, Finding(rule, r.id, detail)))
 
+        if r.evidence_type in ("certificate", "work"):
+            _unbilled_findings(r, claim, program, first, last, add)
+            continue
         if r.bill_status == "void":
             add("bill_void", _("The bill of this line was voided."))
         now_fen = r.visit_subsidy if visit else r.line_subsidy
@@ -131,7 +150,7 @@ def _line_findings(session, claims: dict[int, Claim], programs: dict[int, Progra
             add("outside_period", _("Dated %(day)s, outside the programme's period %(start)s – %(end)s.",
                                     day=r.visit_date if visit else r.period, start=program.period_from or "…",
                                     end=program.period_to or "…"))
-        if not visit:
+        if r.evidence_type == "bill_line":
             if r.vacant:
                 add("vacant_room", _("The room has no owner and no resident of record."))
             continue
@@ -151,6 +170,64 @@ def _line_findings(session, claims: dict[int, Claim], programs: dict[int, Progra
             if care_rules.service_subsidy_on(service_subsidies, r.kind, r.visit_date, codes) <= 0:
                 add("ineligible_elder", _("On %(day)s the elder was in no category this service's subsidy pays for.",
                                           day=r.visit_date))
+    return found
+
+
+def _unbilled_findings(r, claim: Claim, program: Program, first: date, last: date, add) -> None:
+    """The rules of a certificate or work line (no bill, no room): its evidence is there and the
+    estate's, dated in the periods, and worth what the programme's rule gives for it now."""
+    if r.evidence_type == "certificate":
+        present, estate_id, day = r.cert_id is not None, r.cert_estate, r.issued_on
+        now_fen = program.unit_fen
+        if not present or estate_id != r.line_estate:
+            add("missing_evidence", _("The inspection certificate of this line is not on record for the estate."))
+            return
+    else:
+        present, estate_id, day = r.work_id is not None, r.work_estate, r.accepted_on
+        if not present or estate_id != r.line_estate or r.contract_fen is None:
+            add("missing_evidence", _("The renovation project of this line, accepted and with its contract amount, "
+                                      "is not on record for the estate."))
+            return
+        now_fen = work_amount(r.contract_fen, program.percent) if program.percent is not None else None
+        if r.amount_fen > r.contract_fen:
+            add("subsidy_above_line", _("Claimed %(claimed)s fen on works of %(line)s fen.",
+                                        claimed=r.amount_fen, line=r.contract_fen))
+    if now_fen is not None and now_fen != r.amount_fen:
+        add("amount_changed", _("Claimed %(claimed)s fen; the evidence now says %(now)s fen.",
+                                claimed=r.amount_fen, now=now_fen))
+    if day < first or day > last:
+        add("outside_period", _("Dated %(day)s, outside the claim's period %(period)s.", day=day, period=claim.period))
+    elif (program.period_from and day < program.period_from) or (program.period_to and day > program.period_to):
+        add("outside_period", _("Dated %(day)s, outside the programme's period %(start)s – %(end)s.",
+                                day=day, start=program.period_from or "…", end=program.period_to or "…"))
+
+
+def _same_elevator(session, claims: dict[int, Claim]) -> list[tuple[int, Finding]]:
+    """Certificate lines of these claims whose elevator has another certificate on a live line of
+    an elevator programme's claim (two statements: these lines' elevators, then those elevators'
+    live certificate lines)."""
+    mine = session.execute(
+        select(ClaimLine.id, ClaimLine.claim_id, EquipmentCertificate.equipment_id)
+        .join(EquipmentCertificate, EquipmentCertificate.id == ClaimLine.evidence_id)
+        .where(InIds(ClaimLine.claim_id, sorted(claims)), ClaimLine.evidence_type == "certificate", LIVE)).all()
+    if not mine:
+        return []
+    claimed: dict[int, set[tuple[int, int]]] = {}
+    for line_id, claim_id, equipment_id in session.execute(
+            select(ClaimLine.id, ClaimLine.claim_id, EquipmentCertificate.equipment_id)
+            .join(EquipmentCertificate, EquipmentCertificate.id == ClaimLine.evidence_id)
+            .join(Claim, and_(Claim.id == ClaimLine.claim_id, Claim.estate_id == ClaimLine.estate_id))
+            .join(Program, Program.id == Claim.program_id)
+            .where(ClaimLine.evidence_type == "certificate", LIVE, Program.kind == "elevator",
+                   EquipmentCertificate.equipment_id.in_(sorted({m.equipment_id for m in mine})))):
+        claimed.setdefault(equipment_id, set()).add((line_id, claim_id))
+    found = []
+    for line_id, claim_id, equipment_id in mine:
+        elsewhere = sorted({c for other, c in claimed.get(equipment_id, set()) if other != line_id})
+        if elsewhere:
+            found.append((claim_id, Finding("same_elevator", line_id, _(
+                "This elevator is claimed on another certificate too (claims %(ids)s).",
+                ids=", ".join(f"#{i}" for i in elsewhere)))))
     return found
 
 

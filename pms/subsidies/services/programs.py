@@ -56,11 +56,16 @@ def _district(session, principal: Principal, district_code: Optional[str], error
 
 def create_program(session, code: str, name: str, *, district_code: Optional[str] = None, kind: str,
                    budget_fen: Optional[int] = None, period_from: Optional[date] = None,
-                   period_to: Optional[date] = None, actor: Optional[str] = None,
+                   period_to: Optional[date] = None, unit_fen: Optional[int] = None,
+                   percent: Optional[int] = None, actor: Optional[str] = None,
                    principal: Optional[Principal] = None) -> Program:
     """Register a programme of a district; its code is unique. `principal`: who asks (default the
     platform, as for the CLI, jobs and the demo), 403 unless the permission table lets them; an
-    officer registers for their own district (`district_code` may be left out)."""
+    officer registers for their own district (`district_code` may be left out).
+
+    What it pays per piece of evidence (models.Program): `unit_fen` per elevator certified (elevator
+    programmes only), `percent` of a completed renovation project's contract amount (renovation
+    programmes only); both optional here — a claim of such a programme without its rule is refused."""
     principal = principal or system_principal()
     permissions.ensure(principal, "program.create")
     code, name = (code or "").strip(), (name or "").strip()
@@ -75,6 +80,12 @@ def create_program(session, code: str, name: str, *, district_code: Optional[str
         errors["budget_fen"] = [_("Must not be negative.")]
     elif budget_fen is not None and budget_fen > MAX_FEN:
         errors["budget_fen"] = [_("At most %(max)s fen.", max=MAX_FEN)]
+    if unit_fen is not None and (kind != "elevator" or not 0 <= unit_fen <= MAX_FEN):
+        errors["unit_fen"] = [_("An amount per elevator certified, 0 to %(max)s fen, for elevator programmes only.",
+                                max=MAX_FEN)]
+    if percent is not None and (kind != "renovation" or not 0 <= percent <= 100):
+        errors["percent"] = [_("A whole percent from 0 to 100 of the works' contract amount, for renovation "
+                               "programmes only.")]
     if period_from is not None and period_to is not None and period_to < period_from:
         errors["period_to"] = [_("The period cannot end before it starts (%(start)s).", start=period_from.isoformat())]
     district = _district(session, principal, district_code, errors)
@@ -83,13 +94,14 @@ def create_program(session, code: str, name: str, *, district_code: Optional[str
     if find_program(session, code) is not None:
         raise Conflict(_("Programme %(code)s already exists.", code=code))
     program = Program(code=code, name=name, district_id=district.id, kind=kind, budget_fen=budget_fen,
-                      period_from=period_from, period_to=period_to)
+                      period_from=period_from, period_to=period_to, unit_fen=unit_fen, percent=percent)
     session.add(program)
     session.flush()
     audit.record(session, actor=actor or principal.username,
                  action="program.create", object_type="program", object_id=program.id,
                  payload={"code": code, "name": name, "district": district.code, "kind": kind,
-                          "budget_fen": budget_fen, "period_from": period_from, "period_to": period_to})
+                          "budget_fen": budget_fen, "period_from": period_from, "period_to": period_to,
+                          "unit_fen": unit_fen, "percent": percent})
     return program
 
 
@@ -144,13 +156,15 @@ class ProgramSummary:
     unallocated_fen: Optional[int]  # None: the programme has no budget
     period_from: Optional[date]
     period_to: Optional[date]
+    unit_fen: Optional[int] = None  # elevator: paid per elevator certified
+    percent: Optional[int] = None  # renovation: % of a completed project's contract amount
 
 
 def _summary(program: Program, district: District, allocated: int) -> ProgramSummary:
     budget = program.budget_fen
     return ProgramSummary(program.code, program.name, program.kind, district.code, district.name, budget,
                           allocated, None if budget is None else budget - allocated,
-                          program.period_from, program.period_to)
+                          program.period_from, program.period_to, program.unit_fen, program.percent)
 
 
 def list_programs(session, principal: Principal) -> list[ProgramSummary]:

@@ -5,7 +5,8 @@ Each step is one journal entry in the one ledger, per programme (`program_id` on
 `pms audit verify` covers them and the balances say where every claimed fen stands:
 
     billing run       subsidy_receivable  +  (the programme owes its part of the bills)
-    submit            subsidy_claimed     +   subsidy_receivable −
+    submit            subsidy_claimed     +   subsidy_receivable − (billed lines: bill lines, visits)
+                                              subsidy_revenue −    (certificates and works: never billed)
     review            subsidy_approved    +   subsidy_shortfall (expense) +   subsidy_claimed −
     disbursement      cash                +   subsidy_approved −
     clawback          subsidy_clawback (expense) +   cash −

@@ -1,7 +1,7 @@
 """audit seal chain: each seal signs the previous seal's MAC; seals looked up by MAC
 
-Revision ID: 0024_audit_seal_chain
-Revises: 0023_audit_seal
+Revision ID: 0025_audit_seal_chain
+Revises: 0024_claim_evidence
 Create Date: 2026-12-02 04:30:00
 """
 from typing import Sequence, Union
@@ -10,8 +10,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision: str = '0024_audit_seal_chain'
-down_revision: Union[str, Sequence[str], None] = '0023_audit_seal'
+revision: str = '0025_audit_seal_chain'
+down_revision: Union[str, Sequence[str], None] = '0024_claim_evidence'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
