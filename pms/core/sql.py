@@ -10,7 +10,8 @@ from sqlalchemy.sql.visitors import InternalTraversal
 
 
 class InIds(ColumnElement):
-    """`column IN (ids)`, bound as ONE array on PostgreSQL (`column = ANY(:ids)`).
+    """`column IN (ids)`, bound as ONE array on PostgreSQL (`column = ANY(:ids)`); ids are integers
+    unless `type_` says otherwise (e.g. String for ID numbers).
 
     A scope filter lists every estate of a company: as an expanding IN that is one bind per
     estate (200 for a company of 200 estates), rendered and sent with every query of a page —
@@ -24,11 +25,11 @@ class InIds(ColumnElement):
                            ("array", InternalTraversal.dp_clauseelement),
                            ("expanding", InternalTraversal.dp_clauseelement)]
 
-    def __init__(self, column, ids: Iterable[int]):
+    def __init__(self, column, ids: Iterable, type_=Integer):
         values = sorted(ids)
         self.column = column
-        self.array = bindparam(None, values, type_=ARRAY(Integer))
-        self.expanding = bindparam(None, values, type_=Integer, expanding=True)
+        self.array = bindparam(None, values, type_=ARRAY(type_))
+        self.expanding = bindparam(None, values, type_=type_, expanding=True)
 
 
 @compiles(InIds)

@@ -4,12 +4,13 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 from flask_babel import gettext as _
+from sqlalchemy import func, select
 
-from pms.core.auth import system_principal
 from pms.core.api import load_data
+from pms.core.auth import system_principal
 from pms.core.cli import cli_unit_of_work
 from pms.core.money import format_fen
-from pms.subsidies.models import PROGRAM_KINDS
+from pms.subsidies.models import PROGRAM_KINDS, ClaimLine
 
 
 @click.group("programs", cls=AppGroup)
@@ -62,19 +63,31 @@ def claims_group():
 
 @claims_group.command("build")
 @click.option("--program", required=True, help="programme code")
-@click.option("--estate", required=True, help="estate code")
+@click.option("--estate", "estates", multiple=True,
+              help="estate code (repeatable); omitted: every estate of the programme's district with evidence")
 @click.option("--period", required=True, help="billing period YYYY-MM (closed and billed)")
-def build_claim(program, estate, period):
-    """Build a draft claim from the period's evidence not yet claimed."""
+def build_claim(program, estates, period):
+    """Build draft claims from the period's evidence not yet claimed: one estate's, or the district's."""
+    from pms.subsidies.schemas import ClaimBatchCreateSchema, ClaimCreateSchema
     from pms.subsidies.services import claims
-    from pms.subsidies.schemas import ClaimCreateSchema
 
     with cli_unit_of_work() as session:
-        data = load_data(ClaimCreateSchema(), {"program": program, "estate": estate, "period": period})
-        claim = claims.build_claim(session, system_principal(), **data)
-        claim_id, lines, total = claim.id, len(claims.claim_view(session, claim).lines), claim.total_fen
-    click.echo(_("claim #%(id)s built: %(lines)s lines, %(total)s", id=claim_id, lines=lines,
-                 total=format_fen(total)))
+        if len(estates) == 1:
+            data = load_data(ClaimCreateSchema(), {"program": program, "estate": estates[0], "period": period})
+            built = [claims.build_claim(session, system_principal(), **data)]
+        else:
+            data = load_data(ClaimBatchCreateSchema(), {"program": program, "period": period,
+                                                        **({"estates": list(estates)} if estates else {})})
+            built = claims.build_claims(session, system_principal(), program=data["program"], period=data["period"],
+                                        estates=data["estates"])
+        done = [(c.id, session.scalar(select(func.count(ClaimLine.id)).where(ClaimLine.claim_id == c.id)),
+                 c.total_fen) for c in built]
+    for claim_id, lines, total in done:
+        click.echo(_("claim #%(id)s built: %(lines)s lines, %(total)s", id=claim_id, lines=lines,
+                     total=format_fen(total)))
+    if len(done) > 1:
+        click.echo(_("%(claims)s claims, %(lines)s lines, %(total)s", claims=len(done),
+                     lines=sum(n for _i, n, _t in done), total=format_fen(sum(t for _i, _n, t in done))))
 
 
 @claims_group.command("submit")

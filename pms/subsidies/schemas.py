@@ -100,6 +100,20 @@ class ClaimCreateSchema(Schema):
     period = Period(required=True)
 
 
+class ClaimBatchCreateSchema(Schema):
+    program = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    period = Period(required=True)
+    estates = fields.List(fields.String(validate=validate.Length(min=1, max=32)), load_default=None,
+                          validate=validate.Length(min=1, max=5000),
+                          metadata={"description": "estate codes; omitted: every estate of the district in scope"})
+
+
+class ClaimBatchSchema(Schema):
+    items = fields.List(fields.Nested(lambda: ClaimSummarySchema()))
+    claims = fields.Integer()
+    total_fen = fields.Integer()
+
+
 class VisitEvidenceSchema(Schema):
     id = fields.Integer()
     date = fields.String()

@@ -64,3 +64,18 @@ def test_parallel_payments_never_pass_what_was_approved(server, march_billed, ap
     db.rollback()
     assert db.scalar(select(func.sum(Disbursement.amount_fen))) == 6000
     audit_verify()
+
+
+def test_parallel_district_builds_make_each_claim_once(server, march_billed, db, audit_verify):
+    """The "every estate" build at once from six clients, racing single-estate builds too: every
+    piece of evidence lands on one live line, and each refused build wrote nothing."""
+    tokens = [server.token(name) for name in ("manager", "finance")]
+    batch = {"program": MARCH["program"], "period": MARCH["period"]}
+    replies = race(N, lambda i: server.post("/api/v1/claims/batch" if i % 2 else "/api/v1/claims",
+                                            batch if i % 2 else MARCH, token=tokens[i % 2]))
+    assert sorted(statuses(replies)) == [201] + [409] * (N - 1), [r.body for r in replies]
+    db.rollback()
+    assert db.scalar(select(func.count(Claim.id))) == 1
+    assert db.scalar(select(func.count(ClaimLine.id))) == 2
+    assert db.scalar(select(func.sum(ClaimLine.amount_fen))) == 10386
+    audit_verify()

@@ -26,6 +26,21 @@ def build_claim():
     return s.ClaimSchema().dump(claims.claim_view(session, claim)), 201
 
 
+@bp.post("/claims/batch")
+@documented(summary="Build the drafts of a programme's closed period for every estate of its district in your "
+                    "scope (or the `estates` named) that has unclaimed evidence, in one unit of work (manager, "
+                    "finance); estates not billed for the period are left out; 409 when none has anything left",
+            body=s.ClaimBatchCreateSchema, response=s.ClaimBatchSchema, status=201, tag=TAG)
+def build_claims():
+    """One draft per estate, each line on one piece of evidence."""
+    principal, session = require_principal(), get_session()
+    data = load_body(s.ClaimBatchCreateSchema())
+    built = claims.build_claims(session, principal, program=data["program"], period=data["period"],
+                                estates=data["estates"])
+    return s.ClaimBatchSchema().dump({"items": claims.built_summaries(session, built), "claims": len(built),
+                                      "total_fen": sum(c.total_fen for c in built)}), 201
+
+
 @bp.get("/claims")
 @documented(summary="Claims in your scope, newest first", query=s.ClaimQuerySchema, response=s.ClaimListSchema,
             tag=TAG)

@@ -41,10 +41,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime  # noqa: F401  (date: PaymentView)
-from typing import Optional
+from typing import Optional, Sequence
 
 from flask_babel import gettext as _
-from sqlalchemy import func, insert, select
+from sqlalchemy import Integer, String, and_, cast, func, insert, literal, null, select, union_all
+from sqlalchemy.sql import Select
 from sqlalchemy.exc import IntegrityError
 
 from pms.billing.models import Bill, BillingRun, BillLine
@@ -58,6 +59,7 @@ from pms.eldercare.models import CareService, Visit
 from pms.estates.models import Estate, Room
 from pms.subsidies import permissions
 from pms.subsidies.services import evidence, findings
+from pms.subsidies.services.programs import visible
 from pms.subsidies.models import BILLED_EVIDENCE, LIVE, Claim, ClaimLine, Clawback, Disbursement, Program
 
 
@@ -116,30 +118,40 @@ class ClaimView:
     payments: list[PaymentView]
 
 
-def _candidate_evidence(session, program: Program, estate: Estate, period: str) -> list[dict]:
-    """The period's evidence for the programme not yet on a live claim line: visits with a
-    subsidy part, then the other subsidised bill lines."""
+# What a claim line is built from, in this order (INSERT … SELECT and the single-estate build).
+LINE_COLUMNS = ("estate_id", "evidence_type", "evidence_id", "visit_id", "bill_line_id", "room_id", "amount_fen")
+
+
+def _billed_candidates(program: Program, estate_ids: Sequence[int], period: str) -> list[Select]:
+    """SQL of the period's billed evidence for the programme not yet on a live claim line, columns
+    LINE_COLUMNS: visits with a subsidy part, then the other subsidised bill lines."""
     live_visit = select(ClaimLine.id).where(ClaimLine.evidence_type == "visit",
                                             ClaimLine.evidence_id == Visit.id, LIVE).exists()
     live_line = select(ClaimLine.id).where(ClaimLine.evidence_type == "bill_line",
                                            ClaimLine.evidence_id == BillLine.id, LIVE).exists()
-    period_lines = (BillLine.estate_id == estate.id, BillLine.program_id == program.id, BillLine.subsidy_fen > 0,
-                    Bill.period == period, Bill.status != "void")
-    visits = session.execute(
-        select(Visit.id, Visit.subsidy_fen, BillLine.id.label("line_id"), BillLine.room_id)
-        .join(BillLine, BillLine.id == Visit.bill_line_id).join(Bill, Bill.id == BillLine.bill_id)
-        .where(*period_lines, Visit.subsidy_fen > 0, ~live_visit).order_by(BillLine.room_id, Visit.id)).all()
+    period_lines = (InIds(BillLine.estate_id, list(estate_ids)), BillLine.program_id == program.id,
+                    BillLine.subsidy_fen > 0, Bill.period == period, Bill.status != "void")
+    visits = (select(BillLine.estate_id, literal("visit", String).label("evidence_type"), Visit.id.label("evidence_id"),
+                     Visit.id.label("visit_id"), BillLine.id.label("bill_line_id"), BillLine.room_id,
+                     Visit.subsidy_fen.label("amount_fen"))
+              .join(BillLine, BillLine.id == Visit.bill_line_id).join(Bill, Bill.id == BillLine.bill_id)
+              .where(*period_lines, Visit.subsidy_fen > 0, ~live_visit))
     with_visits = select(Visit.id).where(Visit.bill_line_id == BillLine.id).exists()
-    lines = session.execute(
-        select(BillLine.id, BillLine.subsidy_fen, BillLine.room_id)
-        .join(Bill, Bill.id == BillLine.bill_id)
-        .where(*period_lines, ~with_visits, ~live_line).order_by(BillLine.room_id, BillLine.id)).all()
-    return ([dict(evidence_type="visit", evidence_id=v.id, visit_id=v.id, bill_line_id=v.line_id,
-                  room_id=v.room_id, amount_fen=v.subsidy_fen) for v in visits]
-            + [dict(evidence_type="bill_line", evidence_id=line.id, visit_id=None, bill_line_id=line.id,
-                    room_id=line.room_id, amount_fen=line.subsidy_fen) for line in lines]
-            + evidence.certificate_evidence(session, program, estate, period)
-            + evidence.work_evidence(session, program, estate, period))
+    lines = (select(BillLine.estate_id, literal("bill_line", String).label("evidence_type"),
+                    BillLine.id.label("evidence_id"), cast(null(), Integer).label("visit_id"),
+                    BillLine.id.label("bill_line_id"),
+                    BillLine.room_id, BillLine.subsidy_fen.label("amount_fen"))
+             .join(Bill, Bill.id == BillLine.bill_id).where(*period_lines, ~with_visits, ~live_line))
+    return [visits, lines]
+
+
+def _other_candidates(session, program: Program, estates: Sequence[Estate], period: str) -> list[dict]:
+    """Certificates and works (elevator and renovation programmes only), as line dicts."""
+    if not evidence.pays_on_evidence(program):
+        return []
+    return [{"estate_id": e.id, **piece} for e in estates
+            for piece in (evidence.certificate_evidence(session, program, e, period)
+                          + evidence.work_evidence(session, program, e, period))]
 
 
 def _rule_missing(program: Program) -> str:
@@ -155,6 +167,86 @@ def may_build(principal: Principal) -> bool:
     return permissions.may(principal, "claim.create")
 
 
+def _ensure_closed(period: str) -> None:
+    """409 unless the period's month has ended (business clock); 422 unless it is a month."""
+    if not periods.is_period(period or ""):
+        raise Invalid(_("The claim cannot be built."), fields={"period": [_("A month as YYYY-MM.")]})
+    if periods.last_day(period) >= clock.today():
+        raise Conflict(_("The period %(period)s is not closed yet: claims are built after its last day.",
+                         period=period))
+
+
+def _district_program(session, code: str, district_id: Optional[int]) -> Program:
+    """The programme by code, of that district (else 422 naming `program`)."""
+    found = session.scalar(select(Program).where(Program.code == (code or "")))
+    if found is None or (district_id is not None and found.district_id != district_id):
+        raise Invalid(_("The claim cannot be built."), fields={"program": [
+            _("No programme %(code)s of this estate's district.", code=code)]})
+    return found
+
+
+def _billed_estates(session, estate_ids: Sequence[int], period: str) -> set[int]:
+    """The estates whose billing run of the period has finished."""
+    return set(session.scalars(select(BillingRun.estate_id).where(
+        InIds(BillingRun.estate_id, list(estate_ids)), BillingRun.period == period,
+        BillingRun.finished_at.is_not(None))))
+
+
+def _create_claims(session, principal: Principal, program: Program, period: str,
+                   estates: Sequence[Estate]) -> list[Claim]:
+    """One draft per estate with unclaimed evidence of the period, set-based whatever the number of
+    estates: the totals in one grouped query, the claims, every billed line by INSERT … SELECT, then
+    the certificates and works, the check that each claim's lines add up to its total, the anomaly
+    checks and the audit. [] when there is nothing to claim."""
+    by_id = {e.id: e for e in estates}
+    billed = _billed_candidates(program, list(by_id), period)
+    every = union_all(*billed).subquery()
+    totals = {e: (int(total), int(n)) for e, total, n in session.execute(
+        select(every.c.estate_id, func.sum(every.c.amount_fen), func.count()).group_by(every.c.estate_id))}
+    others = _other_candidates(session, program, estates, period)
+    for piece in others:
+        total, n = totals.get(piece["estate_id"], (0, 0))
+        totals[piece["estate_id"]] = (total + piece["amount_fen"], n + 1)
+    if not totals:
+        return []
+    claims = [Claim(program_id=program.id, estate_id=estate_id, period=period, status="draft", total_fen=total,
+                    created_by=principal.username)
+              for estate_id, (total, _n) in sorted(totals.items(), key=lambda kv: by_id[kv[0]].code)]
+    try:
+        with session.begin_nested():
+            session.add_all(claims)
+            session.flush()
+            ids = [c.id for c in claims]
+            target = ("claim_id", *LINE_COLUMNS, "status", "reason")
+            for candidates in billed:
+                found = candidates.subquery()
+                session.execute(insert(ClaimLine.__table__).from_select(target, select(
+                    Claim.id, *(found.c[name] for name in LINE_COLUMNS), literal("claimed", String),
+                    literal("", String)).join(Claim, and_(Claim.estate_id == found.c.estate_id, InIds(Claim.id, ids)))
+                    .order_by(found.c.estate_id, found.c.room_id, found.c.evidence_id)))
+            claim_of = {c.estate_id: c.id for c in claims}
+            if others:  # a few a month: one Core INSERT of them all
+                session.execute(insert(ClaimLine.__table__), [
+                    dict(claim_id=claim_of[p["estate_id"]], status="claimed", reason="", **p) for p in others])
+    except IntegrityError as exc:  # someone built a claim of the same evidence at the same moment
+        raise Conflict(_("Another claim took this evidence a moment ago; build again to claim what is left.")) \
+            from exc
+    # Between the totals and the INSERT another transaction may have claimed some of the evidence
+    # and committed (READ COMMITTED): then a claim's lines no longer add up to its total.
+    added = dict(session.execute(select(ClaimLine.claim_id, func.sum(ClaimLine.amount_fen))
+                                 .where(InIds(ClaimLine.claim_id, [c.id for c in claims]))
+                                 .group_by(ClaimLine.claim_id)).all())
+    if any(int(added.get(c.id, 0)) != c.total_fen for c in claims):
+        raise Conflict(_("Another claim took this evidence a moment ago; build again to claim what is left."))
+    findings.check_claims(session, claims)
+    for claim in claims:
+        audit.record(session, actor=principal.username, action="claim.build", object_type="claim",
+                     object_id=claim.id, estate_id=claim.estate_id,
+                     payload={"program": program.code, "period": period, "lines": totals[claim.estate_id][1],
+                              "total_fen": claim.total_fen})
+    return claims
+
+
 def build_claim(session, principal: Principal, *, program: str, estate: str, period: str) -> Claim:
     """A draft claim of the programme for the estate's closed period, one line per piece of
     evidence not yet claimed."""
@@ -164,46 +256,50 @@ def build_claim(session, principal: Principal, *, program: str, estate: str, per
     found_estate = estates.get_estate(session, principal, estate)
     if not periods.is_period(period or ""):
         raise Invalid(_("The claim cannot be built."), fields={"period": [_("A month as YYYY-MM.")]})
-    found_program = session.scalar(select(Program).where(Program.code == (program or "")))
-    if found_program is None or found_program.district_id != found_estate.district_id:
-        raise Invalid(_("The claim cannot be built."), fields={"program": [
-            _("No programme %(code)s of this estate's district.", code=program)]})
-    today = clock.today()
-    if periods.last_day(period) >= today:
-        raise Conflict(_("The period %(period)s is not closed yet: claims are built after its last day.",
-                         period=period))
-    run_done = session.scalar(select(BillingRun.id).where(BillingRun.estate_id == found_estate.id,
-                                                          BillingRun.period == period,
-                                                          BillingRun.finished_at.is_not(None)))
-    if run_done is None and not evidence.pays_on_evidence(found_program):
+    found_program = _district_program(session, program, found_estate.district_id)
+    _ensure_closed(period)
+    if not _billed_estates(session, [found_estate.id], period) and not evidence.pays_on_evidence(found_program):
         raise Conflict(_("The period %(period)s of %(estate)s has not been billed: claims are built from its bills.",
                          period=period, estate=found_estate.code) + _rule_missing(found_program))
-    pieces = _candidate_evidence(session, found_program, found_estate, period)
-    if not pieces:
+    built = _create_claims(session, principal, found_program, period, [found_estate])
+    if not built:
         holders = session.scalars(
             select(Claim.id).where(Claim.program_id == found_program.id, Claim.estate_id == found_estate.id,
                                    Claim.period == period).order_by(Claim.id)).all()
         raise Conflict(_("Nothing to claim: no evidence of %(period)s is left unclaimed (claims: %(ids)s).",
                          period=period, ids=", ".join(f"#{i}" for i in holders) or "—") + _rule_missing(found_program))
-    claim = Claim(program_id=found_program.id, estate_id=found_estate.id, period=period, status="draft",
-                  total_fen=sum(e["amount_fen"] for e in pieces), created_by=principal.username)
-    try:
-        with session.begin_nested():
-            session.add(claim)
-            session.flush()
-            # One Core INSERT of every line (an estate's month is ~500 of them).
-            session.execute(insert(ClaimLine.__table__), [
-                dict(claim_id=claim.id, estate_id=found_estate.id, status="claimed", reason="", **e)
-                for e in pieces])
-    except IntegrityError as exc:  # someone built a claim of the same evidence at the same moment
-        raise Conflict(_("Another claim took this evidence a moment ago; build again to claim what is left.")) \
-            from exc
-    findings.check_claim(session, claim)
-    audit.record(session, actor=principal.username, action="claim.build", object_type="claim",
-                 object_id=claim.id, estate_id=found_estate.id,
-                 payload={"program": found_program.code, "period": period, "lines": len(pieces),
-                          "total_fen": claim.total_fen})
-    return claim
+    return built[0]
+
+
+def build_claims(session, principal: Principal, *, program: str, period: str,
+                 estates: Optional[Sequence[str]] = None) -> list[Claim]:
+    """Drafts for every estate of the programme's district in the caller's scope (or those named)
+    with unclaimed evidence of the closed period: one unit of work, all or nothing. Estates not
+    billed for the period are left out (a programme paying on bills only); none at all → 409."""
+    permissions.ensure(principal, "claim.create")
+    if not periods.is_period(period or ""):
+        raise Invalid(_("The claims cannot be built."), fields={"period": [_("A month as YYYY-MM.")]})
+    found_program = session.scalar(select(Program).where(Program.code == (program or ""), visible(principal)))
+    if found_program is None:
+        raise Invalid(_("The claims cannot be built."), fields={"program": [
+            _("No programme %(code)s of your estates' districts.", code=program)]})
+    _ensure_closed(period)
+    stmt = scoped(select(Estate).where(Estate.district_id == found_program.district_id), Estate, principal)
+    if estates:
+        stmt = stmt.where(Estate.code.in_(list(estates)))
+    chosen = list(session.scalars(stmt.order_by(Estate.code)))
+    if estates and len(chosen) != len(set(estates)):
+        unknown = sorted(set(estates) - {e.code for e in chosen})
+        raise Invalid(_("The claims cannot be built."), fields={"estates": [
+            _("Not estates of the programme's district in your scope: %(codes)s", codes=", ".join(unknown))]})
+    if not evidence.pays_on_evidence(found_program):
+        billed = _billed_estates(session, [e.id for e in chosen], period)
+        chosen = [e for e in chosen if e.id in billed]
+    built = _create_claims(session, principal, found_program, period, chosen) if chosen else []
+    if not built:
+        raise Conflict(_("Nothing to claim: no estate has evidence of %(period)s left unclaimed.", period=period)
+                       + _rule_missing(found_program))
+    return built
 
 
 def get_claim(session, principal: Principal, claim_id: int, *, for_update: bool = False) -> Claim:
@@ -249,6 +345,18 @@ class ClaimSummary:
     approved_fen: Optional[int]
     disbursed_fen: int
     clawed_back_fen: int
+
+
+def built_summaries(session, claims: Sequence[Claim]) -> list[ClaimSummary]:
+    """Summaries of claims just built (nothing approved or paid yet), in estate order."""
+    if not claims:
+        return []
+    program = session.get(Program, claims[0].program_id)
+    codes = dict(session.execute(select(Estate.id, Estate.code).where(
+        InIds(Estate.id, sorted({c.estate_id for c in claims})))).all())
+    return [ClaimSummary(id=c.id, program=program.code, program_name=program.name, estate=codes[c.estate_id],
+                         period=c.period, status=c.status, total_fen=c.total_fen, approved_fen=None,
+                         disbursed_fen=0, clawed_back_fen=0) for c in claims]
 
 
 def list_claims(session, principal: Principal, *, estate: Optional[str] = None,

@@ -37,12 +37,12 @@ from datetime import date, timedelta
 from typing import Optional
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, insert, select
+from sqlalchemy import String, and_, func, insert, select
 
 from pms.billing.models import Bill, BillLine
 from pms.core import audit, clock, periods
 from pms.core.auth import Principal, get_in_scope
-from pms.core.db import utcnow
+from pms.core.db import is_sqlite, utcnow
 from pms.core.sql import InIds
 from pms.core.errors import Conflict, Invalid
 from pms.eldercare import rules as care_rules
@@ -245,10 +245,11 @@ def _same_person(session, claims: dict[int, Claim], programs: dict[int, Program]
     # Two indexed steps (the people's rooms by ID number, then those rooms' live lines) rather
     # than one join the planner may start from the whole period's lines.
     numbers_of_room: dict[int, set[str]] = {}
-    for start in range(0, len(numbers), 5000):
+    step = 5000 if is_sqlite(session) else len(numbers)  # PostgreSQL: one array bind for them all
+    for start in range(0, len(numbers), step):
         for room_id, number in session.execute(
                 select(Ownership.room_id, Person.id_number).join(Person, Person.id == Ownership.person_id)
-                .where(Person.id_number.in_(numbers[start:start + 5000]))):
+                .where(InIds(Person.id_number, numbers[start:start + step], type_=String))):
             numbers_of_room.setdefault(room_id, set()).add(number)
     # (number, period, kind) → {(room, claim)}: where each person's rooms are claimed.
     claimed: dict[tuple[str, str, str], set[tuple[int, int]]] = {}

@@ -22,6 +22,7 @@ from pms.subsidies import schemas as s
 from pms.subsidies.services import claims, findings, programs, reviews
 
 bp = Blueprint("claims", __name__)
+ALL_ESTATES = "*"  # the build form's choice of every estate of the district (no estate code has a *)
 
 BUILD_FORM = form_spec("claim-build", {"program": _l("Programme"), "estate": _l("Estate"),
                                        "period": _l("Billing period")})
@@ -42,8 +43,9 @@ def _list_page():
     if may_build:
         options = {
             "programs": [(p.code, f"{p.name} ({p.code})") for p in programs.list_programs(session, principal)],
-            "estates": [(e.code, f"{e.name} ({e.code})") for e in session.scalars(
-                scoped(select(Estate).order_by(Estate.code), Estate, principal))],
+            "estates": [(ALL_ESTATES, _("Every estate of the programme’s district"))] + [
+                (e.code, f"{e.name} ({e.code})") for e in session.scalars(
+                    scoped(select(Estate).order_by(Estate.code), Estate, principal))],
             "last_month": periods.add_months(periods.period_of(clock.today()), -1)}
     return render_template("subsidies/claims.html", claims=views, may_build=may_build, **options)
 
@@ -62,6 +64,11 @@ def build():
     """Build a draft from the period's evidence; its page shows what was taken."""
     principal, session = require_principal(), get_session()
     data = load_data(s.ClaimBuildFormSchema(), request.form.to_dict())
+    if data["estate"] == ALL_ESTATES:
+        built = claims.build_claims(session, principal, program=data["program"], period=data["period"])
+        flash(_("%(n)d claims built, %(total)s in all. Check each, then submit it.", n=len(built),
+                total=format_fen(sum(c.total_fen for c in built))), "success")
+        return redirect(url_for("claims.claim_list"))
     claim = claims.build_claim(session, principal, **data)
     flash(_("Claim #%(id)d built: %(total)s from %(lines)d pieces of evidence. Check it, then submit it.",
             id=claim.id, total=format_fen(claim.total_fen), lines=len(claims.claim_view(session, claim).lines)),
