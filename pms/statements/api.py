@@ -3,11 +3,13 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from pms.core.openapi import documented
+from pms.core.api import load_body
 from pms.core.auth import require_principal
 from pms.core.db import get_session
+from pms.core.openapi import documented
 from pms.core.pdf import pdf_response
-from pms.statements import services
+from pms.statements import notices, services
+from pms.statements.schemas import NoticesSchema
 
 bp = Blueprint("statements_api", __name__)
 
@@ -20,3 +22,16 @@ def bill_statement(number):
     principal, session = require_principal(), get_session()
     bill = services.get_statement_bill(session, principal, number)
     return pdf_response(services.statement_pdf(session, bill), f"{bill.number}.pdf")
+
+
+@bp.post("/estates/<estate>/arrears/notices")
+@documented(summary="Arrears notices (催缴通知书) of an estate or one building as one PDF, a page per room in "
+                    "arrears; records a written demand (method `notice`) per room, none twice a day "
+                    "(finance, manager); nobody in arrears 409",
+            body=NoticesSchema, content_type="application/pdf", tag="statements")
+def arrears_notices(estate):
+    """Print the notices and record the demands."""
+    principal, session = require_principal(), get_session()
+    data = load_body(NoticesSchema())
+    found, _recorded = notices.issue_notices(session, principal, estate, building=data["building"])
+    return pdf_response(notices.notices_pdf(found), notices.file_name(found))

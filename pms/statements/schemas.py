@@ -27,3 +27,23 @@ class BuildingPrintConfirmSchema(BuildingPrintSchema):
     estate = fields.String(required=True, validate=validate.Length(min=1, max=32))
     period = Period(required=True)
     building = fields.String(required=True, validate=validate.Length(min=1, max=16))
+
+
+class NoticesSchema(Schema):
+    """Which arrears notices to print: the estate's (from the path), or one building's."""
+
+    building = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=16))
+
+
+class NoticesFormSchema(NoticesSchema):
+    """The arrears page's button: a blank building is the whole estate; the CSRF token is no field."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    @pre_load
+    def _blank_is_none(self, data, **kwargs):
+        data = dict(data)
+        if not (data.get("building") or "").strip():
+            data["building"] = None
+        return data

@@ -13,9 +13,9 @@ from pms.core.errors import Invalid
 from pms.core.forms import form_spec, handles, load_query, remember_refusal
 from pms.core.pdf import pdf_response
 from pms.estates import services as estates
-from pms.statements import permissions, services
+from pms.statements import notices, permissions, services
 from pms.statements.printing import file_stem
-from pms.statements.schemas import BuildingPrintConfirmSchema, BuildingPrintSchema
+from pms.statements.schemas import BuildingPrintConfirmSchema, BuildingPrintSchema, NoticesFormSchema
 
 bp = Blueprint("statements", __name__)
 
@@ -65,3 +65,13 @@ def print_building():
     data = services.building_print(session, estate, args["period"], args["building"])
     return pdf_response(services.building_print_pdf(data),
                         f"{file_stem(estate.code, args['period'], args['building'])}.pdf")
+
+
+@bp.post("/estates/<code>/arrears/notices")
+@login_required
+def arrears_notices(code):
+    """The arrears page's button: the notices as one PDF; a demand recorded per room."""
+    principal, session = require_principal(), get_session()
+    data = load_data(NoticesFormSchema(), request.form.to_dict())
+    found, _recorded = notices.issue_notices(session, principal, code, building=data["building"])
+    return pdf_response(notices.notices_pdf(found), notices.file_name(found))

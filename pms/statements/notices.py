@@ -1,0 +1,145 @@
+"""Arrears notices (催缴通知书): finance prints one per room in arrears for an estate or a building,
+each listing the overdue bills (amount, days overdue) and the contract's late-charge clause as the
+fee plan says it (or that there is none), and records a written demand (method `notice`) per room
+— which restarts the 3-year limitation clock (民法典 Art. 195).
+
+Printing again on the same day records no second demand for a room (its notice number is the same).
+A notice never threatens to cut water, power, heating or gas: cutting them over property fees is
+unlawful, and `tests/statements/test_notices.py` reads every notice template for such words.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Optional
+
+from sqlalchemy import select
+
+from pms.billing import permissions as billing_permissions
+from pms.billing.models import Bill, BillingRun, Demand, FeePlan
+from pms.billing.rules import Clause, clause_of
+from pms.billing.services import arrears
+from pms.core import audit, clock
+from pms.core.errors import Conflict
+from pms.core.i18n import translate as _
+from pms.core.money import format_fen
+from pms.core.auth import Principal
+from pms.core.sql import InIds
+from pms.estates.models import Company, Estate, Room
+
+METHOD = "notice"
+
+
+@dataclass
+class NoticeBill:
+    number: str
+    period: str
+    due_date: date
+    days_overdue: int
+    outstanding_fen: int
+
+
+@dataclass
+class Notice:
+    number: str
+    room: str
+    building: str
+    owners: str
+    bills: list[NoticeBill] = field(default_factory=list)
+    clauses: list[str] = field(default_factory=list)
+
+    @property
+    def total_fen(self) -> int:
+        return sum(b.outstanding_fen for b in self.bills)
+
+
+def clause_words(clause: Optional[Clause]) -> str:
+    """The late-charge clause as the contract has it: rate per day, grace days, cap — or none."""
+    if clause is None or clause.daily_rate_per_10k == 0:
+        return _("The property service contract provides for no late charge.")
+    if clause.cap_percent is None:
+        return _("Under the property service contract, a late charge of %(rate)s per 10,000 of the amount "
+                 "overdue is added for each day from the %(day)s day after the due date.",
+                 rate=clause.daily_rate_per_10k, day=clause.grace_days + 1)
+    return _("Under the property service contract, a late charge of %(rate)s per 10,000 of the amount overdue "
+             "is added for each day from the %(day)s day after the due date, at most %(cap)s %% of the amount.",
+             rate=clause.daily_rate_per_10k, day=clause.grace_days + 1, cap=clause.cap_percent)
+
+
+def notice_number(day: date, room_code: str) -> str:
+    """CJ-20260402-YJL-3-2-501: the day and the room (a reprint the same day is the same notice)."""
+    return f"CJ-{day:%Y%m%d}-{room_code}"
+
+
+def plan_notices(session, principal: Principal, estate_code: str, *,
+                 building: Optional[str] = None) -> tuple[Estate, list[Notice]]:
+    """The notices of today: one per room with overdue bills, in room order."""
+    report = arrears.list_arrears(session, principal, estate_code, building=building)
+    billing_permissions.ensure(principal, "demand.record")
+    estate = session.scalar(select(Estate).where(Estate.code == report.estate_code))
+    numbers = [n for row in report.rows for n in row.bill_numbers]
+    clauses = {}
+    if numbers:
+        for number, rate, grace, cap in session.execute(
+                select(Bill.number, FeePlan.late_fee_daily_rate_per_10k, FeePlan.late_fee_grace_days,
+                       FeePlan.late_fee_cap_percent)
+                .join(BillingRun, BillingRun.id == Bill.billing_run_id)
+                .join(FeePlan, FeePlan.id == BillingRun.fee_plan_id)
+                .where(Bill.estate_id == estate.id, Bill.number.in_(numbers))):
+            clauses[number] = clause_words(clause_of(rate, grace, cap))
+    details = {number: (period, due, outstanding) for number, period, due, outstanding in session.execute(
+        select(Bill.number, Bill.period, Bill.due_date, Bill.payable_fen - Bill.waived_fen - Bill.paid_fen)
+        .where(Bill.estate_id == estate.id, Bill.number.in_(numbers)))} if numbers else {}
+    today = report.as_of
+    notices = []
+    for row in sorted(report.rows, key=lambda r: r.room):
+        notice = Notice(notice_number(today, row.room), row.room, row.building, row.owners)
+        for number in row.bill_numbers:
+            period, due, outstanding = details[number]
+            notice.bills.append(NoticeBill(number, period, due, (today - due).days, outstanding))
+            if clauses.get(number) and clauses[number] not in notice.clauses:
+                notice.clauses.append(clauses[number])
+        notices.append(notice)
+    return estate, notices
+
+
+def issue_notices(session, principal: Principal, estate_code: str, *,
+                  building: Optional[str] = None) -> tuple[dict[str, Any], int]:
+    """Record today's demand of each room in arrears (none twice a day) and return what the PDF
+    shows and how many demands were new. Nobody in arrears → 409."""
+    estate, notices = plan_notices(session, principal, estate_code, building=building)
+    if not notices:
+        raise Conflict(_("Nobody in %(place)s owes anything overdue: there is no notice to print.",
+                         place=f"{estate.code}-{building}" if building else estate.code))
+    today = clock.today()
+    rooms = dict(session.execute(select(Room.code, Room.id).where(Room.estate_id == estate.id,
+                                                                   Room.code.in_([n.room for n in notices]))).all())
+    already = set(session.scalars(select(Demand.room_id).where(
+        InIds(Demand.room_id, list(rooms.values())), Demand.demanded_on == today, Demand.method == METHOD)))
+    recorded = 0
+    for notice in notices:
+        if rooms[notice.room] not in already:
+            session.add(Demand(estate_id=estate.id, room_id=rooms[notice.room], demanded_on=today, method=METHOD,
+                               note=notice.number, recorded_by=principal.username))
+            recorded += 1
+    session.flush()
+    audit.record(session, actor=principal.username, action="arrears.notices", object_type="estate",
+                 object_id=estate.code, estate_id=estate.id,
+                 payload={"building": building, "notices": len(notices), "demands": recorded,
+                          "outstanding_fen": sum(n.total_fen for n in notices)})
+    company = session.get(Company, estate.company_id)
+    return {"company": company.name, "estate": {"code": estate.code, "name": estate.name}, "day": today,
+            "building": building, "notices": notices,
+            "total_text": format_fen(sum(n.total_fen for n in notices))}, recorded
+
+
+def notices_pdf(data: dict[str, Any]) -> bytes:
+    """One A4 page per notice, in room order."""
+    from pms.core.pdf import render_pdf
+
+    return render_pdf("arrears_notice.html", {"d": data})
+
+
+def file_name(data: dict[str, Any]) -> str:
+    building = f"-{data['building']}" if data["building"] else ""
+    return f"notices-{data['estate']['code']}{building}-{data['day']:%Y%m%d}.pdf"
