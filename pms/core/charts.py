@@ -28,7 +28,7 @@ BAR_SHARE = 0.7
 # Text on white ≥ 4.5:1 (the service's accent green, a dark blue, the muted grey of pms.css).
 SERIES_COLOURS = ("#0b6e4f", "#1f4e99", "#8a4b08")
 AXIS_COLOUR = "#56616b"
-FONT = 'font-family="Noto Sans CJK SC, Noto Sans SC, sans-serif"'
+FONT = 'font-family="WenQuanYi Micro Hei, Noto Sans CJK SC, Noto Sans SC, sans-serif"'
 
 # A plotted quantity (a rate or a count; never money, see above), None for a missing month.
 Number = Optional[float]

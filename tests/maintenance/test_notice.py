@@ -55,7 +55,7 @@ def test_water_notice_text_and_embedded_cjk_font(api, notices, pdf_tools):
     assert "安居物业 云景里物业服务中心 发布日期：2026年3月2日" in content   # the clock: 2 March, 09:00
     assert "停电" not in content and "电梯停运" not in content
     fonts = pdf_tools.fonts(response.data)
-    assert len(fonts) == 1 and fonts[0]["embedded"] and "Noto-Sans-CJK-SC" in fonts[0]["name"]  # one face
+    assert len(fonts) == 1 and fonts[0]["embedded"] and "WenQuanYi-Micro-Hei" in fonts[0]["name"]  # one face
 
 
 def test_elevator_and_power_notices_over_midnight(api, notices, pdf_tools):

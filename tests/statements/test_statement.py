@@ -78,9 +78,27 @@ def test_pdf_text_and_embedded_cjk_font(db, bill, pdf_tools):
     # No ID number, no phone number: a statement may lie on a doormat.
     assert "11010519491231002X" not in text and "13912345678" not in text
     fonts = pdf_tools.fonts(pdf)
-    assert fonts and all(font["embedded"] for font in fonts)
-    assert any("CJK" in font["name"] for font in fonts)
+    # One small face: WenQuanYi Micro Hei has every character of this bill (pms/core/pdf.py).
+    assert [(font["name"].split("+")[-1], font["embedded"]) for font in fonts] == [("WenQuanYi-Micro-Hei", True)]
     assert len(pdf_tools.pages(pdf)) == 1
+    assert len(pdf) <= 40_000, len(pdf)  # ~25 KB; Noto's subset alone made it ~150 KB
+
+
+def test_a_rare_character_of_a_name_falls_back_to_noto(db, pdf_tools):
+    """王𬣙 and 䶮 are not in WenQuanYi (GBK): Noto Sans CJK SC draws them, and both extract as text."""
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    company, district = f.make_company(db), f.make_district(db)
+    estate = f.make_estate(db, "YJL", "云景里", company, district)
+    room = f.make_room(db, estate, "3", "2", "501", owner=("王𬣙䶮", "", None))
+    pdf = services.statement_pdf(db, h.make_bill(db, room, "2026-01"))
+    assert "王𬣙䶮" in pdf_tools.text(pdf)
+    assert "王𬣙䶮" in "".join(page.extract_text() for page in PdfReader(BytesIO(pdf)).pages)
+    faces = sorted(font["name"].split("+")[-1] for font in pdf_tools.fonts(pdf))
+    assert faces == ["Noto-Sans-CJK-SC", "WenQuanYi-Micro-Hei"], faces
+    assert all(font["embedded"] for font in pdf_tools.fonts(pdf))
 
 
 def test_money_formatted_with_thousands(db, pdf_tools):
