@@ -8,7 +8,7 @@ from pms.core.auth import require_principal
 from pms.core.db import get_session
 from pms.core.openapi import documented
 from pms.core.pdf import pdf_response
-from pms.statements import notices, services
+from pms.statements import credit_notes, notices, services
 from pms.statements.schemas import NoticesSchema
 
 bp = Blueprint("statements_api", __name__)
@@ -35,3 +35,13 @@ def arrears_notices(estate):
     data = load_body(NoticesSchema())
     found, _recorded = notices.issue_notices(session, principal, estate, building=data["building"])
     return pdf_response(notices.notices_pdf(found), notices.file_name(found))
+
+
+@bp.get("/credit-notes/<number>.pdf")
+@documented(summary="A credit note (红字冲减) as a PDF: the bill, the credit per line, the reason; residents: "
+                    "own rooms only", content_type="application/pdf", tag="statements")
+def credit_note(number):
+    """The credit note's document."""
+    principal, session = require_principal(), get_session()
+    note = credit_notes.get_credit_note(session, principal, number)
+    return pdf_response(credit_notes.credit_note_pdf(credit_notes.credit_note_data(session, note)), f"{number}.pdf")

@@ -13,7 +13,7 @@ from pms.core.errors import Invalid
 from pms.core.forms import form_spec, handles, load_query, remember_refusal
 from pms.core.pdf import pdf_response
 from pms.estates import services as estates
-from pms.statements import notices, permissions, services
+from pms.statements import credit_notes, notices, permissions, services
 from pms.statements.printing import file_stem
 from pms.statements.schemas import BuildingPrintConfirmSchema, BuildingPrintSchema, NoticesFormSchema
 
@@ -75,3 +75,12 @@ def arrears_notices(code):
     data = load_data(NoticesFormSchema(), request.form.to_dict())
     found, _recorded = notices.issue_notices(session, principal, code, building=data["building"])
     return pdf_response(notices.notices_pdf(found), notices.file_name(found))
+
+
+@bp.get("/credit-notes/<number>.pdf")
+@login_required
+def credit_note(number):
+    """A credit note's PDF (session cookie), linked from the room account pages."""
+    principal, session = require_principal(), get_session()
+    note = credit_notes.get_credit_note(session, principal, number)
+    return pdf_response(credit_notes.credit_note_pdf(credit_notes.credit_note_data(session, note)), f"{number}.pdf")
