@@ -23,7 +23,7 @@ from pms.billing.models import Receipt
 from pms.billing.services.runs import reserve_numbers
 from pms.core import clock
 from pms.core.db import utcnow
-from pms.estates.models import Company, Estate
+from pms.estates.models import Company, Estate, Room
 
 SERIES = "receipt"
 
@@ -95,14 +95,32 @@ def void_settlement_receipt(session, settlement_id: int, *, reason: str, issued_
 
 
 def receipts_of_room(session, room_id: int) -> list[ReceiptRow]:
-    """The room's receipts and reversal notes, newest first."""
-    rows = session.execute(select(Receipt.number, Receipt.kind, Receipt.amount_fen, Receipt.issued_at,
-                                  Receipt.void_at, Receipt.reverses_id)
-                           .where(Receipt.room_id == room_id)
+    """The room's receipts and reversal notes, newest first (no scope check: callers have one)."""
+    return receipts_of_rooms(session, [room_id]).get(room_id, [])
+
+
+def receipts_of_rooms(session, room_ids: list[int]) -> dict[int, list[ReceiptRow]]:
+    """room id → its receipts and reversal notes, newest first (two queries for all the rooms)."""
+    if not room_ids:
+        return {}
+    rows = session.execute(select(Receipt.room_id, Receipt.number, Receipt.kind, Receipt.amount_fen,
+                                  Receipt.issued_at, Receipt.void_at, Receipt.reverses_id)
+                           .where(Receipt.room_id.in_(list(room_ids)))
                            .order_by(Receipt.issued_at.desc(), Receipt.id.desc())).all()
     reversed_ids = [r.reverses_id for r in rows if r.reverses_id is not None]
     numbers = dict(session.execute(select(Receipt.id, Receipt.number)
                                    .where(Receipt.id.in_(reversed_ids))).all()) if reversed_ids else {}
-    return [ReceiptRow(number=r.number, kind=r.kind, amount_fen=r.amount_fen, issued_at=r.issued_at,
-                       void=r.void_at is not None, void_at=r.void_at,
-                       reverses=numbers.get(r.reverses_id)) for r in rows]
+    out: dict[int, list[ReceiptRow]] = {}
+    for r in rows:
+        out.setdefault(r.room_id, []).append(ReceiptRow(
+            number=r.number, kind=r.kind, amount_fen=r.amount_fen, issued_at=r.issued_at,
+            void=r.void_at is not None, void_at=r.void_at, reverses=numbers.get(r.reverses_id)))
+    return out
+
+
+def receipts_by_room_code(session, room_codes: list[str]) -> dict[str, list[ReceiptRow]]:
+    """room code → its receipts, for rooms the caller already read in scope (the resident's page)."""
+    ids = dict(session.execute(select(Room.code, Room.id).where(Room.code.in_(list(room_codes)))).all()) \
+        if room_codes else {}
+    found = receipts_of_rooms(session, list(ids.values()))
+    return {code: found.get(room_id, []) for code, room_id in ids.items()}
