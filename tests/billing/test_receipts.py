@@ -154,3 +154,15 @@ def test_a_payment_without_receipt_reverses_without_note(db, world, billed):
 def test_receipt_numbers_look_like_the_house_numbers():
     assert receipts.receipt_number("ACME", 2026, 1) == "ACME-R2026-000001"
     assert receipts.receipt_number("ACME", 2026, 1234567) == "ACME-R2026-1234567"
+
+
+def test_audit_verify_finds_a_gap_in_the_receipt_numbers(db, world, billed):
+    from pms.billing.services.ledger_checks import receipt_number_gap
+
+    pay(db)
+    pay(db, OTHER_ROOM)
+    assert receipt_number_gap(db) is None
+    db.execute(Receipt.__table__.update().where(Receipt.seq == 2).values(seq=3))  # a hole at 2
+    breach = receipt_number_gap(db)
+    assert breach.check == "receipt_numbers" and breach.record == f"company id={world.acme.id} year 2026"
+    assert breach.detail == "counter at 2 but 2 receipts up to number 3"
