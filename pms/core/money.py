@@ -73,3 +73,62 @@ def split_largest_remainder(total: int, weights: list[int]) -> list[int]:
     for i in order[:left]:
         floors[i] += 1
     return floors
+
+
+_DIGITS = "零壹贰叁肆伍陆柒捌玖"
+_PLACES = ("仟", "佰", "拾", "")  # within a group of four digits, thousands first
+_GROUPS = ("亿", "万", "")  # groups of four digits, highest first
+MAX_WORDS_FEN = 10 ** 14 - 1  # 9,999,9999,9999.99 yuan: the largest amount with 亿 as the top group
+
+
+def _four_digits(value: int) -> str:
+    """1005 → 壹仟零伍, 1050 → 壹仟零伍拾, 10 → 壹拾 (one 零 for a run of zeros between digits)."""
+    out, zero = [], False
+    for digit, place in zip(f"{value:04d}", _PLACES):
+        if digit == "0":
+            zero = bool(out)
+            continue
+        if zero:
+            out.append("零")
+            zero = False
+        out.append(_DIGITS[int(digit)] + place)
+    return "".join(out)
+
+
+def amount_in_words(fen: int) -> str:
+    """An amount in Chinese capital numerals (大写金额) as receipts and cheques write it.
+
+    123.45 → 壹佰贰拾叁元肆角伍分, 10.00 → 壹拾元整, 1,005.20 → 壹仟零伍元贰角, 0.05 → 伍分,
+    1.05 → 壹元零伍分, 100,010.00 → 壹拾万零壹拾元整, 0 → 零元整. One 零 stands for a run of zeros
+    between non-zero digits (across 万 and 亿 too); 整 closes an amount of whole yuan. Pure.
+    """
+    if isinstance(fen, bool) or not isinstance(fen, int):
+        raise TypeError("amount_in_words takes whole fen (int)")
+    if fen < 0 or fen > MAX_WORDS_FEN:
+        raise ValueError(f"amount out of range: {fen}")
+    if fen == 0:
+        return "零元整"
+    yuan, cents = divmod(fen, 100)
+    jiao, fen_digit = divmod(cents, 10)
+    words = []
+    if yuan:
+        groups = [(yuan // 10 ** (4 * i)) % 10000 for i in (2, 1, 0)]
+        gap = False  # a zero (a whole group, or leading zeros of this group) since the last digit
+        for value, unit in zip(groups, _GROUPS):
+            if value == 0:
+                gap = gap or bool(words)
+                continue
+            if words and (gap or value < 1000):
+                words.append("零")
+            words.append(_four_digits(value) + unit)
+            gap = value % 10 == 0
+        words.append("元")
+        if cents == 0:
+            return "".join(words) + "整"
+    if jiao:
+        words.append(_DIGITS[jiao] + "角")
+    elif yuan:
+        words.append("零")  # 壹元零伍分
+    if fen_digit:
+        words.append(_DIGITS[fen_digit] + "分")
+    return "".join(words)

@@ -1,4 +1,4 @@
-"""Statements API: a bill's statement as a PDF."""
+"""Statements API: a bill's statement, arrears notices and receipts as PDFs; a room's receipts."""
 from __future__ import annotations
 
 from flask import Blueprint
@@ -8,8 +8,8 @@ from pms.core.auth import require_principal
 from pms.core.db import get_session
 from pms.core.openapi import documented
 from pms.core.pdf import pdf_response
-from pms.statements import credit_notes, notices, services
-from pms.statements.schemas import NoticesSchema
+from pms.statements import credit_notes, notices, receipts, services
+from pms.statements.schemas import NoticesSchema, ReceiptListSchema
 
 bp = Blueprint("statements_api", __name__)
 
@@ -45,3 +45,24 @@ def credit_note(number):
     principal, session = require_principal(), get_session()
     note = credit_notes.get_credit_note(session, principal, number)
     return pdf_response(credit_notes.credit_note_pdf(credit_notes.credit_note_data(session, note)), f"{number}.pdf")
+
+
+@bp.get("/receipts/<number>.pdf")
+@documented(summary="A receipt (收据) or reversal note as a PDF (one A4 page); a receipt whose payment was "
+                    "reversed is stamped void with its reversal note's number. Staff of the company, auditors "
+                    "and officers of the district, residents: their own rooms only (another room: 404)",
+            content_type="application/pdf", tag="statements")
+def receipt_pdf(number):
+    """The PDF of one receipt in scope."""
+    principal, session = require_principal(), get_session()
+    receipt = receipts.get_receipt(session, principal, number)
+    return pdf_response(receipts.receipt_pdf(session, receipt), f"{receipt.number}.pdf")
+
+
+@bp.get("/rooms/<room>/receipts")
+@documented(summary="A room's receipts and reversal notes, newest first (number, kind, amount_fen, issued_at, "
+                    "void); who may: as for a receipt's PDF", response=ReceiptListSchema, tag="statements")
+def room_receipts(room):
+    """The receipts of one room in scope."""
+    principal, session = require_principal(), get_session()
+    return ReceiptListSchema().dump({"room": room, "items": receipts.list_room_receipts(session, principal, room)})

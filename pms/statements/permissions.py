@@ -15,6 +15,9 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     # One building's statements of a period as one PDF from the web (the print room's button);
     # the whole estate's print run stays the platform's CLI (`pms statements print`).
     "statement.print": (MANAGER, FINANCE),
+    # Receipts (收据) of payments and late-fee payments, and reversal notes: the company's desk
+    # and managers, the resident of the room, auditors and officers of the district (by scope).
+    "receipt.read": (MANAGER, FINANCE, RESIDENT, AUDITOR, OFFICER),
 }
 
 

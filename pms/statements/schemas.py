@@ -47,3 +47,22 @@ class NoticesFormSchema(NoticesSchema):
         if not (data.get("building") or "").strip():
             data["building"] = None
         return data
+
+
+class ReceiptSchema(Schema):
+    """A receipt as a room's list shows it."""
+
+    number = fields.String(metadata={"description": "e.g. ACME-R2026-000001; its PDF: /api/v1/receipts/{number}.pdf"})
+    kind = fields.String(metadata={"description": "payment, late_fee_settlement or reversal_note"})
+    amount_fen = fields.Integer()
+    issued_at = fields.DateTime()
+    void = fields.Boolean(metadata={"description": "true once its payment or late-fee payment was reversed"})
+    void_at = fields.DateTime(allow_none=True)
+    reverses = fields.String(allow_none=True, metadata={"description": "a reversal note: the receipt it reverses"})
+
+
+class ReceiptListSchema(Schema):
+    """A room's receipts and reversal notes, newest first."""
+
+    room = fields.String()
+    items = fields.List(fields.Nested(ReceiptSchema))

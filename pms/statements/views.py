@@ -1,5 +1,6 @@
-"""Statement pages: the PDF of a bill for browser sessions (linked from the bill pages), and a
-building's statements of a period as one PDF for the print room (preview first, then the PDF)."""
+"""Statement pages: the PDF of a bill and of a receipt for browser sessions (linked from the bill
+and account pages), and a building's statements of a period as one PDF for the print room
+(preview first, then the PDF)."""
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
@@ -13,7 +14,7 @@ from pms.core.errors import Invalid
 from pms.core.forms import form_spec, handles, load_query, remember_refusal
 from pms.core.pdf import pdf_response
 from pms.estates import services as estates
-from pms.statements import credit_notes, notices, permissions, services
+from pms.statements import credit_notes, notices, permissions, receipts, services
 from pms.statements.printing import file_stem
 from pms.statements.schemas import BuildingPrintConfirmSchema, BuildingPrintSchema, NoticesFormSchema
 
@@ -29,6 +30,15 @@ def bill_statement(number):
     principal, session = require_principal(), get_session()
     bill = services.get_statement_bill(session, principal, number)
     return pdf_response(services.statement_pdf(session, bill), f"{bill.number}.pdf")
+
+
+@bp.get("/receipts/<number>.pdf")
+@login_required
+def receipt_pdf(number):
+    """A receipt's PDF (session cookie): the desk's print link and the account pages' lists."""
+    principal, session = require_principal(), get_session()
+    receipt = receipts.get_receipt(session, principal, number)
+    return pdf_response(receipts.receipt_pdf(session, receipt), f"{receipt.number}.pdf")
 
 
 def _print_page():

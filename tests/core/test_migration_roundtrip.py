@@ -41,8 +41,14 @@ def test_down_and_up_with_the_demo_keeps_every_row(database_url, tmp_path):
         with engine.begin() as conn:
             conn.execute(sa.text("DELETE FROM user_account WHERE role = 'officer'"))
             conn.execute(sa.text("DELETE FROM claim_line WHERE evidence_type IN ('certificate', 'work')"))
+            # 0026 takes the receipt series' counters down with the receipts (their numbers are its
+            # data): the older number_counter table keeps every other row.
+            receipt_counters = conn.execute(sa.text(
+                "SELECT COUNT(*) FROM number_counter WHERE series = 'receipt'")).scalar()
+            assert receipt_counters and conn.execute(sa.text("SELECT COUNT(*) FROM receipt")).scalar()
         engine.dispose()
         before = _counts(url)
+        before["number_counter"] -= receipt_counters
         assert before["visit"] and before["visit_alert"] and before["bill_line"] and before["care_service"]
         command.downgrade(alembic_config(url), BELOW)
         lower = _counts(url)

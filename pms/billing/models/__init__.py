@@ -1,15 +1,16 @@
 """Billing tables: plans, runs and bills (plans.py, bills.py), payments and arrears
-(payments.py), and the double-entry ledger (ledger.py)."""
+(payments.py), receipts (receipts.py) and the double-entry ledger (ledger.py)."""
 from pms.billing.models.bills import Bill, BillingRun, BillLine, NumberCounter
 from pms.billing.models.credit_notes import CreditNote
 from pms.billing.models.late_fee_runs import LateFeeRun
 from pms.billing.models.ledger import JournalEntry, JournalLine
 from pms.billing.models.payments import (Demand, LateFeeAccrual, LateFeeSettlement, Payment,
                                          PaymentAllocation, PaymentReversal)
+from pms.billing.models.receipts import Receipt
 from pms.billing.models.plans import (FeeItem, FeeItemEntrance, FeeItemFloorWeight, FeeItemRoom,
                                       FeePlan, FeePlanSubsidy)
 
 __all__ = ["Bill", "BillingRun", "BillLine", "NumberCounter", "CreditNote", "JournalEntry", "JournalLine",
            "LateFeeRun", "Demand", "LateFeeAccrual", "LateFeeSettlement", "Payment", "PaymentAllocation",
-           "PaymentReversal", "FeeItem", "FeeItemEntrance", "FeeItemFloorWeight", "FeeItemRoom", "FeePlan",
+           "PaymentReversal", "Receipt", "FeeItem", "FeeItemEntrance", "FeeItemFloorWeight", "FeeItemRoom", "FeePlan",
            "FeePlanSubsidy"]

@@ -34,14 +34,14 @@ class BillingRun(SQLModel, table=True):
     finished_at: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
 
 
-NUMBER_SERIES = ("bill", "credit_note")
+NUMBER_SERIES = ("bill", "credit_note", "receipt")
 
 
 class NumberCounter(SQLModel, table=True):
     """The last number used per company, year and document series (gap-free, never reused)."""
 
     __tablename__ = "number_counter"
-    __table_args__ = (CheckConstraint("series IN ('bill', 'credit_note')", name="series_known"),)
+    __table_args__ = (CheckConstraint("series IN ('bill', 'credit_note', 'receipt')", name="series_known"),)
     company_id: int = Field(foreign_key="company.id", primary_key=True)
     year: int = Field(primary_key=True)
     series: str = Field(default="bill", max_length=16, primary_key=True)

@@ -53,6 +53,7 @@ class PaymentSchema(Schema):
     received_at = fields.DateTime()
     allocations = fields.List(fields.Nested(AllocationSchema))
     prepaid_fen = fields.Integer()
+    receipt = fields.String(metadata={"description": "the receipt's number (GET /api/v1/receipts/{number}.pdf)"})
 
 
 class ReversalCreateSchema(Schema):
@@ -94,6 +95,8 @@ class LateFeeSettlementSchema(Schema):
     amount_fen = fields.Integer()
     business_date = fields.Date()
     late_fee_fen = fields.Integer()
+    receipt = fields.String(metadata={"description": "late charges paid: the receipt's number; a reversal: "
+                                                     "the reversal note's; a waiver: empty"})
 
 
 class CreditedLineSchema(Schema):
@@ -124,6 +127,7 @@ class ReversalSchema(Schema):
     bills_reopened = fields.List(fields.Nested(AllocationSchema))
     prepayment_reversed_fen = fields.Integer()
     reapplied_fen = fields.Integer()
+    reversal_note = fields.String(metadata={"description": "the reversal note's number (the payment's receipt is void)"})
 
 
 class AsOfQuerySchema(Schema):
@@ -329,6 +333,8 @@ class BillsPageQuerySchema(_FormSchema):
 class AccountPageQuerySchema(_FormSchema):
     as_of = BusinessDate(load_default=None)
     sort = sort_field(BILL_SORT_KEYS, default="-period")
+    # After a payment the desk lands here with its receipt's number: the page offers to print it.
+    receipt = fields.String(load_default=None, validate=validate.Length(max=64))
 
 
 class ArrearsPageQuerySchema(_FormSchema):

@@ -25,6 +25,7 @@ from pms.billing.services.ledger import Line, post_entry
 from pms.billing.models import LateFeeSettlement
 from pms.billing.models.payments import CHANNELS, LATE_FEE_SETTLEMENT_KINDS
 from pms.billing.rules import amount_errors, reason_errors
+from pms.billing.services import receipts
 from pms.billing.services.payments import lock_room_money
 from pms.core import audit, clock
 from pms.core.auth import Principal, get_in_scope
@@ -56,6 +57,7 @@ class SettlementResult:
     amount_fen: int
     business_date: date
     late_fee_fen: int  # still owed afterwards
+    receipt: str = ""  # late charges paid: the receipt; a reversal: the reversal note ("" for none)
 
 
 def get_room_to_settle(session, principal: Principal, room_code: str) -> Room:
@@ -105,8 +107,13 @@ def settle_late_fees(session, principal: Principal, room_code: str, *, kind: str
                  object_id=room.id, estate_id=room.estate_id,
                  payload={"room": room.code, "amount_fen": amount_fen, "channel": settlement.channel,
                           "reason": reason})
+    # Money received gets a receipt (a waiver receives none), numbered last in this transaction.
+    receipt = (receipts.issue_receipt(session, kind="late_fee_settlement", estate_id=room.estate_id,
+                                      room_id=room.id, amount_fen=amount_fen, issued_by=principal.username,
+                                      settlement_id=settlement.id) if kind == "paid" else None)
     return SettlementResult(id=settlement.id, room=room.code, kind=kind, amount_fen=amount_fen,
-                            business_date=day, late_fee_fen=owed - amount_fen)
+                            business_date=day, late_fee_fen=owed - amount_fen,
+                            receipt=receipt.number if receipt else "")
 
 
 def reverse_settlement(session, principal: Principal, settlement_id: int, *, reason: str) -> SettlementResult:
@@ -137,8 +144,11 @@ def reverse_settlement(session, principal: Principal, settlement_id: int, *, rea
                  object_id=room.id, estate_id=room.estate_id,
                  payload={"room": room.code, "settlement": original.id, "amount_fen": original.amount_fen,
                           "reason": reason})
+    late_fee_fen = room_account(session, room, day).late_fee_fen
+    # Late charges paid had a receipt: void it and number the reversal note (a waiver had none).
+    note = receipts.void_settlement_receipt(session, original.id, reason=reason, issued_by=principal.username)
     return SettlementResult(id=reversal.id, room=room.code, kind="reversal", amount_fen=original.amount_fen,
-                            business_date=day, late_fee_fen=room_account(session, room, day).late_fee_fen)
+                            business_date=day, late_fee_fen=late_fee_fen, receipt=note.number if note else "")
 
 
 def settlements_of_room(session, room_id: int) -> list[SettlementRow]:

@@ -6,7 +6,9 @@ Each check is one aggregate query that answers the first broken record (or None)
 - room_prepayment: per room, the prepayment ledger = −(Σ payments − Σ allocations − Σ reversed);
 - bill_paid: per bill, paid_fen = Σ its allocations;
 - room_late_fees: per room, the late-fee receivable ledger = Σ accruals − Σ settlements (paid, waived);
-- bill_credited: per bill, waived_fen = Σ its credit notes.
+- bill_credited: per bill, waived_fen = Σ its credit notes;
+- receipt_numbers: per company and year, the receipts are numbered 1..n with no gap, and the
+  counter's last number is n (a number used without its receipt, or a receipt past the counter).
 """
 from __future__ import annotations
 
@@ -15,8 +17,8 @@ from typing import Optional
 from sqlalchemy import case, func, literal, select, union_all
 
 from pms.billing.services.ledger import first_unbalanced_entry
-from pms.billing.models import (Bill, CreditNote, JournalLine, LateFeeAccrual, LateFeeSettlement, Payment,
-                                PaymentAllocation, PaymentReversal)
+from pms.billing.models import (Bill, CreditNote, JournalLine, LateFeeAccrual, LateFeeSettlement, NumberCounter,
+                                Payment, PaymentAllocation, PaymentReversal, Receipt)
 from pms.core.audit import Breach, register_check
 
 
@@ -85,6 +87,34 @@ def bill_credit_mismatch(session) -> Optional[Breach]:
     return _first_bill_total_mismatch(session, "bill_credited", Bill.waived_fen, CreditNote, "credit notes")
 
 
+def receipt_number_gap(session) -> Optional[Breach]:
+    """The first company and year whose receipt numbers are not exactly 1..counter (UNIQUE rules
+    out duplicates; count = max = the counter's last number rules out gaps)."""
+    per_year = (select(Receipt.company_id, Receipt.year, func.count().label("n"), func.max(Receipt.seq).label("top"))
+                .group_by(Receipt.company_id, Receipt.year).subquery())
+    counters = select(NumberCounter.company_id, NumberCounter.year, NumberCounter.last_seq) \
+        .where(NumberCounter.series == "receipt").subquery()
+    row = session.execute(
+        select(counters.c.company_id, counters.c.year, counters.c.last_seq, func.coalesce(per_year.c.n, 0),
+               func.coalesce(per_year.c.top, 0))
+        .outerjoin(per_year, (per_year.c.company_id == counters.c.company_id) & (per_year.c.year == counters.c.year))
+        .where((func.coalesce(per_year.c.n, 0) != counters.c.last_seq)
+               | (func.coalesce(per_year.c.top, 0) != counters.c.last_seq))
+        .order_by(counters.c.company_id, counters.c.year).limit(1)).first()
+    if row is None:
+        # Receipts of a company and year without a counter row at all.
+        orphan = session.execute(select(per_year.c.company_id, per_year.c.year, per_year.c.n, per_year.c.top)
+                                 .outerjoin(counters, (counters.c.company_id == per_year.c.company_id)
+                                            & (counters.c.year == per_year.c.year))
+                                 .where(counters.c.company_id.is_(None)).limit(1)).first()
+        if orphan is None:
+            return None
+        return Breach("receipt_numbers", f"company id={orphan[0]} year {orphan[1]}",
+                      f"{orphan[2]} receipts up to number {orphan[3]} but no counter")
+    return Breach("receipt_numbers", f"company id={row[0]} year {row[1]}",
+                  f"counter at {row[2]} but {row[3]} receipts up to number {row[4]}")
+
+
 def register_checks() -> None:
     """Add the billing integrity checks to `pms audit verify`."""
     register_check("journal_balanced", first_unbalanced_entry)
@@ -93,3 +123,4 @@ def register_checks() -> None:
     register_check("bill_paid", bill_paid_mismatch)
     register_check("room_late_fees", room_late_fee_mismatch)
     register_check("bill_credited", bill_credit_mismatch)
+    register_check("receipt_numbers", receipt_number_gap)

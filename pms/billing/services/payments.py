@@ -23,6 +23,7 @@ from pms.billing.models import Bill, JournalEntry, JournalLine, Payment, Payment
 from pms.billing.models.ledger import PREPAYMENT_LINES
 from pms.billing.models.payments import CHANNELS
 from pms.billing.rules import amount_errors, bill_status, reason_errors
+from pms.billing.services import receipts
 from pms.billing.services.ledger import Line, post_entry
 from pms.core import audit
 from pms.core.auth import Principal, get_in_scope
@@ -54,6 +55,7 @@ class PaymentResult:
     allocations: list[AllocationView] = field(default_factory=list)
     prepaid_fen: int = 0
     replayed: bool = False
+    receipt: str = ""  # the receipt's number ("" for a payment that has none)
 
 
 @dataclass
@@ -66,6 +68,7 @@ class ReversalResult:
     bills_reopened: list[AllocationView] = field(default_factory=list)
     prepayment_reversed_fen: int = 0
     reapplied_fen: int = 0
+    reversal_note: str = ""  # the reversal note's number ("" when the payment had no receipt)
 
 
 def start_of_day_utc(day: date) -> datetime:
@@ -170,9 +173,12 @@ def record_payment(session, principal: Principal, *, room_code: str, amount_fen:
                memo=f"{channel} {reference}".strip()[:255],
                lines=[Line("cash", amount_fen), Line("receivable", -allocated, room_id=room.id),
                       Line("prepayment", -remaining, room_id=room.id)])
+    # Last: the receipt's number is allocated in this transaction (a rollback gives it back).
+    receipt = receipts.issue_receipt(session, kind="payment", estate_id=room.estate_id, room_id=room.id,
+                                     amount_fen=amount_fen, issued_by=principal.username, payment_id=payment_id)
     return PaymentResult(id=payment_id, room=room.code, amount_fen=amount_fen, channel=channel,
                          reference=reference, received_at=received_at, allocations=allocations,
-                         prepaid_fen=remaining)
+                         prepaid_fen=remaining, receipt=receipt.number)
 
 
 def _replay(session, payment: Payment, fingerprint: str, room_code: str) -> PaymentResult:
@@ -186,11 +192,12 @@ def _replay(session, payment: Payment, fingerprint: str, room_code: str) -> Paym
                PaymentAllocation.from_prepayment.is_(False), PaymentAllocation.amount_fen > 0)
         .order_by(PaymentAllocation.id)).all()
     allocations = [AllocationView(bill=n, amount_fen=a, period=p) for n, p, a in rows]
+    receipt = receipts.receipt_of_payment(session, payment.id)  # the same receipt, no new number
     return PaymentResult(id=payment.id, room=room_code, amount_fen=payment.amount_fen,
                          channel=payment.channel, reference=payment.reference,
                          received_at=payment.received_at, allocations=allocations,
                          prepaid_fen=payment.amount_fen - sum(a.amount_fen for a in allocations),
-                         replayed=True)
+                         replayed=True, receipt=receipt.number if receipt else "")
 
 
 def apply_prepayments(session, estate_id: int, *, business_date: date,
@@ -322,9 +329,12 @@ def reverse_payment(session, principal: Principal, payment_id: int, *, reason: s
                  payload={"room": room.code, "amount_fen": payment.amount_fen, "reason": reason})
     reapplied = apply_prepayments(session, payment.estate_id, business_date=business_date,
                                   room_ids=[payment.room_id])
+    # Last, under the room's lock taken above: the receipt is voided and a reversal note numbered.
+    note = receipts.void_payment_receipt(session, payment.id, reason=reason, issued_by=principal.username)
     return ReversalResult(id=reversal.id, payment_id=payment.id, room=room.code, reason=reason,
                           reversed_at=now, bills_reopened=reopened,
-                          prepayment_reversed_fen=prepayment_part, reapplied_fen=reapplied)
+                          prepayment_reversed_fen=prepayment_part, reapplied_fen=reapplied,
+                          reversal_note=note.number if note else "")
 
 
 def may_record(principal: Principal) -> bool:

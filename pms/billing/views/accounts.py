@@ -9,7 +9,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from pms.accounts.services import display_names
-from pms.billing.services import accounts, arrears, collection, credit_notes, late_fee_settlements, payments
+from pms.billing.services import (accounts, arrears, collection, credit_notes, late_fee_settlements, payments,
+                                  receipts)
 from pms.billing.models.payments import CHANNELS, DEMAND_METHODS
 from pms.billing.services.arrears import XLSX_MIMETYPE
 from pms.billing.schemas.accounts import (ARREARS_SORT_KEYS, BILL_SORT_KEYS, COLLECTION_SORT_KEYS, AccountPageQuerySchema, ArrearsPageQuerySchema,
@@ -54,11 +55,15 @@ def _account_page(code: str):
     demands = arrears.list_demands(session, room.id)
     notes = credit_notes.credit_notes_of_room(session, room.id)
     settlements = late_fee_settlements.settlements_of_room(session, room.id)
+    room_receipts = receipts.receipts_of_room(session, room.id)
+    # Just after a payment the desk lands here with its receipt: offer to print it (this room's only).
+    print_receipt = next((r for r in room_receipts if r.number == args["receipt"]), None)
     names = display_names(session, [p.recorded_by for p in account.payments]
                           + [d.recorded_by for d in demands] + [n.issued_by for n in notes]
                           + [r.recorded_by for r in settlements])
     context = dict(account=account, room=estates.room_view(session, principal, room),
                    demands=demands, credit_notes=notes, late_fee_settlements=settlements, names=names,
+                   receipts=room_receipts, print_receipt=print_receipt,
                    sort=args["sort"],
                    may_pay=payments.may_record(principal), channels=CHANNELS,
                    methods=DEMAND_METHODS, idempotency_key=uuid.uuid4().hex)
@@ -98,7 +103,14 @@ def record_payment(code):
     flash(_("Payment %(id)s recorded: %(paid)s paid on bills, %(prepaid)s kept as prepayment.",
             id=result.id, paid=format_fen(sum(a.amount_fen for a in result.allocations)),
             prepaid=format_fen(result.prepaid_fen)), "success")
-    return redirect(url_for("payments.room_account", code=code))
+    return redirect(_after_money(code, result.receipt))
+
+
+def _after_money(code: str, receipt: str) -> str:
+    """Back to the account; with the receipt just issued, at its print link."""
+    if receipt:
+        return url_for("payments.room_account", code=code, receipt=receipt, _anchor="print-receipt")
+    return url_for("payments.room_account", code=code)
 
 
 @bp.post("/payments/<int:payment_id>/reversal")
@@ -142,7 +154,7 @@ def settle_late_fees(code):
     message = (_("Late charges of %(amount)s paid.", amount=format_fen(result.amount_fen)) if result.kind == "paid"
                else _("Late charges of %(amount)s waived.", amount=format_fen(result.amount_fen)))
     flash(message, "success")
-    return redirect(url_for("payments.room_account", code=code))
+    return redirect(_after_money(code, result.receipt))
 
 
 @bp.post("/late-fee-settlements/<int:settlement_id>/reversal")
@@ -182,7 +194,9 @@ def my_account():
     principal, session = require_principal(), get_session()
     if not accounts.has_own_rooms(principal):
         return redirect(url_for("home.index"))
-    return render_template("billing/account_my.html", accounts=accounts.accounts_of_own_rooms(session, principal))
+    own = accounts.accounts_of_own_rooms(session, principal)
+    return render_template("billing/account_my.html", accounts=own,
+                           receipts=receipts.receipts_by_room_code(session, [a.room for a in own]))
 
 
 @bp.get("/estates/<code>/arrears")
