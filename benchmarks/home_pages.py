@@ -109,22 +109,26 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=30)
     parser.add_argument("--database-url", help="reuse this loaded demo database (read only)")
     parser.add_argument("--queries", action="store_true", help="print each home's slowest statements")
-    args = parser.parse_args()
+    raise SystemExit(0 if on_demo(bench, parser.parse_args()) else 1)
+
+
+def on_demo(bench, args) -> bool:
+    """Run `bench(engine, url, args)` on `--database-url`, or on a freshly loaded and settled demo
+    of `--households` per engine of `--engine`; True when every run met its target."""
     # `pms demo load` runs as a console script: make it load this checkout's code and migrations.
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
     if args.database_url:
-        ok = bench(args.database_url.split("+")[0].split(":")[0], args.database_url, args)
-    else:
-        ok = True
-        for engine in (("postgresql", "sqlite") if args.engine == "both" else (args.engine,)):
-            with (fresh_sqlite() if engine == "sqlite" else fresh_postgres()) as url:
-                if url is None:
-                    print(f"{engine}: skipped (not reachable)")
-                    continue
-                load_demo(url, args.households)
-                settle(url)
-                ok = bench(engine, url, args) and ok
-    raise SystemExit(0 if ok else 1)
+        return bench(args.database_url.split("+")[0].split(":")[0], args.database_url, args)
+    ok = True
+    for engine in (("postgresql", "sqlite") if args.engine == "both" else (args.engine,)):
+        with (fresh_sqlite() if engine == "sqlite" else fresh_postgres()) as url:
+            if url is None:
+                print(f"{engine}: skipped (not reachable)")
+                continue
+            load_demo(url, args.households)
+            settle(url)
+            ok = bench(engine, url, args) and ok
+    return ok
 
 
 if __name__ == "__main__":

@@ -15,13 +15,11 @@ only write).
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import time
 
-from _common import ROOT, fresh_postgres, fresh_sqlite
-from concurrent_payments import load_demo
-from home_pages import _percentile, _query_timer, settle
+import _common  # noqa: F401  (sets sys.path)
+from home_pages import _percentile, _query_timer, on_demo
 
 TARGET_MS = 300.0
 
@@ -97,21 +95,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=15)
     parser.add_argument("--database-url", help="reuse this loaded demo database")
     parser.add_argument("--queries", action="store_true", help="print each page's slowest statements")
-    args = parser.parse_args()
-    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
-    if args.database_url:
-        ok = bench(args.database_url.split("+")[0].split(":")[0], args.database_url, args)
-    else:
-        ok = True
-        for engine in (("postgresql", "sqlite") if args.engine == "both" else (args.engine,)):
-            with (fresh_sqlite() if engine == "sqlite" else fresh_postgres()) as url:
-                if url is None:
-                    print(f"{engine}: skipped (not reachable)")
-                    continue
-                load_demo(url, args.households)
-                settle(url)
-                ok = bench(engine, url, args) and ok
-    raise SystemExit(0 if ok else 1)
+    raise SystemExit(0 if on_demo(bench, parser.parse_args()) else 1)
 
 
 if __name__ == "__main__":
