@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from pms.billing import permissions as billing_permissions
 from pms.billing.models import Bill, BillingRun, Demand, FeePlan
-from pms.billing.rules import Clause, clause_of
+from pms.billing.rules import clause_of
 from pms.billing.services import arrears
 from pms.core import audit, clock
 from pms.core.errors import Conflict
@@ -26,6 +26,7 @@ from pms.core.money import format_fen
 from pms.core.auth import Principal
 from pms.core.sql import InIds
 from pms.estates.models import Company, Estate, Room
+from pms.statements.services import late_charge_clause
 
 METHOD = "notice"
 
@@ -53,19 +54,6 @@ class Notice:
         return sum(b.outstanding_fen for b in self.bills)
 
 
-def clause_words(clause: Optional[Clause]) -> str:
-    """The late-charge clause as the contract has it: rate per day, grace days, cap — or none."""
-    if clause is None or clause.daily_rate_per_10k == 0:
-        return _("The property service contract provides for no late charge.")
-    if clause.cap_percent is None:
-        return _("Under the property service contract, a late charge of %(rate)s per 10,000 of the amount "
-                 "overdue is added for each day from the %(day)s day after the due date.",
-                 rate=clause.daily_rate_per_10k, day=clause.grace_days + 1)
-    return _("Under the property service contract, a late charge of %(rate)s per 10,000 of the amount overdue "
-             "is added for each day from the %(day)s day after the due date, at most %(cap)s %% of the amount.",
-             rate=clause.daily_rate_per_10k, day=clause.grace_days + 1, cap=clause.cap_percent)
-
-
 def notice_number(day: date, room_code: str) -> str:
     """CJ-20260402-YJL-3-2-501: the day and the room (a reprint the same day is the same notice)."""
     return f"CJ-{day:%Y%m%d}-{room_code}"
@@ -86,7 +74,7 @@ def plan_notices(session, principal: Principal, estate_code: str, *,
                 .join(BillingRun, BillingRun.id == Bill.billing_run_id)
                 .join(FeePlan, FeePlan.id == BillingRun.fee_plan_id)
                 .where(Bill.estate_id == estate.id, Bill.number.in_(numbers))):
-            clauses[number] = clause_words(clause_of(rate, grace, cap))
+            clauses[number] = late_charge_clause(clause_of(rate, grace, cap))
     details = {number: (period, due, outstanding) for number, period, due, outstanding in session.execute(
         select(Bill.number, Bill.period, Bill.due_date, Bill.payable_fen - Bill.waived_fen - Bill.paid_fen)
         .where(Bill.estate_id == estate.id, Bill.number.in_(numbers)))} if numbers else {}

@@ -14,7 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Select
 
-from pms.billing.models import Bill, BillLine
+from pms.billing.models import Bill, BillingRun, BillLine, FeePlan
+from pms.billing.rules import Clause, clause_of
 from pms.core import clock
 from pms.core.auth import Principal, get_in_scope
 from pms.core.codes import natural_key
@@ -79,6 +80,19 @@ def building_summary(estate_code: str, period: str, building: str,
     }
 
 
+def late_charge_clause(clause: Optional[Clause]) -> str:
+    """The late-charge clause as the contract has it: rate per day, grace days, cap — or none."""
+    if clause is None or clause.daily_rate_per_10k == 0:
+        return _("The property service contract provides for no late charge.")
+    if clause.cap_percent is None:
+        return _("Under the property service contract, a late charge of %(rate)s per 10,000 of the amount "
+                 "overdue is added per day, starting on day %(day)s after the due date.",
+                 rate=clause.daily_rate_per_10k, day=clause.grace_days + 1)
+    return _("Under the property service contract, a late charge of %(rate)s per 10,000 of the amount overdue "
+             "is added per day, starting on day %(day)s after the due date, at most %(cap)s %% of the amount.",
+             rate=clause.daily_rate_per_10k, day=clause.grace_days + 1, cap=clause.cap_percent)
+
+
 def _collect(session, bill_ids: Select) -> list[dict[str, Any]]:
     """Statement dicts for the bills whose ids `bill_ids` selects, in room-code order."""
     ids = bill_ids.subquery()
@@ -87,8 +101,11 @@ def _collect(session, bill_ids: Select) -> list[dict[str, Any]]:
     target = aliased(Bill)
     room_ids = select(target.room_id).where(target.id.in_(select(ids.c.id)))
     rows = session.execute(
-        select(Bill, Room, Building.code, Entrance.code, Estate, Company, District.name, Street.name)
+        select(Bill, Room, Building.code, Entrance.code, Estate, Company, District.name, Street.name,
+               FeePlan.late_fee_daily_rate_per_10k, FeePlan.late_fee_grace_days, FeePlan.late_fee_cap_percent)
         .join(Room, Room.id == Bill.room_id)
+        .outerjoin(BillingRun, BillingRun.id == Bill.billing_run_id)
+        .outerjoin(FeePlan, FeePlan.id == BillingRun.fee_plan_id)
         .join(Building, Building.id == Room.building_id)
         .join(Entrance, Entrance.id == Room.entrance_id)
         .join(Estate, Estate.id == Bill.estate_id)
@@ -128,7 +145,7 @@ def _collect(session, bill_ids: Select) -> list[dict[str, Any]]:
 
     tz = clock.timezone()
     statements = []
-    for bill, room, building, entrance, estate, company, district, street in rows:
+    for bill, room, building, entrance, estate, company, district, street, rate, grace, cap in rows:
         earlier = [amount for period, amount in older[room.id] if period < bill.period]
         outstanding = bill.payable_fen - bill.paid_fen - bill.waived_fen
         statements.append({
@@ -148,6 +165,7 @@ def _collect(session, bill_ids: Select) -> list[dict[str, Any]]:
             "waived_fen": bill.waived_fen, "outstanding_fen": outstanding,
             "earlier_arrears_fen": sum(earlier), "earlier_open_bills": len(earlier),
             "total_due_fen": outstanding + sum(earlier),
+            "late_charge_clause": late_charge_clause(clause_of(rate, grace, cap)),
         })
     statements.sort(key=lambda s: natural_key(s["room"]["code"]))
     return statements

@@ -122,3 +122,27 @@ def test_no_notice_template_or_its_words_threaten_utilities():
         used = [m for m in catalogue if m.id and any(str(loc[0]).endswith(template.name) for loc in m.locations)]
         for message in used:
             assert not THREATS.search(str(message.string or "")), (template.name, message.id)
+
+
+def test_the_statement_says_the_same_clause(client, owing, db, pdf_tools):  # noqa: F811
+    """The statement of a bill prints its plan's late-charge clause as the notice does; a plan
+    without one says the contract provides for none."""
+    from pms.billing.models import Bill
+    from pms.statements import services
+
+    bill = db.scalar(select(Bill).where(Bill.period == "2026-01").order_by(Bill.id).limit(1))
+    text = " ".join(pdf_tools.text(services.statement_pdf(db, bill)).split())
+    assert ("a late charge of 5 per 10,000 of the amount overdue is added per day, starting on day 4 after the "
+            "due date, at most 10 % of the amount.") in text
+
+
+def test_clause_words():
+    from pms.billing.rules import Clause
+    from pms.statements.services import late_charge_clause
+
+    assert late_charge_clause(None) == "The property service contract provides for no late charge."
+    assert late_charge_clause(Clause(0)) == late_charge_clause(None)
+    assert late_charge_clause(Clause(5, 3, None)) == (
+        "Under the property service contract, a late charge of 5 per 10,000 of the amount overdue is added per "
+        "day, starting on day 4 after the due date.")
+    assert late_charge_clause(Clause(5, 0, 10)).endswith("starting on day 1 after the due date, at most 10 % of the amount.")
