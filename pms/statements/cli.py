@@ -36,3 +36,43 @@ def print_command(estate_code, period, building, out_dir, workers, locale):
         result = printing.run_print(jobs, app_config=printing.worker_config(current_app),
                                     workers=workers, on_done=lambda job, _written: bar.update(1, job))
     click.echo(result.summary())
+
+
+notices_group = click.Group("notices", help="Arrears notices (催缴通知书) as PDF documents.")
+
+
+@notices_group.command("print")
+@click.option("--estate", "estate_code", required=True, help="Estate code, e.g. YJL.")
+@click.option("--building", default=None, help="Only this building.")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Directory for notices-<ESTATE>-<BUILDING>-<DAY>.pdf files.")
+@with_appcontext
+def print_notices(estate_code, building, out_dir):
+    """Today's arrears notices, one PDF per building in arrears (room order); each building is its
+    own unit of work, its demands recorded with its file; a rerun the same day records no demand
+    twice and writes the files again."""
+    from pms.core.auth import system_principal
+    from pms.core.cli import service_errors
+    from pms.core.db import unit_of_work
+    from pms.core.errors import Conflict
+    from pms.statements import notices
+
+    with cli_unit_of_work() as session:
+        buildings = [building] if building else notices.buildings_in_arrears(session, estate_code)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = demands = 0
+    for code in buildings:
+        with service_errors():  # bad input (an unknown estate or building) ends the command
+            try:
+                with unit_of_work() as session:
+                    data, recorded = notices.issue_notices(session, system_principal(), estate_code, building=code)
+                    pdf = notices.notices_pdf(data)
+                    printing.write_atomically(str(out_dir / notices.file_name(data)), pdf)
+            except Conflict as refusal:  # nobody in arrears there (any more): nothing to print
+                click.echo(refusal.message, err=True)
+                continue
+        written, demands = written + 1, demands + recorded
+    click.echo(_("%(files)d files written, %(demands)d demands recorded", files=written, demands=demands))
+
+
+commands = [group, notices_group]

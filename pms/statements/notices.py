@@ -91,6 +91,20 @@ def plan_notices(session, principal: Principal, estate_code: str, *,
     return estate, notices
 
 
+def buildings_in_arrears(session, estate_code: str) -> list[str]:
+    """The estate's buildings with a bill overdue today, in natural order (the CLI's print run)."""
+    from pms.core.codes import natural_key
+    from pms.estates.models import Building
+
+    today = clock.today()
+    codes = session.scalars(
+        select(Building.code).distinct().join(Room, Room.building_id == Building.id)
+        .join(Bill, Bill.room_id == Room.id).join(Estate, Estate.id == Bill.estate_id)
+        .where(Estate.code == estate_code, Bill.status == "open", Bill.due_date < today,
+               Bill.payable_fen - Bill.waived_fen - Bill.paid_fen > 0))
+    return sorted(codes, key=natural_key)
+
+
 def issue_notices(session, principal: Principal, estate_code: str, *,
                   building: Optional[str] = None) -> tuple[dict[str, Any], int]:
     """Record today's demand of each room in arrears (none twice a day) and return what the PDF

@@ -130,7 +130,7 @@ def is_current(job: BuildingJob) -> bool:
     return manifest.get("hash") == job.digest and tuple(manifest.get("bills", ())) == job.numbers
 
 
-def _write_atomically(path: str, data: bytes) -> None:
+def write_atomically(path: str, data: bytes) -> None:
     """Write to a temp file in the same directory, fsync, rename: readers never see half a file."""
     target = Path(path)
     temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
@@ -151,11 +151,11 @@ def render_job(job: BuildingJob) -> int:
 
     document = render_document(TEMPLATE, job.context, locale=job.locale)
     pages = len(document.pages)
-    _write_atomically(job.pdf_path, document.write_pdf())
+    write_atomically(job.pdf_path, document.write_pdf())
     manifest = {"estate": job.estate, "period": job.period, "building": job.building,
                 "statements": job.statements, "pages": pages, "bills": list(job.numbers),
                 "hash": job.digest, "written_at": utcnow().isoformat()}
-    _write_atomically(job.manifest_path,
+    write_atomically(job.manifest_path,
                       json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8"))
     return pages
 

@@ -146,3 +146,17 @@ def test_clause_words():
         "Under the property service contract, a late charge of 5 per 10,000 of the amount overdue is added per "
         "day, starting on day 4 after the due date.")
     assert late_charge_clause(Clause(5, 0, 10)).endswith("starting on day 1 after the due date, at most 10 % of the amount.")
+
+
+def test_the_cli_prints_a_file_per_building_and_reruns_safely(runner, owing, db, tmp_path, pdf_tools):  # noqa: F811
+    result = runner.invoke(args=["notices", "print", "--estate", "YJL", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "1 files written, 2 demands recorded" in result.output
+    (pdf,) = tmp_path.glob("*.pdf")
+    assert pdf.name == "notices-YJL-3-20260316.pdf"
+    assert "YJL-3-2-501" in pdf_tools.text(pdf.read_bytes())
+    again = runner.invoke(args=["notices", "print", "--estate", "YJL", "--out", str(tmp_path)])
+    assert again.exit_code == 0 and "1 files written, 0 demands recorded" in again.output
+    assert len(demands(db)) == 2
+    nobody = runner.invoke(args=["notices", "print", "--estate", "YJL", "--building", "9", "--out", str(tmp_path)])
+    assert nobody.exit_code == 0 and "0 files written" in nobody.output

@@ -103,7 +103,7 @@ def test_building_filter(runner, estate, tmp_path):
 
 def test_interrupted_run_leaves_no_half_written_pdf(app, db, estate, tmp_path, monkeypatch):
     jobs = printing.plan_print(db, "YJL", "2026-01", tmp_path)
-    real_write = printing._write_atomically
+    real_write = printing.write_atomically
     calls = []
 
     def crash_on_second_pdf(path, data):
@@ -120,13 +120,13 @@ def test_interrupted_run_leaves_no_half_written_pdf(app, db, estate, tmp_path, m
         (target.with_name(f".{target.name}.999.tmp")).write_bytes(data)
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(printing, "_write_atomically", crash_on_second_pdf)
+    monkeypatch.setattr(printing, "write_atomically", crash_on_second_pdf)
     with pytest.raises(KeyboardInterrupt):
         printing.run_print(jobs, app_config={}, workers=1)
     assert (tmp_path / "YJL-2026-01-1.pdf").exists()
     assert not (tmp_path / "YJL-2026-01-3.pdf").exists()
     assert list(tmp_path.glob(".*.tmp"))  # the stale temp file of the crash
-    monkeypatch.setattr(printing, "_write_atomically", real_write)
+    monkeypatch.setattr(printing, "write_atomically", real_write)
     result = printing.run_print(printing.plan_print(db, "YJL", "2026-01", tmp_path), app_config={},
                                 workers=1)
     assert (result.written, result.skipped) == (1, 1)
@@ -138,7 +138,7 @@ def test_atomic_write_cleans_up_on_error(tmp_path, monkeypatch):
     target = tmp_path / "x.pdf"
     monkeypatch.setattr(printing.os, "replace", lambda *a: (_ for _ in ()).throw(OSError("disk full")))
     with pytest.raises(OSError):
-        printing._write_atomically(str(target), b"%PDF-1.7 ...")
+        printing.write_atomically(str(target), b"%PDF-1.7 ...")
     assert list(tmp_path.iterdir()) == []
 
 

@@ -1,0 +1,48 @@
+"""Documents demo: something of each kind to look at. The demo resident's room pays at the front
+desk (a receipt), a second payment is taken back (its receipt stamped void, a reversal note), and
+finance prints the arrears notices of the first estate's first building in arrears (a written
+demand per room). The statements and the credit note come from the billing and subsidies demos.
+
+Runs last (after billing and subsidies); flush only, once.
+"""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from pms.accounts.models import User
+from pms.accounts.services import build_principal
+from pms.billing.models import Bill, Demand, Receipt
+from pms.billing.services.payments import record_payment, reverse_payment
+from pms.estates.models import Building, Estate, Room
+from pms.statements import notices
+
+ORDER = 90
+
+
+def seed(session, ctx) -> None:
+    """Two desk payments (one reversed) and a notice run (flush only; once)."""
+    if not ctx.estates or "finance" not in ctx.users or not ctx.resident_room \
+            or session.scalar(select(Receipt.id).where(Receipt.kind == "reversal_note").limit(1)) is not None:
+        return
+    finance = build_principal(session, session.get(User, ctx.users["finance"].id))
+    room = session.scalar(select(Room).where(Room.code == ctx.resident_room))
+    owed = session.scalar(select(Bill.payable_fen - Bill.waived_fen - Bill.paid_fen)
+                          .where(Bill.room_id == room.id, Bill.status == "open").order_by(Bill.period).limit(1))
+    paid = record_payment(session, finance, room_code=room.code, amount_fen=owed or 10000, channel="wechat",
+                          reference="DEMO-WX-0001")
+    wrong = record_payment(session, finance, room_code=room.code, amount_fen=5000, channel="cash",
+                           reference="DEMO-CASH-0002")
+    reverse_payment(session, finance, wrong.id, reason="收款金额录入错误，已退还现金")
+    estate = session.get(Estate, ctx.estates[0].id)
+    building = session.scalar(
+        select(Building.code).join(Room, Room.building_id == Building.id).join(Bill, Bill.room_id == Room.id)
+        .where(Bill.estate_id == estate.id, Bill.status == "open", Bill.due_date < ctx.today,
+               Room.id != room.id).order_by(Building.code).limit(1))
+    printed = 0
+    if building is not None:
+        _data, printed = notices.issue_notices(session, finance, estate.code, building=building)
+    demands = session.scalar(select(Demand.id).where(Demand.method == notices.METHOD).limit(1))
+    if hasattr(ctx, "note"):
+        ctx.note(f"documents: receipts for {room.code} ({paid.receipt} kept, another void with its reversal note); "
+                 f"arrears notices of {estate.code} building {building}: {printed} demands recorded"
+                 + ("" if demands else " (nobody in arrears)"))
