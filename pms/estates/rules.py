@@ -15,6 +15,11 @@ def mask_id_number(id_number: Optional[str]) -> Optional[str]:
     return id_number[:6] + "*" * (len(id_number) - 10) + id_number[-4:]
 
 
+def mask_name(name: str) -> str:
+    """'张三' → '张*', '欧阳娜娜' → '欧***': a name on paper that leaves the office (条例 Art. 65)."""
+    return name[:1] + "*" * (len(name) - 1) if name else name
+
+
 def mask_phone(phone: Optional[str]) -> Optional[str]:
     """'13912345678' → '139****5678' for people who are not the company's staff."""
     if not phone or len(phone) < 7:

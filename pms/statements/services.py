@@ -17,13 +17,14 @@ from sqlalchemy.sql import Select
 from pms.billing.models import Bill, BillingRun, BillLine, FeePlan
 from pms.billing.rules import Clause, clause_of
 from pms.core import clock
-from pms.core.auth import Principal, get_in_scope
+from pms.core.auth import RESIDENT, Principal, get_in_scope
 from pms.core.codes import natural_key
 from pms.core.errors import Invalid, NotFound
 from pms.core.i18n import translate as _
 from pms.core.periods import is_period
 from pms.estates.models import (Building, Company, District, Entrance, Estate, Ownership, Person,
                                 Room, Street)
+from pms.estates.rules import mask_name
 from pms.statements import permissions
 from pms.subsidies.models import Program
 
@@ -35,9 +36,15 @@ def get_statement_bill(session, principal: Principal, number: str) -> Bill:
     return bill
 
 
-def statement_for_bill(session, bill: Bill) -> dict[str, Any]:
+def owners_masked_for(principal: Principal) -> bool:
+    """Whose statements show owners' names masked: everyone's but the company's staff and the
+    room's own residents (an auditor or officer reads the figures, not who lives there)."""
+    return not (principal.is_staff or principal.role == RESIDENT)
+
+
+def statement_for_bill(session, bill: Bill, *, mask_owners: bool = False) -> dict[str, Any]:
     """The statement data of one bill."""
-    return _collect(session, select(Bill.id).where(Bill.id == bill.id))[0]
+    return _collect(session, select(Bill.id).where(Bill.id == bill.id), mask_owners=mask_owners)[0]
 
 
 def find_estate(session, code: str) -> Estate:
@@ -58,7 +65,8 @@ def building_statements(session, estate: Estate, period: str,
     if building is not None:
         ids = ids.join(Building, Building.id == Room.building_id).where(Building.code == building)
     by_building: dict[str, list[dict]] = defaultdict(list)
-    for statement in _collect(session, ids):
+    # Printed for the mailboxes and stairwells: owners' names masked.
+    for statement in _collect(session, ids, mask_owners=True):
         by_building[statement["room"]["building"]].append(statement)
     return {code: by_building[code] for code in sorted(by_building, key=natural_key)}
 
@@ -93,8 +101,9 @@ def late_charge_clause(clause: Optional[Clause]) -> str:
              rate=clause.daily_rate_per_10k, day=clause.grace_days + 1, cap=clause.cap_percent)
 
 
-def _collect(session, bill_ids: Select) -> list[dict[str, Any]]:
-    """Statement dicts for the bills whose ids `bill_ids` selects, in room-code order."""
+def _collect(session, bill_ids: Select, *, mask_owners: bool = False) -> list[dict[str, Any]]:
+    """Statement dicts for the bills whose ids `bill_ids` selects, in room-code order (owners'
+    names masked when the paper leaves the office or a reader from outside the company reads it)."""
     ids = bill_ids.subquery()
     bill_id_in = Bill.id.in_(select(ids.c.id))
     # The rooms of those bills (an alias: the arrears query below selects from Bill itself).
@@ -121,7 +130,7 @@ def _collect(session, bill_ids: Select) -> list[dict[str, Any]]:
             select(Ownership.room_id, Person.name).join(Person, Person.id == Ownership.person_id)
             .where(Ownership.room_id.in_(room_ids))
             .order_by(Ownership.room_id, Ownership.id)):
-        owners[room_id].append(name)
+        owners[room_id].append(mask_name(name) if mask_owners else name)
 
     lines: dict[int, list[dict]] = defaultdict(list)
     for line, program_name in session.execute(
@@ -210,9 +219,9 @@ def building_print_pdf(print_data: dict[str, Any]) -> bytes:
     return render_pdf("statements.html", print_data)
 
 
-def statement_pdf(session, bill: Bill) -> bytes:
+def statement_pdf(session, bill: Bill, *, mask_owners: bool = False) -> bytes:
     """The bill's statement as PDF bytes."""
     from pms.core.pdf import render_pdf
 
-    return render_pdf("statements.html", {"statements": [statement_for_bill(session, bill)],
+    return render_pdf("statements.html", {"statements": [statement_for_bill(session, bill, mask_owners=mask_owners)],
                                           "cover": None})

@@ -29,7 +29,8 @@ def bill_statement(number):
     """The statement PDF of one bill in scope (session cookie)."""
     principal, session = require_principal(), get_session()
     bill = services.get_statement_bill(session, principal, number)
-    return pdf_response(services.statement_pdf(session, bill), f"{bill.number}.pdf")
+    return pdf_response(services.statement_pdf(session, bill, mask_owners=services.owners_masked_for(principal)),
+                        f"{bill.number}.pdf")
 
 
 @bp.get("/receipts/<number>.pdf")

@@ -99,3 +99,21 @@ def test_web_route_needs_login(client, bills):
     response = client.get(f"/bills/{bills['YJL-3-2-501']}/statement.pdf")
     assert response.status_code == 302
     assert "/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("user, shown", [("resident", "张三"), ("finance", "张三"), ("manager", "张三"),
+                                         ("auditor", "张*"), ("admin", "张三")])
+def test_the_owner_s_name_is_masked_for_readers_from_outside(client, bills, pdf_tools, user, shown):
+    """条例 Art. 65: staff and the household see the name; an auditor reads the figures only."""
+    from tests.factories import bearer
+
+    reply = client.get(url(bills["YJL-3-2-501"]), headers=bearer(client, user))
+    assert reply.status_code == 200, user
+    text = pdf_tools.text(reply.data)
+    assert shown in text and (shown == "张三" or "张三" not in text)
+
+
+def test_mask_name():
+    from pms.estates.rules import mask_name
+
+    assert (mask_name("张三"), mask_name("欧阳娜娜"), mask_name("李"), mask_name("")) == ("张*", "欧***", "李", "")
