@@ -48,6 +48,33 @@ def _query_timer(engine):
     return timings
 
 
+def sample(client, path: str, count: int, *, warm_up: int, timings=None) -> list[float]:
+    """Milliseconds of `count` GETs of `path` after `warm_up` untimed ones (each must answer 200);
+    the query timings, if collected, cover the timed ones only."""
+    for _ in range(warm_up):
+        assert client.get(path).status_code == 200, path
+    if timings is not None:
+        timings.clear()
+    samples = []
+    for _ in range(count):
+        started = time.perf_counter()
+        response = client.get(path)
+        samples.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (path, response.status_code)
+    return samples
+
+
+def print_slowest(timings, count: int) -> None:
+    """The `count` statements with the highest median time, if timings were collected."""
+    if not timings:
+        return
+    per_statement: dict[str, list[float]] = {}
+    for ms, statement in timings:
+        per_statement.setdefault(statement, []).append(ms)
+    for statement, values in sorted(per_statement.items(), key=lambda kv: -statistics.median(kv[1]))[:count]:
+        print(f"      {statistics.median(values):7.2f} ms  {statement}")
+
+
 def settle(url: str) -> None:
     """VACUUM ANALYZE a freshly loaded PostgreSQL demo, as autovacuum does soon after a bulk load:
     index-only scans need the visibility map a fresh load has not set yet."""
@@ -77,27 +104,12 @@ def bench(engine_name: str, url: str, args) -> bool:
         client = app.test_client()
         response = client.post("/login", data={"username": username, "password": password})
         assert response.status_code == 302, (username, response.status_code)
-        for _ in range(3):
-            assert client.get("/").status_code == 200, username
-        if timings is not None:
-            timings.clear()
-        samples = []
-        for _ in range(args.requests):
-            started = time.perf_counter()
-            response = client.get("/")
-            samples.append((time.perf_counter() - started) * 1000)
-            assert response.status_code == 200, (username, response.status_code)
+        samples = sample(client, "/", args.requests, warm_up=3, timings=timings)
         median, p95 = statistics.median(samples), _percentile(samples, 95)
         verdict = "ok" if p95 <= TARGET_MS else "SLOW"
         ok = ok and verdict == "ok"
         print(f"  {username:12s} {role:12s} {median:10.1f} {p95:8.1f} {max(samples):8.1f}  {verdict}", flush=True)
-        if timings:
-            per_statement: dict[str, list[float]] = {}
-            for ms, statement in timings:
-                per_statement.setdefault(statement, []).append(ms)
-            slowest = sorted(per_statement.items(), key=lambda kv: -statistics.median(kv[1]))[:5]
-            for statement, values in slowest:
-                print(f"      {statistics.median(values):7.2f} ms  {statement}")
+        print_slowest(timings, 5)
     app.extensions["pms_engine"].dispose()
     return ok
 

@@ -16,10 +16,9 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
 
 import _common  # noqa: F401  (sets sys.path)
-from home_pages import _percentile, _query_timer, on_demo
+from home_pages import _percentile, _query_timer, on_demo, print_slowest, sample
 
 TARGET_MS = 300.0
 
@@ -60,17 +59,8 @@ def bench(engine_name: str, url: str, args) -> bool:
     print(f"  {'page':28s} {'median ms':>10s} {'p95 ms':>8s} {'× floor':>8s}")
     ok, floor = True, None
     for label, path in _pages(app):
-        for _ in range(2):
-            assert client.get(path).status_code == 200, (path, client.get(path).status_code)
-        if timings is not None:
-            timings.clear()
         count = args.requests if "PDF" not in label else max(3, args.requests // 5)
-        samples = []
-        for _ in range(count):
-            started = time.perf_counter()
-            response = client.get(path)
-            samples.append((time.perf_counter() - started) * 1000)
-            assert response.status_code == 200, (path, response.status_code)
+        samples = sample(client, path, count, warm_up=2, timings=timings)
         median, p95 = statistics.median(samples), _percentile(samples, 95)
         floor = floor or median
         verdict = ""
@@ -78,12 +68,7 @@ def bench(engine_name: str, url: str, args) -> bool:
             verdict = f"target ≤ {TARGET_MS:.0f} ms: " + ("ok" if median <= TARGET_MS else "SLOW")
             ok = median <= TARGET_MS
         print(f"  {label:28s} {median:10.1f} {p95:8.1f} {median / floor:8.1f}  {verdict}", flush=True)
-        if timings:
-            per_statement: dict[str, list[float]] = {}
-            for ms, statement in timings:
-                per_statement.setdefault(statement, []).append(ms)
-            for statement, values in sorted(per_statement.items(), key=lambda kv: -statistics.median(kv[1]))[:4]:
-                print(f"      {statistics.median(values):7.2f} ms  {statement}")
+        print_slowest(timings, 4)
     app.extensions["pms_engine"].dispose()
     return ok
 

@@ -6,7 +6,7 @@ from flask import Blueprint, Response
 from pms.core import audit
 from pms.core.api import load_args
 from pms.core.auth import require_principal
-from pms.core.db import get_session, unit_of_work
+from pms.core.db import get_session
 from pms.core.openapi import documented
 from pms.core.pdf import pdf_response
 from pms.reports import schemas as s
@@ -61,12 +61,8 @@ def program(code):
 def program_report(code):
     """The audit report PDF."""
     args = load_args(s.PortalQuerySchema())
-    report = audit_report.build(get_session(), require_principal(), code, period=args["period"],
-                                district=args["district"])
-    get_session().close()
-    with unit_of_work() as session:
-        report.seal = audit_report.seal_for_report(session)
-    return pdf_response(audit_report.render(report), audit_report.file_name(report))
+    return pdf_response(*audit_report.print_report(get_session(), require_principal(), code, period=args["period"],
+                                                   district=args["district"]))
 
 
 @bp.get("/reports/rows/<kind>")

@@ -7,7 +7,7 @@ from flask import Blueprint, Response, render_template, request
 from pms.core import audit
 from pms.core.api import load_args
 from pms.core.auth import login_required, require_principal
-from pms.core.db import get_session, unit_of_work
+from pms.core.db import get_session
 from pms.core.pagination import Page
 from pms.core.pdf import pdf_response
 from pms.reports import schemas as s
@@ -53,12 +53,8 @@ def program_page(code):
 def program_report(code):
     """The programme's audit report for the span, sealed and with its seal printed."""
     args = load_args(s.PortalQuerySchema())
-    report = audit_report.build(get_session(), require_principal(), code, period=args["period"],
-                                district=args["district"])
-    get_session().close()  # the reading is done: the seal's own transaction must not wait on it
-    with unit_of_work() as session:  # the seal is the system's act, committed before it is printed
-        report.seal = audit_report.seal_for_report(session)
-    return pdf_response(audit_report.render(report), audit_report.file_name(report))
+    return pdf_response(*audit_report.print_report(get_session(), require_principal(), code, period=args["period"],
+                                                   district=args["district"]))
 
 
 @bp.get("/reports/rows/<kind>")

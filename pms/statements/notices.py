@@ -66,27 +66,23 @@ def plan_notices(session, principal: Principal, estate_code: str, *,
     billing_permissions.ensure(principal, "demand.record")
     estate = session.scalar(select(Estate).where(Estate.code == report.estate_code))
     numbers = [n for row in report.rows for n in row.bill_numbers]
-    clauses = {}
-    if numbers:
-        for number, rate, grace, cap in session.execute(
-                select(Bill.number, FeePlan.late_fee_daily_rate_per_10k, FeePlan.late_fee_grace_days,
-                       FeePlan.late_fee_cap_percent)
-                .join(BillingRun, BillingRun.id == Bill.billing_run_id)
-                .join(FeePlan, FeePlan.id == BillingRun.fee_plan_id)
-                .where(Bill.estate_id == estate.id, Bill.number.in_(numbers))):
-            clauses[number] = late_charge_clause(clause_of(rate, grace, cap))
-    details = {number: (period, due, outstanding) for number, period, due, outstanding in session.execute(
-        select(Bill.number, Bill.period, Bill.due_date, Bill.payable_fen - Bill.waived_fen - Bill.paid_fen)
-        .where(Bill.estate_id == estate.id, Bill.number.in_(numbers)))} if numbers else {}
+    # Each overdue bill with its plan's late-charge clause, in one query.
+    bills = {number: (period, due, outstanding, late_charge_clause(clause_of(rate, grace, cap)))
+             for number, period, due, outstanding, rate, grace, cap in session.execute(
+                 select(Bill.number, Bill.period, Bill.due_date, Bill.payable_fen - Bill.waived_fen - Bill.paid_fen,
+                        FeePlan.late_fee_daily_rate_per_10k, FeePlan.late_fee_grace_days, FeePlan.late_fee_cap_percent)
+                 .outerjoin(BillingRun, BillingRun.id == Bill.billing_run_id)
+                 .outerjoin(FeePlan, FeePlan.id == BillingRun.fee_plan_id)
+                 .where(Bill.estate_id == estate.id, Bill.number.in_(numbers)))} if numbers else {}
     today = report.as_of
     notices = []
     for row in sorted(report.rows, key=lambda r: r.room):
         notice = Notice(notice_number(today, row.room), row.room, row.building, row.owners)
         for number in row.bill_numbers:
-            period, due, outstanding = details[number]
+            period, due, outstanding, clause = bills[number]
             notice.bills.append(NoticeBill(number, period, due, (today - due).days, outstanding))
-            if clauses.get(number) and clauses[number] not in notice.clauses:
-                notice.clauses.append(clauses[number])
+            if clause not in notice.clauses:
+                notice.clauses.append(clause)
         notices.append(notice)
     return estate, notices
 

@@ -64,9 +64,18 @@ def build(session, principal: Principal, code: str, *, period: Optional[str] = N
                        None, clock.now(), principal.display_name or principal.username)
 
 
-def seal_for_report(session) -> Optional[AuditSeal]:
-    """Seal the chain's head for a report (committed by the caller before the PDF is served)."""
-    return audit.seal(session, reason="report")
+def print_report(reading, principal: Principal, code: str, *, period: Optional[str] = None,
+                 district: Optional[str] = None) -> tuple[bytes, str]:
+    """The report's PDF and file name, for the page and the API alike: its figures read in the
+    request's (reading) session, which is then closed so the seal's own short unit of work never
+    waits on it; the seal is committed before it is printed (the system's act, not the reader's)."""
+    from pms.core.db import unit_of_work
+
+    report = build(reading, principal, code, period=period, district=district)
+    reading.close()
+    with unit_of_work() as session:
+        report.seal = audit.seal(session, reason="report")
+    return render(report), file_name(report)
 
 
 def render(report: AuditReport) -> bytes:

@@ -149,19 +149,19 @@ class Money:
         return percent_one_decimal(self.paid_to_date_fen, ceiling) if ceiling else None
 
 
-def _sum_by(session, model, span: Optional[Span], program_ids: list[int]) -> dict[tuple[int, int], int]:
-    """(program, estate) → the sum of `model.amount_fen` on claims (of the span, if given)."""
-    stmt = (select(Claim.program_id, Claim.estate_id, func.sum(model.amount_fen))
-            .join(Claim, and_(Claim.id == model.claim_id, Claim.estate_id == model.estate_id))
-            .where(Claim.program_id.in_(program_ids)).group_by(Claim.program_id, Claim.estate_id))
-    if span is not None:
-        stmt = stmt.where(Claim.period >= span.first, Claim.period <= span.last)
-    return {(p, e): int(n) for p, e, n in session.execute(stmt)}
+def _sums_by(session, model, span: Span, program_ids: list[int]) -> dict[tuple[int, int], tuple[int, int]]:
+    """(program, estate) → (sum of `model.amount_fen` on the span's claims, on every claim): one query."""
+    in_span = and_(Claim.period >= span.first, Claim.period <= span.last)
+    return {(p, e): (int(of_span), int(ever)) for p, e, of_span, ever in session.execute(
+        select(Claim.program_id, Claim.estate_id,
+               func.coalesce(func.sum(case((in_span, model.amount_fen), else_=0)), 0), func.sum(model.amount_fen))
+        .join(Claim, and_(Claim.id == model.claim_id, Claim.estate_id == model.estate_id))
+        .where(Claim.program_id.in_(program_ids)).group_by(Claim.program_id, Claim.estate_id))}
 
 
 def money(session, district: District, span: Span, *, program_code: Optional[str] = None) -> list[Money]:
     """Per programme of the district (code order), followed by its estates: budget, allocated,
-    claimed, approved, disbursed, clawed back, remaining. Six grouped queries in all."""
+    claimed, approved, disbursed, clawed back, remaining. Five grouped queries in all."""
     stmt = select(Program).where(Program.district_id == district.id).order_by(Program.code)
     if program_code is not None:
         stmt = stmt.where(Program.code == program_code)
@@ -182,11 +182,10 @@ def money(session, district: District, span: Span, *, program_code: Optional[str
                    Claim.period >= span.first, Claim.period <= span.last)
             .group_by(Claim.program_id, Claim.estate_id)):
         claimed[(p, e)] = (int(total), int(approved), int(n))
-    paid, back = _sum_by(session, Disbursement, span, ids), _sum_by(session, Clawback, span, ids)
-    paid_ever, back_ever = _sum_by(session, Disbursement, None, ids), _sum_by(session, Clawback, None, ids)
+    paid, back = _sums_by(session, Disbursement, span, ids), _sums_by(session, Clawback, span, ids)
     out: list[Money] = []
     for program in programs:
-        keys = sorted({e for (p, e) in (*allocated, *claimed, *paid_ever, *back_ever) if p == program.id},
+        keys = sorted({e for (p, e) in (*allocated, *claimed, *paid, *back) if p == program.id},
                       key=lambda e: estates[e].code if e in estates else "")
         rows = []
         for estate_id in keys:
@@ -195,9 +194,9 @@ def money(session, district: District, span: Span, *, program_code: Optional[str
             rows.append(Money(program.code, program.name, program.kind,
                               estate=estate.code if estate else str(estate_id),
                               estate_name=estate.name if estate else "", allocated_fen=allocated.get(key, 0),
-                              claimed_fen=total, approved_fen=approved, disbursed_fen=paid.get(key, 0),
-                              clawed_back_fen=back.get(key, 0), claims=n,
-                              paid_to_date_fen=paid_ever.get(key, 0) - back_ever.get(key, 0)))
+                              claimed_fen=total, approved_fen=approved, disbursed_fen=paid.get(key, (0, 0))[0],
+                              clawed_back_fen=back.get(key, (0, 0))[0], claims=n,
+                              paid_to_date_fen=paid.get(key, (0, 0))[1] - back.get(key, (0, 0))[1]))
         head = Money(program.code, program.name, program.kind, budget_fen=program.budget_fen,
                      **{name: sum(getattr(r, name) for r in rows)
                         for name in ("allocated_fen", "claimed_fen", "approved_fen", "disbursed_fen",
