@@ -46,33 +46,87 @@ notices_group = click.Group("notices", help="Arrears notices (催缴通知书) a
 @click.option("--building", default=None, help="Only this building.")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Directory for notices-<ESTATE>-<BUILDING>-<DAY>.pdf files.")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 16),
+              help="Rendering processes.")
 @with_appcontext
-def print_notices(estate_code, building, out_dir):
+def print_notices(estate_code, building, out_dir, workers):
     """Today's arrears notices, one PDF per building in arrears (room order); each building is its
-    own unit of work, its demands recorded with its file; a rerun the same day records no demand
-    twice and writes the files again."""
+    own unit of work, its demands recorded once its file is written; a rerun the same day records
+    no demand twice and writes the files again."""
     from pms.core.auth import system_principal
-    from pms.core.cli import service_errors
     from pms.core.db import unit_of_work
-    from pms.core.errors import Conflict
-    from pms.statements import notices
+    from pms.statements import print_plans
+
+    principal = system_principal()
+    with cli_unit_of_work() as session:
+        jobs = print_plans.plan_notices(session, principal, estate_code, printing.Sink(directory=str(out_dir)),
+                                        building=building)
+    if not jobs:
+        click.echo(_("Nobody in %(place)s owes anything overdue: there is no notice to print.",
+                     place=f"{estate_code}-{building}" if building else estate_code), err=True)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    demands = 0
+
+    def record(job, _written):
+        # After the building's file is in place, in its own transaction: a demand is never
+        # recorded for a notice that was not printed.
+        nonlocal demands
+        with unit_of_work() as session:
+            demands += print_plans.record_building(session, principal, job)
+
+    with click.progressbar(length=len(jobs), label=_("buildings"), file=sys.stderr,
+                           item_show_func=lambda job: job.building if job else None) as bar:
+        result = printing.run_print(jobs, app_config=printing.worker_config(current_app), workers=workers,
+                                    resume=False, on_done=lambda job, written: (record(job, written), bar.update(1, job)))
+    click.echo(_("%(files)d files written, %(demands)d demands recorded (%(documents)d notices, in %(seconds)s s)",
+                 files=result.written, demands=demands, documents=result.documents,
+                 seconds=format(result.seconds, ".1f")))
+
+
+receipts_group = click.Group("receipts", help="Receipts (收据) as PDF documents.")
+
+
+@receipts_group.command("print")
+@click.option("--estate", "estate_code", required=True, help="Estate code, e.g. YJL.")
+@click.option("--building", default=None, help="Only this building.")
+@click.option("--from", "start", required=True, type=click.DateTime(["%Y-%m-%d"]), help="First day YYYY-MM-DD.")
+@click.option("--to", "end", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Last day YYYY-MM-DD.")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Directory for receipts-<ESTATE>-<FROM>-<TO>-<BUILDING>.pdf files.")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 16),
+              help="Rendering processes.")
+@click.option("--lang", "locale", default="zh_CN", show_default=True,
+              type=click.Choice(["zh_CN", "en"]), help="Language of the labels.")
+@with_appcontext
+def print_receipts(estate_code, building, start, end, out_dir, workers, locale):
+    """The receipts issued from --from to --to (business days), one PDF per building, room order
+    then number; reruns skip unchanged buildings."""
+    from pms.statements import print_plans
 
     with cli_unit_of_work() as session:
-        buildings = [building] if building else notices.buildings_in_arrears(session, estate_code)
+        jobs = print_plans.plan_receipts(session, estate_code, start.date(), end.date(),
+                                         printing.Sink(directory=str(out_dir)), building=building, locale=locale)
     out_dir.mkdir(parents=True, exist_ok=True)
-    written = demands = 0
-    for code in buildings:
-        with service_errors():  # bad input (an unknown estate or building) ends the command
-            try:
-                with unit_of_work() as session:
-                    data, recorded = notices.issue_notices(session, system_principal(), estate_code, building=code)
-                    pdf = notices.notices_pdf(data)
-                    printing.write_atomically(str(out_dir / notices.file_name(data)), pdf)
-            except Conflict as refusal:  # nobody in arrears there (any more): nothing to print
-                click.echo(refusal.message, err=True)
-                continue
-        written, demands = written + 1, demands + recorded
-    click.echo(_("%(files)d files written, %(demands)d demands recorded", files=written, demands=demands))
+    with click.progressbar(length=len(jobs), label=_("buildings"), file=sys.stderr,
+                           item_show_func=lambda job: job.building if job else None) as bar:
+        result = printing.run_print(jobs, app_config=printing.worker_config(current_app),
+                                    workers=workers, on_done=lambda job, _written: bar.update(1, job))
+    click.echo(result.documents_summary())
 
 
-commands = [group, notices_group]
+print_runs_group = click.Group("print-runs", help="Print runs requested from the web (queued for the scheduler).")
+
+
+@print_runs_group.command("work")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 16),
+              help="Rendering processes.")
+@with_appcontext
+def work_print_runs(workers):
+    """Process the queued print runs (and resume stalled ones) once, as the scheduler does."""
+    from pms.statements import print_runs
+
+    done = print_runs.work_queued(current_app, workers=workers)
+    click.echo(_("%(runs)d print runs processed", runs=len(done)))
+
+
+commands = [group, notices_group, receipts_group, print_runs_group]

@@ -109,6 +109,17 @@ def issue_notices(session, principal: Principal, estate_code: str, *,
     if not notices:
         raise Conflict(_("Nobody in %(place)s owes anything overdue: there is no notice to print.",
                          place=f"{estate.code}-{building}" if building else estate.code))
+    recorded = record_demands(session, principal, estate, notices, building=building)
+    company = session.get(Company, estate.company_id)
+    return {"company": company.name, "estate": {"code": estate.code, "name": estate.name}, "day": clock.today(),
+            "building": building, "notices": notices,
+            "total_text": format_fen(sum(n.total_fen for n in notices))}, recorded
+
+
+def record_demands(session, principal: Principal, estate: Estate, notices: list[Notice], *,
+                   building: Optional[str] = None) -> int:
+    """Today's written demand of each notice's room, none twice a day (flush only), and the audit
+    entry; how many demands were new. Print runs call it after the building's PDF is in place."""
     today = clock.today()
     rooms = dict(session.execute(select(Room.code, Room.id).where(Room.estate_id == estate.id,
                                                                    Room.code.in_([n.room for n in notices]))).all())
@@ -125,10 +136,7 @@ def issue_notices(session, principal: Principal, estate_code: str, *,
                  object_id=estate.code, estate_id=estate.id,
                  payload={"building": building, "notices": len(notices), "demands": recorded,
                           "outstanding_fen": sum(n.total_fen for n in notices)})
-    company = session.get(Company, estate.company_id)
-    return {"company": company.name, "estate": {"code": estate.code, "name": estate.name}, "day": today,
-            "building": building, "notices": notices,
-            "total_text": format_fen(sum(n.total_fen for n in notices))}, recorded
+    return recorded
 
 
 def notices_pdf(data: dict[str, Any]) -> bytes:

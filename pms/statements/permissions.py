@@ -1,7 +1,7 @@
 """Who may do what with statements: one table, read by the statements services (never by views).
 
 Admin always may (`core.auth.Permissions`); a foreign bill answers 404 before any 403
-(`core.auth.get_in_scope`). Print runs (`pms statements print`) are the platform's.
+(`core.auth.get_in_scope`). CLI print runs (`pms statements print`, ...) are the platform's.
 The role × resource tests read this table too (tests/statements/test_permissions.py).
 """
 from __future__ import annotations
@@ -12,9 +12,12 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     # A bill's statement: billing readers (residents: their own rooms, by scope). Technicians
     # and care workers have no billing access.
     "statement.read": (MANAGER, FINANCE, RESIDENT, AUDITOR, OFFICER),
-    # One building's statements of a period as one PDF from the web (the print room's button);
-    # the whole estate's print run stays the platform's CLI (`pms statements print`).
+    # One building's statements of a period as one PDF from the web (the print room's button).
     "statement.print": (MANAGER, FINANCE),
+    # Print runs from the web (statements, receipts, arrears notices of an estate or a building,
+    # one PDF per building, worked by the scheduler): the company's desk and managers — the ones
+    # who may record the demands a notices run records.
+    "print_run.request": (MANAGER, FINANCE),
     # Receipts (收据) of payments and late-fee payments, and reversal notes: the company's desk
     # and managers, the resident of the room, auditors and officers of the district (by scope).
     "receipt.read": (MANAGER, FINANCE, RESIDENT, AUDITOR, OFFICER),

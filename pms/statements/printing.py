@@ -1,15 +1,22 @@
-"""Print runs: one print-ready PDF per building of an estate's bills for a period.
+"""Print runs: one print-ready PDF per building, for statements, receipts and arrears notices.
 
-The statement data of the whole estate is read in the calling process (a few set-based queries),
-then each building is rendered in a worker process (WeasyPrint is CPU-bound; each worker builds
-its own app and keeps its own font configuration) from plain data, never ORM objects.
+One engine for the three kinds (their plans live in `print_plans.py`): the data of the whole run
+is read in the calling process (a few set-based queries) into one `BuildingJob` per building, in
+room order; each building is rendered in a worker process (WeasyPrint is CPU-bound; each worker
+builds its own app and keeps its own font configuration) from plain data, never ORM objects.
 
-Resumable: a building's PDF is written to a temporary file and renamed into place, then its
-manifest (bill numbers and a hash of everything the PDF shows, the templates included) is written
-the same way. A rerun skips a building whose PDF and matching manifest exist; a bill that changed
-(a payment, a new owner, an earlier bill settled) changes the hash and the building is rendered
-again. A run killed half-way leaves only complete PDFs (and at worst a stale temp file, removed
-by the next run).
+Where files go is the job's `Sink`: a local folder (the CLI's `--out`) or the app's storage under
+a key prefix (`print-runs/<id>/`, the web's runs: several web servers share the store).
+
+Resumable: a building's PDF is written atomically (temp file + rename, or one storage put), then
+its manifest (document numbers and a hash of everything the PDF shows, the templates included)
+the same way. A rerun skips a building whose PDF and matching manifest exist; a document that
+changed (a payment, a new owner) changes the hash and the building is rendered again. A run killed
+half-way leaves only complete PDFs (at worst a stale temp file, removed by the next run).
+
+Workers are recycled (`max_tasks_per_child`): WeasyPrint and Pango keep caches that grow with
+every document, so a 10,000-statement run would otherwise end with workers several times their
+starting size.
 """
 from __future__ import annotations
 
@@ -26,33 +33,94 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from pms.core.db import utcnow
-from pms.core.errors import NotFound
 from pms.core.i18n import translate as _
-from pms.statements import services
 
-TEMPLATE = "statements.html"
 # Config keys a worker's app needs to render like the parent's (plain values only).
 WORKER_CONFIG_KEYS = ("DATABASE_URL", "TIMEZONE", "BABEL_DEFAULT_LOCALE", "BABEL_DEFAULT_TIMEZONE",
                       "PMS_ENV", "INSTANCE_DIR", "SECRET_KEY", "TESTING", "STORAGE_URL", "AUDIT_KEY")
+# Buildings a worker renders before it is replaced by a fresh process (memory stays flat).
+TASKS_PER_WORKER = 8
+
+
+@dataclass(frozen=True)
+class Sink:
+    """Where a run's files go: a local folder, or the app's storage under a key prefix."""
+
+    directory: Optional[str] = None
+    prefix: Optional[str] = None
+
+    def location(self, name: str) -> str:
+        return os.path.join(self.directory, name) if self.directory else f"{self.prefix}/{name}"
+
+    def write(self, name: str, data: bytes, content_type: str) -> None:
+        if self.directory:
+            write_atomically(self.location(name), data)
+        else:
+            from pms.core.storage import storage
+
+            storage().put(self.location(name), data, content_type=content_type)
+
+    def read(self, name: str) -> Optional[bytes]:
+        """The file's bytes, None when there is none."""
+        if self.directory:
+            try:
+                with open(self.location(name), "rb") as fh:
+                    return fh.read()
+            except OSError:
+                return None
+        from pms.core.storage import storage
+
+        try:
+            return storage().get(self.location(name))
+        except FileNotFoundError:
+            return None
+
+    def exists(self, name: str) -> bool:
+        if self.directory:
+            return os.path.exists(self.location(name))
+        from pms.core.storage import storage
+
+        return storage().exists(self.location(name))
 
 
 @dataclass(frozen=True)
 class BuildingJob:
     """Everything needed to print one building, as plain (picklable) data."""
 
+    kind: str
     estate: str
-    period: str
+    label: str  # the period, the date range or the day the documents belong to
     building: str
-    pdf_path: str
-    manifest_path: str
-    numbers: tuple[str, ...]
+    stem: str
+    numbers: tuple[str, ...]  # the documents' numbers, in print order
     digest: str
     locale: str
-    context: dict = field(repr=False, hash=False, compare=False)
+    template: str
+    sink: Sink
+    total_fen: int = 0
+    context: dict = field(default_factory=dict, repr=False, hash=False, compare=False)
 
     @property
-    def statements(self) -> int:
+    def documents(self) -> int:
         return len(self.numbers)
+
+    statements = documents  # the statements' runs name them so
+
+    @property
+    def pdf_name(self) -> str:
+        return f"{self.stem}.pdf"
+
+    @property
+    def manifest_name(self) -> str:
+        return f"{self.stem}.manifest.json"
+
+    @property
+    def pdf_path(self) -> str:
+        return self.sink.location(self.pdf_name)
+
+    @property
+    def manifest_path(self) -> str:
+        return self.sink.location(self.manifest_name)
 
 
 @dataclass
@@ -60,24 +128,36 @@ class PrintResult:
     """What a print run did."""
 
     buildings: int = 0
-    statements: int = 0
+    documents: int = 0
     written: int = 0
     skipped: int = 0
     pages: int = 0
     seconds: float = 0.0  # elapsed wall time of the print run, not money
     files: list[str] = field(default_factory=list)
+    worker_peak_kib: int = 0  # the largest worker's peak resident set (benchmarks)
+
+    @property
+    def statements(self) -> int:
+        return self.documents
 
     def summary(self) -> str:
-        """The CLI's summary line, in the terminal's language."""
+        """The statements CLI's summary line, in the terminal's language."""
         return _("%(buildings)d buildings, %(statements)d statements, written %(written)d, "
-                         "skipped %(skipped)d, in %(seconds)s s", buildings=self.buildings,
-                         statements=self.statements, written=self.written, skipped=self.skipped,
-                         seconds=format(self.seconds, ".1f"))
+                 "skipped %(skipped)d, in %(seconds)s s", buildings=self.buildings,
+                 statements=self.documents, written=self.written, skipped=self.skipped,
+                 seconds=format(self.seconds, ".1f"))
+
+    def documents_summary(self) -> str:
+        """The receipts' and notices' summary line."""
+        return _("%(buildings)d buildings, %(documents)d documents, written %(written)d, "
+                 "skipped %(skipped)d, in %(seconds)s s", buildings=self.buildings,
+                 documents=self.documents, written=self.written, skipped=self.skipped,
+                 seconds=format(self.seconds, ".1f"))
 
 
-def file_stem(estate: str, period: str, building: str) -> str:
-    """`<ESTATE>-<PERIOD>-<BUILDING>`, safe as a file name whatever the building code holds."""
-    return re.sub(r"[^\w.\-]", "_", f"{estate}-{period}-{building}")
+def file_stem(*parts: str) -> str:
+    """`<ESTATE>-<PERIOD>-<BUILDING>` (or any parts), safe as a file name whatever they hold."""
+    return re.sub(r"[^\w.\-]", "_", "-".join(parts))
 
 
 def template_fingerprint() -> str:
@@ -91,43 +171,41 @@ def template_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def plan_print(session, estate_code: str, period: str, out_dir: Path, *,
-               building: Optional[str] = None, locale: str = "zh_CN") -> list[BuildingJob]:
-    """One job per building with bills in the period (NotFound: unknown estate or no bills)."""
-    estate = services.find_estate(session, estate_code)
-    groups = services.building_statements(session, estate, period, building)
-    if not groups:
-        if building:
-            raise NotFound(_("no bills for estate %(estate)s in building %(building)s in period "
-                                     "%(period)s", estate=estate.code, building=building, period=period))
-        raise NotFound(_("no bills for estate %(estate)s in period %(period)s",
-                                 estate=estate.code, period=period))
-    fingerprint = template_fingerprint()
-    jobs = []
-    for code, statements in groups.items():
-        context = {"statements": statements,
-                   "cover": services.building_summary(estate.code, period, code, statements)}
-        canonical = json.dumps({"context": context, "templates": fingerprint, "locale": locale},
-                               sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-        stem = file_stem(estate.code, period, code)
-        jobs.append(BuildingJob(
-            estate=estate.code, period=period, building=code,
-            pdf_path=str(out_dir / f"{stem}.pdf"), manifest_path=str(out_dir / f"{stem}.manifest.json"),
-            numbers=tuple(s["number"] for s in statements),
-            digest=hashlib.sha256(canonical.encode()).hexdigest(), locale=locale, context=context))
-    return jobs
+def make_job(*, kind: str, estate: str, label: str, building: str, stem: str, numbers, template: str,
+             context: dict, sink: Sink, locale: str, fingerprint: str, total_fen: int = 0) -> BuildingJob:
+    """A building's job, its digest taken over everything its PDF shows."""
+    canonical = json.dumps({"context": context, "templates": fingerprint, "locale": locale, "kind": kind},
+                           sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return BuildingJob(kind=kind, estate=estate, label=label, building=building, stem=stem,
+                       numbers=tuple(numbers), digest=hashlib.sha256(canonical.encode()).hexdigest(),
+                       locale=locale, template=template, sink=sink, total_fen=total_fen, context=context)
+
+
+def read_manifest(sink: Sink, name: str) -> Optional[dict]:
+    raw = sink.read(name)
+    if raw is None:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return None
 
 
 def is_current(job: BuildingJob) -> bool:
     """Whether the building's finished PDF exists and shows exactly the job's data."""
-    if not os.path.exists(job.pdf_path):
+    manifest = read_manifest(job.sink, job.manifest_name)
+    if manifest is None or not job.sink.exists(job.pdf_name):
         return False
-    try:
-        with open(job.manifest_path, encoding="utf-8") as fh:
-            manifest = json.load(fh)
-    except (OSError, ValueError):
-        return False
-    return manifest.get("hash") == job.digest and tuple(manifest.get("bills", ())) == job.numbers
+    return manifest.get("hash") == job.digest and tuple(manifest.get("numbers", manifest.get("bills", ()))) == job.numbers
+
+
+def plan_print(session, estate_code: str, period: str, out_dir: Path, *,
+               building: Optional[str] = None, locale: str = "zh_CN") -> list[BuildingJob]:
+    """The statements of a period, one job per building, into a local folder (the CLI)."""
+    from pms.statements import print_plans
+
+    return print_plans.plan_statements(session, estate_code, period, Sink(directory=str(out_dir)),
+                                       building=building, locale=locale)
 
 
 def write_atomically(path: str, data: bytes) -> None:
@@ -149,23 +227,27 @@ def render_job(job: BuildingJob) -> int:
     """Render and write one building's PDF, then its manifest; the number of pages."""
     from pms.core.pdf import render_document
 
-    document = render_document(TEMPLATE, job.context, locale=job.locale)
+    document = render_document(job.template, job.context, locale=job.locale)
     pages = len(document.pages)
-    write_atomically(job.pdf_path, document.write_pdf())
-    manifest = {"estate": job.estate, "period": job.period, "building": job.building,
-                "statements": job.statements, "pages": pages, "bills": list(job.numbers),
-                "hash": job.digest, "written_at": utcnow().isoformat()}
-    write_atomically(job.manifest_path,
-                      json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8"))
+    job.sink.write(job.pdf_name, document.write_pdf(), "application/pdf")
+    manifest = {"kind": job.kind, "estate": job.estate, "label": job.label, "building": job.building,
+                "documents": job.documents, "pages": pages, "numbers": list(job.numbers),
+                "total_fen": job.total_fen, "hash": job.digest, "written_at": utcnow().isoformat()}
+    if job.kind == "statements":  # what `pms statements print` wrote before the other kinds
+        manifest.update(period=job.label, statements=job.documents, bills=list(job.numbers))
+    job.sink.write(job.manifest_name, json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8"),
+                   "application/json")
     return pages
 
 
-def remove_stale_temp_files(out_dir: Path, estate: str, period: str) -> int:
-    """Temp files an interrupted run of this estate and period left behind."""
+def remove_stale_temp_files(jobs: list[BuildingJob]) -> int:
+    """Temp files an interrupted run of these buildings left behind in a local folder."""
     removed = 0
-    for temp in out_dir.glob(f".{file_stem(estate, period, '')}*.tmp"):
-        temp.unlink(missing_ok=True)
-        removed += 1
+    for job in jobs:
+        if job.sink.directory:
+            for temp in Path(job.sink.directory).glob(f".{job.stem}.*.tmp"):
+                temp.unlink(missing_ok=True)
+                removed += 1
     return removed
 
 
@@ -196,8 +278,12 @@ def _watch_parent(parent_pid: int) -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
-def _render_in_worker(job: BuildingJob) -> int:
-    return render_job(job)
+def _render_in_worker(job: BuildingJob) -> tuple[int, int]:
+    """Pages rendered and this worker's peak RSS in KiB (the benchmark's memory figure)."""
+    import resource
+
+    pages = render_job(job)
+    return pages, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 def worker_config(app) -> dict:
@@ -205,26 +291,27 @@ def worker_config(app) -> dict:
     return {key: app.config[key] for key in WORKER_CONFIG_KEYS if key in app.config}
 
 
-def run_print(jobs: list[BuildingJob], *, app_config: dict, workers: int = 2,
-              on_done: Optional[Callable[[BuildingJob, bool], None]] = None) -> PrintResult:
-    """Render the jobs whose PDF is missing or out of date; `on_done(job, written)` per building.
+def run_print(jobs: list[BuildingJob], *, app_config: dict, workers: int = 2, resume: bool = True,
+              on_done: Optional[Callable[[BuildingJob, bool], None]] = None,
+              tasks_per_worker: int = TASKS_PER_WORKER) -> PrintResult:
+    """Render the jobs whose PDF is missing or out of date (every job when `resume` is false);
+    `on_done(job, written)` in this process after each building's files are in place.
 
     Needs an app context (rendering in-process when one worker suffices).
     """
     started = time.perf_counter()
-    result = PrintResult(buildings=len(jobs), statements=sum(j.statements for j in jobs))
-    if jobs:
-        remove_stale_temp_files(Path(jobs[0].pdf_path).parent, jobs[0].estate, jobs[0].period)
+    result = PrintResult(buildings=len(jobs), documents=sum(j.documents for j in jobs))
+    remove_stale_temp_files(jobs)
     todo = []
     for job in jobs:
-        if is_current(job):
+        if resume and is_current(job):
             result.skipped += 1
             if on_done:
                 on_done(job, False)
         else:
             todo.append(job)
     # Biggest buildings first, so the workers finish at about the same time.
-    todo.sort(key=lambda j: -j.statements)
+    todo.sort(key=lambda j: -j.documents)
 
     def done(job: BuildingJob, pages: int) -> None:
         result.written += 1
@@ -238,16 +325,19 @@ def run_print(jobs: list[BuildingJob], *, app_config: dict, workers: int = 2,
             done(job, render_job(job))
     else:
         # spawn, not fork: a forked child would inherit the parent's open database connections
-        # and Pango/fontconfig state.
+        # and Pango/fontconfig state. Recycled after `tasks_per_worker` buildings.
         pool = ProcessPoolExecutor(max_workers=min(workers, len(todo)),
                                    mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_init_worker, initargs=(app_config, os.getpid()))
+                                   initializer=_init_worker, initargs=(app_config, os.getpid()),
+                                   max_tasks_per_child=tasks_per_worker)
         try:
             pending = {pool.submit(_render_in_worker, job): job for job in todo}
             while pending:
                 finished, _not_done = wait(pending, return_when=FIRST_COMPLETED)
                 for future in finished:
-                    done(pending.pop(future), future.result())
+                    pages, peak = future.result()
+                    result.worker_peak_kib = max(result.worker_peak_kib, peak)
+                    done(pending.pop(future), pages)
         except BaseException:
             pool.shutdown(wait=True, cancel_futures=True)
             raise
@@ -255,4 +345,3 @@ def run_print(jobs: list[BuildingJob], *, app_config: dict, workers: int = 2,
     result.files.sort()
     result.seconds = time.perf_counter() - started
     return result
-

@@ -1,9 +1,10 @@
 """Schemas at the edge of statements: the building print form."""
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema, fields, pre_load, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, pre_load, validate, validates_schema
 
 from pms.core.fields import Period
+from pms.core.i18n import translate as _
 
 
 class BuildingPrintSchema(Schema):
@@ -66,3 +67,71 @@ class ReceiptListSchema(Schema):
 
     room = fields.String()
     items = fields.List(fields.Nested(ReceiptSchema))
+
+
+class PrintRunSchema(Schema):
+    """A print run to preview or request: the kind, the estate, the period (statements) or the
+    date range (receipts; notices are of the day the run works), optionally one building."""
+
+    kind = fields.String(required=True, validate=validate.OneOf(("statements", "receipts", "notices")),
+                         metadata={"description": "statements, receipts or notices"})
+    estate = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    period = Period(load_default=None, allow_none=True, metadata={"description": "statements: YYYY-MM"})
+    date_from = fields.Date(load_default=None, allow_none=True, data_key="from",
+                            metadata={"description": "receipts: first day issued, YYYY-MM-DD"})
+    date_to = fields.Date(load_default=None, allow_none=True, data_key="to",
+                          metadata={"description": "receipts: last day issued, YYYY-MM-DD"})
+    building = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=16),
+                             metadata={"description": "one building; absent: the whole estate"})
+
+    @validates_schema
+    def _scope_of_kind(self, data, **_kwargs):
+        if data.get("kind") == "statements" and not data.get("period"):
+            raise ValidationError({"period": [_("Statements need a period.")]})
+        if data.get("kind") == "receipts":
+            missing = {key: [_("Receipts need a date range.")] for key, name in (("from", "date_from"), ("to", "date_to"))
+                       if not data.get(name)}
+            if missing:
+                raise ValidationError(missing)
+            if data["date_to"] < data["date_from"]:
+                raise ValidationError({"to": [_("Must not be before the start.")]})
+
+    @post_load
+    def _only_what_the_kind_uses(self, data, **_kwargs):
+        if data["kind"] != "statements":
+            data["period"] = None
+        if data["kind"] != "receipts":
+            data["date_from"] = data["date_to"] = None
+        return data
+
+
+class PrintRunFormSchema(PrintRunSchema):
+    """The print page's form and query string: blanks are absent, the CSRF token is no field."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    @pre_load
+    def _drop_blanks(self, data, **_kwargs):
+        return {k: v.strip() for k, v in dict(data).items() if isinstance(v, str) and v.strip()}
+
+
+class PrintRunStateSchema(Schema):
+    """A print run's state and, once done, its files (`/api/v1/print-runs/{id}/files/{name}`)."""
+
+    id = fields.Integer()
+    kind = fields.String()
+    status = fields.String(metadata={"description": "queued, running, done or failed"})
+    period = fields.String(allow_none=True)
+    date_from = fields.Date(allow_none=True, data_key="from")
+    date_to = fields.Date(allow_none=True, data_key="to")
+    building = fields.String(allow_none=True)
+    buildings_total = fields.Integer()
+    buildings_done = fields.Integer()
+    documents = fields.Integer()
+    percent = fields.Integer()
+    error = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    started_at = fields.DateTime(allow_none=True)
+    finished_at = fields.DateTime(allow_none=True)
+    files = fields.List(fields.String())

@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 
 from pms.billing.models import Bill
 from pms.cli import cli
-from pms.statements import printing
+from pms.statements import printing, services
 from tests import factories as f
 from tests.statements import helpers as h
 
@@ -59,8 +59,8 @@ def test_one_pdf_per_building_in_room_order(runner, estate, tmp_path, pdf_tools)
 
 
 def test_cover_sums_the_building(db, estate):
-    groups = printing.services.building_statements(db, estate, "2026-01")
-    cover = printing.services.building_summary("YJL", "2026-01", "1", groups["1"])
+    groups = services.building_statements(db, estate, "2026-01")
+    cover = services.building_summary("YJL", "2026-01", "1", groups["1"])
     # Three rooms of 86.55 m² at ¥1.20: 3 × 10386.
     assert (cover["statements"], cover["payable_fen"], cover["outstanding_fen"]) == (3, 31158, 31158)
     assert (cover["first_room"], cover["last_room"]) == ("YJL-1-1-101", "YJL-1-2-101")
