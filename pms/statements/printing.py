@@ -20,6 +20,8 @@ starting size.
 """
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import json
 import multiprocessing
@@ -30,7 +32,7 @@ import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable, Iterator, Optional
 
 from pms.core.db import utcnow
 from pms.core.i18n import translate as _
@@ -38,8 +40,11 @@ from pms.core.i18n import translate as _
 # Config keys a worker's app needs to render like the parent's (plain values only).
 WORKER_CONFIG_KEYS = ("DATABASE_URL", "TIMEZONE", "BABEL_DEFAULT_LOCALE", "BABEL_DEFAULT_TIMEZONE",
                       "PMS_ENV", "INSTANCE_DIR", "SECRET_KEY", "TESTING", "STORAGE_URL", "AUDIT_KEY")
-# Buildings a worker renders before it is replaced by a fresh process (memory stays flat).
-TASKS_PER_WORKER = 8
+# Buildings a worker renders before it is replaced by a fresh process (memory stays flat; a
+# fresh worker costs a few seconds of app and font set-up, so not after every building).
+TASKS_PER_WORKER = 16
+# Garbage-collector thresholds while a building is rendered (see few_collections).
+BATCH_GC_THRESHOLDS = (50_000, 50, 100)
 
 
 @dataclass(frozen=True)
@@ -223,13 +228,30 @@ def write_atomically(path: str, data: bytes) -> None:
         raise
 
 
+@contextlib.contextmanager
+def few_collections() -> Iterator[None]:
+    """Rarer cyclic garbage collections while a building is laid out: WeasyPrint allocates
+    millions of small objects whose generation-0 and -1 collections re-scan the whole growing box
+    tree; with the default thresholds they took ~40 % of a building's CPU time (measured: 80 →
+    45 ms a statement). The thresholds come back afterwards, so the garbage is still collected."""
+    before = gc.get_threshold()
+    gc.set_threshold(*BATCH_GC_THRESHOLDS)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
 def render_job(job: BuildingJob) -> int:
     """Render and write one building's PDF, then its manifest; the number of pages."""
     from pms.core.pdf import render_document
 
-    document = render_document(job.template, job.context, locale=job.locale)
-    pages = len(document.pages)
-    job.sink.write(job.pdf_name, document.write_pdf(), "application/pdf")
+    with few_collections():
+        document = render_document(job.template, job.context, locale=job.locale)
+        pages = len(document.pages)
+        data = document.write_pdf()
+        del document
+    job.sink.write(job.pdf_name, data, "application/pdf")
     manifest = {"kind": job.kind, "estate": job.estate, "label": job.label, "building": job.building,
                 "documents": job.documents, "pages": pages, "numbers": list(job.numbers),
                 "total_fen": job.total_fen, "hash": job.digest, "written_at": utcnow().isoformat()}
@@ -264,6 +286,9 @@ def _init_worker(config: dict, parent_pid: int) -> None:
     _watch_parent(parent_pid)
     _worker_app = create_app(config)
     _worker_app.app_context().push()
+    # The app, its templates and modules live as long as the worker: out of every collection.
+    gc.collect()
+    gc.freeze()
 
 
 def _watch_parent(parent_pid: int) -> None:
