@@ -21,7 +21,7 @@ bp = Blueprint("print_runs", __name__)
 
 RUN_FORM = form_spec("print_run", {"kind": _l("What to print"), "estate": _l("Estate"), "building": _l("Building"),
                                    "period": _l("Period"), "from": _l("From"), "to": _l("To")})
-KINDS = {"statements": _l("Statements"), "receipts": _l("Receipts"), "notices": _l("Arrears notices")}
+KINDS = {"statements": _l("Fee statements"), "receipts": _l("Receipts"), "notices": _l("Arrears notices")}
 
 
 def _runs_page():
