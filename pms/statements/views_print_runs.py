@@ -20,7 +20,8 @@ from pms.statements.schemas import PrintRunFormSchema, PrintRunStateSchema
 bp = Blueprint("print_runs", __name__)
 
 RUN_FORM = form_spec("print_run", {"kind": _l("What to print"), "estate": _l("Estate"), "building": _l("Building"),
-                                   "period": _l("Period"), "from": _l("From"), "to": _l("To")})
+                                   "period": _l("Period"), "from": _l("Receipts issued from"),
+                                   "to": _l("Receipts issued up to")})
 KINDS = {"statements": _l("Fee statements"), "receipts": _l("Receipts"), "notices": _l("Arrears notices")}
 
 
