@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
+import itertools
 import json
 import multiprocessing
 import os
@@ -356,13 +357,22 @@ def run_print(jobs: list[BuildingJob], *, app_config: dict, workers: int = 2, re
                                    initializer=_init_worker, initargs=(app_config, os.getpid()),
                                    max_tasks_per_child=tasks_per_worker)
         try:
-            pending = {pool.submit(_render_in_worker, job): job for job in todo}
+            # Never more buildings in flight than workers: with a backlog in its call queue,
+            # CPython's pool may not replace a worker that exited at max_tasks_per_child and
+            # hangs (python/cpython#115634, 3.11 to 3.14). It also keeps the parent's pickled
+            # backlog small.
+            queue, pending = iter(todo), {}
+            for job in itertools.islice(queue, workers):
+                pending[pool.submit(_render_in_worker, job)] = job
             while pending:
                 finished, _not_done = wait(pending, return_when=FIRST_COMPLETED)
                 for future in finished:
                     pages, peak = future.result()
                     result.worker_peak_kib = max(result.worker_peak_kib, peak)
                     done(pending.pop(future), pages)
+                    following = next(queue, None)
+                    if following is not None:
+                        pending[pool.submit(_render_in_worker, following)] = following
         except BaseException:
             pool.shutdown(wait=True, cancel_futures=True)
             raise

@@ -290,3 +290,29 @@ def test_api_other_company_and_roles(client, printable):
     assert client.post("/api/v1/print-runs", json=body, headers=bearer(client, "auditor")).status_code == 403
     assert client.post("/api/v1/print-runs", json=body).status_code == 401
     assert client.get("/api/v1/print-runs/7", headers=bearer(client, "finance")).status_code == 404
+
+
+def test_workers_are_replaced_after_their_buildings(app, db, printable, tmp_path):
+    """Each worker renders two buildings and is replaced (max_tasks_per_child=2), six buildings
+    over two workers: every file written, and the run ends (CPython's pool hangs when a worker
+    exits with a backlog queued, python/cpython#115634: it did here with all six submitted)."""
+    import threading
+
+    from pms.statements import print_plans
+
+    jobs = [job for folder in ("a", "b", "c") for job in print_plans.plan_statements(
+        db, "YJL", "2026-01", printing.Sink(directory=str(tmp_path / folder)))]
+    for folder in ("a", "b", "c"):
+        (tmp_path / folder).mkdir()
+    outcome = {}
+
+    def run():
+        with app.app_context():
+            outcome["result"] = printing.run_print(jobs, app_config=printing.worker_config(app), workers=2,
+                                                   tasks_per_worker=2)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(timeout=180)
+    assert not thread.is_alive(), "the print run hung"
+    assert (outcome["result"].written, len(list(tmp_path.glob("*/*.pdf")))) == (6, 6)
