@@ -147,12 +147,20 @@ def child_run(url: str, statements: int, workers: int, out: str) -> None:
             jobs = plan_jobs(session, statements, printing.Sink(directory=out))
         planned = time.perf_counter() - started
         parent_after_plan = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        cpu_before = _cpu_seconds()
         result = printing.run_print(jobs, app_config=printing.worker_config(app), workers=workers)
+        cpu = _cpu_seconds() - cpu_before  # the workers are reaped when the pool shuts down
     sizes = [Path(f).stat().st_size for f in result.files]
     print(json.dumps({"statements": result.documents, "buildings": result.buildings, "pages": result.pages,
-                      "seconds": result.seconds, "plan_seconds": planned, "bytes": sum(sizes),
+                      "seconds": result.seconds, "plan_seconds": planned, "cpu_seconds": cpu, "bytes": sum(sizes),
                       "parent_peak_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
                       "parent_after_plan_kib": parent_after_plan, "worker_peak_kib": result.worker_peak_kib}))
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and of its finished children (the pool's workers)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def print_run(url: str, statements: int, workers: int) -> dict:
@@ -256,7 +264,9 @@ def main() -> None:
             rate = run["statements"] / run["seconds"]
             print(f"(b) print run of {run['statements']} statements ({run['buildings']} buildings, {run['pages']} "
                   f"pages) with {args.workers} workers: {run['seconds']:.1f} s = {rate:.1f} statements/s "
-                  f"(target ≥ {TARGET_RATE}/s), data read in {run['plan_seconds']:.1f} s, "
+                  f"(target ≥ {TARGET_RATE}/s); CPU {1000 * run['cpu_seconds'] / run['statements']:.0f} ms a statement "
+                  f"incl. worker start-up = {args.workers * run['statements'] / run['cpu_seconds']:.1f} statements/s on "
+                  f"{args.workers} free cores; data read in {run['plan_seconds']:.1f} s, "
                   f"{run['bytes'] / run['pages'] / 1024:.1f} KiB per page")
         small, large = runs[args.statements], runs[args.large]
         print(f"(c) peak RSS: parent {small['parent_peak_kib'] / 1024:.0f} MiB ({args.statements}) vs "

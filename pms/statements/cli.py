@@ -67,17 +67,19 @@ def print_notices(estate_code, building, out_dir, workers):
     out_dir.mkdir(parents=True, exist_ok=True)
     demands = 0
 
-    def record(job, _written):
-        # After the building's file is in place, in its own transaction: a demand is never
-        # recorded for a notice that was not printed.
-        nonlocal demands
-        with unit_of_work() as session:
-            demands += print_plans.record_building(session, principal, job)
-
     with click.progressbar(length=len(jobs), label=_("buildings"), file=sys.stderr,
                            item_show_func=lambda job: job.building if job else None) as bar:
+
+        def record(job, _written):
+            # After the building's file is in place, in its own transaction: a demand is never
+            # recorded for a notice that was not printed.
+            nonlocal demands
+            with unit_of_work() as session:
+                demands += print_plans.record_building(session, principal, job)
+            bar.update(1, job)
+
         result = printing.run_print(jobs, app_config=printing.worker_config(current_app), workers=workers,
-                                    resume=False, on_done=lambda job, written: (record(job, written), bar.update(1, job)))
+                                    resume=False, on_done=record)
     click.echo(_("%(files)d files written, %(demands)d demands recorded (%(documents)d notices, in %(seconds)s s)",
                  files=result.written, demands=demands, documents=result.documents,
                  seconds=format(result.seconds, ".1f")))
