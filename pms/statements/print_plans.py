@@ -2,7 +2,7 @@
 
 - statements: the bills of a period (a cover page first), owners' names masked;
 - receipts: the receipts and reversal notes issued in a date range (business days, Asia/Shanghai),
-  room order then number;
+  room order then number, the payers' names masked like the statements' (paper for mailboxes);
 - notices: today's arrears notices, one page per room in arrears (`notices.plan_notices`). Their
   demands are recorded by the caller after each building's PDF is in place (`record_building`).
 
@@ -22,6 +22,7 @@ from pms.core.codes import natural_key
 from pms.core.errors import Invalid, NotFound
 from pms.core.i18n import translate as _
 from pms.estates.models import Building, Estate, Room
+from pms.estates.rules import mask_name
 from pms.statements import notices, receipts, services
 from pms.statements.printing import BuildingJob, Sink, file_stem, make_job, template_fingerprint
 
@@ -69,7 +70,10 @@ def plan_receipts(session, estate_code: str, start: date, end: date, sink: Sink,
         stmt = stmt.where(Building.code == building)
     by_building: dict[str, list[dict]] = defaultdict(list)
     for receipt, code in session.execute(stmt):
-        by_building[code].append(receipts.receipt_document(session, receipt))
+        document = receipts.receipt_document(session, receipt)
+        # Paper for mailboxes, as the statements' runs: the payers' names masked.
+        document["owners"] = [mask_name(name) for name in document["owners"]]
+        by_building[code].append(document)
     if not by_building:
         raise NotFound(_("no receipts for estate %(estate)s from %(start)s to %(end)s",
                          estate=estate.code, start=start.isoformat(), end=end.isoformat()))

@@ -76,6 +76,7 @@ def test_receipts_one_pdf_per_building_room_order_then_number(runner, printable,
         assert len(pages) == 2
         # Room order first (1-1-101 paid after 1-2-101, so its number is the higher one).
         assert "YJL-1-1-101" in pages[0] and receipt_no(3) in pages[0] and "¥40.00" in pages[0]
+        assert "孙*" in pages[0] and "孙八" not in pages[0]  # paper for the mailboxes: names masked
         assert "YJL-1-2-101" in pages[1] and receipt_no(2) in pages[1] and "¥100.00" in pages[1]
     three = pdf_tools.text((tmp_path / "receipts-YJL-20260201-20260228-3.pdf").read_bytes())
     assert "YJL-3-2-502" in three and receipt_no(1) in three and "云景里" in three
