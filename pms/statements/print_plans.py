@@ -51,6 +51,7 @@ def plan_statements(session, estate_code: str, period: str, sink: Sink, *, build
 
 
 def range_label(start: date, end: date) -> str:
+    """20260201-20260228: a receipts run's dates in its file names."""
     return f"{start:%Y%m%d}-{end:%Y%m%d}"
 
 

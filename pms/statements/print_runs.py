@@ -62,21 +62,18 @@ class Preview:
 
 
 def sink_of(run_id: int) -> printing.Sink:
+    """Where a run's files go: the shared storage under `print-runs/<id>/`."""
     return printing.Sink(prefix=f"{PREFIX}/{run_id}")
 
 
 def _plan(session, principal: Principal, kind: str, estate_code: str, *, period=None, date_from=None,
           date_to=None, building=None, sink: printing.Sink) -> list[printing.BuildingJob]:
+    """The kind's building jobs."""
     if kind == "statements":
         return print_plans.plan_statements(session, estate_code, period, sink, building=building)
     if kind == "receipts":
         return print_plans.plan_receipts(session, estate_code, date_from, date_to, sink, building=building)
     return print_plans.plan_notices(session, principal, estate_code, sink, building=building)
-
-
-def may_request(principal: Principal) -> bool:
-    """Whether pages offer the caller print runs."""
-    return permissions.may(principal, "print_run.request")
 
 
 def ensure_may_request(principal: Principal) -> None:
@@ -95,6 +92,7 @@ def recent_runs(session, principal: Principal, limit: int = 10) -> list[dict[str
 
 
 def estate_of(session, run: PrintRun) -> dict[str, str]:
+    """The run's estate as its page shows it."""
     estate = session.get(Estate, run.estate_id)
     return {"code": estate.code, "name": estate.name}
 
@@ -143,6 +141,7 @@ def request_run(session, principal: Principal, args: dict[str, Any]) -> PrintRun
 
 
 def _iso(day: Optional[date]) -> Optional[str]:
+    """A day for the audit payload (JSON)."""
     return day.isoformat() if day else None
 
 
@@ -187,6 +186,7 @@ def run_state(run: PrintRun, *, with_files: bool = True) -> dict[str, Any]:
 # --- the scheduler's side ------------------------------------------------------------------
 
 def _claimable(now):
+    """Queued, or running without a heartbeat for STALE (its process died)."""
     return or_(PrintRun.status == "queued",
                (PrintRun.status == "running") & (PrintRun.heartbeat_at < now - STALE))
 

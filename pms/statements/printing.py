@@ -56,9 +56,11 @@ class Sink:
     prefix: Optional[str] = None
 
     def location(self, name: str) -> str:
+        """The file's path or storage key."""
         return os.path.join(self.directory, name) if self.directory else f"{self.prefix}/{name}"
 
     def write(self, name: str, data: bytes, content_type: str) -> None:
+        """Write the whole file at once (readers never see half of it)."""
         if self.directory:
             write_atomically(self.location(name), data)
         else:
@@ -82,6 +84,7 @@ class Sink:
             return None
 
     def exists(self, name: str) -> bool:
+        """Whether the file is there."""
         if self.directory:
             return os.path.exists(self.location(name))
         from pms.core.storage import storage
@@ -188,6 +191,7 @@ def make_job(*, kind: str, estate: str, label: str, building: str, stem: str, nu
 
 
 def read_manifest(sink: Sink, name: str) -> Optional[dict]:
+    """A building's manifest, None when missing or unreadable."""
     raw = sink.read(name)
     if raw is None:
         return None

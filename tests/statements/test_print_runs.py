@@ -140,7 +140,7 @@ def test_preview_confirm_progress_download(app, client, printable, db, pdf_tools
     assert db.scalar(select(AuditEntry).where(AuditEntry.action == "print_run.request")).object_id == "1"
     state = client.get("/statements/print-runs/1/state").get_json()
     assert (state["status"], state["percent"], state["files"]) == ("queued", 0, [])
-    assert '<progress id="print-run-progress" max="2" value="0">' in client.get("/statements/print-runs/1").get_data(
+    assert '<progress class="run-progress" id="print-run-progress" max="2" value="0">' in client.get("/statements/print-runs/1").get_data(
         as_text=True)
 
     assert work(app) == [1]
