@@ -38,7 +38,7 @@ def print_command(estate_code, period, building, out_dir, workers, locale):
     click.echo(result.summary())
 
 
-notices_group = click.Group("notices", help="Arrears notices (催缴通知书) as PDF documents.")
+notices_group = click.Group("notices", help="Arrears notices (催缴通知书) and annual public notices (公示) as PDF documents.")
 
 
 @notices_group.command("print")
@@ -73,6 +73,40 @@ def print_notices(estate_code, building, out_dir):
                 continue
         written, demands = written + 1, demands + recorded
     click.echo(_("%(files)d files written, %(demands)d demands recorded", files=written, demands=demands))
+
+
+@notices_group.command("public")
+@click.option("--estate", "estate_code", required=True, help="Estate code, e.g. YJL.")
+@click.option("--year", required=True, type=click.IntRange(2000, 2999), help="Calendar year, e.g. 2026.")
+@click.option("--publish", is_flag=True, help="Publish the year's figures as a new version first.")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Directory for the public-notice-<ESTATE>-<YEAR>-v<N>.pdf file.")
+@with_appcontext
+def public_notice_command(estate_code, year, publish, out_dir):
+    """The annual public notice (公示) as one A4 PDF: with --publish a new version is published and
+    written; without, the latest published version (or, none yet, the current figures as a preview)."""
+    from pms.core.auth import system_principal
+    from pms.statements import public_notice
+
+    principal = system_principal()
+    with cli_unit_of_work() as session:
+        estate = public_notice.get_estate(session, principal, estate_code)
+        if publish:
+            data = public_notice.document(public_notice.publish(session, principal, estate, year))
+        elif public_notice.versions(session, estate, year):
+            data = public_notice.document(public_notice.published(session, estate, year))
+        else:
+            data = public_notice.preview(session, estate, public_notice.check_year(year))
+        pdf = public_notice.public_notice_pdf(data)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        # Written inside the unit of work: a file that cannot be written publishes nothing.
+        printing.write_atomically(str(out_dir / public_notice.file_name(data)), pdf)
+    if data["published"]:
+        click.echo(_("%(estate)s %(year)d: version %(version)d, %(file)s", estate=estate_code, year=year,
+                     version=data["version"], file=public_notice.file_name(data)))
+    else:
+        click.echo(_("%(estate)s %(year)d: not published; preview %(file)s", estate=estate_code, year=year,
+                     file=public_notice.file_name(data)))
 
 
 commands = [group, notices_group]

@@ -304,15 +304,28 @@ def published(session, estate: Estate, year: int, version: Optional[int] = None)
     return notice
 
 
+def _ensure_publishable(principal: Principal, estate: Estate, year: int, data: dict[str, Any]) -> None:
+    if not has_figures(data):
+        raise Conflict(_("%(estate)s has nothing recorded for %(year)d: no fee plan, bill, repair or work.",
+                         estate=estate.name, year=year))
+
+
+def publish_preview(session, principal: Principal, estate: Estate, year: int) -> dict[str, Any]:
+    """What publishing would freeze, for the confirmation step (manager, finance; same refusals)."""
+    permissions.ensure(principal, "public_notice.publish")
+    check_year(year)
+    data = preview(session, estate, year)
+    _ensure_publishable(principal, estate, year, data)
+    return data
+
+
 def publish(session, principal: Principal, estate: Estate, year: int) -> PublicNotice:
     """Freeze the year's figures as the next version (manager, finance; flush only; audit-logged)."""
     permissions.ensure(principal, "public_notice.publish")
     check_year(year)
     now = clock.now()
     data = notice_data(session, estate, year, now=now)
-    if not has_figures(data):
-        raise Conflict(_("%(estate)s has nothing recorded for %(year)d: no fee plan, bill, repair or work.",
-                         estate=estate.name, year=year))
+    _ensure_publishable(principal, estate, year, data)
     last = session.scalar(select(func.max(PublicNotice.version))
                           .where(PublicNotice.estate_id == estate.id, PublicNotice.year == year)) or 0
     notice = PublicNotice(estate_id=estate.id, year=year, version=last + 1, data=data, published_at=now,
@@ -398,3 +411,18 @@ def notice_charts(data: dict[str, Any], *, width: int = 320) -> dict[str, Any]:
             [row["requests"] for row in cats], title=_("Repair requests by category"),
             width=max(width, 56 * len(cats)), height=130),
     }
+
+
+def latest_of_own_estates(session, principal: Principal) -> list[dict[str, Any]]:
+    """For a resident's home: each estate of their rooms with its latest published notice (year,
+    version), or none yet — one query."""
+    from pms.core.auth import scoped
+
+    if not permissions.may(principal, "public_notice.read"):
+        return []
+    latest = (select(PublicNotice.estate_id, func.max(PublicNotice.year).label("year"))
+              .group_by(PublicNotice.estate_id).subquery())
+    rows = session.execute(scoped(select(Estate.code, Estate.name, latest.c.year)
+                                  .outerjoin(latest, latest.c.estate_id == Estate.id), Estate, principal)
+                           .order_by(Estate.code).limit(20))
+    return [{"estate": code, "name": name, "year": year} for code, name, year in rows]
