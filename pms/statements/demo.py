@@ -1,9 +1,10 @@
 """Documents demo: something of each kind to look at. The demo resident's room pays at the front
 desk (a receipt), a second payment is taken back (its receipt stamped void, a reversal note), and
 finance prints the arrears notices of the first estate's first building in arrears (a written
-demand per room). The statements and the credit note come from the billing and subsidies demos.
+demand per room), and the manager publishes the first estate's annual public notice (公示) of the
+demo's year, to date. The statements and the credit note come from the billing and subsidies demos.
 
-Runs last (after billing and subsidies); flush only, once.
+Runs last (after billing, maintenance and subsidies: the notice reads them all); flush only, once.
 """
 from __future__ import annotations
 
@@ -14,13 +15,36 @@ from pms.accounts.services import build_principal
 from pms.billing.models import Bill, Demand, Receipt
 from pms.billing.services.payments import record_payment, reverse_payment
 from pms.estates.models import Building, Estate, Room
-from pms.statements import notices
+from pms.statements import notices, public_notice
+from pms.statements.models import PublicNotice
 
 ORDER = 90
 
 
 def seed(session, ctx) -> None:
-    """Two desk payments (one reversed) and a notice run (flush only; once)."""
+    """Two desk payments (one reversed), a notice run and a published public notice (flush only; once)."""
+    _documents(session, ctx)
+    _public_notice(session, ctx)
+
+
+def _public_notice(session, ctx) -> None:
+    """The manager publishes the first estate's notice of the year the demo's bills are in."""
+    if not ctx.estates or "manager" not in ctx.users:
+        return
+    estate = session.get(Estate, ctx.estates[0].id)
+    if session.scalar(select(PublicNotice.id).where(PublicNotice.estate_id == estate.id).limit(1)) is not None:
+        return
+    period = session.scalar(select(Bill.period).where(Bill.estate_id == estate.id).order_by(Bill.period.desc())
+                            .limit(1))
+    year = min(int(period[:4]), ctx.today.year) if period else ctx.today.year
+    manager = build_principal(session, session.get(User, ctx.users["manager"].id))
+    notice = public_notice.publish(session, manager, estate, year)
+    if hasattr(ctx, "note"):
+        ctx.note(f"public notice: {estate.code} {year} published (version {notice.version})"
+                 + (", to date" if notice.data["to_date"] else ""))
+
+
+def _documents(session, ctx) -> None:
     if not ctx.estates or "finance" not in ctx.users or not ctx.resident_room \
             or session.scalar(select(Receipt.id).where(Receipt.kind == "reversal_note").limit(1)) is not None:
         return

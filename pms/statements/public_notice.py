@@ -14,7 +14,8 @@ Definitions (the year is a calendar year in the business timezone; the current y
   closed) and SLA compliance exactly as the audit portal and the KPI page define it
   (`reports.services.overview.sla_outcome`, as of the moment the figures are read);
 - planned works: water, power and elevator outages starting in the year, with their entrance;
-  elevator upkeep: the preventive maintenance and inspection work orders due in the year, done;
+  elevator upkeep: the preventive maintenance and inspection work orders due in the year up to the
+  day the figures cover, and how many were done;
 - spending recorded against the estate: repairs resolved in the year that the property fee (payer
   `common`) and the maintenance fund (payer `fund`) paid, with the amounts recorded at resolution; renovation
   contracts accepted in the year with their contract amounts (where registered). Common-area
@@ -187,15 +188,15 @@ def _works(session, estate_id: int, start: datetime, end: datetime, now: datetim
     return out
 
 
-def _elevator_upkeep(session, estate_id: int, year: int) -> list[dict[str, Any]]:
-    """Preventive maintenance and inspection work orders due in the year: due, done, overdue."""
+def _elevator_upkeep(session, estate_id: int, year: int, today) -> list[dict[str, Any]]:
+    """Preventive maintenance and inspection work orders due in the year up to today: due, done, overdue."""
     from datetime import date
 
     rows = session.execute(
         select(WorkOrder.kind, func.count(WorkOrder.id), _count(WorkOrder.status == "done"),
                _count(WorkOrder.overdue.is_(True)))
         .where(WorkOrder.estate_id == estate_id, WorkOrder.due_on >= date(year, 1, 1),
-               WorkOrder.due_on <= date(year, 12, 31))
+               WorkOrder.due_on <= min(date(year, 12, 31), today))
         .group_by(WorkOrder.kind).order_by(WorkOrder.kind))
     return [{"kind": kind, "due": _int(n), "done": _int(done), "overdue": _int(late)} for kind, n, done, late in rows]
 
@@ -246,7 +247,7 @@ def notice_data(session, estate: Estate, year: int, *, now: Optional[datetime] =
         "subsidies": _subsidies(session, estate.id, span.first, span.last),
         "repairs": _repairs(session, estate.id, start, end, now),
         "works": _works(session, estate.id, start, end, now),
-        "elevator_upkeep": _elevator_upkeep(session, estate.id, year),
+        "elevator_upkeep": _elevator_upkeep(session, estate.id, year, today),
         "spending": spending,
         # Repairs the fund paid are what the system knows of the fund's use; the rest is stated
         # as not recorded (the fund is held by the district's housing authority, not the company).
@@ -386,7 +387,7 @@ def words() -> dict[str, dict[str, str]]:
         "services": dict(maintenance.SERVICES),
         "payers": {"common": _l("Repairs paid from the property fee (common parts)"),
                    "fund": _l("Repairs paid from the maintenance fund")},
-        "work_status": {"planned": _l("Planned"), "under_way": _l("Under way"), "done": _l("Done"),
+        "work_status": {"planned": _l("Not started yet"), "under_way": _l("Under way"), "done": _l("Done"),
                         "cancelled": _l("Cancelled")},
         "upkeep": {"maintenance": _l("Elevator maintenance (every 15 days)"),
                    "inspection": _l("Elevator periodic inspection")},

@@ -13,7 +13,8 @@ Repairs submitted in 2026 (not cancelled): plumbing 2 (both resolved, one on tim
 roof leak 1 (on time), elevator 1 (open, within its time) → 4, 3 resolved, 2 met, 1 breached.
 Spending: plumbing repair paid from the property fee ¥80.00; roof leak from the fund ¥1,200.00;
 renovation contract ¥2,500,000.00 accepted 2026-01-05. Works: a kitchen-water outage done
-(February), one planned (March), one cancelled.
+(February), one planned (March), one cancelled. Elevator 3-2's 15-day maintenance: due 2026-01-10
+(done), 2026-02-10 (overdue, open), 2026-04-10 (after the notice's day: not counted).
 HXY (OTHER) is billed ¥999.99 for 2026-01 and must never show in YJL's notice.
 """
 from __future__ import annotations
@@ -22,7 +23,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from pms.billing.services import plans, runs
 from pms.billing.services.payments import record_payment
-from pms.maintenance.models import PlannedWork, RenovationProject, Ticket
+from pms.maintenance.models import Equipment, MaintenancePlan, PlannedWork, RenovationProject, Ticket, WorkOrder
 from pms.subsidies.models import Claim, Disbursement
 from pms.subsidies.services.programs import create_program
 from tests.billing.helpers_payments import at, finance
@@ -97,4 +98,16 @@ def build(s, world) -> None:
                           service="elevator" if "电梯" in title else "power" if "停电" in title else "water_kitchen",
                           starts_at=starts, ends_at=starts + timedelta(hours=3), title=title,
                           cancelled_at=datetime(2026, 3, 1, tzinfo=timezone.utc) if cancelled else None))
+    lift = Equipment(estate_id=world.yjl.id, building_id=world.r501.building_id, entrance_id=entrance,
+                     registration_number="TEST-LIFT-1", accepted_on=date(2025, 6, 1))
+    s.add(lift)
+    s.flush()
+    plan = MaintenancePlan(equipment_id=lift.id, estate_id=world.yjl.id, kind="maintenance", interval_days=15,
+                           anchor_on=date(2026, 1, 10))
+    s.add(plan)
+    s.flush()
+    for due, status, overdue in ((date(2026, 1, 10), "done", False), (date(2026, 2, 10), "open", True),
+                                 (date(2026, 4, 10), "open", False)):
+        s.add(WorkOrder(plan_id=plan.id, equipment_id=lift.id, estate_id=world.yjl.id, kind="maintenance",
+                        due_on=due, status=status, result="done" if status == "done" else None, overdue=overdue))
     s.flush()

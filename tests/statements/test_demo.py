@@ -25,3 +25,25 @@ def test_the_demo_leaves_documents_to_look_at(app, client, runner, clock):
     assert reply.status_code == 200 and reply.headers["Content-Type"] == "application/pdf"
     verify = runner.invoke(args=["audit", "verify"])
     assert verify.exit_code == 0 and "FAIL" not in verify.output, verify.output
+
+
+def test_the_demo_leaves_a_published_public_notice(app, client, runner, clock):
+    from pms.statements.models import PublicNotice
+
+    result = runner.invoke(args=["demo", "load", "--households", "60", "--seed", "3"])
+    assert result.exit_code == 0, result.output
+    assert "public notice: " in result.output
+    with app.app_context():
+        notice = get_session().scalar(select(PublicNotice))
+        assert notice.version == 1 and notice.published_by == "manager"
+        data = notice.data
+    assert data["year"] == 2026 and data["to_date"] is True
+    assert data["income"]["total"]["billed_fen"] > 0 and data["fee_items"]
+    code = data["estate"]["code"]
+    headers = bearer(client, "resident", password="demo-resident-2026")
+    reply = client.get(f"/api/v1/estates/{code}/public-notices/2026", headers=headers)
+    assert reply.status_code == 200 and reply.get_json()["income"] == data["income"]
+    again = runner.invoke(args=["demo", "load", "--households", "60", "--seed", "3"])
+    assert again.exit_code == 0, again.output
+    with app.app_context():
+        assert len(get_session().scalars(select(PublicNotice)).all()) == 1

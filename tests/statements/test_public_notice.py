@@ -114,6 +114,7 @@ def test_works_spending_and_what_is_not_recorded(app, year):
     assert data["maintenance_fund"] == {"repairs": {"payer": "fund", "requests": 1, "amount_fen": 120000},
                                         "balance_recorded": False}
     assert data["common_area_income"] == {"recorded": False}
+    assert data["elevator_upkeep"] == [{"kind": "maintenance", "due": 2, "done": 1, "overdue": 1}]
 
 
 def test_another_estate_s_year_is_its_own(app, year):
@@ -122,6 +123,7 @@ def test_another_estate_s_year_is_its_own(app, year):
         data = public_notice.notice_data(s, s.get(type(year.hxy), year.hxy.id), 2026)
     assert [(i["code"], i["billed_fen"]) for i in data["income"]["items"]] == [("PROPERTY", 99999)]
     assert data["repairs"]["categories"] == [] and data["works"] == [] and data["subsidies"] == []
+    assert data["elevator_upkeep"] == [] and data["spending"]["renovation"] == []
 
 
 def _publish(app, world, year=2026, user="manager"):
@@ -196,9 +198,22 @@ def test_the_pdf_is_one_page_with_every_income_amount(app, year, pdf_tools, loca
         for expected in ("云景里", "2026", "安居物业", "通州区", "物业服务费", "电梯运行费", "停车费", *amounts,
                          "¥1,415.44", "¥311.58", "¥1,103.86", "¥300.00", "27.2%", "先尝后买物业服务补贴",
                          "¥200.00", "更换供水立管", "¥80.00", "¥1,200.00",
-                         "¥2,500,000.00", "2025年综合整治", "北京城建", "66.7%"):
+                         "¥2,500,000.00", "2025年综合整治", "北京城建", "66.7%", "1of2" if locale == "en" else "66.7%"):
             assert expected in joined, (expected, text)
         if locale == "en":
             assert "Plumbing" in text and "not recorded in the system" in text and "version 1" in text
     fonts = pdf_tools.fonts(pdf)
     assert fonts and all(font["embedded"] for font in fonts)
+
+
+def test_a_past_year_is_the_whole_year(app, year, clock):
+    from datetime import date
+
+    clock.set_today(date(2027, 2, 1))
+    data = _data(app, year)
+    assert data["to_date"] is False and data["as_of"] == "2026-12-31"
+    assert [w["status"] for w in data["works"]] == ["done", "done", "cancelled"]
+    # The open elevator request has passed its resolve-by time since: now breached.
+    assert data["repairs"]["total"] == {"requests": 4, "resolved": 3, "sla_met": 2, "sla_breached": 2,
+                                        "sla_percent": "50.0"}
+    assert data["elevator_upkeep"] == [{"kind": "maintenance", "due": 3, "done": 1, "overdue": 1}]
