@@ -96,7 +96,7 @@ def public_notice_command(estate_code, year, publish, out_dir):
         elif public_notice.versions(session, estate, year):
             data = public_notice.document(public_notice.published(session, estate, year))
         else:
-            data = public_notice.preview(session, estate, public_notice.check_year(year))
+            data = public_notice.preview(session, estate, year)
         pdf = public_notice.public_notice_pdf(data)
         out_dir.mkdir(parents=True, exist_ok=True)
         # Written inside the unit of work: a file that cannot be written publishes nothing.

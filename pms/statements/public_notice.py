@@ -30,7 +30,7 @@ from datetime import datetime
 from typing import Any, Optional
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.exc import IntegrityError
 
 from pms.billing.models import Bill, BillLine, FeeItem, FeeItemEntrance, FeeItemRoom, FeePlan
@@ -54,8 +54,6 @@ AUDIT_ACTION = "public_notice.publish"
 
 
 def _count(condition):
-    from sqlalchemy import case
-
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
@@ -305,7 +303,7 @@ def published(session, estate: Estate, year: int, version: Optional[int] = None)
     return notice
 
 
-def _ensure_publishable(principal: Principal, estate: Estate, year: int, data: dict[str, Any]) -> None:
+def _ensure_publishable(estate: Estate, year: int, data: dict[str, Any]) -> None:
     if not has_figures(data):
         raise Conflict(_("%(estate)s has nothing recorded for %(year)d: no fee plan, bill, repair or work.",
                          estate=estate.name, year=year))
@@ -314,9 +312,8 @@ def _ensure_publishable(principal: Principal, estate: Estate, year: int, data: d
 def publish_preview(session, principal: Principal, estate: Estate, year: int) -> dict[str, Any]:
     """What publishing would freeze, for the confirmation step (manager, finance; same refusals)."""
     permissions.ensure(principal, "public_notice.publish")
-    check_year(year)
     data = preview(session, estate, year)
-    _ensure_publishable(principal, estate, year, data)
+    _ensure_publishable(estate, year, data)
     return data
 
 
@@ -326,7 +323,7 @@ def publish(session, principal: Principal, estate: Estate, year: int) -> PublicN
     check_year(year)
     now = clock.now()
     data = notice_data(session, estate, year, now=now)
-    _ensure_publishable(principal, estate, year, data)
+    _ensure_publishable(estate, year, data)
     last = session.scalar(select(func.max(PublicNotice.version))
                           .where(PublicNotice.estate_id == estate.id, PublicNotice.year == year)) or 0
     notice = PublicNotice(estate_id=estate.id, year=year, version=last + 1, data=data, published_at=now,
@@ -354,7 +351,8 @@ def document(notice: PublicNotice) -> dict[str, Any]:
 
 
 def preview(session, estate: Estate, year: int) -> dict[str, Any]:
-    """The live figures, marked as not published."""
+    """The live figures, marked as not published (a year after the current one: 422)."""
+    check_year(year)
     return {**notice_data(session, estate, year), "published": False, "version": None,
             "published_at": None, "published_by": None}
 

@@ -7,6 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from pms.accounts.services import display_names
 from pms.core import clock
 from pms.core.api import load_data
 from pms.core.auth import login_required, require_principal
@@ -42,7 +43,6 @@ def _notice_page(code, year, *, confirm=None):
     if confirm is not None:  # the confirmation step: exactly what publishing would freeze
         data = confirm
     elif may_publish and (not versions or request.args.get("preview") == "1"):
-        public_notice.check_year(year)
         data = public_notice.preview(session, estate, year)
     elif versions:
         data = public_notice.document(public_notice.published(session, estate, year, args["version"]))
@@ -50,7 +50,8 @@ def _notice_page(code, year, *, confirm=None):
         raise NotFound("public notice not found")
     return render_template("statements/public_notice.html", estate=estate, n=data, w=public_notice.words(),
                            charts=public_notice.notice_charts(data), versions=versions, may_publish=may_publish,
-                           confirm=confirm is not None, has_figures=public_notice.has_figures(data))
+                           confirm=confirm is not None, has_figures=public_notice.has_figures(data),
+                           names=display_names(session, [v.published_by for v in versions]))
 
 
 @bp.get("/estates/<code>/public-notices")

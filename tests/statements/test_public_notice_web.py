@@ -70,11 +70,16 @@ def test_reading_by_role_and_estate(client, published, user):
     assert client.get("/api/v1/estates/YJL/public-notices/2025", headers=headers).status_code == 404
 
 
-@pytest.mark.parametrize("user, status", [
+# Who publishes YJL's 2026 through the API → status (tests/statements/test_permissions.py reads these).
+READ_MATRIX = [(user, 200 if user in OF_YJL else 404) for user in USERS]
+PUBLISH_MATRIX = [
     ("admin", 201), ("manager", 201), ("finance", 201), ("tech", 403), ("carer", 403), ("resident", 403),
     ("auditor", 403), ("officer", 403), ("other_manager", 404), ("other_resident", 404),
     # Auditors' and officers' writes are refused at the door (core.http), whatever the estate.
-    ("other_auditor", 403), ("other_officer", 403)])
+    ("other_auditor", 403), ("other_officer", 403)]
+
+
+@pytest.mark.parametrize("user, status", PUBLISH_MATRIX)
 def test_publishing_by_role(app, client, year, user, status):
     before = _count(app)
     reply = client.post("/api/v1/estates/YJL/public-notices", json={"year": 2026}, headers=bearer(client, user))
