@@ -367,7 +367,7 @@ def public_notice_pdf(data: dict[str, Any]) -> bytes:
     """The notice as one A4 page (PDF bytes), charts as SVG."""
     from pms.core.pdf import render_pdf
 
-    return render_pdf("public_notice.html", {"n": data, "w": words(), "charts": notice_charts(data, width=250)})
+    return render_pdf("public_notice.html", {"n": data, "w": words(), "charts": notice_charts(data, width=330, height=100)})
 
 
 # ---- words and charts (rendered in the reader's language; the snapshot holds codes) -------------------
@@ -392,36 +392,42 @@ def words() -> dict[str, dict[str, str]]:
     }
 
 
-def notice_charts(data: dict[str, Any], *, width: int = 320) -> dict[str, Any]:
+CHART_BARS = 6  # the most frequent repair categories drawn (the table lists them all)
+
+
+def _fit(label: str, slot: float) -> str:
+    """A label cut to fit under its bar (a CJK character ~10 px wide at the charts' 10 px font,
+    others ~5.5 px), ending with '…' when cut; the chart's text read out keeps the whole label."""
+    width, out = 0.0, ""
+    for char in label:
+        width += 10 if ord(char) > 0x2E80 else 5.5
+        if width > slot - 6:
+            return out[:-1] + "…" if out else char
+        out += char
+    return out
+
+
+def notice_charts(data: dict[str, Any], *, width: int = 360, height: int = 130) -> dict[str, Any]:
     """The notice's two charts as inline SVG: each item's share of what was billed (a rate: charts
-    plot no money) and the repair requests by category."""
+    plot no money) and the repair requests of the most frequent categories."""
     from pms.core import charts
 
     labels = words()
     items = [row for row in data["income"]["items"] if row["share_percent"] is not None]
-    cats = data["repairs"]["categories"]
+    cats = data["repairs"]["categories"][:CHART_BARS]  # by count, most first
+    names = [row["name"] for row in items]
+    categories = [str(labels["categories"].get(row["category"], row["category"])) for row in cats]
+    many = len(data["repairs"]["categories"]) > CHART_BARS
     return {
         "income": charts.bar_chart(
-            [row["name"] for row in items], [float(row["share_percent"]) for row in items],
-            title=_("Share of the year's billed income by fee item, in per cent"), max_value=100,
-            fmt=lambda v: f"{v:.1f}%", width=max(width, 72 * len(items)), height=130),
+            names, [float(row["share_percent"]) for row in items],
+            title=_("Share of the year's billed income by fee item, in per cent"),
+            fmt=lambda v: f"{v:.1f}%", width=width, height=height,
+            axis_labels=[_fit(n, width / len(names)) for n in names] if names else None),
         "repairs": charts.bar_chart(
-            [str(labels["categories"].get(row["category"], row["category"])) for row in cats],
-            [row["requests"] for row in cats], title=_("Repair requests by category"),
-            width=max(width, 56 * len(cats)), height=130),
+            categories, [row["requests"] for row in cats],
+            title=_("Repair requests of the %(num)d most frequent categories", num=CHART_BARS) if many
+            else _("Repair requests by category"), width=width, height=height,
+            axis_labels=[_fit(c, width / len(categories)) for c in categories] if categories else None),
+        "repairs_all": not many,
     }
-
-
-def latest_of_own_estates(session, principal: Principal) -> list[dict[str, Any]]:
-    """For a resident's home: each estate of their rooms with its latest published notice (year,
-    version), or none yet — one query."""
-    from pms.core.auth import scoped
-
-    if not permissions.may(principal, "public_notice.read"):
-        return []
-    latest = (select(PublicNotice.estate_id, func.max(PublicNotice.year).label("year"))
-              .group_by(PublicNotice.estate_id).subquery())
-    rows = session.execute(scoped(select(Estate.code, Estate.name, latest.c.year)
-                                  .outerjoin(latest, latest.c.estate_id == Estate.id), Estate, principal)
-                           .order_by(Estate.code).limit(20))
-    return [{"estate": code, "name": name, "year": year} for code, name, year in rows]

@@ -217,3 +217,37 @@ def test_a_past_year_is_the_whole_year(app, year, clock):
     assert data["repairs"]["total"] == {"requests": 4, "resolved": 3, "sla_met": 2, "sla_breached": 2,
                                         "sla_percent": "50.0"}
     assert data["elevator_upkeep"] == [{"kind": "maintenance", "due": 3, "done": 1, "overdue": 1}]
+
+
+@pytest.mark.parametrize("locale", ["zh_CN", "en"])
+def test_a_busy_estate_s_notice_still_fits_one_page(app, year, pdf_tools, locale):
+    """Six fee items, three programmes, all ten repair categories, ten works (six listed), both kinds
+    of elevator upkeep and three renovation contracts: still one A4 page."""
+    from flask_babel import force_locale
+    from pypdf import PdfReader
+
+    from pms.maintenance.models.tickets import CATEGORY_CODES
+
+    data = {**_data(app, year), "published": False, "version": None, "published_at": None, "published_by": None}
+    item = data["fee_items"][0]
+    data["fee_items"] = [{**item, "code": f"I{n}", "name": f"服务项目{n}号"} for n in range(6)]
+    data["income"]["items"] = [{"code": f"I{n}", "name": f"服务项目{n}号", "billed_fen": 123_456_78, "subsidy_fen": 0,
+                                "payable_fen": 123_456_78, "lines": 1, "share_percent": "16.7"} for n in range(6)]
+    data["subsidies"] = [{"program": f"P{n}", "name": f"某区某某补贴项目{n}", "kind": "property_service",
+                          "subsidy_fen": 1_000_000_00, "claims": 1, "claimed_fen": 1, "approved_fen": 1,
+                          "disbursed_fen": 1} for n in range(3)]
+    data["repairs"]["categories"] = [{"category": c, "requests": 40 + n, "resolved": 30, "sla_met": 20,
+                                      "sla_breached": 5, "sla_percent": "80.0"} for n, c in enumerate(CATEGORY_CODES)]
+    data["works"] = [{**data["works"][0], "title": f"更换{n}号楼供水立管及阀门"} for n in range(10)]
+    data["elevator_upkeep"] = [{"kind": "inspection", "due": 19, "done": 19, "overdue": 0},
+                               {"kind": "maintenance", "due": 456, "done": 450, "overdue": 6}]
+    data["spending"]["renovation"] = [{"name": f"{n}号楼外墙保温改造工程", "contractor": "北京某某建设集团有限公司",
+                                       "accepted_on": "2026-01-05", "contract_fen": 12_345_678_90} for n in range(3)]
+    with app.app_context(), force_locale(locale):
+        pdf = public_notice.public_notice_pdf(data)
+    with open(f"/tmp/pms-public-notice-busy-{locale}.pdf", "wb") as fh:
+        fh.write(pdf)
+    assert len(PdfReader(io.BytesIO(pdf)).pages) == 1
+    joined = "".join(pdf_tools.text(pdf).split())
+    assert "¥123,456.78" in joined and "服务项目5号" in joined and "更换5号楼供水立管及阀门" in joined
+    assert "更换6号楼供水立管及阀门" not in joined  # the rest counted, with a pointer to the web page
