@@ -431,3 +431,18 @@ def notice_charts(data: dict[str, Any], *, width: int = 360, height: int = 130) 
             axis_labels=[_fit(c, width / len(categories)) for c in categories] if categories else None),
         "repairs_all": not many,
     }
+
+
+def latest_of_own_estates(session, principal: Principal) -> list[dict[str, Any]]:
+    """For a resident's home: each estate of their rooms with its latest published notice's year,
+    or None when none is published yet — one query."""
+    from pms.core.auth import scoped
+
+    if not permissions.may(principal, "public_notice.read"):
+        return []
+    latest = (select(PublicNotice.estate_id, func.max(PublicNotice.year).label("year"))
+              .group_by(PublicNotice.estate_id).subquery())
+    rows = session.execute(scoped(select(Estate.code, Estate.name, latest.c.year)
+                                  .outerjoin(latest, latest.c.estate_id == Estate.id), Estate, principal)
+                           .order_by(Estate.code).limit(20))
+    return [{"estate": code, "name": name, "year": year} for code, name, year in rows]

@@ -214,3 +214,11 @@ def test_cli_writes_and_publishes(app, runner, year, tmp_path, pdf_tools):
 
         assert get_session().scalar(select(AuditEntry.actor).where(AuditEntry.action == "public_notice.publish")) \
             == "system"
+
+
+def test_the_resident_home_says_when_nothing_is_published(app, year):
+    home = text(logged_in(app.test_client(), "resident").get("/?lang=en"))
+    assert 'href="/estates/YJL/public-notices"' in home and "No public notice has been published yet." in home
+    assert "HXY" not in home  # only the estates of one's rooms
+    other = text(logged_in(app.test_client(), "other_resident").get("/"))
+    assert "/estates/HXY/public-notices" in other and "/estates/YJL/public-notices" not in other
