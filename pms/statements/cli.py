@@ -93,10 +93,8 @@ def public_notice_command(estate_code, year, publish, out_dir):
         estate = public_notice.get_estate(session, principal, estate_code)
         if publish:
             data = public_notice.document(public_notice.publish(session, principal, estate, year))
-        elif public_notice.versions(session, estate, year):
-            data = public_notice.document(public_notice.published(session, estate, year))
-        else:
-            data = public_notice.preview(session, estate, year)
+        else:  # the latest published version, or (none yet) the live figures as a preview
+            data = public_notice.readable(session, principal, estate, year)
         pdf = public_notice.public_notice_pdf(data)
         out_dir.mkdir(parents=True, exist_ok=True)
         # Written inside the unit of work: a file that cannot be written publishes nothing.

@@ -175,7 +175,8 @@ def _works(session, estate_id: int, start: datetime, end: datetime, now: datetim
     out = []
     for work, building, entrance in session.execute(
             select(PlannedWork, Building.code, Entrance.code)
-            .join(Entrance, Entrance.id == PlannedWork.entrance_id).join(Building, Building.id == PlannedWork.building_id)
+            .join(Entrance, Entrance.id == PlannedWork.entrance_id)
+            .join(Building, Building.id == PlannedWork.building_id)
             .where(PlannedWork.estate_id == estate_id, PlannedWork.starts_at >= start, PlannedWork.starts_at < end)
             .order_by(PlannedWork.starts_at, PlannedWork.id)):
         status = ("cancelled" if work.cancelled_at is not None else "done" if work.ends_at <= now
@@ -357,6 +358,16 @@ def preview(session, estate: Estate, year: int) -> dict[str, Any]:
             "published_at": None, "published_by": None}
 
 
+def readable(session, principal: Principal, estate: Estate, year: int, *, version: Optional[int] = None,
+             live: bool = False) -> dict[str, Any]:
+    """The notice the caller reads: a published version (the latest, or `version`); for managers and
+    finance the live figures while none is published, or when they ask (`live`); else 404 — a year
+    with nothing published does not exist for its readers."""
+    if may_publish(principal) and (live or not versions(session, estate, year)):
+        return preview(session, estate, year)
+    return document(published(session, estate, year, version))
+
+
 def file_name(data: dict[str, Any]) -> str:
     """public-notice-YJL-2026-v2.pdf (a preview: …-preview.pdf)."""
     tail = f"v{data['version']}" if data.get("published") else "preview"
@@ -367,7 +378,9 @@ def public_notice_pdf(data: dict[str, Any]) -> bytes:
     """The notice as one A4 page (PDF bytes), charts as SVG."""
     from pms.core.pdf import render_pdf
 
-    return render_pdf("public_notice.html", {"n": data, "w": words(), "charts": notice_charts(data, width=330, height=100)})
+    # 330 px: the width of one of the page's two columns, so the charts are drawn at their size.
+    charts = notice_charts(data, width=330, height=100)
+    return render_pdf("public_notice.html", {"n": data, "w": words(), "charts": charts})
 
 
 # ---- words and charts (rendered in the reader's language; the snapshot holds codes) -------------------

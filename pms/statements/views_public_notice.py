@@ -12,7 +12,6 @@ from pms.core import clock
 from pms.core.api import load_data
 from pms.core.auth import login_required, require_principal
 from pms.core.db import get_session
-from pms.core.errors import NotFound
 from pms.core.forms import form_spec, handles
 from pms.core.pdf import pdf_response
 from pms.statements import public_notice
@@ -42,12 +41,9 @@ def _notice_page(code, year, *, confirm=None):
     versions = public_notice.versions(session, estate, year)
     if confirm is not None:  # the confirmation step: exactly what publishing would freeze
         data = confirm
-    elif may_publish and (not versions or request.args.get("preview") == "1"):
-        data = public_notice.preview(session, estate, year)
-    elif versions:
-        data = public_notice.document(public_notice.published(session, estate, year, args["version"]))
-    else:  # nothing published and not the company's publisher: as if the year did not exist
-        raise NotFound("public notice not found")
+    else:
+        data = public_notice.readable(session, principal, estate, year, version=args["version"],
+                                      live=request.args.get("preview") == "1")
     return render_template("statements/public_notice.html", estate=estate, n=data, w=public_notice.words(),
                            charts=public_notice.notice_charts(data), versions=versions, may_publish=may_publish,
                            confirm=confirm is not None, has_figures=public_notice.has_figures(data),
@@ -77,10 +73,7 @@ def notice_pdf(code, year):
     principal, session = require_principal(), get_session()
     args = load_data(NoticeQuerySchema(), request.args.to_dict())
     estate = public_notice.get_estate(session, principal, code)
-    if public_notice.versions(session, estate, year) or not public_notice.may_publish(principal):
-        data = public_notice.document(public_notice.published(session, estate, year, args["version"]))
-    else:
-        data = public_notice.preview(session, estate, year)
+    data = public_notice.readable(session, principal, estate, year, version=args["version"])
     return pdf_response(public_notice.public_notice_pdf(data), public_notice.file_name(data))
 
 
