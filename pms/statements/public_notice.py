@@ -420,7 +420,7 @@ def _fit(label: str, slot: float) -> str:
     return out
 
 
-def notice_charts(data: dict[str, Any], *, width: int = 360, height: int = 130) -> dict[str, Any]:
+def notice_charts(data: dict[str, Any], *, width: int = 320, height: int = 130) -> dict[str, Any]:
     """The notice's two charts as inline SVG: each item's share of what was billed (a rate: charts
     plot no money) and the repair requests of the most frequent categories."""
     from pms.core import charts
