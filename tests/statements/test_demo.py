@@ -1,9 +1,10 @@
 """The documents demo step through `pms demo load`: the demo resident's room has a receipt kept,
 one stamped void with its reversal note, and a building's arrears notices were printed (a written
-demand per room); the receipts' numbers stay gap-free and the audit checks pass."""
-from sqlalchemy import select
+demand per room); every payment has its receipt (those written in bulk too), the receipts' numbers stay
+gap-free and the audit checks pass."""
+from sqlalchemy import func, select
 
-from pms.billing.models import Demand, Receipt
+from pms.billing.models import Demand, Payment, Receipt
 from pms.core.db import get_session
 from tests.factories import bearer
 
@@ -18,8 +19,13 @@ def test_the_demo_leaves_documents_to_look_at(app, client, runner, clock):
         voided = s.get(Receipt, note.reverses_id)
         assert voided.void_at is not None and voided.room_id == note.room_id
         assert s.scalar(select(Demand.id).where(Demand.method == "notice").limit(1)) is not None
-        numbers = sorted(s.scalars(select(Receipt.seq)))
-        assert numbers == list(range(1, len(numbers) + 1))
+        unreceipted = s.scalar(select(func.count(Payment.id)).where(~select(Receipt.id).where(
+            Receipt.kind == "payment", Receipt.payment_id == Payment.id).exists()))
+        assert s.scalar(select(func.count(Payment.id))) > 60 and unreceipted == 0
+        for company_id, year in s.execute(select(Receipt.company_id, Receipt.year).distinct()).all():
+            numbers = sorted(s.scalars(select(Receipt.seq).where(Receipt.company_id == company_id,
+                                                                 Receipt.year == year)))
+            assert numbers == list(range(1, len(numbers) + 1))
         number = voided.number
     reply = client.get(f"/api/v1/receipts/{number}.pdf", headers=bearer(client, "finance", password="demo-finance-2026"))
     assert reply.status_code == 200 and reply.headers["Content-Type"] == "application/pdf"
