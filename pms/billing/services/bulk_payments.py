@@ -94,7 +94,7 @@ def record_settlements(session, settlements: list[Settlement], *, recorded_by: s
         f" WHERE id IN (SELECT bill_id FROM {SETTLEMENT_STAGE}) AND status = 'open' AND paid_fen = 0")).rowcount
     if not matching == settled == len(settlements):
         raise Conflict(_("A bill in the batch is not open and unpaid for that amount."))
-    _stage_receipt_series(session, series, sqlite)
+    _stage_receipt_series(session, series)
     statements = (
         "INSERT INTO payment (id, estate_id, room_id, amount_fen, channel, reference, idempotency_key,"
         " request_hash, received_at, recorded_by) SELECT payment_id, estate_id, room_id, amount_fen, channel,"
@@ -140,13 +140,13 @@ def _receipt_ranks(session, settlements: list[Settlement]):
         .join(Company, Company.id == Estate.company_id).where(Estate.id.in_(estate_ids)))}
     unknown = [s for s in settlements if s.estate_id not in companies]
     if unknown:
-        raise ValueError(f"invalid settlement for bill id={unknown[0].bill_id}: no estate id={unknown[0].estate_id}")
+        raise ValueError(f"invalid settlement for bill id={unknown[0].bill_id}: no estate {unknown[0].estate_id}")
     keys = [(companies[s.estate_id][0], s.business_date.year) for s in settlements]
     order = sorted(range(len(settlements)), key=lambda i: (
         keys[i], settlements[i].received_at.astimezone(timezone.utc), settlements[i].room_code,
         settlements[i].bill_id))
-    ranks: list = [None] * len(settlements)
-    series: dict[tuple[int, int], list] = {}
+    ranks: list[tuple[int, int, int]] = [(0, 0, 0)] * len(settlements)
+    series: dict[tuple[int, int], list] = {}  # (company id, year) → [company code, count]
     for i in order:
         entry = series.setdefault(keys[i], [companies[settlements[i].estate_id][1], 0])
         entry[1] += 1
@@ -154,7 +154,7 @@ def _receipt_ranks(session, settlements: list[Settlement]):
     return ranks, series
 
 
-def _stage_receipt_series(session, series: dict, sqlite: bool) -> None:
+def _stage_receipt_series(session, series: dict) -> None:
     """Reserve each company and year's receipt numbers (in that order: concurrent batches lock the
     counters alike) and stage where each series starts."""
     session.execute(text(f"DROP TABLE IF EXISTS {RECEIPT_SERIES_STAGE}"))
@@ -163,7 +163,7 @@ def _stage_receipt_series(session, series: dict, sqlite: bool) -> None:
         " first_seq INTEGER NOT NULL, prefix VARCHAR(64) NOT NULL)"))
     rows = [dict(company_id=company_id, year=year,
                  first_seq=reserve_numbers(session, company_id, year, count, series=receipts.SERIES),
-                 prefix=receipts.receipt_number(code, year, 0)[:-6])
+                 prefix=receipts.receipt_number(code, year, 0).removesuffix("000000"))  # ACME-R2026-
             for (company_id, year), (code, count) in sorted(series.items())]
     session.execute(insert(table(RECEIPT_SERIES_STAGE, *(column(c) for c in (
         "company_id", "year", "first_seq", "prefix")))), rows)

@@ -2,15 +2,16 @@
 
 `record_payment` issues one for the payment, `settle_late_fees` one for late charges paid at the
 desk (a waiver receives no money, so no receipt); `bulk_payments.record_settlements` numbers a whole
-batch's receipts at once (`receipt_number_sql`, the same numbers as `receipt_number`). Reversing either voids its receipt (`void_at`)
-and issues a `reversal_note`, a receipt of its own that names the one it reverses and the reason.
+batch's receipts at once (`receipt_number_sql`, the same numbers as `receipt_number`). Reversing
+any of them voids its receipt (`void_at`) and issues a `reversal_note`, a receipt of its own that
+names the one it reverses and the reason.
 
 Numbers are gap-free per company and business year (Asia/Shanghai) and never reused:
 `runs.reserve_numbers(…, series="receipt")`, the counter row that bills and credit notes use,
 updated (so locked) inside the caller's transaction — a payment that fails or is rolled back gives
 its number back, and concurrent payments of one company number one after the other. The counter
-is taken last, after the room's money lock (room → counter everywhere, never the other way), so it
-is held only for the rest of the unit of work.
+is taken last, after the room's money lock (room → counter everywhere, never the other way; a
+bulk batch: its bills' rows → counter), so it is held only for the rest of the unit of work.
 """
 from __future__ import annotations
 
