@@ -57,7 +57,10 @@ def reader_variant(*marks: str) -> str:
     """The variant a reader gets: the request's (or command's) language, then the marks."""
     from flask_babel import get_locale
 
-    return variant(get_locale(), *marks)
+    locale = get_locale()
+    # zh_CN parses as zh_Hans_CN: name languages as the app's settings do.
+    name = "zh_CN" if locale is None or locale.language == "zh" else locale.language
+    return variant(name, *marks)
 
 
 def find(session, ref: DocumentRef) -> Optional[IssuedDocument]:
