@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from pms.billing.models import Bill
+from pms.billing.models import Bill, LateFeeAccrual
 from pms.billing.services.payments import record_payment
 from pms.core.auth import system_principal
 from pms.core.pdf import render_pdf
@@ -185,3 +185,29 @@ def test_a_bill_voided_after_issue_gets_a_rendition_stamped_void(db, bill, pdf_t
 
     kept = [d.variant for d in renditions(db, "statement", bill.number)]
     assert len(kept) == 2 and kept[1] == kept[0] + "-void"
+
+
+def test_late_charges_at_issue_and_not_after(db):
+    """December 2025 (¥100.00, due 15 Dec) unpaid under a clause of 5 per 10,000 a day after 30 days'
+    grace: charged from 15 Jan, day 31 after the due date; 15 Jan to 1 Feb (the issue day, whose close
+    the statement shows) is 18 days × 5 = 90 fen. The charges of 2 to 28 Feb are not on it."""
+    from pms.billing.services.late_fees import catch_up_late_fees
+    from tests.billing.helpers_payments import issue_bill, make_plan
+
+    company, district = f.make_company(db), f.make_district(db)
+    estate = f.make_estate(db, "YJL", "云景里", company, district)
+    room = f.make_room(db, estate, "3", "2", "501", owner=("张三", "13912345678", None))
+    plan = make_plan(db, estate, late_fee=(5, 30, 30))
+    issue_bill(db, room, "2025-12", 10000, plan=plan, issued_at=h.local(date(2025, 12, 1)))
+    catch_up_late_fees(db, estate.id, date(2026, 1, 31))
+    january = issue_bill(db, room, "2026-01", 10000, plan=plan, issued_at=h.local(date(2026, 2, 1), 1))
+    catch_up_late_fees(db, estate.id, date(2026, 2, 28))
+    db.commit()
+    data = services.statement_for_bill(db, january)
+    # The catch-up to 31 Jan accrued 17 days at once (85), the run of 1 Feb one day (5).
+    accrued = db.execute(select(LateFeeAccrual.day, LateFeeAccrual.amount_fen).where(LateFeeAccrual.day <= date(2026, 2, 1))
+                         .order_by(LateFeeAccrual.day)).all()
+    assert [tuple(a) for a in accrued] == [(date(2026, 1, 31), 85), (date(2026, 2, 1), 5)]
+    assert data["late_charges_fen"] == 90
+    assert data["balance_fen"] == 20000 and data["total_due_fen"] == 20090
+    assert "5 per 10,000" in data["late_charge_clause"]
