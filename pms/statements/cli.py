@@ -66,7 +66,7 @@ def print_notices(estate_code, building, out_dir):
             try:
                 with unit_of_work() as session:
                     data, recorded = notices.issue_notices(session, system_principal(), estate_code, building=code)
-                    pdf = notices.notices_pdf(data)
+                    pdf = notices.notices_pdf(session, data)
                     printing.write_atomically(str(out_dir / notices.file_name(data)), pdf)
             except Conflict as refusal:  # nobody in arrears there (any more): nothing to print
                 click.echo(refusal.message, err=True)
