@@ -28,6 +28,7 @@ KNOWN_KEYS = {
     "PMS_SMTP_URL",  # the outbox's mail server: smtp[s]://[user[:password]@]host[:port][?starttls=1&timeout=S]
     "PMS_SMTP_FROM",  # the From address of outgoing e-mail
     "PMS_PROXY_COUNT",
+    "PMS_STORAGE_URL",  # issued documents and print runs: file:///folder or s3://bucket/prefix?endpoint=…; default <instance>/storage
 }
 
 
@@ -76,8 +77,12 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
             parse_smtp_url(smtp_url)
         except ValueError as exc:  # the message names no credentials
             raise ConfigError(str(exc)) from None
+    storage_url = env.get("PMS_STORAGE_URL", "").strip()
+    if storage_url and not storage_url.startswith(("file://", "s3://")):
+        raise ConfigError(f"PMS_STORAGE_URL must be file:///folder or s3://bucket/prefix, not {storage_url!r}")
     return {
         "PMS_ENV": pms_env,
+        "STORAGE_URL": storage_url,
         "INSTANCE_DIR": str(instance_dir),
         "SECRET_KEY": secret or "dev-only-not-secret",
         "AUDIT_KEY": env.get("PMS_AUDIT_KEY") or secret or "dev-only-not-secret",

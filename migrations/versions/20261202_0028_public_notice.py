@@ -1,7 +1,7 @@
 """public_notice: the annual public notice (公示) of an estate, one frozen snapshot per version
 
 Revision ID: 0028_public_notice
-Revises: 0026_receipts
+Revises: 0027_issued_documents
 Create Date: 2026-12-02 07:00:00
 """
 from typing import Sequence, Union
@@ -15,7 +15,7 @@ import pms.core.db
 
 revision: str = '0028_public_notice'
 # The main session re-chains this onto 0027 when it merges the branch.
-down_revision: Union[str, Sequence[str], None] = '0026_receipts'
+down_revision: Union[str, Sequence[str], None] = '0027_issued_documents'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

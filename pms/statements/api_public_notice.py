@@ -49,7 +49,8 @@ def notice_pdf(estate, year):
     args = load_data(NoticeQuerySchema(), request.args.to_dict())
     found = public_notice.get_estate(session, principal, estate)
     data = public_notice.document(public_notice.published(session, found, year, args["version"]))
-    return pdf_response(public_notice.public_notice_pdf(data), public_notice.file_name(data))
+    return pdf_response(public_notice.public_notice_pdf(session, data, estate=found, issued_by=principal.username),
+                        public_notice.file_name(data))
 
 
 @bp.post("/estates/<estate>/public-notices")

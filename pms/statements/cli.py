@@ -66,7 +66,7 @@ def print_notices(estate_code, building, out_dir):
             try:
                 with unit_of_work() as session:
                     data, recorded = notices.issue_notices(session, system_principal(), estate_code, building=code)
-                    pdf = notices.notices_pdf(data)
+                    pdf = notices.notices_pdf(session, data)
                     printing.write_atomically(str(out_dir / notices.file_name(data)), pdf)
             except Conflict as refusal:  # nobody in arrears there (any more): nothing to print
                 click.echo(refusal.message, err=True)
@@ -95,7 +95,7 @@ def public_notice_command(estate_code, year, publish, out_dir):
             data = public_notice.document(public_notice.publish(session, principal, estate, year))
         else:  # the latest published version, or (none yet) the live figures as a preview
             data = public_notice.readable(session, principal, estate, year)
-        pdf = public_notice.public_notice_pdf(data)
+        pdf = public_notice.public_notice_pdf(session, data, estate=estate)
         out_dir.mkdir(parents=True, exist_ok=True)
         # Written inside the unit of work: a file that cannot be written publishes nothing.
         printing.write_atomically(str(out_dir / public_notice.file_name(data)), pdf)

@@ -33,7 +33,7 @@ from pms.statements import services
 TEMPLATE = "statements.html"
 # Config keys a worker's app needs to render like the parent's (plain values only).
 WORKER_CONFIG_KEYS = ("DATABASE_URL", "TIMEZONE", "BABEL_DEFAULT_LOCALE", "BABEL_DEFAULT_TIMEZONE",
-                      "PMS_ENV", "INSTANCE_DIR", "SECRET_KEY", "TESTING")
+                      "PMS_ENV", "INSTANCE_DIR", "SECRET_KEY", "TESTING", "STORAGE_URL", "AUDIT_KEY")
 
 
 @dataclass(frozen=True)

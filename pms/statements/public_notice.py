@@ -374,13 +374,32 @@ def file_name(data: dict[str, Any]) -> str:
     return f"public-notice-{data['estate']['code']}-{data['year']}-{tail}.pdf"
 
 
-def public_notice_pdf(data: dict[str, Any]) -> bytes:
-    """The notice as one A4 page (PDF bytes), charts as SVG."""
+def public_notice_pdf(session, data: dict[str, Any], *, estate: Estate, issued_by: str = "system") -> bytes:
+    """The notice as one A4 page (PDF bytes), charts as SVG. A published version is an issued
+    document (PDF/A, kept: every later download is the same file); a preview is rendered each time."""
+    from pms.documents import services as documents
+
+    if not data.get("published"):
+        return render_notice(data)
+    ref = documents.DocumentRef("public_notice", f"{estate.code}-{data['year']}-v{data['version']}",
+                                documents.reader_variant(), company_id=estate.company_id, estate_id=estate.id)
+    return documents.issued_pdf(session, ref, TEMPLATE, lambda: notice_context(data), issued_by=issued_by)
+
+
+TEMPLATE = "public_notice.html"
+
+
+def notice_context(data: dict[str, Any]) -> dict[str, Any]:
+    """What the template gets: the figures, the words of their codes, the charts."""
+    # 330 px: the width of one of the page's two columns, so the charts are drawn at their size.
+    return {"n": data, "w": words(), "charts": notice_charts(data, width=330, height=100)}
+
+
+def render_notice(data: dict[str, Any]) -> bytes:
+    """The page rendered now, not kept (a preview)."""
     from pms.core.pdf import render_pdf
 
-    # 330 px: the width of one of the page's two columns, so the charts are drawn at their size.
-    charts = notice_charts(data, width=330, height=100)
-    return render_pdf("public_notice.html", {"n": data, "w": words(), "charts": charts})
+    return render_pdf(TEMPLATE, notice_context(data))
 
 
 # ---- words and charts (rendered in the reader's language; the snapshot holds codes) -------------------

@@ -74,7 +74,8 @@ def notice_pdf(code, year):
     args = load_data(NoticeQuerySchema(), request.args.to_dict())
     estate = public_notice.get_estate(session, principal, code)
     data = public_notice.readable(session, principal, estate, year, version=args["version"])
-    return pdf_response(public_notice.public_notice_pdf(data), public_notice.file_name(data))
+    return pdf_response(public_notice.public_notice_pdf(session, data, estate=estate, issued_by=principal.username),
+                        public_notice.file_name(data))
 
 
 @bp.post("/estates/<code>/public-notices")

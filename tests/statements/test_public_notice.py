@@ -14,6 +14,7 @@ from pms.core.errors import Conflict, Invalid
 from pms.core.models import AuditEntry
 from pms.statements import public_notice
 from pms.statements.models import PublicNotice
+from pms.estates.models import Estate
 from tests.billing.helpers_payments import finance
 from tests.statements import notice_world
 from tests.statements.notice_world import INCOME
@@ -188,7 +189,12 @@ def test_the_pdf_is_one_page_with_every_income_amount(app, year, pdf_tools, loca
     notice_id, _version = _publish(app, year)
     with app.app_context(), force_locale(locale):
         s = get_session()
-        pdf = public_notice.public_notice_pdf(public_notice.document(s.get(PublicNotice, notice_id)))
+        notice = s.get(PublicNotice, notice_id)
+        pdf = public_notice.public_notice_pdf(s, public_notice.document(notice), estate=s.get(Estate, notice.estate_id))
+        # Published: issued and kept as PDF/A; the same file again.
+        assert public_notice.public_notice_pdf(s, public_notice.document(notice),
+                                               estate=s.get(Estate, notice.estate_id)) == pdf
+        assert "pms-document public_notice/" in str(PdfReader(io.BytesIO(pdf)).metadata["/Keywords"])
     with open(f"/tmp/pms-public-notice-{locale}.pdf", "wb") as fh:  # to look at (pdftoppm)
         fh.write(pdf)
     assert len(PdfReader(io.BytesIO(pdf)).pages) == 1
@@ -244,7 +250,7 @@ def test_a_busy_estate_s_notice_still_fits_one_page(app, year, pdf_tools, locale
     data["spending"]["renovation"] = [{"name": f"{n}号楼外墙保温改造工程", "contractor": "北京某某建设集团有限公司",
                                        "accepted_on": "2026-01-05", "contract_fen": 12_345_678_90} for n in range(3)]
     with app.app_context(), force_locale(locale):
-        pdf = public_notice.public_notice_pdf(data)
+        pdf = public_notice.render_notice(data)
     with open(f"/tmp/pms-public-notice-busy-{locale}.pdf", "wb") as fh:
         fh.write(pdf)
     assert len(PdfReader(io.BytesIO(pdf)).pages) == 1
