@@ -13,7 +13,7 @@ from pms.statements import permissions
 from pms.statements.models import PublicNotice
 from tests.factories import bearer
 from tests.permission_matrix import may_by
-from tests.statements import notice_world
+from tests.statements.test_public_notice import year  # noqa: F401  (fixture: the notice world committed)
 from tests.web import csrf_token, logged_in, text
 
 USERS = ("admin", "manager", "finance", "tech", "carer", "resident", "auditor", "officer", "other_manager",
@@ -22,14 +22,6 @@ USERS = ("admin", "manager", "finance", "tech", "carer", "resident", "auditor", 
 # the other estate's resident and the other district: 404.
 OF_YJL = {"admin", "manager", "finance", "tech", "carer", "resident", "auditor", "officer"}
 
-
-@pytest.fixture
-def year(app, world, clock):
-    with app.app_context():
-        s = get_session()
-        notice_world.build(s, world)
-        s.commit()
-    return world
 
 
 @pytest.fixture
