@@ -18,7 +18,7 @@ from pms.billing.models import (Bill, BillingRun, BillLine, FeePlan, JournalEntr
                                 PaymentAllocation, Receipt)
 from pms.billing.rules import Clause, clause_of
 from pms.core import clock
-from pms.core.auth import RESIDENT, Principal, get_in_scope
+from pms.core.auth import Principal, get_in_scope
 from pms.core.codes import natural_key
 from pms.core.errors import Invalid, NotFound
 from pms.core.i18n import translate as _
@@ -39,9 +39,10 @@ def get_statement_bill(session, principal: Principal, number: str) -> Bill:
 
 
 def owners_masked_for(principal: Principal) -> bool:
-    """Whose statements show owners' names masked: everyone's but the company's staff and the
-    room's own residents (an auditor or officer reads the figures, not who lives there)."""
-    return not (principal.is_staff or principal.role == RESIDENT)
+    """Whose statements and receipts show owners' names masked (张三 → 张*): everyone's but the
+    company's staff (issue 14: a statement may lie on a doormat, and the reader of a room's account
+    may be a tenant or a relative, not the owner; an auditor or officer reads the figures)."""
+    return not principal.is_staff
 
 
 def statement_for_bill(session, bill: Bill, *, mask_owners: bool = False) -> dict[str, Any]:
