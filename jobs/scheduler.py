@@ -76,9 +76,18 @@ def build_scheduler(app) -> BlockingScheduler:
 
 
 def run_forever(app) -> None:
-    """Start the scheduler and block until interrupted."""
+    """Wait to be the one active scheduler (jobs/leader.py), then run the jobs until interrupted."""
+    import os
+
+    from jobs import leader
     from jobs.heartbeat import heartbeat
 
+    try:
+        leadership = leader.wait_to_lead(app)
+    except KeyboardInterrupt:
+        return
+    # Losing the lock's connection ends the process at once: another scheduler may be leading.
+    leader.watch(leadership, lambda: os._exit(3))
     scheduler = build_scheduler(app)
     heartbeat(app)  # ready at once, not a minute from now
     names = ", ".join(job.id for job in scheduler.get_jobs()) or "none yet"
@@ -88,3 +97,5 @@ def run_forever(app) -> None:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
         pass
+    finally:
+        leadership.release()

@@ -1,7 +1,7 @@
 """print runs: statements, receipts and notices printed per building by the scheduler
 
 Revision ID: 0029_print_runs
-Revises: 0026_receipts
+Revises: 0028_public_notice
 Create Date: 2026-12-02 07:00:00
 """
 from typing import Sequence, Union
@@ -14,7 +14,7 @@ import pms.core.db
 
 
 revision: str = '0029_print_runs'
-down_revision: Union[str, Sequence[str], None] = '0026_receipts'
+down_revision: Union[str, Sequence[str], None] = '0028_public_notice'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

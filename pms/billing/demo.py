@@ -12,7 +12,8 @@ number of days after the due date), a few pay nothing (long in arrears), and a f
 lump sums through the payments service (`record_payment`: oldest bill first, the rest becomes a
 prepayment that the next run uses). The full, on-time and late payments of 100,000 households
 go through the payments service's bulk path (`record_settlements`: the rows `record_payment`
-writes for a payment that settles one bill) — `pms audit verify` checks the result.
+writes for a payment that settles one bill, its receipt included) — `pms audit verify` checks the
+result.
 """
 from __future__ import annotations
 

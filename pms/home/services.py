@@ -25,6 +25,7 @@ from pms.maintenance.services import readmodels, works
 from pms.maintenance.services import tickets as ticket_service
 from pms.maintenance.services.kpis import previous_period
 from pms.notifications import services as inbox
+from pms.statements import public_notice
 
 TREND_MONTHS = 12
 
@@ -73,6 +74,8 @@ def resident_home(session, principal: Principal, now: datetime) -> dict[str, Any
         "rooms": [r.code for r in estates.list_rooms(session, principal, limit=20)[0]],
         # One EXISTS: an elder of one's rooms is registered → a card to the household's visits.
         "has_elder": care_household.has_elder(session, principal),
+        # The estates' annual public notices (公示): a card per estate of one's rooms.
+        "notices": public_notice.latest_of_own_estates(session, principal),
     }
 
 

@@ -21,8 +21,8 @@ def bill_statement(number):
     """The statement PDF of one bill in scope."""
     principal, session = require_principal(), get_session()
     bill = services.get_statement_bill(session, principal, number)
-    return pdf_response(services.statement_pdf(session, bill, mask_owners=services.owners_masked_for(principal)),
-                        f"{bill.number}.pdf")
+    return pdf_response(services.statement_pdf(session, bill, mask_owners=services.owners_masked_for(principal),
+                                               issued_by=principal.username), f"{bill.number}.pdf")
 
 
 @bp.post("/estates/<estate>/arrears/notices")
@@ -35,7 +35,7 @@ def arrears_notices(estate):
     principal, session = require_principal(), get_session()
     data = load_body(NoticesSchema())
     found, _recorded = notices.issue_notices(session, principal, estate, building=data["building"])
-    return pdf_response(notices.notices_pdf(found), notices.file_name(found))
+    return pdf_response(notices.notices_pdf(session, found, issued_by=principal.username), notices.file_name(found))
 
 
 @bp.get("/credit-notes/<number>.pdf")
@@ -45,7 +45,7 @@ def credit_note(number):
     """The credit note's document."""
     principal, session = require_principal(), get_session()
     note = credit_notes.get_credit_note(session, principal, number)
-    return pdf_response(credit_notes.credit_note_pdf(credit_notes.credit_note_data(session, note)), f"{number}.pdf")
+    return pdf_response(credit_notes.credit_note_pdf(session, note, issued_by=principal.username), f"{number}.pdf")
 
 
 @bp.get("/receipts/<number>.pdf")
@@ -57,7 +57,8 @@ def receipt_pdf(number):
     """The PDF of one receipt in scope."""
     principal, session = require_principal(), get_session()
     receipt = receipts.get_receipt(session, principal, number)
-    return pdf_response(receipts.receipt_pdf(session, receipt), f"{receipt.number}.pdf")
+    return pdf_response(receipts.receipt_pdf(session, receipt, mask_owners=services.owners_masked_for(principal),
+                                             issued_by=principal.username), f"{receipt.number}.pdf")
 
 
 @bp.get("/rooms/<room>/receipts")

@@ -38,7 +38,7 @@ def print_command(estate_code, period, building, out_dir, workers, locale):
     click.echo(result.summary())
 
 
-notices_group = click.Group("notices", help="Arrears notices (催缴通知书) as PDF documents.")
+notices_group = click.Group("notices", help="Arrears notices (催缴通知书) and annual public notices (公示) as PDF documents.")
 
 
 @notices_group.command("print")
@@ -114,6 +114,38 @@ def print_receipts(estate_code, building, start, end, out_dir, workers, locale):
         result = printing.run_print(jobs, app_config=printing.worker_config(current_app),
                                     workers=workers, on_done=lambda job, _written: bar.update(1, job))
     click.echo(result.documents_summary())
+
+
+@notices_group.command("public")
+@click.option("--estate", "estate_code", required=True, help="Estate code, e.g. YJL.")
+@click.option("--year", required=True, type=click.IntRange(2000, 2999), help="Calendar year, e.g. 2026.")
+@click.option("--publish", is_flag=True, help="Publish the year's figures as a new version first.")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Directory for the public-notice-<ESTATE>-<YEAR>-v<N>.pdf file.")
+@with_appcontext
+def public_notice_command(estate_code, year, publish, out_dir):
+    """The annual public notice (公示) as one A4 PDF: with --publish a new version is published and
+    written; without, the latest published version (or, none yet, the current figures as a preview)."""
+    from pms.core.auth import system_principal
+    from pms.statements import public_notice
+
+    principal = system_principal()
+    with cli_unit_of_work() as session:
+        estate = public_notice.get_estate(session, principal, estate_code)
+        if publish:
+            data = public_notice.document(public_notice.publish(session, principal, estate, year))
+        else:  # the latest published version, or (none yet) the live figures as a preview
+            data = public_notice.readable(session, principal, estate, year)
+        pdf = public_notice.public_notice_pdf(session, data, estate=estate)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        # Written inside the unit of work: a file that cannot be written publishes nothing.
+        printing.write_atomically(str(out_dir / public_notice.file_name(data)), pdf)
+    if data["published"]:
+        click.echo(_("%(estate)s %(year)d: version %(version)d, %(file)s", estate=estate_code, year=year,
+                     version=data["version"], file=public_notice.file_name(data)))
+    else:
+        click.echo(_("%(estate)s %(year)d: not published; preview %(file)s", estate=estate_code, year=year,
+                     file=public_notice.file_name(data)))
 
 
 print_runs_group = click.Group("print-runs", help="Print runs requested from the web (queued for the scheduler).")

@@ -42,7 +42,11 @@ def credit_note_data(session, note: CreditNote) -> dict[str, Any]:
             "issued_by": note.issued_by, "issued_at": note.issued_at}
 
 
-def credit_note_pdf(data: dict[str, Any]) -> bytes:
-    from pms.core.pdf import render_pdf
+def credit_note_pdf(session, note: CreditNote, *, issued_by: str = "system") -> bytes:
+    """The credit note as issued (PDF/A, kept; later downloads get the same file)."""
+    from pms.documents import services as documents
 
-    return render_pdf("credit_note.html", {"n": data})
+    ref = documents.DocumentRef("credit_note", note.number, documents.reader_variant(),
+                                company_id=note.company_id, estate_id=note.estate_id, room_id=note.room_id)
+    return documents.issued_pdf(session, ref, "credit_note.html", lambda: {"n": credit_note_data(session, note)},
+                                issued_by=issued_by)

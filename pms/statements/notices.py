@@ -9,6 +9,9 @@ unlawful, and `tests/statements/test_notices.py` reads every notice template for
 """
 from __future__ import annotations
 
+import hashlib
+import json
+
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Optional
@@ -111,7 +114,8 @@ def issue_notices(session, principal: Principal, estate_code: str, *,
                          place=f"{estate.code}-{building}" if building else estate.code))
     recorded = record_demands(session, principal, estate, notices, building=building)
     company = session.get(Company, estate.company_id)
-    return {"company": company.name, "estate": {"code": estate.code, "name": estate.name}, "day": clock.today(),
+    return {"company": company.name, "company_id": company.id, "estate_id": estate.id,
+            "estate": {"code": estate.code, "name": estate.name}, "day": clock.today(),
             "building": building, "notices": notices,
             "total_text": format_fen(sum(n.total_fen for n in notices))}, recorded
 
@@ -139,11 +143,22 @@ def record_demands(session, principal: Principal, estate: Estate, notices: list[
     return recorded
 
 
-def notices_pdf(data: dict[str, Any]) -> bytes:
-    """One A4 page per notice, in room order."""
-    from pms.core.pdf import render_pdf
+def notices_pdf(session, data: dict[str, Any], *, issued_by: str = "system") -> bytes:
+    """One A4 page per notice, in room order; issued (PDF/A, kept) once per day, place and content:
+    a reprint of the same notices the same day is the kept file, a payment meanwhile a new one."""
+    from pms.documents import services as documents
 
-    return render_pdf("arrears_notice.html", {"d": data})
+    ref = documents.DocumentRef("arrears_notice", run_number(data), documents.reader_variant(),
+                                company_id=data["company_id"], estate_id=data["estate_id"])
+    return documents.issued_pdf(session, ref, "arrears_notice.html", lambda: {"d": data}, issued_by=issued_by)
+
+
+def run_number(data: dict[str, Any]) -> str:
+    """`CJ-<day>-<ESTATE>[-<BUILDING>]-<digest>`: the notices' day, place and what they demand."""
+    content = json.dumps([[n.number, [[b.number, b.outstanding_fen] for b in n.bills]] for n in data["notices"]],
+                         separators=(",", ":"))
+    place = f"{data['estate']['code']}-{data['building']}" if data["building"] else data["estate"]["code"]
+    return f"CJ-{data['day']:%Y%m%d}-{place}-{hashlib.sha256(content.encode()).hexdigest()[:10]}"
 
 
 def file_name(data: dict[str, Any]) -> str:

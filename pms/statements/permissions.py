@@ -6,7 +6,7 @@ The role × resource tests read this table too (tests/statements/test_permission
 """
 from __future__ import annotations
 
-from pms.core.auth import AUDITOR, FINANCE, MANAGER, OFFICER, RESIDENT, Permissions
+from pms.core.auth import AUDITOR, CARE_WORKER, FINANCE, MANAGER, OFFICER, RESIDENT, TECHNICIAN, Permissions
 
 PERMISSIONS: dict[str, tuple[str, ...]] = {
     # A bill's statement: billing readers (residents: their own rooms, by scope). Technicians
@@ -21,6 +21,11 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     # Receipts (收据) of payments and late-fee payments, and reversal notes: the company's desk
     # and managers, the resident of the room, auditors and officers of the district (by scope).
     "receipt.read": (MANAGER, FINANCE, RESIDENT, AUDITOR, OFFICER),
+    # The annual public notice (公示, 条例 Art. 70) once published: everyone of the estate — its
+    # residents, the company's staff, the district's auditors and officers (by scope).
+    "public_notice.read": (MANAGER, FINANCE, TECHNICIAN, CARE_WORKER, RESIDENT, AUDITOR, OFFICER),
+    # Its live figures before publishing, and publishing a version (a document of record).
+    "public_notice.publish": (MANAGER, FINANCE),
 }
 
 

@@ -22,6 +22,7 @@ from pms.core import clock
 from pms.core.auth import Principal, get_in_scope
 from pms.core.money import amount_in_words
 from pms.estates.models import Company, Estate, Ownership, Person, Room
+from pms.estates.rules import mask_name
 from pms.statements import permissions
 
 
@@ -45,13 +46,15 @@ def may_read(principal: Principal) -> bool:
     return permissions.may(principal, "receipt.read")
 
 
-def receipt_document(session, receipt: Receipt) -> dict[str, Any]:
-    """Everything the receipt's PDF shows, as plain data."""
+def receipt_document(session, receipt: Receipt, *, mask_owners: bool = False) -> dict[str, Any]:
+    """Everything the receipt's PDF shows, as plain data (owners' names masked for outside readers)."""
     room = session.get(Room, receipt.room_id)
     estate = session.get(Estate, receipt.estate_id)
     company = session.get(Company, receipt.company_id)
     owners = list(session.scalars(select(Person.name).join(Ownership, Ownership.person_id == Person.id)
                                   .where(Ownership.room_id == room.id).order_by(Ownership.id)))
+    if mask_owners:
+        owners = [mask_name(name) for name in owners]
     tz = clock.timezone()
     data: dict[str, Any] = {
         "number": receipt.number, "kind": receipt.kind,
@@ -97,8 +100,15 @@ def receipt_document(session, receipt: Receipt) -> dict[str, Any]:
     return data
 
 
-def receipt_pdf(session, receipt: Receipt) -> bytes:
-    """The receipt as PDF bytes (one A4 page)."""
-    from pms.core.pdf import render_pdf
+def receipt_pdf(session, receipt: Receipt, *, mask_owners: bool = False, issued_by: str = "system") -> bytes:
+    """The receipt as issued (one A4 page, PDF/A, kept); once its payment is reversed, a second
+    rendition stamped void with its reversal note's number."""
+    from pms.documents import services as documents
 
-    return render_pdf("receipt.html", {"r": receipt_document(session, receipt)})
+    ref = documents.DocumentRef(
+        "receipt", receipt.number, documents.reader_variant("masked" if mask_owners else "",
+                                                            "void" if receipt.void_at is not None else ""),
+        company_id=receipt.company_id, estate_id=receipt.estate_id, room_id=receipt.room_id)
+    return documents.issued_pdf(session, ref, "receipt.html",
+                                lambda: {"r": receipt_document(session, receipt, mask_owners=mask_owners)},
+                                issued_by=issued_by)

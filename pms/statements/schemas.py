@@ -135,3 +135,77 @@ class PrintRunStateSchema(Schema):
     started_at = fields.DateTime(allow_none=True)
     finished_at = fields.DateTime(allow_none=True)
     files = fields.List(fields.String())
+
+
+class PublishNoticeSchema(Schema):
+    """Publish an estate's annual public notice for a year (2000 to the current year)."""
+
+    year = fields.Integer(required=True, strict=False, validate=validate.Range(min=2000, max=2999),
+                          metadata={"description": "the calendar year; the current year is published to date"})
+
+
+class PublishNoticeFormSchema(PublishNoticeSchema):
+    """The publish form: the year and the confirmation; the CSRF token is no field."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    confirm = fields.String(load_default="", validate=validate.OneOf(["", "yes"]))
+
+
+class NoticeQuerySchema(Schema):
+    """Which version of a year's notice (default: the latest published)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    version = fields.Integer(load_default=None, validate=validate.Range(min=1))
+
+
+class NoticeVersionSchema(Schema):
+    """One published version of an annual public notice."""
+
+    year = fields.Integer()
+    version = fields.Integer()
+    published_at = fields.DateTime()
+    published_by = fields.String(metadata={"description": "the publisher's username"})
+
+
+class NoticeListSchema(Schema):
+    """An estate's published public notices, newest year and version first."""
+
+    estate = fields.String()
+    items = fields.List(fields.Nested(NoticeVersionSchema))
+
+
+class NoticeSchema(Schema):
+    """A published annual public notice (公示): the frozen figures of its version, money in fen."""
+
+    estate = fields.Dict(metadata={"description": "{code, name}"})
+    company = fields.String()
+    district = fields.String()
+    year = fields.Integer()
+    version = fields.Integer()
+    published_at = fields.String(metadata={"description": "YYYY-MM-DD HH:MM, Asia/Shanghai"})
+    published_by = fields.String()
+    to_date = fields.Boolean(metadata={"description": "true: the current year, figures up to as_of"})
+    as_of = fields.String(metadata={"description": "the last day the figures cover (YYYY-MM-DD)"})
+    fee_items = fields.List(fields.Dict(), metadata={
+        "description": "{code, name, kind, rate_fen_per_m2, monthly_cost_fen, amount_fen, usages, entrances, "
+                       "rooms, from, to}: the items of the fee plans in force and the periods they cover"})
+    income = fields.Dict(metadata={
+        "description": "items: [{code, name, billed_fen, subsidy_fen, payable_fen, lines, share_percent}]; "
+                       "total: {billed_fen, subsidy_fen, payable_fen, waived_fen, received_fen, bills, periods, "
+                       "collection_percent}; bill lines of the year's periods (bills not void)"})
+    subsidies = fields.List(fields.Dict(), metadata={
+        "description": "{program, name, kind, subsidy_fen, claims, claimed_fen, approved_fen, disbursed_fen}"})
+    repairs = fields.Dict(metadata={
+        "description": "categories: [{category, requests, resolved, sla_met, sla_breached, sla_percent}]; total"})
+    works = fields.List(fields.Dict(), metadata={
+        "description": "{title, service, building, entrance, starts_on, ends_on, status}"})
+    elevator_upkeep = fields.List(fields.Dict(), metadata={"description": "{kind, due, done, overdue}"})
+    spending = fields.Dict(metadata={
+        "description": "repairs: [{payer: common/fund, requests, amount_fen}]; renovation: [{name, contractor, "
+                       "accepted_on, contract_fen}]"})
+    maintenance_fund = fields.Dict(metadata={"description": "{repairs, balance_recorded: false}"})
+    common_area_income = fields.Dict(metadata={"description": "{recorded: false}: not recorded in the system"})

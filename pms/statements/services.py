@@ -8,20 +8,22 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from datetime import date, datetime
 from typing import Any, Optional
 
-from sqlalchemy import select
-from sqlalchemy.orm import aliased
+from sqlalchemy import func, select
 from sqlalchemy.sql import Select
 
-from pms.billing.models import Bill, BillingRun, BillLine, FeePlan
+from pms.billing.models import (Bill, BillingRun, BillLine, FeePlan, JournalEntry, JournalLine, Payment,
+                                PaymentAllocation, Receipt)
 from pms.billing.rules import Clause, clause_of
 from pms.core import clock
-from pms.core.auth import RESIDENT, Principal, get_in_scope
+from pms.core.auth import Principal, get_in_scope
 from pms.core.codes import natural_key
 from pms.core.errors import Invalid, NotFound
 from pms.core.i18n import translate as _
 from pms.core.periods import is_period
+from pms.core.sql import InIds
 from pms.estates.models import (Building, Company, District, Entrance, Estate, Ownership, Person,
                                 Room, Street)
 from pms.estates.rules import mask_name
@@ -37,9 +39,10 @@ def get_statement_bill(session, principal: Principal, number: str) -> Bill:
 
 
 def owners_masked_for(principal: Principal) -> bool:
-    """Whose statements show owners' names masked: everyone's but the company's staff and the
-    room's own residents (an auditor or officer reads the figures, not who lives there)."""
-    return not (principal.is_staff or principal.role == RESIDENT)
+    """Whose statements and receipts show owners' names masked (张三 → 张*): everyone's but the
+    company's staff (issue 14: a statement may lie on a doormat, and the reader of a room's account
+    may be a tenant or a relative, not the owner; an auditor or officer reads the figures)."""
+    return not principal.is_staff
 
 
 def statement_for_bill(session, bill: Bill, *, mask_owners: bool = False) -> dict[str, Any]:
@@ -106,9 +109,6 @@ def _collect(session, bill_ids: Select, *, mask_owners: bool = False) -> list[di
     names masked when the paper leaves the office or a reader from outside the company reads it)."""
     ids = bill_ids.subquery()
     bill_id_in = Bill.id.in_(select(ids.c.id))
-    # The rooms of those bills (an alias: the arrears query below selects from Bill itself).
-    target = aliased(Bill)
-    room_ids = select(target.room_id).where(target.id.in_(select(ids.c.id)))
     rows = session.execute(
         select(Bill, Room, Building.code, Entrance.code, Estate, Company, District.name, Street.name,
                FeePlan.late_fee_daily_rate_per_10k, FeePlan.late_fee_grace_days, FeePlan.late_fee_cap_percent)
@@ -125,10 +125,11 @@ def _collect(session, bill_ids: Select, *, mask_owners: bool = False) -> list[di
     if not rows:
         return []
 
+    room_ids = sorted({room.id for _bill, room, *_rest in rows})
     owners: dict[int, list[str]] = defaultdict(list)
     for room_id, name in session.execute(
             select(Ownership.room_id, Person.name).join(Person, Person.id == Ownership.person_id)
-            .where(Ownership.room_id.in_(room_ids))
+            .where(InIds(Ownership.room_id, room_ids))
             .order_by(Ownership.room_id, Ownership.id)):
         owners[room_id].append(mask_name(name) if mask_owners else name)
 
@@ -144,21 +145,13 @@ def _collect(session, bill_ids: Select, *, mask_owners: bool = False) -> list[di
             "basis": _basis(line.basis),
         })
 
-    # Earlier arrears: the same rooms' open bills of earlier periods, still owing something.
-    older: dict[int, list[tuple[str, int]]] = defaultdict(list)
-    for room_id, period, outstanding in session.execute(
-            select(Bill.room_id, Bill.period, Bill.payable_fen - Bill.paid_fen - Bill.waived_fen)
-            .where(Bill.room_id.in_(room_ids), Bill.status == "open",
-                   Bill.payable_fen - Bill.paid_fen - Bill.waived_fen > 0)):
-        older[room_id].append((period, outstanding))
-
+    snapshots = _snapshots(session, [(bill.id, bill.room_id, bill.issued_at, bill.payable_fen)
+                                     for bill, *_rest in rows])
     tz = clock.timezone()
     statements = []
     for bill, room, building, entrance, estate, company, district, street, rate, grace, cap in rows:
-        earlier = [amount for period, amount in older[room.id] if period < bill.period]
-        outstanding = bill.payable_fen - bill.paid_fen - bill.waived_fen
         statements.append({
-            "number": bill.number, "period": bill.period, "status": bill.status,
+            "number": bill.number, "period": bill.period, "void": bill.status == "void",
             "issue_date": bill.issued_at.astimezone(tz).date().isoformat(),
             "due_date": bill.due_date.isoformat(),
             "company": {"code": company.code, "name": company.name},
@@ -169,15 +162,111 @@ def _collect(session, bill_ids: Select, *, mask_owners: bool = False) -> list[di
                      "area_centi_m2": room.area_centi_m2, "usage": room.usage},
             "owners": owners.get(room.id, []),
             "lines": lines.get(bill.id, []),
-            "total_fen": bill.total_fen, "subsidy_fen": bill.subsidy_fen,
-            "payable_fen": bill.payable_fen, "paid_fen": bill.paid_fen,
-            "waived_fen": bill.waived_fen, "outstanding_fen": outstanding,
-            "earlier_arrears_fen": sum(earlier), "earlier_open_bills": len(earlier),
-            "total_due_fen": outstanding + sum(earlier),
+            "total_fen": bill.total_fen, "subsidy_fen": bill.subsidy_fen, "payable_fen": bill.payable_fen,
+            **snapshots[bill.id],
             "late_charge_clause": late_charge_clause(clause_of(rate, grace, cap)),
         })
     statements.sort(key=lambda s: natural_key(s["room"]["code"]))
     return statements
+
+
+# Ledger movements a statement reconciles (receivable and prepayment of the room), by entry kind.
+BALANCE_ACCOUNTS = ("receivable", "prepayment")
+
+
+def _snapshots(session, bills: list[tuple[int, int, datetime, int]]) -> dict[int, dict[str, Any]]:
+    """Each bill's account figures as they stood at the close of its issue day, read from the ledger.
+
+    A statement is a snapshot: downloaded next year it shows what it showed when issued, whatever
+    was paid since. So nothing here reads a running total (bill.paid_fen, status): the previous
+    balance is the room's receivable less prepayment at the close of the previous statement's issue
+    day; then what moved since, by business day and ledger entry kind (payments, reversals, credits,
+    bills issued); the balance at issue is their sum, exactly as the ledger has it. Five queries for
+    any number of bills (a building's print run reads them once).
+    """
+    tz = clock.timezone()
+    issue_day = {bill_id: issued_at.astimezone(tz).date() for bill_id, _room, issued_at, _p in bills}
+    room_ids = sorted({room_id for _bill, room_id, _at, _p in bills})
+
+    # Every bill the rooms ever had: the previous statement of each bill, the bills issued since it.
+    history: dict[int, list[tuple[date, str, str, int]]] = defaultdict(list)
+    for room_id, issued_at, number, period, payable in session.execute(
+            select(Bill.room_id, Bill.issued_at, Bill.number, Bill.period, Bill.payable_fen)
+            .where(InIds(Bill.room_id, room_ids))):
+        history[room_id].append((issued_at.astimezone(tz).date(), number, period, payable))
+
+    # The rooms' ledger, summed per business day and entry kind (a room has a few dozen such rows).
+    moves: dict[int, list[tuple[date, str, str, int]]] = defaultdict(list)
+    for room_id, day, kind, account, fen in session.execute(
+            select(JournalLine.room_id, JournalEntry.business_date, JournalEntry.kind, JournalLine.account,
+                   func.sum(JournalLine.amount_fen))
+            .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
+            .where(InIds(JournalLine.room_id, room_ids),
+                   JournalLine.account.in_((*BALANCE_ACCOUNTS, "late_fee_receivable")))
+            .group_by(JournalLine.room_id, JournalEntry.business_date, JournalEntry.kind, JournalLine.account)):
+        moves[room_id].append((day, kind, account, int(fen)))
+
+    # Payments with their receipts, by the business day of their ledger entry.
+    payments: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for room_id, day, channel, amount, receipt in session.execute(
+            select(Payment.room_id, JournalEntry.business_date, Payment.channel, Payment.amount_fen,
+                   Receipt.number)
+            .join(JournalEntry, (JournalEntry.source_type == "payment") & (JournalEntry.source_id == Payment.id)
+                  & (JournalEntry.kind == "payment"))
+            .outerjoin(Receipt, (Receipt.payment_id == Payment.id) & (Receipt.kind == "payment"))
+            .where(InIds(Payment.room_id, room_ids))
+            .order_by(Payment.received_at, Payment.id)):
+        payments[room_id].append({"day": day, "channel": channel, "amount_fen": amount, "receipt": receipt or ""})
+
+    # What was applied to each bill by the close of its issue day (prepayments at issue, payments that day).
+    applied: dict[int, int] = defaultdict(int)
+    for bill_id, allocated_at, fen in session.execute(
+            select(PaymentAllocation.bill_id, PaymentAllocation.allocated_at, PaymentAllocation.amount_fen)
+            .where(InIds(PaymentAllocation.bill_id, [b[0] for b in bills]))):
+        if allocated_at.astimezone(tz).date() <= issue_day[bill_id]:
+            applied[bill_id] += fen
+
+    snapshots = {}
+    for bill_id, room_id, _issued_at, payable in bills:
+        day = issue_day[bill_id]
+        earlier_days = [d for d, *_rest in history[room_id] if d < day]
+        since = max(earlier_days) if earlier_days else None
+        previous = [(n, p) for d, n, p, _f in history[room_id] if d == since]
+
+        def summed(kinds=None, accounts=BALANCE_ACCOUNTS, after=None, upto=day):
+            return sum(fen for d, kind, account, fen in moves[room_id]
+                       if account in accounts and (kinds is None or kind in kinds)
+                       and (after is None or d > after) and d <= upto)
+
+        opening = summed(upto=since) if since else 0
+        paid = -summed(("payment",), after=since)
+        reversed_ = summed(("reversal",), after=since)
+        credited = -summed(("credit_note",), after=since)
+        charged = summed(("bill",), after=since)
+        balance = summed()
+        # Anything else that moved the balance (a kind added later) is shown, never dropped.
+        other = balance - opening + paid - reversed_ + credited - charged
+        late = summed(accounts=("late_fee_receivable",))
+        outstanding = max(payable - applied[bill_id], 0)
+        snapshots[bill_id] = {
+            "previous_statement": max(previous, key=lambda np: np[1])[0] if previous else None,
+            "previous_issue_date": since.isoformat() if since else None,
+            "previous_balance_fen": opening,
+            "payments": [{"date": p["day"].isoformat(), "channel": p["channel"], "amount_fen": p["amount_fen"],
+                          "receipt": p["receipt"]}
+                         for p in payments[room_id] if (since is None or p["day"] > since) and p["day"] <= day],
+            "payments_fen": paid, "reversals_fen": reversed_, "credits_fen": credited,
+            "charges_fen": charged, "other_fen": other,
+            "charged_bills": [{"number": n, "period": p, "payable_fen": f} for d, n, p, f in
+                              sorted(history[room_id], key=lambda h: (h[2], h[1]))
+                              if (since is None or d > since) and d <= day],
+            "balance_fen": balance,
+            "late_charges_fen": late,
+            "total_due_fen": max(balance, 0) + late,
+            "credit_fen": max(-balance, 0),
+            "paid_fen": payable - outstanding, "outstanding_fen": outstanding,
+        }
+    return snapshots
 
 
 def _basis(text: Optional[str]) -> dict[str, Any]:
@@ -219,9 +308,16 @@ def building_print_pdf(print_data: dict[str, Any]) -> bytes:
     return render_pdf("statements.html", print_data)
 
 
-def statement_pdf(session, bill: Bill, *, mask_owners: bool = False) -> bytes:
-    """The bill's statement as PDF bytes."""
-    from pms.core.pdf import render_pdf
+def statement_pdf(session, bill: Bill, *, mask_owners: bool = False, issued_by: str = "system") -> bytes:
+    """The bill's statement as issued (PDF/A, kept): rendered at the first download, then the same
+    file for every later one; a bill voided since gets its own rendition stamped void."""
+    from pms.documents import services as documents
 
-    return render_pdf("statements.html", {"statements": [statement_for_bill(session, bill, mask_owners=mask_owners)],
-                                          "cover": None})
+    ref = documents.DocumentRef(
+        "statement", bill.number, documents.reader_variant("masked" if mask_owners else "",
+                                                           "void" if bill.status == "void" else ""),
+        company_id=bill.company_id, estate_id=bill.estate_id, room_id=bill.room_id)
+    return documents.issued_pdf(
+        session, ref, "statements.html",
+        lambda: {"statements": [statement_for_bill(session, bill, mask_owners=mask_owners)], "cover": None},
+        issued_by=issued_by)

@@ -29,8 +29,8 @@ def bill_statement(number):
     """The statement PDF of one bill in scope (session cookie)."""
     principal, session = require_principal(), get_session()
     bill = services.get_statement_bill(session, principal, number)
-    return pdf_response(services.statement_pdf(session, bill, mask_owners=services.owners_masked_for(principal)),
-                        f"{bill.number}.pdf")
+    return pdf_response(services.statement_pdf(session, bill, mask_owners=services.owners_masked_for(principal),
+                                               issued_by=principal.username), f"{bill.number}.pdf")
 
 
 @bp.get("/receipts/<number>.pdf")
@@ -39,7 +39,8 @@ def receipt_pdf(number):
     """A receipt's PDF (session cookie): the desk's print link and the account pages' lists."""
     principal, session = require_principal(), get_session()
     receipt = receipts.get_receipt(session, principal, number)
-    return pdf_response(receipts.receipt_pdf(session, receipt), f"{receipt.number}.pdf")
+    return pdf_response(receipts.receipt_pdf(session, receipt, mask_owners=services.owners_masked_for(principal),
+                                             issued_by=principal.username), f"{receipt.number}.pdf")
 
 
 def _print_page():
@@ -85,7 +86,7 @@ def arrears_notices(code):
     principal, session = require_principal(), get_session()
     data = load_data(NoticesFormSchema(), request.form.to_dict())
     found, _recorded = notices.issue_notices(session, principal, code, building=data["building"])
-    return pdf_response(notices.notices_pdf(found), notices.file_name(found))
+    return pdf_response(notices.notices_pdf(session, found, issued_by=principal.username), notices.file_name(found))
 
 
 @bp.get("/credit-notes/<number>.pdf")
@@ -94,4 +95,4 @@ def credit_note(number):
     """A credit note's PDF (session cookie), linked from the room account pages."""
     principal, session = require_principal(), get_session()
     note = credit_notes.get_credit_note(session, principal, number)
-    return pdf_response(credit_notes.credit_note_pdf(credit_notes.credit_note_data(session, note)), f"{number}.pdf")
+    return pdf_response(credit_notes.credit_note_pdf(session, note, issued_by=principal.username), f"{number}.pdf")

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from pms.billing import demo
-from pms.billing.models import Bill, BillingRun, FeePlan, JournalEntry, Payment
+from pms.billing.models import Bill, BillingRun, FeePlan, JournalEntry, Payment, Receipt
 from pms.core.audit import run_checks
 from tests import factories as f
 
@@ -61,7 +61,15 @@ def test_demo_bills_three_periods_with_realistic_payments(db, ctx):
     assert sept > 0 and abs(nov * 2 - sept) <= 2 * 53 * 2  # half, up to rounding per line
     kinds = set(db.scalars(select(JournalEntry.kind).distinct()))
     assert {"bill", "payment"} <= kinds
-    for name, breach in run_checks(db):
+    # Every payment, in bulk or at the desk, has its receipt: same room and amount, numbered gap-free.
+    receipts = db.execute(select(Payment.room_id, Payment.amount_fen, Receipt.room_id, Receipt.amount_fen,
+                                 Receipt.kind, Receipt.void_at)
+                          .outerjoin(Receipt, Receipt.payment_id == Payment.id)).all()
+    assert len(receipts) == db.scalar(select(func.count(Payment.id)))
+    assert all(r[0] == r[2] and r[1] == r[3] and r[4] == "payment" and r[5] is None for r in receipts)
+    checks = list(run_checks(db))
+    assert "receipt_numbers" in [name for name, _breach in checks]
+    for name, breach in checks:
         assert breach is None, (name, breach)
     assert ctx.notes and "2026-12 is not billed yet" in ctx.notes[0]
 

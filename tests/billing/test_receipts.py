@@ -10,7 +10,6 @@ from sqlalchemy import func, select
 
 from pms.billing.models import NumberCounter, Receipt
 from pms.billing.services import receipts
-from pms.billing.services.bulk_payments import Settlement, record_settlements
 from pms.billing.services.late_fee_settlements import reverse_settlement, settle_late_fees
 from pms.billing.services.payments import record_payment, reverse_payment
 from pms.core.errors import Conflict, Invalid
@@ -136,19 +135,6 @@ def test_late_charges_paid_get_a_receipt_a_waiver_none(db, world, clock):
     assert receipt.void_at is not None
     assert seqs(db, world.acme.id, 2026) == [1, 2]
     assert_ledger_consistent(db)
-
-
-def test_a_payment_without_receipt_reverses_without_note(db, world, billed):
-    """Bulk-recorded payments (imports, the demo) have no receipt: reversing one issues no note."""
-    bill = billed[ROOM]
-    record_settlements(db, [Settlement(bill_id=bill.id, room_id=world.r501.id, room_code=ROOM,
-                                       estate_id=world.yjl.id, amount_fen=10000,
-                                       received_at=datetime(2026, 3, 1, 2, tzinfo=timezone.utc),
-                                       business_date=date(2026, 3, 1), channel="bank")], recorded_by="import")
-    from pms.billing.models import Payment
-    payment_id = db.scalar(select(Payment.id))
-    assert reverse_payment(db, finance(), payment_id, reason="导入重复").reversal_note == ""
-    assert db.scalar(select(func.count()).select_from(Receipt)) == 0
 
 
 def test_receipt_numbers_look_like_the_house_numbers():

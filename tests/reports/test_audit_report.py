@@ -45,9 +45,21 @@ def test_the_report_reads_back_with_its_figures_and_seal(api, paid_claim, db, pd
 
 
 def test_printing_again_without_news_seals_nothing_twice(api, paid_claim, db):
-    assert api.get("auditor", REPORT).status_code == 200
-    assert api.get("officer", REPORT).status_code == 200
-    assert [s.reason for s in _seals(db)] == ["report"]
+    first = api.get("auditor", REPORT)
+    again = api.get("officer", REPORT)
+    assert first.status_code == again.status_code == 200
+    (sealed,) = _seals(db)
+    assert sealed.reason == "report"
+    # Issued under that seal and kept: the reprint is the kept file, checkable like any document.
+    from pms.documents.models import IssuedDocument
+
+    (kept,) = db.scalars(select(IssuedDocument).where(IssuedDocument.kind == "audit_report"))
+    assert kept.number == f"TBB-2026-2026-03-S{sealed.id}" and kept.district_id is not None and kept.estate_id is None
+    assert again.data == first.data
+    for user, status in (("auditor", "genuine"), ("officer", "genuine"), ("other_auditor", "unknown"),
+                         ("manager", "unknown")):  # a district's report: its auditors and officers
+        reply = api.client.post("/api/v1/documents/verify", data=first.data, headers=api.headers(user))
+        assert reply.get_json()["status"] == status, user
 
 
 def test_a_printed_seal_checks_out_until_seals_are_deleted(api, paid_claim, db, runner, client):

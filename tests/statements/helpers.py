@@ -64,3 +64,31 @@ def make_bill(session, room, period="2026-01", lines=None, *, paid_fen=0, due_da
                                items=fee_items(session, session.get(Estate, room.estate_id)), year=year,
                                due_date=date(year, int(period[5:]), due_day), issued_at=issued_at,
                                paid_fen=paid_fen)
+
+
+def post_bill(session, bill, *, apply_prepayments=True) -> Bill:
+    """Post `bill`'s ledger entry as a billing run does (Dr receivable payable, Dr subsidy
+    receivable, Cr revenue per line) on its issue day, then apply the estate's prepayments."""
+    from pms.billing.models import BillLine
+    from pms.billing.services.ledger import Line, post_entry
+    from pms.billing.services.payments import apply_prepayments as apply
+    from pms.core import clock
+
+    day = bill.issued_at.astimezone(clock.timezone()).date()
+    lines = [Line("receivable", bill.payable_fen, room_id=bill.room_id)]
+    for line in session.scalars(select(BillLine).where(BillLine.bill_id == bill.id)):
+        lines.append(Line("revenue", -line.amount_fen, item_code=line.item_code))
+        if line.subsidy_fen:
+            lines.append(Line("subsidy_receivable", line.subsidy_fen, program_id=line.program_id))
+    post_entry(session, estate_id=bill.estate_id, kind="bill", source_type="bill", source_id=bill.id,
+               business_date=day, lines=lines)
+    if apply_prepayments:
+        apply(session, bill.estate_id, business_date=day)
+    return bill
+
+
+def local(day: date, hour: int = 9) -> datetime:
+    """An instant on a Beijing business day."""
+    from zoneinfo import ZoneInfo
+
+    return datetime.combine(day, datetime.min.time().replace(hour=hour), tzinfo=ZoneInfo("Asia/Shanghai"))

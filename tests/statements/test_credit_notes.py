@@ -24,7 +24,7 @@ def test_the_credit_per_line_is_the_ledger_s(app, db, bill, pdf_tools):  # noqa:
         db.commit()
         note = credit_notes.get_credit_note(db, system_principal(), view.number)
         data = credit_notes.credit_note_data(db, note)
-        pdf = credit_notes.credit_note_pdf(data)
+        pdf = credit_notes.credit_note_pdf(db, note)
     assert [(line["owed_fen"], line["credit_fen"]) for line in data["lines"]] == [
         (5193, 1360), (18000, 4713), (15000, 3927)]
     text = pdf_tools.text(pdf).replace(" ", "")

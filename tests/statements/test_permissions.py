@@ -2,7 +2,7 @@
 (pms/statements/permissions.py): every answer that is not about scope (404) is 403 exactly when
 the user's role may not read statements by the table (admin always may)."""
 from pms.statements.permissions import PERMISSIONS
-from tests.statements import test_api, test_print_runs, test_print_web, test_receipts
+from tests.statements import test_api, test_print_runs, test_print_web, test_public_notice_web, test_receipts
 from tests.permission_matrix import ROLE, may_by
 
 
@@ -14,7 +14,9 @@ def may(user: str, action: str) -> bool:
 MATRICES = {"statement.read": [(user, status) for user, _room, status in test_api.MATRIX],
             "statement.print": [(user, status) for user, _estate, status in test_print_web.MATRIX],
             "receipt.read": [(user, status) for user, _room, status in test_receipts.MATRIX],
-            "print_run.request": test_print_runs.MATRIX + test_print_runs.FOLLOW}
+            "print_run.request": test_print_runs.MATRIX + test_print_runs.FOLLOW,
+            "public_notice.read": test_public_notice_web.READ_MATRIX,
+            "public_notice.publish": test_public_notice_web.PUBLISH_MATRIX}
 
 
 def test_every_action_has_a_matrix():

@@ -73,13 +73,19 @@ def test_rerun_skips_and_a_changed_bill_is_rerendered(app, runner, estate, tmp_p
     assert again.exit_code == 0, again.output
     assert "2 buildings, 5 statements, written 0, skipped 2" in again.output
     assert {p.name: p.stat().st_mtime_ns for p in tmp_path.glob("*.pdf")} == first
-    # A payment on YJL-3-2-501 changes building 3's statements only.
+    # Statements are snapshots at issue: a payment since changes nothing printed.
     from pms.core.db import unit_of_work
-    from pms.estates.models import Room
+    from pms.estates.models import Ownership, Person, Room
 
     with app.app_context(), unit_of_work() as s:
         room_id = s.scalar(select(Room.id).where(Room.code == "YJL-3-2-501"))
         s.execute(update(Bill).where(Bill.room_id == room_id).values(paid_fen=2000))
+    assert "written 0, skipped 2" in run(runner, tmp_path).output
+    # A new owner of YJL-3-2-501 changes building 3's statements only.
+    with app.app_context(), unit_of_work() as s:
+        person_id = s.scalar(select(Ownership.person_id).join(Room, Room.id == Ownership.room_id)
+                             .where(Room.code == "YJL-3-2-501"))
+        s.execute(update(Person).where(Person.id == person_id).values(name="李四"))
     changed = run(runner, tmp_path)
     assert "written 1, skipped 1" in changed.output
     after = {p.name: p.stat().st_mtime_ns for p in tmp_path.glob("*.pdf")}

@@ -5,8 +5,8 @@ Every money movement posts one balanced journal entry (`services.ledger`):
   prepayment_use  Dr prepayment(room) · Cr receivable(room)        (one entry per allocation)
   reversal        the exact opposite of what the payment still holds (bills reopen)
 Bill.paid_fen / status move in step with the allocations; nothing is ever updated away or deleted
-except those two running columns. `bulk_payments.record_settlements` writes the same rows for many
-whole-bill payments at once (imports, the demo).
+except those two running columns. `bulk_payments.record_settlements` writes the same rows, receipts
+included, for many whole-bill payments at once (imports, the demo).
 """
 from __future__ import annotations
 

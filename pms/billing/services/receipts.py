@@ -1,15 +1,17 @@
 """Receipts (收据): issued on the money path, in the unit of work that moves the money.
 
 `record_payment` issues one for the payment, `settle_late_fees` one for late charges paid at the
-desk (a waiver receives no money, so no receipt). Reversing either voids its receipt (`void_at`)
-and issues a `reversal_note`, a receipt of its own that names the one it reverses and the reason.
+desk (a waiver receives no money, so no receipt); `bulk_payments.record_settlements` numbers a whole
+batch's receipts at once (`receipt_number_sql`, the same numbers as `receipt_number`). Reversing
+any of them voids its receipt (`void_at`) and issues a `reversal_note`, a receipt of its own that
+names the one it reverses and the reason.
 
 Numbers are gap-free per company and business year (Asia/Shanghai) and never reused:
 `runs.reserve_numbers(…, series="receipt")`, the counter row that bills and credit notes use,
 updated (so locked) inside the caller's transaction — a payment that fails or is rolled back gives
 its number back, and concurrent payments of one company number one after the other. The counter
-is taken last, after the room's money lock (room → counter everywhere, never the other way), so it
-is held only for the rest of the unit of work.
+is taken last, after the room's money lock (room → counter everywhere, never the other way; a
+bulk batch: its bills' rows → counter), so it is held only for the rest of the unit of work.
 """
 from __future__ import annotations
 
@@ -46,6 +48,14 @@ def receipt_number(company_code: str, year: int, seq: int) -> str:
     return f"{company_code}-R{year}-{seq:06d}"
 
 
+def receipt_number_sql(pg: bool, prefix: str, seq: str) -> str:
+    """`receipt_number` in SQL, from a column holding `ACME-R2026-` and one holding the seq."""
+    if pg:
+        return (f"{prefix} || CASE WHEN {seq} < 1000000 THEN LPAD(CAST({seq} AS TEXT), 6, '0')"
+                f" ELSE CAST({seq} AS TEXT) END")
+    return f"{prefix} || printf('%06d', {seq})"
+
+
 def issue_receipt(session, *, kind: str, estate_id: int, room_id: int, amount_fen: int, issued_by: str,
                   payment_id: Optional[int] = None, settlement_id: Optional[int] = None,
                   reverses_id: Optional[int] = None, reason: str = "") -> Receipt:
@@ -67,7 +77,7 @@ def issue_receipt(session, *, kind: str, estate_id: int, room_id: int, amount_fe
 
 
 def receipt_of_payment(session, payment_id: int) -> Optional[Receipt]:
-    """The payment's own receipt (None for payments recorded in bulk or before receipts existed)."""
+    """The payment's own receipt (None for payments recorded before receipts existed)."""
     return session.scalar(select(Receipt).where(Receipt.kind == "payment", Receipt.payment_id == payment_id))
 
 

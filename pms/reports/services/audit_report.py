@@ -73,16 +73,22 @@ def print_report(reading, principal: Principal, code: str, *, period: Optional[s
 
     report = build(reading, principal, code, period=period, district=district)
     reading.close()
+    from pms.documents import services as documents
+
     with unit_of_work() as session:
         report.seal = audit.seal(session, reason="report")
-    return render(report), file_name(report)
+    # Issued under its seal: the same seal means the same log, so a reprint is the kept file.
+    ref = documents.DocumentRef("audit_report", document_number(report), documents.reader_variant(),
+                                district_id=report.district.id)
+    with unit_of_work() as session:  # the render holds no write lock: the record is written last
+        pdf = documents.issued_pdf(session, ref, "audit_report.html", lambda: {"r": report},
+                                   issued_by=principal.username)
+    return pdf, file_name(report)
 
 
-def render(report: AuditReport) -> bytes:
-    """The report as a PDF (A4, the CJK font embedded, charts as SVG from `core.charts`)."""
-    from pms.core.pdf import render_pdf
-
-    return render_pdf("audit_report.html", {"r": report})
+def document_number(report: AuditReport) -> str:
+    """`<PROGRAMME>-<SPAN>-S<seal id>`: one report per programme, span and seal."""
+    return f"{report.program.code}-{report.span.text}-S{report.seal.id if report.seal else 0}"
 
 
 def file_name(report: AuditReport) -> str:
