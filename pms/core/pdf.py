@@ -156,7 +156,11 @@ IDENTIFIER_PREFIX = "pms-document"
 def render_archival_pdf(template: str, context: dict[str, Any], *, identifier: str,
                         locale: Optional[str] = None) -> bytes:
     """An issued document: PDF/A-3u, its identifier in the document information's Keywords."""
-    document = render_document(template, context, locale=locale)
+    return write_archival(render_document(template, context, locale=locale), identifier)
+
+
+def write_archival(document, identifier: str) -> bytes:
+    """A laid-out document written as an issued one: PDF/A-3u, its identifier in the Keywords."""
     document.metadata.keywords = [f"{IDENTIFIER_PREFIX} {identifier}"]
     document.metadata.generator = "pms"
     return document.write_pdf(pdf_variant=ARCHIVAL_VARIANT)

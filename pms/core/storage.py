@@ -16,6 +16,21 @@ from urllib.parse import parse_qs, urlsplit
 from flask import current_app
 
 
+def write_atomically(path: str | Path, data: bytes) -> None:
+    """Write to a temp file in the same directory, fsync, rename: readers never see half a file."""
+    target = Path(path)
+    temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        with open(temp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(temp, target)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+
+
 class StorageError(RuntimeError):
     """The store could not be reached or refused the operation."""
 
@@ -59,16 +74,7 @@ class LocalStorage:
     def put(self, key: str, data: bytes, *, content_type: str = "application/octet-stream") -> None:
         target = self.path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
-        temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        try:
-            with open(temp, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(temp, target)
-        except BaseException:
-            temp.unlink(missing_ok=True)
-            raise
+        write_atomically(target, data)
 
     def get(self, key: str) -> bytes:
         return self.path(key).read_bytes()

@@ -75,9 +75,14 @@ def issued_pdf(session, ref: DocumentRef, template: str, context: Callable[[], d
     """The rendition's bytes: from storage when issued before, else rendered now and kept."""
     kept = find(session, ref)
     if kept is not None:
-        return storage().get(kept.storage_key)
+        return stored(kept)
     pdf = render_archival_pdf(template, context(), identifier=ref.identifier, locale=locale)
     return keep(session, ref, pdf, issued_by=issued_by)
+
+
+def stored(document: IssuedDocument) -> bytes:
+    """A kept document's bytes."""
+    return storage().get(document.storage_key)
 
 
 def storage_key(sha256: str) -> str:

@@ -148,9 +148,17 @@ def notices_pdf(session, data: dict[str, Any], *, issued_by: str = "system") -> 
     a reprint of the same notices the same day is the kept file, a payment meanwhile a new one."""
     from pms.documents import services as documents
 
-    ref = documents.DocumentRef("arrears_notice", run_number(data), documents.reader_variant(),
-                                company_id=data["company_id"], estate_id=data["estate_id"])
-    return documents.issued_pdf(session, ref, "arrears_notice.html", lambda: {"d": data}, issued_by=issued_by)
+    return documents.issued_pdf(session, notice_ref(data), "arrears_notice.html", lambda: {"d": data},
+                                issued_by=issued_by)
+
+
+def notice_ref(data: dict[str, Any], locale: Optional[str] = None):
+    """The notices' document: their run number, the reader's (or the given) language."""
+    from pms.documents import services as documents
+
+    return documents.DocumentRef("arrears_notice", run_number(data),
+                                 documents.variant(locale) if locale else documents.reader_variant(),
+                                 company_id=data["company_id"], estate_id=data["estate_id"])
 
 
 def run_number(data: dict[str, Any]) -> str:

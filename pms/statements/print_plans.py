@@ -11,6 +11,8 @@ few per day) and hands the workers plain dicts.
 """
 from __future__ import annotations
 
+import hashlib
+
 from collections import defaultdict
 from datetime import date, timedelta
 from typing import Optional
@@ -105,13 +107,15 @@ def plan_notices(session, principal, estate_code: str, sink: Sink, *, building: 
     jobs = []
     for code in sorted(by_building, key=natural_key):
         rows = by_building[code]
-        data = {"company": company.name, "estate": {"code": estate.code, "name": estate.name}, "day": day,
+        data = {"company": company.name, "company_id": company.id, "estate_id": estate.id,
+                "estate": {"code": estate.code, "name": estate.name}, "day": day,
                 "building": code, "notices": rows, "total_text": format_fen(sum(n.total_fen for n in rows))}
         stem = notices.file_name(data)[: -len(".pdf")]
         jobs.append(make_job(kind="notices", estate=estate.code, label=f"{day:%Y%m%d}", building=code, stem=stem,
                              numbers=[n.number for n in rows], template="arrears_notice.html", context={"d": data},
                              sink=sink, locale=locale, fingerprint=fingerprint,
-                             total_fen=sum(n.total_fen for n in rows)))
+                             total_fen=sum(n.total_fen for n in rows),
+                             identifier=notices.notice_ref(data, locale).identifier))
     return jobs
 
 
@@ -119,8 +123,19 @@ def record_building(session, principal, job: BuildingJob) -> int:
     """After a notices building's PDF is in place: its rooms' demands (none twice a day)."""
     if job.kind != "notices":
         return 0
+    from pms.documents import services as documents
+
     estate = session.scalar(select(Estate).where(Estate.code == job.estate))
-    return notices.record_demands(session, principal, estate, job.context["d"]["notices"], building=job.building)
+    recorded = notices.record_demands(session, principal, estate, job.context["d"]["notices"], building=job.building)
+    # The building's notices are an issued document: kept in the archive with the demands. Printed
+    # again the same day (the CLI writes every file again), the file becomes the kept one.
+    ref = notices.notice_ref(job.context["d"], job.locale)
+    kept = documents.find(session, ref)
+    if kept is None:
+        documents.keep(session, ref, job.sink.read(job.pdf_name), issued_by=principal.username)
+    elif hashlib.sha256(job.sink.read(job.pdf_name) or b"").hexdigest() != kept.sha256:
+        job.sink.write(job.pdf_name, documents.stored(kept), "application/pdf")
+    return recorded
 
 
 def estate_buildings(session, estate: Estate) -> list[str]:

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Callable, Iterator, Optional
 
 from pms.core.db import utcnow
+from pms.core.storage import write_atomically
 from pms.core.i18n import translate as _
 
 # Config keys a worker's app needs to render like the parent's (plain values only).
@@ -107,6 +108,9 @@ class BuildingJob:
     template: str
     sink: Sink
     total_fen: int = 0
+    # An issued document's identifier (notices: the building's notices are issued as one document):
+    # written as PDF/A with it, and kept in the archive by the parent (print_plans.record_building).
+    identifier: str = ""
     context: dict = field(default_factory=dict, repr=False, hash=False, compare=False)
 
     @property
@@ -181,13 +185,15 @@ def template_fingerprint() -> str:
 
 
 def make_job(*, kind: str, estate: str, label: str, building: str, stem: str, numbers, template: str,
-             context: dict, sink: Sink, locale: str, fingerprint: str, total_fen: int = 0) -> BuildingJob:
+             context: dict, sink: Sink, locale: str, fingerprint: str, total_fen: int = 0,
+             identifier: str = "") -> BuildingJob:
     """A building's job, its digest taken over everything its PDF shows."""
     canonical = json.dumps({"context": context, "templates": fingerprint, "locale": locale, "kind": kind},
                            sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
     return BuildingJob(kind=kind, estate=estate, label=label, building=building, stem=stem,
                        numbers=tuple(numbers), digest=hashlib.sha256(canonical.encode()).hexdigest(),
-                       locale=locale, template=template, sink=sink, total_fen=total_fen, context=context)
+                       locale=locale, template=template, sink=sink, total_fen=total_fen, identifier=identifier,
+                       context=context)
 
 
 def read_manifest(sink: Sink, name: str) -> Optional[dict]:
@@ -218,21 +224,6 @@ def plan_print(session, estate_code: str, period: str, out_dir: Path, *,
                                        building=building, locale=locale)
 
 
-def write_atomically(path: str, data: bytes) -> None:
-    """Write to a temp file in the same directory, fsync, rename: readers never see half a file."""
-    target = Path(path)
-    temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        with open(temp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(temp, target)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-
-
 @contextlib.contextmanager
 def few_collections() -> Iterator[None]:
     """Rarer cyclic garbage collections while a building is laid out: WeasyPrint allocates
@@ -249,12 +240,12 @@ def few_collections() -> Iterator[None]:
 
 def render_job(job: BuildingJob) -> int:
     """Render and write one building's PDF, then its manifest; the number of pages."""
-    from pms.core.pdf import render_document
+    from pms.core.pdf import render_document, write_archival
 
     with few_collections():
         document = render_document(job.template, job.context, locale=job.locale)
         pages = len(document.pages)
-        data = document.write_pdf()
+        data = write_archival(document, job.identifier) if job.identifier else document.write_pdf()
         del document
     job.sink.write(job.pdf_name, data, "application/pdf")
     manifest = {"kind": job.kind, "estate": job.estate, "label": job.label, "building": job.building,

@@ -155,8 +155,14 @@ def test_the_cli_prints_a_file_per_building_and_reruns_safely(runner, owing, db,
     (pdf,) = tmp_path.glob("*.pdf")
     assert pdf.name == "notices-YJL-3-20260316.pdf"
     assert "YJL-3-2-501" in pdf_tools.text(pdf.read_bytes())
+    # The building's notices are an issued document: the file checks out against the archive.
+    first = pdf.read_bytes()
+    checked = runner.invoke(args=["documents", "verify", str(pdf)])
+    assert checked.exit_code == 0 and "genuine" in checked.output, checked.output
     again = runner.invoke(args=["notices", "print", "--estate", "YJL", "--out", str(tmp_path)])
     assert again.exit_code == 0 and "1 files written, 0 demands recorded" in again.output
     assert len(demands(db)) == 2
+    # Printed again the same day: the same issued notices, byte for byte.
+    assert pdf.read_bytes() == first
     nobody = runner.invoke(args=["notices", "print", "--estate", "YJL", "--building", "9", "--out", str(tmp_path)])
     assert nobody.exit_code == 0 and "0 files written" in nobody.output
