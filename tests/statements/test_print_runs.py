@@ -124,7 +124,12 @@ def work(app, workers=1):
 
 
 def test_preview_confirm_progress_download(app, client, printable, db, pdf_tools):  # noqa: F811
+    from flask_babel import refresh
+
     logged_in(client, "finance")
+    # The db fixture's app context serves the requests too and keeps the locale it first chose
+    # (the login page's Chinese): forget it, so that ?lang=en decides.
+    refresh()
     page = client.get("/statements/print-runs?lang=en&kind=statements&estate=YJL&period=2026-01")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
