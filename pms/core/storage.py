@@ -9,6 +9,7 @@ never changed in place (content-addressed writers make a rewrite a no-op).
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path, PurePosixPath
 from typing import Iterator, Optional, Protocol
 from urllib.parse import parse_qs, urlsplit
@@ -17,14 +18,19 @@ from flask import current_app
 
 
 def write_atomically(path: str | Path, data: bytes) -> None:
-    """Write to a temp file in the same directory, fsync, rename: readers never see half a file."""
+    """Write to a temp file in the same directory, fsync, rename: readers never see half a file.
+
+    The temp file's name is unique per call (not per process): two threads of one web worker
+    writing the same content-addressed key at once must not share one temp file."""
     target = Path(path)
-    temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    fd, temp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    temp = Path(temp_name)
     try:
-        with open(temp, "wb") as fh:
+        with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(temp, 0o644)  # mkstemp's 0600 would hide the file from a web server of another user
         os.replace(temp, target)
     except BaseException:
         temp.unlink(missing_ok=True)

@@ -63,3 +63,29 @@ def test_urls(tmp_path, monkeypatch):
     with pytest.raises(ConfigError, match="PMS_STORAGE_URL"):
         load_config({"PMS_STORAGE_URL": "ftp://x"})
     assert load_config({"PMS_STORAGE_URL": "s3://b/p"})["STORAGE_URL"] == "s3://b/p"
+
+
+def test_two_threads_writing_one_key_at_once(tmp_path):
+    """Content-addressed keys: two first downloads of one document in one process can write the
+    same key with the same bytes at the same moment; neither may lose its temp file."""
+    import threading
+
+    store = LocalStorage(tmp_path / "storage")
+    errors, barrier = [], threading.Barrier(8)
+
+    def write():
+        try:
+            barrier.wait(timeout=10)
+            for _ in range(50):
+                store.put("documents/ab/same.pdf", b"%PDF-1.7 the same bytes" * 1000)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors, errors
+    assert store.get("documents/ab/same.pdf") == b"%PDF-1.7 the same bytes" * 1000
+    assert not list((tmp_path / "storage").rglob("*.tmp"))
