@@ -12,6 +12,7 @@ import functools
 import logging
 import shutil
 import subprocess
+import threading
 from pathlib import Path
 from typing import Any, Optional
 from urllib.parse import unquote, urlsplit
@@ -141,9 +142,17 @@ def render_document(template: str, context: dict[str, Any], *, locale: Optional[
     return document.render(stylesheets=[base_stylesheet()], font_config=font_config())
 
 
+# WeasyPrint shares one FontConfiguration (Pango, fontconfig, HarfBuzz state) per process, and
+# they are not thread-safe: two threads of one gthread web worker laying out PDFs at once can
+# crash the process (seen here: two first downloads racing). Layout and writing hold this lock;
+# they are CPU-bound under the GIL anyway, and batch printing runs in processes of its own.
+RENDER_LOCK = threading.RLock()
+
+
 def render_pdf(template: str, context: dict[str, Any], *, locale: Optional[str] = None) -> bytes:
     """The PDF of `templates/pdf/<template>` with `context` (A4, CJK font embedded)."""
-    return render_document(template, context, locale=locale).write_pdf()
+    with RENDER_LOCK:
+        return render_document(template, context, locale=locale).write_pdf()
 
 
 # Issued documents are archived as PDF/A-3u (ISO 19005-3, Unicode text: archive search and screen
@@ -156,7 +165,8 @@ IDENTIFIER_PREFIX = "pms-document"
 def render_archival_pdf(template: str, context: dict[str, Any], *, identifier: str,
                         locale: Optional[str] = None) -> bytes:
     """An issued document: PDF/A-3u, its identifier in the document information's Keywords."""
-    return write_archival(render_document(template, context, locale=locale), identifier)
+    with RENDER_LOCK:
+        return write_archival(render_document(template, context, locale=locale), identifier)
 
 
 def write_archival(document, identifier: str) -> bytes:

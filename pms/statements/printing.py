@@ -240,9 +240,9 @@ def few_collections() -> Iterator[None]:
 
 def render_job(job: BuildingJob) -> int:
     """Render and write one building's PDF, then its manifest; the number of pages."""
-    from pms.core.pdf import render_document, write_archival
+    from pms.core.pdf import RENDER_LOCK, render_document, write_archival
 
-    with few_collections():
+    with RENDER_LOCK, few_collections():
         document = render_document(job.template, job.context, locale=job.locale)
         pages = len(document.pages)
         data = write_archival(document, job.identifier) if job.identifier else document.write_pdf()

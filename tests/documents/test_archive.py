@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import threading
+from datetime import date, datetime, timezone
 
 import pytest
 from pypdf import PdfReader, PdfWriter
@@ -202,3 +203,36 @@ def test_the_check_page_for_an_auditor(app, client, paid):
     # Nothing uploaded is stored: still the one receipt file.
     assert count(app) == 1
     assert client.post("/documents/verify", data={}, content_type="multipart/form-data").status_code == 422
+
+
+def test_threads_of_one_worker_render_one_at_a_time(app):
+    """gthread web workers serve downloads on several threads; WeasyPrint's per-process font state
+    is not thread-safe (two threads laying out at once crashed a test process here, intermittently), so layout
+    and writing hold core.pdf.RENDER_LOCK: six threads rendering at once all get their PDF."""
+    from flask_babel import force_locale
+
+    from pms.core.pdf import render_pdf
+
+    results, errors, barrier = [], [], threading.Barrier(6)
+
+    def render(n):
+        try:
+            with app.test_request_context(), force_locale("zh_CN"):
+                barrier.wait(timeout=10)
+                for _ in range(3):
+                    results.append(render_pdf("credit_note.html", {"n": {
+                        "number": f"ACME-2026-C{n:06d}", "company": "安居物业", "estate": {"code": "YJL", "name": "云景里"},
+                        "room": "YJL-3-2-501", "bill": {"number": "ACME-2026-000001", "period": "2026-01",
+                                                        "payable_fen": 10386},
+                        "lines": [], "amount_fen": 100, "reason": "电梯停运", "business_date": date(2026, 3, 2),
+                        "issued_by": "finance", "issued_at": datetime(2026, 3, 2, 2, tzinfo=timezone.utc)}}))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=render, args=(n,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not errors, errors
+    assert len(results) == 18 and all(pdf.startswith(b"%PDF") for pdf in results)
