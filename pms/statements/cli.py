@@ -12,6 +12,12 @@ from flask_babel import gettext as _
 from pms.core.cli import cli_unit_of_work
 from pms.statements import printing
 
+# The print commands' shared options.
+WORKERS = click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 16),
+                       help="Rendering processes.")
+LANG = click.option("--lang", "locale", default="zh_CN", show_default=True,
+                    type=click.Choice(["zh_CN", "en"]), help="Language of the labels.")
+
 group = click.Group("statements", help="Statements (对账单) as PDF documents.")
 
 
@@ -21,10 +27,8 @@ group = click.Group("statements", help="Statements (对账单) as PDF documents.
 @click.option("--building", default=None, help="Only this building.")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Directory for <ESTATE>-<PERIOD>-<BUILDING>.pdf files.")
-@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 16),
-              help="Rendering processes.")
-@click.option("--lang", "locale", default="zh_CN", show_default=True,
-              type=click.Choice(["zh_CN", "en"]), help="Language of the labels.")
+@WORKERS
+@LANG
 @with_appcontext
 def print_command(estate_code, period, building, out_dir, workers, locale):
     """One print-ready PDF per building of the period's bills; reruns skip unchanged buildings."""
@@ -46,8 +50,7 @@ notices_group = click.Group("notices", help="Arrears notices (催缴通知书) a
 @click.option("--building", default=None, help="Only this building.")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Directory for notices-<ESTATE>-<BUILDING>-<DAY>.pdf files.")
-@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 16),
-              help="Rendering processes.")
+@WORKERS
 @with_appcontext
 def print_notices(estate_code, building, out_dir, workers):
     """Today's arrears notices, one PDF per building in arrears (room order); each building is its
@@ -95,10 +98,8 @@ receipts_group = click.Group("receipts", help="Receipts (收据) as PDF document
 @click.option("--to", "end", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Last day YYYY-MM-DD.")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Directory for receipts-<ESTATE>-<FROM>-<TO>-<BUILDING>.pdf files.")
-@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 16),
-              help="Rendering processes.")
-@click.option("--lang", "locale", default="zh_CN", show_default=True,
-              type=click.Choice(["zh_CN", "en"]), help="Language of the labels.")
+@WORKERS
+@LANG
 @with_appcontext
 def print_receipts(estate_code, building, start, end, out_dir, workers, locale):
     """The receipts issued from --from to --to (business days), one PDF per building, room order
@@ -152,8 +153,7 @@ print_runs_group = click.Group("print-runs", help="Print runs requested from the
 
 
 @print_runs_group.command("work")
-@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 16),
-              help="Rendering processes.")
+@WORKERS
 @with_appcontext
 def work_print_runs(workers):
     """Process the queued print runs (and resume stalled ones) once, as the scheduler does."""

@@ -130,10 +130,10 @@ def record_building(session, principal, job: BuildingJob) -> int:
     # The building's notices are an issued document: kept in the archive with the demands. Printed
     # again the same day (the CLI writes every file again), the file becomes the kept one.
     ref = notices.notice_ref(job.context["d"], job.locale)
-    kept = documents.find(session, ref)
+    kept, printed = documents.find(session, ref), job.sink.read(job.pdf_name)
     if kept is None:
-        documents.keep(session, ref, job.sink.read(job.pdf_name), issued_by=principal.username)
-    elif hashlib.sha256(job.sink.read(job.pdf_name) or b"").hexdigest() != kept.sha256:
+        documents.keep(session, ref, printed, issued_by=principal.username)
+    elif hashlib.sha256(printed or b"").hexdigest() != kept.sha256:
         job.sink.write(job.pdf_name, documents.stored(kept), "application/pdf")
     return recorded
 
