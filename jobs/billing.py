@@ -1,6 +1,7 @@
 """Daily billing job: at 01:10 Asia/Shanghai bill every estate whose period is due and not yet
-billed (catching up periods a stopped scheduler missed). One transaction per estate; a failed
-estate is logged and does not stop the others; a second scheduler process bills nothing twice."""
+billed (catching up periods a stopped scheduler missed). One transaction per batch of estates of a
+period; a failed estate is logged and does not stop the others; a second scheduler process bills
+nothing twice."""
 from __future__ import annotations
 
 import logging
@@ -12,25 +13,37 @@ log = logging.getLogger("pms.jobs.billing")
 
 def bill_due_estates(app, today=None) -> int:
     """Run billing for every (estate, period) that is due; the number of bills created."""
+    from itertools import groupby
+
+    from sqlalchemy import select
+
     from pms.billing.services import runs
     from pms.core import clock
     from pms.core.db import unit_of_work
-    from pms.core.estate_loop import for_each_estate
+    from pms.core.estate_loop import for_each_batch
     from pms.estates.models import Estate
 
-    def bill(session, due) -> int:
-        estate_id, period = due
-        result = runs.run_billing(session, session.get(Estate, estate_id), period,
-                                  triggered_by="scheduler", today=today)
-        log.info("billing estate=%s period=%s bills=%s total_fen=%s", result.estate, period,
-                 result.bills_created, result.total_fen)
-        return result.bills_created
+    def bill(session, due: list[tuple[int, str]]) -> list[int]:
+        period = due[0][1]  # a batch is of one period
+        estates = session.scalars(select(Estate).where(Estate.id.in_([estate_id for estate_id, _p in due]))).all()
+        results = runs.run_billing_batch(session, estates, period, triggered_by="scheduler", today=today)
+        for result in results:
+            log.info("billing estate=%s period=%s bills=%s total_fen=%s", result.estate, period,
+                     result.bills_created, result.total_fen)
+        by_id = {e.code: e.id for e in estates}
+        created = {by_id[r.estate]: r.bills_created for r in results}
+        return [created[estate_id] for estate_id, _p in due]
 
     with app.app_context():
         today = today or clock.today()
         with unit_of_work() as session:
-            due = runs.due_runs(session, today)
-        loop = for_each_estate(due, bill, what="billing", log=log)
+            due = runs.due_runs(session, today)  # oldest period first
+            batches = []
+            for period, pairs in groupby(due, key=lambda pair: pair[1]):
+                ids = [estate_id for estate_id, _p in pairs]
+                batches += [[(estate_id, period) for estate_id in batch]
+                            for batch in runs.batches(runs.room_counts(session, ids))]
+        loop = for_each_batch(batches, bill, what="billing", log=log)
     return sum(created for _due, created in loop.results)
 
 

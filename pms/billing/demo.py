@@ -25,7 +25,7 @@ from sqlalchemy import func, select, text
 from pms.billing.models import Bill, FeePlan
 from pms.billing.services.bulk_payments import Settlement, record_settlements
 from pms.billing.services.plans import apply_fee_plan
-from pms.billing.services.runs import run_billing
+from pms.billing.services import runs
 from pms.core import clock, periods
 from pms.core.auth import FINANCE, system_principal
 from pms.core.db import utcnow
@@ -45,38 +45,49 @@ CHANNEL_WEIGHTS = (("wechat", 45), ("alipay", 25), ("bank", 15), ("cash", 15))
 
 
 def seed(session, ctx) -> None:
-    """Fee plans, three billed periods and payments for the demo estates (flush only)."""
-    estates = [session.get(Estate, e.id) for e in ctx.estates]
-    if not estates or session.scalar(select(FeePlan.id).where(
-            FeePlan.estate_id.in_([e.id for e in estates])).limit(1)) is not None:
+    """Fee plans, three billed periods and payments for the demo estates (flush only).
+
+    Estates go in batches of about `runs.BATCH_ROOMS` rooms (plans, the three runs, the payments),
+    and the session forgets each batch's objects once they are flushed, so a million households
+    take no more memory than a hundred thousand.
+    """
+    ids = [e.id for e in ctx.estates]
+    if not ids or session.scalar(select(FeePlan.id).where(FeePlan.estate_id.in_(ids)).limit(1)) is not None:
         return  # already seeded
     rng, today = ctx.rng, ctx.today
     current = periods.period_of(today)
     billed = [periods.add_months(current, -2), periods.add_months(current, -1), current]
+    principal = _finance_principal(session, ctx)
+    counts = {"bills": 0, "payments": 0, "irregular": 0}
+    for batch in runs.batches(runs.room_counts(session, ids)):
+        _seed_batch(session, rng, today, billed, batch, principal, counts)
+        session.flush()
+        session.expunge_all()  # the batch's bills, plans and payments: written, no longer needed here
+    if hasattr(ctx, "note"):
+        ctx.note(f"billing: {len(ids)} fee plans, {counts['bills']} bills for {', '.join(billed)}, "
+                 f"{counts['payments']} payments in bulk; {periods.add_months(current, 1)} is not billed yet")
+
+
+def _seed_batch(session, rng, today, billed, estate_ids, principal, counts) -> None:
+    estates = [session.get(Estate, estate_id) for estate_id in estate_ids]
     for estate in estates:
         program = _programme(session, estate, billed[0])
         apply_fee_plan(session, estate, plan_for(session, estate, rng, billed[0], program), actor="demo")
-    principal = _finance_principal(session, ctx)
-    rooms = session.execute(select(Room.id, Room.code).where(Room.estate_id.in_([e.id for e in estates]))
+    rooms = session.execute(select(Room.id, Room.code).where(Room.estate_id.in_(estate_ids))
                             .order_by(Room.code)).all()
-    habits = _habits(rng, rooms)
+    habits = _habits(rng, rooms, counts)
     now = utcnow()
     full_payments = []
-    bills_created = 0
-    for index, period in enumerate(billed):
+    for period in billed:
         issue_day = periods.first_day(period)
-        for number, estate in enumerate(estates, 1):
-            bills_created += run_billing(session, estate, period, triggered_by="demo",
-                                         today=issue_day).bills_created
-            if number % 20 == 0:
-                _refresh_statistics(session)
+        counts["bills"] += sum(r.bills_created for r in runs.run_billing_batch(
+            session, estates, period, triggered_by="demo", today=issue_day))
+        _refresh_statistics(session)
         next_issue = periods.first_day(periods.add_months(period, 1))
         _irregular_payments(session, principal, rng, habits, issue_day, min(next_issue, today), now)
         full_payments += _full_payments(session, rng, habits, estates, period, today, now)
     record_settlements(session, full_payments, recorded_by=principal.username)
-    if hasattr(ctx, "note"):
-        ctx.note(f"billing: {len(estates)} fee plans, {bills_created} bills for {', '.join(billed)}, "
-                 f"{len(full_payments)} payments in bulk; {periods.add_months(current, 1)} is not billed yet")
+    counts["payments"] += len(full_payments)
 
 
 def _refresh_statistics(session) -> None:
@@ -141,9 +152,10 @@ def _finance_principal(session, ctx):
     return system_principal()
 
 
-def _habits(rng, rooms) -> dict:
-    """room id → (habit, days late, code); irregular habits are capped (service calls)."""
-    out, irregular = {}, 0
+def _habits(rng, rooms, counts: dict) -> dict:
+    """room id → (habit, days late, code); irregular habits are capped (service calls) over the
+    whole load (`counts["irregular"]`)."""
+    out = {}
     for room_id, code in rooms:
         draw, acc, habit = rng.random(), 0.0, "on_time"
         for share, kind in HABITS:
@@ -152,8 +164,8 @@ def _habits(rng, rooms) -> dict:
                 habit = kind
                 break
         if habit == "irregular":
-            irregular += 1
-            if irregular > MAX_IRREGULAR:
+            counts["irregular"] += 1
+            if counts["irregular"] > MAX_IRREGULAR:
                 habit = "on_time"
         out[room_id] = (habit, rng.randint(8, 50), code)
     return out

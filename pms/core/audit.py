@@ -24,9 +24,28 @@ def _digest(entry: AuditEntry) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+@dataclass
+class Entry:
+    """What one audit entry says (record_many chains several in one go)."""
+
+    actor: str
+    action: str
+    object_type: str = ""
+    object_id: object = ""
+    estate_id: Optional[int] = None
+    payload: Optional[dict] = None
+
+
 def record(session, *, actor: str, action: str, object_type: str = "", object_id="",
            estate_id: Optional[int] = None, payload: Optional[dict] = None) -> AuditEntry:
     """Append one entry to the chain (flush only; it commits with the unit of work)."""
+    return record_many(session, [Entry(actor, action, object_type, object_id, estate_id, payload)])[0]
+
+
+def record_many(session, entries: list[Entry]) -> list[AuditEntry]:
+    """Append entries to the chain in order, under one lock and one read of the head (flush only)."""
+    if not entries:
+        return []
     if session.get_bind().dialect.name == "postgresql":
         # Serialise appenders so two transactions never chain onto the same predecessor.
         session.execute(text("SELECT pg_advisory_xact_lock(770101)"))
@@ -34,16 +53,21 @@ def record(session, *, actor: str, action: str, object_type: str = "", object_id
         select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
     ).first()
     seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS)
-    entry = AuditEntry(
-        seq=seq, at=utcnow(), actor=actor, action=action,
-        object_type=object_type, object_id=str(object_id), estate_id=estate_id,
-        payload=json.dumps(payload or {}, ensure_ascii=False, sort_keys=True, default=str),
-        prev_hash=prev_hash, hash="",
-    )
-    entry.hash = _digest(entry)
-    session.add(entry)
+    at = utcnow()
+    rows = []
+    for entry in entries:
+        row = AuditEntry(
+            seq=seq, at=at, actor=entry.actor, action=entry.action,
+            object_type=entry.object_type, object_id=str(entry.object_id), estate_id=entry.estate_id,
+            payload=json.dumps(entry.payload or {}, ensure_ascii=False, sort_keys=True, default=str),
+            prev_hash=prev_hash, hash="",
+        )
+        row.hash = _digest(row)
+        rows.append(row)
+        seq, prev_hash = seq + 1, row.hash
+    session.add_all(rows)
     session.flush()
-    return entry
+    return rows
 
 
 @dataclass

@@ -236,15 +236,18 @@ def dialect_insert(session, table):
 
 def insert_ignoring_conflicts(session, model, rows: Sequence[dict], conflict: Sequence[str],
                               returning=None, chunk: int = 500) -> list:
-    """INSERT … ON CONFLICT (conflict) DO NOTHING in chunks; the `returning` values of the rows
-    actually inserted. The UNIQUE constraint, not a prior SELECT, decides."""
+    """INSERT … ON CONFLICT (conflict) DO NOTHING in chunks; the `returning` values (a column, or a
+    tuple of columns: rows) of the rows actually inserted. The UNIQUE constraint, not a prior
+    SELECT, decides."""
     if not rows:
         return []
     inserted: list = []
     for start in range(0, len(rows), chunk):
         stmt = dialect_insert(session, model).values(list(rows[start:start + chunk])).on_conflict_do_nothing(
             index_elements=list(conflict))
-        if returning is not None:
+        if isinstance(returning, (tuple, list)):  # several columns: rows
+            inserted.extend(tuple(row) for row in session.execute(stmt.returning(*returning)))
+        elif returning is not None:
             inserted.extend(session.execute(stmt.returning(returning)).scalars().all())
         else:
             session.execute(stmt)

@@ -109,7 +109,18 @@ def test_full_subsidy_gives_a_paid_bill_and_ledger_balances(db, estate):
     bill = db.scalar(select(Bill).where(Bill.number == "ACME-2026-000004"))
     assert (bill.total_fen, bill.payable_fen, bill.status) == (10467, 0, "paid")
     assert first_unbalanced_entry(db) is None
-    assert db.scalar(select(func.count(JournalEntry.id))) == result.bills_created
+    # One summary entry for the estate's run; the bills are its sub-ledger.
+    entry = db.scalar(select(JournalEntry))
+    assert (entry.kind, entry.source_type, entry.source_id, entry.memo) == ("bill", "billing_run", result.run_id,
+                                                                           "bills 2026-01")
+    revenue = dict(db.execute(select(JournalLine.item_code, JournalLine.amount_fen)
+                              .where(JournalLine.account == "revenue")).all())
+    billed = dict(db.execute(select(BillLine.item_code, func.sum(BillLine.amount_fen))
+                             .group_by(BillLine.item_code)).all())
+    assert revenue == {code: -fen for code, fen in billed.items()}  # one revenue line per item
+    subsidy = db.execute(select(JournalLine.item_code, JournalLine.program_id, JournalLine.amount_fen)
+                         .where(JournalLine.account == "subsidy_receivable")).all()
+    assert [(code, fen) for code, _program, fen in subsidy] == [("PROPERTY", 125640)]
     by_account = dict(db.execute(select(JournalLine.account, func.sum(JournalLine.amount_fen))
                                  .group_by(JournalLine.account)).all())
     assert by_account["revenue"] == -result.total_fen
@@ -240,7 +251,7 @@ def test_two_racing_runs_bill_once(app, db, estate, monkeypatch):
     assert len({r.run_id for r in results}) == 1
     db.rollback()
     assert db.scalar(select(func.count(Bill.id))) == 13
-    assert db.scalar(select(func.count(JournalEntry.id))) == 13
+    assert db.scalar(select(func.count(JournalEntry.id))) == 1
     assert db.scalar(select(NumberCounter.last_seq)) == 13
 
 
@@ -264,7 +275,7 @@ def test_a_run_killed_half_way_leaves_nothing_and_the_rerun_bills_once(app, db, 
     db.rollback()
     assert sorted(db.scalars(select(Bill.seq))) == list(range(1, 14))
     assert db.scalar(select(func.count(BillLine.id))) == 12 + 1 + 8 + 1  # property, shop, elevator, parking
-    assert db.scalar(select(func.count(JournalEntry.id))) == 13
+    assert db.scalar(select(func.count(JournalEntry.id))) == 1
     assert first_unbalanced_entry(db) is None
 
 
@@ -293,18 +304,90 @@ def test_the_daily_job_bills_due_estates_once_and_survives_a_failing_estate(app,
     build_estate(db, other, program=False)
     apply_fee_plan(db, other, plan(estate="ZZZ", subsidies=[]))
     db.commit()
-    original = runs.run_billing
+    original = runs.run_billing_batch
+    calls = []
 
-    def failing_for_yjl(session, target, period, **kwargs):
-        if target.code == "YJL":
+    def failing_for_yjl(session, targets, period, **kwargs):
+        calls.append(sorted(t.code for t in targets))
+        if "YJL" in [t.code for t in targets]:
             raise RuntimeError("disk full")
-        return original(session, target, period, **kwargs)
+        return original(session, targets, period, **kwargs)
 
-    monkeypatch.setattr(runs, "run_billing", failing_for_yjl)
+    monkeypatch.setattr(runs, "run_billing_batch", failing_for_yjl)
     assert bill_due_estates(app, today=date(2026, 11, 23)) == 13  # ZZZ billed, YJL failed
+    # One batch for both, then (it failed) each estate alone: ZZZ is not held back by YJL.
+    assert calls == [["YJL", "ZZZ"], ["YJL"], ["ZZZ"]]
     monkeypatch.undo()
     assert bill_due_estates(app, today=date(2026, 11, 23)) == 13  # YJL on the next fire
     assert bill_due_estates(app, today=date(2026, 11, 24)) == 0
     db.rollback()
     assert sorted(db.execute(select(BillingRun.period, BillingRun.triggered_by)).all()) == [
         ("2026-11", "scheduler"), ("2026-11", "scheduler")]
+
+
+def test_a_batch_bills_each_estate_once_numbered_by_estate_then_room(db, estate):
+    """Several estates in one run: the same bills as one by one, each company's numbers gap-free
+    in estate-code, then room-code order; estates already billed are skipped, not rebilled."""
+    from pms.billing.services.runs import run_billing_batch
+    from pms.estates.models import Company
+    company = db.get(Company, estate.company_id)
+    other = f.make_estate(db, "ABC", "甲", company, f.make_district(db, "110105", "朝阳区"))
+    build_estate(db, other, program=False)
+    apply_fee_plan(db, other, plan(estate="ABC", subsidies=[]))
+    first = run_billing(db, estate, "2026-02", today=FEB)
+    results = run_billing_batch(db, [estate, other], "2026-02", today=FEB)
+    assert [(r.estate, r.created, r.bills_created) for r in results] == [("YJL", False, 0), ("ABC", True, 13)]
+    assert results[0].run_id == first.run_id
+    results = run_billing_batch(db, [estate, other], "2026-03", today=date(2026, 3, 2))
+    assert [(r.estate, r.bills_created) for r in results] == [("YJL", 13), ("ABC", 13)]
+    assert results[1].total_fen + results[1].subsidy_fen > 0
+    from pms.estates.models import Room
+    march = db.execute(select(Bill.seq, Room.code).join(Room, Room.id == Bill.room_id)
+                       .where(Bill.period == "2026-03").order_by(Bill.seq)).all()
+    assert [seq for seq, _code in march] == list(range(27, 53))  # after 13 + 13 of February
+    assert [code for _seq, code in march] == sorted(code for _seq, code in march)  # ABC-… before YJL-…
+    assert db.scalar(select(func.count(BillingRun.id))) == 4
+    assert first_unbalanced_entry(db) is None
+    from pms.core.audit import verify_chain
+    from pms.core.models import AuditEntry
+    assert db.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == "billing.run")) == 4
+    assert verify_chain(db) is None
+
+
+def test_a_batch_killed_half_way_leaves_no_estate_billed(app, db, estate, monkeypatch):
+    from pms.billing.services import runs
+    from pms.core.db import unit_of_work
+    from pms.estates.models import Company, Estate
+    company = db.get(Company, estate.company_id)
+    other = f.make_estate(db, "ABC", "甲", company, f.make_district(db, "110105", "朝阳区"))
+    build_estate(db, other, program=False)
+    apply_fee_plan(db, other, plan(estate="ABC", subsidies=[]))
+    db.commit()
+    ids = [estate.id, other.id]
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("killed after the bills and lines were inserted")
+
+    monkeypatch.setattr(runs, "_post_ledger", crash)
+    with app.test_request_context(), pytest.raises(RuntimeError):
+        with unit_of_work() as session:
+            runs.run_billing_batch(session, session.scalars(select(Estate).where(Estate.id.in_(ids))).all(),
+                                   "2026-02", today=FEB)
+    db.rollback()
+    for model in (BillingRun, Bill, BillLine, JournalEntry, JournalLine, NumberCounter):
+        assert db.scalar(select(func.count()).select_from(model)) == 0, model
+    monkeypatch.undo()
+    with app.test_request_context(), unit_of_work() as session:
+        results = runs.run_billing_batch(session, session.scalars(select(Estate).where(Estate.id.in_(ids))).all(),
+                                         "2026-02", today=FEB)
+    assert sorted(r.bills_created for r in results) == [13, 13]
+    db.rollback()
+    assert sorted(db.scalars(select(Bill.seq))) == list(range(1, 27))
+    assert first_unbalanced_entry(db) is None
+
+
+def test_batches_hold_whole_estates_of_about_the_room_budget():
+    from pms.billing.services.runs import batches
+    assert batches([(1, 500), (2, 500), (3, 500)], rooms=1000) == [[1, 2], [3]]
+    assert batches([(1, 5000), (2, 10), (3, 10)], rooms=1000) == [[1], [2, 3]]
+    assert batches([], rooms=1000) == []

@@ -111,10 +111,12 @@ def test_three_confirmed_meals_bill_4500_of_which_the_programme_pays_1500(api, c
     assert (bill.total_fen, bill.subsidy_fen, bill.payable_fen) == (4500, 1500, 3000)
     assert result["total_fen"] == 4500 + 15000 and result["subsidy_fen"] == 1500
     # The ledger: the programme owes 1500 for the meals, the room 3000, revenue 4500.
-    entry = db.scalar(select(JournalEntry.id).where(JournalEntry.source_type == "bill",
-                                                    JournalEntry.source_id == bill.id))
+    # (The run's one entry for the estate; its other room's parking line is not the meals'.)
+    entry = db.scalar(select(JournalEntry.id).where(JournalEntry.source_type == "billing_run",
+                                                    JournalEntry.source_id == bill.billing_run_id))
     entry_lines = db.execute(select(JournalLine.account, JournalLine.amount_fen, JournalLine.program_id,
-                                    JournalLine.item_code).where(JournalLine.entry_id == entry)).all()
+                                    JournalLine.item_code).where(
+        JournalLine.entry_id == entry, (JournalLine.room_id == care_room(db)) | (JournalLine.item_code == "care:MEAL"))).all()
     assert sorted(entry_lines) == sorted([("receivable", 3000, None, None),
                                           ("subsidy_receivable", 1500, program_id(db), "care:MEAL"),
                                           ("revenue", -4500, None, "care:MEAL")])

@@ -66,30 +66,33 @@ def _period(_ctx, _param, value):
 @click.option("--period", required=True, callback=_period, help="YYYY-MM")
 @click.option("--estate", "estate_code", default=None, help="one estate (default: every estate)")
 def run(period, estate_code):
-    """Issue the period's bills: one transaction per estate; idempotent."""
+    """Issue the period's bills: one transaction per batch of estates; idempotent."""
     from sqlalchemy import select
 
     from pms.billing.services import runs
-    from pms.billing.services.plans import plan_in_force
     from pms.core.db import unit_of_work
-    from pms.core.estate_loop import for_each_estate
+    from pms.core.estate_loop import for_each_batch
     from pms.estates.models import Estate
 
     with unit_of_work() as session:
         stmt = select(Estate.id, Estate.code).order_by(Estate.code)
         if estate_code:
             stmt = stmt.where(Estate.code == estate_code)
-        estates = [(i, c) for i, c in session.execute(stmt)
-                   if estate_code or plan_in_force(session, i, period) is not None]
+        estates = session.execute(stmt).all()
+        if not estate_code:  # every estate with a plan in force
+            planned = runs.plans_in_force(session, [i for i, _c in estates], period)
+            estates = [(i, c) for i, c in estates if i in planned]
+        batches = runs.batches(runs.room_counts(session, [i for i, _c in estates]))
     if estate_code and not estates:
         click.echo(_("error: unknown estate %(code)s", code=estate_code), err=True)
         sys.exit(1)
     codes = dict(estates)
     with click.progressbar(length=len(estates), label=_("billing %(period)s", period=period)) as bar:
-        done = for_each_estate(
-            [estate_id for estate_id, _code in estates],
-            lambda session, estate_id: runs.run_billing(session, session.get(Estate, estate_id), period,
-                                                        triggered_by="cli"),
+        done = for_each_batch(
+            batches,
+            lambda session, estate_ids: runs.run_billing_batch(
+                session, session.scalars(select(Estate).where(Estate.id.in_(estate_ids))).all(), period,
+                triggered_by="cli"),
             what=f"billing {period}", on_done=lambda _key: bar.update(1))
     created = sum(result.bills_created for _key, result in done.results)
     total = sum(result.total_fen for _key, result in done.results)

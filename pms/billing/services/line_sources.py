@@ -17,11 +17,12 @@ class LineSource(Protocol):
 
     name: str
 
-    def stage(self, session, pg: bool, estate, period: str) -> None:
-        """INSERT … SELECT the period's lines into the run's staging table (amount > 0 only)."""
+    def stage(self, session, pg: bool, estate_ids: list[int], period: str) -> None:
+        """INSERT … SELECT the estates' lines of the period into the run's staging table (amount > 0
+        only; the column `estate_id` says whose)."""
 
-    def record(self, session, pg: bool, run_id: int) -> None:
-        """Mark what the run's bill lines charged (same transaction), then drop own staging."""
+    def record(self, session, pg: bool, run_ids: list[int]) -> None:
+        """Mark what the runs' bill lines charged (same transaction), then drop own staging."""
 
     def discard(self, session) -> None:
         """Drop own staging (a preview, or a run that issued no bill)."""

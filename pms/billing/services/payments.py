@@ -14,7 +14,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
-from typing import Iterable, Optional
+from typing import Iterable, Optional, Sequence
 
 from sqlalchemy import func, insert, select
 
@@ -202,25 +202,33 @@ def _replay(session, payment: Payment, fingerprint: str, room_code: str) -> Paym
 
 def apply_prepayments(session, estate_id: int, *, business_date: date,
                       room_ids: Optional[Iterable[int]] = None) -> int:
-    """Use the estate's prepayments for its open bills (oldest payment → oldest bill); fen applied.
+    """Use the estate's prepayments for its open bills (oldest payment → oldest bill); fen applied."""
+    return apply_prepayments_of_estates(session, [estate_id], business_date=business_date,
+                                        room_ids=room_ids).get(estate_id, 0)
+
+
+def apply_prepayments_of_estates(session, estate_ids: Sequence[int], *, business_date: date,
+                                 room_ids: Optional[Iterable[int]] = None) -> dict[int, int]:
+    """Use the estates' prepayments for their open bills; fen applied per estate (absent: none).
 
     Set-oriented: the rooms holding prepayment come from the ledger in one aggregate query, the
     payments' unallocated money in a second, their open bills (locked) in a third; allocations,
     their journal entries and lines are bulk-inserted. Called by the billing run at the end of each
-    estate (same transaction) and after a reversal reopens bills.
+    batch of estates (same transaction) and after a reversal reopens bills.
     """
     session.flush()
+    estate_ids = list(estate_ids)
     prepaid_rooms = (select(JournalLine.room_id)
-                     .where(JournalLine.estate_id == estate_id, PREPAYMENT_LINES,
+                     .where(JournalLine.estate_id.in_(estate_ids), PREPAYMENT_LINES,
                             JournalLine.room_id.is_not(None))
                      .group_by(JournalLine.room_id).having(func.sum(JournalLine.amount_fen) < 0))
     if room_ids is not None:
         prepaid_rooms = prepaid_rooms.where(JournalLine.room_id.in_(list(room_ids)))
-    rooms_with_open_bills = select(Bill.room_id).where(Bill.estate_id == estate_id,
+    rooms_with_open_bills = select(Bill.room_id).where(Bill.estate_id.in_(estate_ids),
                                                        Bill.status == "open")
     candidates = sorted(session.scalars(prepaid_rooms.where(JournalLine.room_id.in_(rooms_with_open_bills))))
     if not candidates:
-        return 0
+        return {}
     # Lock the rooms (their money lock, in id order) before reading what their payments still
     # hold, so a reversal or payment committed meanwhile is seen, never spent twice.
     lock_rows(session, Room, candidates)
@@ -229,20 +237,20 @@ def apply_prepayments(session, estate_id: int, *, business_date: date,
                  .group_by(PaymentAllocation.payment_id).subquery())
     unallocated = Payment.amount_fen - func.coalesce(allocated.c.fen, 0)
     payments = session.execute(
-        select(Payment.id, Payment.room_id, Payment.received_at, unallocated)
+        select(Payment.id, Payment.estate_id, Payment.room_id, Payment.received_at, unallocated)
         .outerjoin(allocated, allocated.c.payment_id == Payment.id)
         .outerjoin(PaymentReversal, PaymentReversal.payment_id == Payment.id)
         .where(Payment.room_id.in_(candidates), PaymentReversal.id.is_(None),
                unallocated > 0)
         .order_by(Payment.room_id, Payment.received_at, Payment.id)).all()
     if not payments:
-        return 0
+        return {}
     bills_by_room: dict[int, list[Bill]] = {}
-    for bill in _open_bills(session, sorted({p[1] for p in payments})):
+    for bill in _open_bills(session, sorted({p[2] for p in payments})):
         bills_by_room.setdefault(bill.room_id, []).append(bill)
     day_start = start_of_day_utc(business_date)
     rows = []
-    for payment_id, room_id, received_at, left in payments:
+    for payment_id, estate_id, room_id, received_at, left in payments:
         for bill in bills_by_room.get(room_id, []):
             if left == 0:
                 break
@@ -256,26 +264,25 @@ def apply_prepayments(session, estate_id: int, *, business_date: date,
                              room_id=room_id, amount_fen=take, from_prepayment=True,
                              allocated_at=max(received_at, bill.issued_at, day_start)))
     if not rows:
-        return 0
+        return {}
     session.flush()
     ids = list(session.scalars(insert(PaymentAllocation).returning(
         PaymentAllocation.id, sort_by_parameter_order=True), rows))
     now = utcnow()
     entry_ids = list(session.scalars(insert(JournalEntry).returning(
         JournalEntry.id, sort_by_parameter_order=True),
-        [dict(estate_id=estate_id, kind="prepayment_use", source_type="payment_allocation",
+        [dict(estate_id=row["estate_id"], kind="prepayment_use", source_type="payment_allocation",
               source_id=alloc_id, business_date=business_date, memo="", created_at=now)
-         for alloc_id in ids]))
+         for alloc_id, row in zip(ids, rows)]))
     lines = []
+    applied: dict[int, int] = {}
     for entry_id, row in zip(entry_ids, rows):
-        lines.append(dict(entry_id=entry_id, estate_id=estate_id, account="prepayment",
-                          room_id=row["room_id"], program_id=None, item_code=None,
-                          amount_fen=row["amount_fen"]))
-        lines.append(dict(entry_id=entry_id, estate_id=estate_id, account="receivable",
-                          room_id=row["room_id"], program_id=None, item_code=None,
-                          amount_fen=-row["amount_fen"]))
+        for account, fen in (("prepayment", row["amount_fen"]), ("receivable", -row["amount_fen"])):
+            lines.append(dict(entry_id=entry_id, estate_id=row["estate_id"], account=account,
+                              room_id=row["room_id"], program_id=None, item_code=None, amount_fen=fen))
+        applied[row["estate_id"]] = applied.get(row["estate_id"], 0) + row["amount_fen"]
     session.execute(insert(JournalLine), lines)
-    return sum(row["amount_fen"] for row in rows)
+    return applied
 
 
 def reverse_payment(session, principal: Principal, payment_id: int, *, reason: str) -> ReversalResult:

@@ -1,23 +1,24 @@
-"""Billing runs: one estate's bills for one period, set-based, in the caller's transaction.
+"""Billing runs: a batch of estates' bills for one period, set-based, in the caller's transaction.
 
-A run (1) claims the UNIQUE (estate, period) run row with INSERT … ON CONFLICT DO NOTHING — a
-second run, or the loser of a race, creates nothing; (2) computes every line of every item into a
-temporary staging table (`staging`: one INSERT … SELECT per item — area; elevator share by the
-largest remainder method with window functions; fixed — subsidies included), then the lines of other
-domains' registered line sources (`line_sources`: elder-care visits); (3) reserves a gap-free range
-of bill numbers under the counter row's lock; (4) stages one row per bill with its number and the
-ids of the bill and its journal entry; (5) inserts the bills (numbered in room-code order), their
-lines, one journal entry per bill and its lines, all with INSERT … SELECT, and lets the line
-sources record what the lines charged; (6) lets the payments service apply prepayments. Nothing
-is committed here: the caller's unit of work (one per estate) commits or rolls everything back,
-so a run killed half-way leaves nothing.
+A run (1) locks the batch's estates and claims each estate's UNIQUE (estate, period) run row with
+INSERT … ON CONFLICT DO NOTHING — an estate already billed, or billed by the winner of a race, gets
+nothing; (2) computes every line of every estate into a temporary staging table (`staging`: one
+INSERT … SELECT per kind of fee item for the whole batch, then the lines of other domains'
+registered line sources); (3) reserves a gap-free range of bill numbers per company under the
+counter row's lock; (4) stages one row per bill with its number and id; (5) inserts the bills
+(numbered in estate-code, then room-code order), their lines, and one journal entry per estate
+(the bills are its sub-ledger: receivable per bill, subsidy and revenue per item), all with
+INSERT … SELECT, and lets the line sources record what the lines charged; (6) lets the payments service apply prepayments. The statements are
+the same for one estate or fifty, so an estate of 500 rooms no longer pays a dozen round trips of
+its own. Nothing is committed here: the caller's unit of work (one per batch) commits or rolls
+everything back, so a run killed half-way leaves no estate half-billed.
 """
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
-from typing import Optional
+from typing import Optional, Sequence
 
 from flask_babel import gettext as _
 from sqlalchemy import Date, Integer, String, bindparam, func, select, text, update
@@ -25,18 +26,20 @@ from sqlalchemy import Date, Integer, String, bindparam, func, select, text, upd
 from pms.billing import permissions
 from pms.billing.models import BillingRun, FeePlan, NumberCounter
 from pms.billing.services import line_sources, staging
-from pms.billing.services.staging import STAGE
-from pms.billing.services.plans import plan_in_force
+from pms.billing.services.staging import ESTATES, STAGE, BatchEstate
 from pms.core import audit
 from pms.core import clock, periods
 from pms.core.auth import Principal
-from pms.core.db import UTCDateTime, insert_ignoring_conflicts, lock_row, new_ids_sql, utcnow
+from pms.core.db import UTCDateTime, insert_ignoring_conflicts, lock_rows, new_ids_sql, utcnow
 from pms.core.errors import Invalid
 from pms.estates.models import Company, Estate
 
 log = logging.getLogger("pms.billing")
 
 BILL_STAGE = "billing_stage_bills"  # one row per bill
+# How many rooms one unit of work bills (whole estates): large enough that a statement's fixed
+# cost is shared by dozens of 500-room estates, small enough that a transaction stays short.
+BATCH_ROOMS = 20_000
 
 
 @dataclass
@@ -85,47 +88,82 @@ def ensure_may_run(principal: Principal) -> None:
 def run_billing(session, estate: Estate, period: str, *, triggered_by: str = "system",
                 today: Optional[date] = None) -> RunResult:
     """Issue the estate's bills for `period` (flush only; idempotent per estate and period)."""
+    return run_billing_batch(session, [estate], period, triggered_by=triggered_by, today=today)[0]
+
+
+def run_billing_batch(session, estates: Sequence[Estate], period: str, *, triggered_by: str = "system",
+                      today: Optional[date] = None) -> list[RunResult]:
+    """Issue the bills of several estates for `period` together (flush only; idempotent per estate
+    and period); one result per estate, in the order given. 422 when one has no plan in force."""
     today = today or clock.today()
     check_period(period, today)
+    given = [e.id for e in estates]
+    estates = sorted({e.id: e for e in estates}.values(), key=lambda e: e.code)
     session.flush()
-    # The estate's billing lock (see plans.apply_fee_plan): the plan read below stays in force.
-    lock_row(session, Estate, estate.id)
-    existing = _existing_run(session, estate.id, period)
-    if existing is not None:
-        return _nothing_created(existing, estate)
-    plan = _plan_or_refuse(session, estate, period)
+    # The estates' billing locks (see plans.apply_fee_plan): the plans read below stay in force.
+    lock_rows(session, Estate, [e.id for e in estates])
+    existing = _existing_runs(session, [e.id for e in estates], period)
+    todo = [e for e in estates if e.id not in existing]
+    plans = plans_in_force(session, [e.id for e in todo], period)
+    for estate in todo:
+        if estate.id not in plans:
+            raise _no_plan(estate, period)
     started = utcnow()
-    run_id = _claim_run(session, estate.id, period, plan.id, triggered_by, started)
-    if run_id is None:  # another process billed this estate and period first
-        return _nothing_created(_existing_run(session, estate.id, period), estate)
+    claimed = _claim_runs(session, {e.id: plans[e.id].id for e in todo}, period, triggered_by, started)
+    if len(claimed) < len(todo):  # another process billed some of them first
+        existing.update(_existing_runs(session, [e.id for e in todo if e.id not in claimed], period))
+    batch = [BatchEstate(e.id, e.code, e.company_id, plans[e.id].id,
+                         periods.day_in_period(period, plans[e.id].due_day), claimed[e.id])
+             for e in todo if e.id in claimed]
+    staged = _issue(session, batch, period, today) if batch else {}
+    for estate_id, lines in staged.items():  # the run rows' totals
+        session.execute(update(BillingRun.__table__).where(BillingRun.__table__.c.id == claimed[estate_id])
+                        .values(bills_created=lines.bills, total_fen=lines.total_fen, subsidy_fen=lines.subsidy_fen,
+                                payable_fen=lines.total_fen - lines.subsidy_fen))
+    if batch:
+        session.execute(update(BillingRun.__table__).where(BillingRun.__table__.c.id.in_(
+            [b.run_id for b in batch])).values(finished_at=utcnow()))
+    applied = apply_prepayments(session, sorted(staged), business_date=today) if staged else {}
+    results, entries = {}, []
+    for estate in estates:
+        if estate.id not in claimed:
+            run = existing[estate.id]
+            results[estate.id] = (RunResult(run_id=run.id, estate=estate.code, period=run.period, bills_created=0,
+                                     total_fen=0, subsidy_fen=0, payable_fen=0, created=False))
+            continue
+        lines = staged.get(estate.id, staging.Staged(0, 0, 0))
+        result = RunResult(run_id=claimed[estate.id], estate=estate.code, period=period,
+                           bills_created=lines.bills, total_fen=lines.total_fen, subsidy_fen=lines.subsidy_fen,
+                           payable_fen=lines.total_fen - lines.subsidy_fen, created=True,
+                           prepayment_applied_fen=applied.get(estate.id, 0))
+        results[estate.id] = result
+        entries.append(audit.Entry(actor=triggered_by, action="billing.run", object_type="billing_run",
+                                   object_id=result.run_id, estate_id=estate.id,
+                                   payload={"period": period, "bills": result.bills_created,
+                                            "total_fen": result.total_fen, "subsidy_fen": result.subsidy_fen,
+                                            "prepayment_applied_fen": result.prepayment_applied_fen}))
+        log.info("billed %s %s: %d bills, %d fen", estate.code, period, result.bills_created, result.total_fen)
+    audit.record_many(session, entries)
+    return [results[estate_id] for estate_id in given]
 
+
+def _issue(session, batch: list[BatchEstate], period: str, today: date) -> dict[int, staging.Staged]:
+    """Stage, number and write the batch's bills, lines and journal entries; what each estate got."""
     pg = session.get_bind().dialect.name == "postgresql"
-    bills, total, subsidy = staging.stage_period(session, pg, estate, plan, period)
-    if bills:
+    staged = staging.stage_batch(session, pg, batch, period)
+    if staged:
+        _number(session, batch, staged, today.year)
+        _stage_bills(session, pg)
         issued_at = issue_instant(today)
-        first_seq = reserve_numbers(session, estate.company_id, today.year, bills)
-        company_code = session.scalar(select(Company.code).where(Company.id == estate.company_id))
-        _stage_bills(session, pg, first_seq)
-        number_params = dict(prefix=f"{company_code}-{today.year}-")
-        _insert_bills(session, pg, estate, plan, run_id, period, today.year, issued_at, number_params)
-        _insert_lines(session, estate.id)
-        _post_ledger(session, pg, estate.id, today, issued_at, number_params)
+        _insert_bills(session, pg, period, today.year, issued_at)
+        _insert_lines(session)
+        _post_ledger(session, period, today, issued_at)
         session.execute(text(f"DROP TABLE {BILL_STAGE}"))
+    run_ids = [b.run_id for b in batch]
     for source in line_sources.sources():  # what the lines charged (also settled at no charge)
-        source.record(session, pg, run_id)
-    session.execute(text(f"DROP TABLE {STAGE}"))
-    session.execute(update(BillingRun.__table__).where(BillingRun.__table__.c.id == run_id).values(
-        bills_created=bills, total_fen=total, subsidy_fen=subsidy, payable_fen=total - subsidy,
-        finished_at=utcnow()))
-    applied = apply_prepayments(session, estate.id, business_date=today) if bills else 0
-    audit.record(session, actor=triggered_by, action="billing.run", object_type="billing_run",
-                 object_id=run_id, estate_id=estate.id,
-                 payload={"period": period, "bills": bills, "total_fen": total, "subsidy_fen": subsidy,
-                          "prepayment_applied_fen": applied})
-    log.info("billed %s %s: %d bills, %d fen", estate.code, period, bills, total)
-    return RunResult(run_id=run_id, estate=estate.code, period=period, bills_created=bills,
-                     total_fen=total, subsidy_fen=subsidy, payable_fen=total - subsidy, created=True,
-                     prepayment_applied_fen=applied)
+        source.record(session, pg, run_ids)
+    staging.drop(session)
+    return staged
 
 
 @dataclass
@@ -148,53 +186,64 @@ def preview_billing(session, estate: Estate, period: str, *, today: Optional[dat
     dropped: the count and totals a person confirms are the run's own (422 as the run would)."""
     today = today or clock.today()
     check_period(period, today)
-    if _existing_run(session, estate.id, period) is not None:
+    if _existing_runs(session, [estate.id], period):
         return RunPreview(estate.code, estate.name, period, 0, 0, 0, 0, None, already_billed=True)
-    plan = _plan_or_refuse(session, estate, period)
-    bills, total, subsidy = staging.stage_period(session, session.get_bind().dialect.name == "postgresql",
-                                          estate, plan, period)
+    plan = plans_in_force(session, [estate.id], period).get(estate.id)
+    if plan is None:
+        raise _no_plan(estate, period)
+    due = periods.day_in_period(period, plan.due_day)
+    pg = session.get_bind().dialect.name == "postgresql"
+    lines = staging.stage_batch(session, pg, [BatchEstate(estate.id, estate.code, estate.company_id, plan.id, due)],
+                                period).get(estate.id, staging.Staged(0, 0, 0))
     for source in line_sources.sources():
         source.discard(session)
-    session.execute(text(f"DROP TABLE {STAGE}"))
-    return RunPreview(estate.code, estate.name, period, bills, total, subsidy, total - subsidy,
-                      periods.day_in_period(period, plan.due_day), already_billed=False)
+    staging.drop(session)
+    return RunPreview(estate.code, estate.name, period, lines.bills, lines.total_fen, lines.subsidy_fen,
+                      lines.total_fen - lines.subsidy_fen, due, already_billed=False)
 
 
-def _plan_or_refuse(session, estate: Estate, period: str) -> FeePlan:
-    plan = plan_in_force(session, estate.id, period)
-    if plan is None:
-        raise Invalid(_("No fee plan is in force for this period."),
-                      fields={"period": [_("Estate %(estate)s has no fee plan in force in %(period)s.",
-                                           estate=estate.code, period=period)]})
-    return plan
+def plans_in_force(session, estate_ids: Sequence[int], period: str) -> dict[int, FeePlan]:
+    """Each estate's plan in force in `period` (the latest effective_from ≤ period), in one query."""
+    if not estate_ids:
+        return {}
+    latest = (select(FeePlan.estate_id, func.max(FeePlan.effective_from).label("effective_from"))
+              .where(FeePlan.estate_id.in_(list(estate_ids)), FeePlan.effective_from <= period)
+              .group_by(FeePlan.estate_id).subquery())
+    return {plan.estate_id: plan for plan in session.scalars(
+        select(FeePlan).join(latest, (latest.c.estate_id == FeePlan.estate_id)
+                             & (latest.c.effective_from == FeePlan.effective_from)))}
 
 
-def apply_prepayments(session, estate_id: int, *, business_date: date) -> int:
-    """The payments service uses the estate's prepayments for the new bills (same transaction)."""
+def _no_plan(estate: Estate, period: str) -> Invalid:
+    return Invalid(_("No fee plan is in force for this period."),
+                   fields={"period": [_("Estate %(estate)s has no fee plan in force in %(period)s.",
+                                        estate=estate.code, period=period)]})
+
+
+def apply_prepayments(session, estate_ids: Sequence[int], *, business_date: date) -> dict[int, int]:
+    """The payments service uses the estates' prepayments for the new bills (same transaction)."""
     from pms.billing.services import payments
 
-    return payments.apply_prepayments(session, estate_id, business_date=business_date)
+    return payments.apply_prepayments_of_estates(session, estate_ids, business_date=business_date)
 
 
-def _existing_run(session, estate_id: int, period: str) -> Optional[BillingRun]:
-    return session.scalar(select(BillingRun).where(BillingRun.estate_id == estate_id,
-                                                   BillingRun.period == period))
+def _existing_runs(session, estate_ids: Sequence[int], period: str) -> dict[int, BillingRun]:
+    return {run.estate_id: run for run in session.scalars(
+        select(BillingRun).where(BillingRun.estate_id.in_(list(estate_ids)), BillingRun.period == period))}
 
 
-def _nothing_created(run: BillingRun, estate: Estate) -> RunResult:
-    return RunResult(run_id=run.id, estate=estate.code, period=run.period, bills_created=0,
-                     total_fen=0, subsidy_fen=0, payable_fen=0, created=False)
-
-
-def _claim_run(session, estate_id: int, period: str, plan_id: int, triggered_by: str,
-               started: datetime) -> Optional[int]:
-    """Insert the run row; None when it exists (a concurrent insert waits for the other's commit)."""
-    ids = insert_ignoring_conflicts(
-        session, BillingRun.__table__,
+def _claim_runs(session, plan_of: dict[int, int], period: str, triggered_by: str,
+                started: datetime) -> dict[int, int]:
+    """Insert the run rows; estate id → run id of those inserted (a concurrent insert waits for the
+    other's commit, then inserts nothing)."""
+    table = BillingRun.__table__
+    rows = insert_ignoring_conflicts(
+        session, table,
         [dict(estate_id=estate_id, period=period, fee_plan_id=plan_id, bills_created=0, total_fen=0,
-              subsidy_fen=0, payable_fen=0, triggered_by=triggered_by[:64], started_at=started, finished_at=None)],
-        ["estate_id", "period"], returning=BillingRun.__table__.c.id)
-    return ids[0] if ids else None
+              subsidy_fen=0, payable_fen=0, triggered_by=triggered_by[:64], started_at=started, finished_at=None)
+         for estate_id, plan_id in sorted(plan_of.items())],
+        ["estate_id", "period"], returning=(table.c.estate_id, table.c.id))
+    return {estate_id: run_id for estate_id, run_id in rows}
 
 
 def reserve_numbers(session, company_id: int, year: int, count: int, *, series: str = "bill") -> int:
@@ -213,83 +262,126 @@ def reserve_numbers(session, company_id: int, year: int, count: int, *, series: 
     return last - count + 1
 
 
+def _number(session, batch: list[BatchEstate], staged: dict[int, staging.Staged], year: int) -> None:
+    """Reserve each company's numbers for its bills of the batch (companies in id order, so two
+    runs never wait for each other's counters crosswise) and note the prefix and first seq."""
+    counts: dict[int, int] = {}
+    for estate in batch:
+        if estate.estate_id in staged:
+            counts[estate.company_id] = counts.get(estate.company_id, 0) + staged[estate.estate_id].bills
+    codes = dict(session.execute(select(Company.id, Company.code).where(Company.id.in_(list(counts)))).all())
+    session.execute(text(f"UPDATE {ESTATES} SET prefix = :prefix, first_seq = :first_seq"
+                         " WHERE company_id = :company_id"),
+                    [dict(company_id=company_id, prefix=f"{codes[company_id]}-{year}-",
+                          first_seq=reserve_numbers(session, company_id, year, count))
+                     for company_id, count in sorted(counts.items())])
+
+
 def _number_sql(pg: bool) -> str:
     if pg:
-        return ("CAST(:prefix AS TEXT) || CASE WHEN seq < 1000000 THEN LPAD(CAST(seq AS TEXT), 6, '0') "
-                "ELSE CAST(seq AS TEXT) END")
-    return "CAST(:prefix AS TEXT) || printf('%06d', seq)"
+        return ("b.prefix || CASE WHEN bb.seq < 1000000 THEN LPAD(CAST(bb.seq AS TEXT), 6, '0') "
+                "ELSE CAST(bb.seq AS TEXT) END")
+    return "b.prefix || printf('%06d', bb.seq)"
 
 
-def _stage_bills(session, pg: bool, first_seq: int) -> None:
-    """One row per bill: its room, totals, number sequence, and the ids of the bill and its entry.
+def _stage_bills(session, pg: bool) -> None:
+    """One row per bill: its estate, room, totals, number sequence and id.
 
     With the ids known up front, lines and journal lines are written by joining two staging
-    tables (hash joins) instead of looking up each bill and entry by index, row by row.
+    tables (hash joins) instead of looking up each bill by index, row by row. Each
+    company's bills are numbered in estate-code, then room-code order.
     """
     session.execute(text(f"DROP TABLE IF EXISTS {BILL_STAGE}"))
     session.execute(text(
-        f"CREATE TEMPORARY TABLE {BILL_STAGE} (room_id INTEGER NOT NULL, bill_id INTEGER NOT NULL,"
-        " entry_id INTEGER NOT NULL, seq INTEGER NOT NULL, total BIGINT NOT NULL, subsidy BIGINT NOT NULL)"
-        + (" ON COMMIT DROP" if pg else "")))
+        f"CREATE TEMPORARY TABLE {BILL_STAGE} (estate_id INTEGER NOT NULL, room_id INTEGER NOT NULL,"
+        " bill_id INTEGER NOT NULL, seq INTEGER NOT NULL, total BIGINT NOT NULL,"
+        " subsidy BIGINT NOT NULL)" + staging.temporary(pg)))
+    order = f"{staging.code_order(pg, 'b.estate_code')}, {staging.code_order(pg, 's.room_code')}"
     session.execute(text(
-        f"INSERT INTO {BILL_STAGE} (room_id, bill_id, entry_id, seq, total, subsidy)"
-        f" SELECT room_id, {new_ids_sql(session, 'bill', 'rn')}, {new_ids_sql(session, 'journal_entry', 'rn')},"
-        " :first_seq - 1 + rn, total, subsidy FROM ("
-        "  SELECT room_id, SUM(amount_fen) AS total, SUM(subsidy_fen) AS subsidy,"
-        f"  ROW_NUMBER() OVER (ORDER BY {staging.code_order(pg)}) AS rn"
-        f"  FROM {STAGE} GROUP BY room_id, room_code) s ORDER BY rn"
-    ).bindparams(bindparam("first_seq", type_=Integer())), dict(first_seq=first_seq))
+        f"INSERT INTO {BILL_STAGE} (estate_id, room_id, bill_id, seq, total, subsidy)"
+        f" SELECT estate_id, room_id, {new_ids_sql(session, 'bill', 'rn')},"
+        " first_seq - 1 + company_rn, total, subsidy FROM ("
+        "  SELECT s.estate_id, s.room_id, b.first_seq, SUM(s.amount_fen) AS total, SUM(s.subsidy_fen) AS subsidy,"
+        f"   ROW_NUMBER() OVER (PARTITION BY b.company_id ORDER BY {order}) AS company_rn,"
+        f"   ROW_NUMBER() OVER (ORDER BY b.company_id, {order}) AS rn"
+        f"  FROM {STAGE} s JOIN {ESTATES} b ON b.estate_id = s.estate_id"
+        "  GROUP BY s.estate_id, s.room_id, s.room_code, b.estate_code, b.company_id, b.first_seq) x ORDER BY rn"))
     if pg:  # temporary tables are never analysed automatically
         session.execute(text(f"ANALYZE {BILL_STAGE}"))
 
 
-def _insert_bills(session, pg: bool, estate: Estate, plan: FeePlan, run_id: int, period: str, year: int,
-                  issued_at: datetime, number_params: dict) -> None:
+def _insert_bills(session, pg: bool, period: str, year: int, issued_at: datetime) -> None:
     stmt = text(
         "INSERT INTO bill (id, number, company_id, year, seq, estate_id, room_id, billing_run_id, period,"
         " due_date, total_fen, subsidy_fen, payable_fen, paid_fen, waived_fen, status, issued_at) "
-        f"SELECT bill_id, {_number_sql(pg)}, :company_id, :year, seq, :estate_id, room_id, :run_id, :period,"
-        " :due_date, total, subsidy, total - subsidy, 0, 0,"
-        f" CASE WHEN total = subsidy THEN 'paid' ELSE 'open' END, :issued_at FROM {BILL_STAGE} ORDER BY seq"
-    ).bindparams(bindparam("due_date", type_=Date()), bindparam("issued_at", type_=UTCDateTime()),
-                 bindparam("prefix", type_=String()))
-    session.execute(stmt, dict(number_params, company_id=estate.company_id, year=year, estate_id=estate.id,
-                               run_id=run_id, period=period,
-                               due_date=periods.day_in_period(period, plan.due_day), issued_at=issued_at))
+        f"SELECT bb.bill_id, {_number_sql(pg)}, b.company_id, :year, bb.seq, bb.estate_id, bb.room_id, b.run_id,"
+        " :period, b.due_date, bb.total, bb.subsidy, bb.total - bb.subsidy, 0, 0,"
+        " CASE WHEN bb.total = bb.subsidy THEN 'paid' ELSE 'open' END, :issued_at"
+        f" FROM {BILL_STAGE} bb JOIN {ESTATES} b ON b.estate_id = bb.estate_id ORDER BY bb.bill_id"
+    ).bindparams(bindparam("issued_at", type_=UTCDateTime()), bindparam("period", type_=String()),
+                 bindparam("year", type_=Integer()))
+    session.execute(stmt, dict(year=year, period=period, issued_at=issued_at))
 
 
-def _insert_lines(session, estate_id: int) -> None:
+def _insert_lines(session) -> None:
     # Line ids follow the item order within each bill; readers list a bill's lines by id.
     session.execute(text(
         "INSERT INTO bill_line (bill_id, estate_id, room_id, item_code, item_name, kind,"
         " amount_fen, subsidy_fen, program_id, basis) "
-        "SELECT bb.bill_id, :estate_id, s.room_id, s.item_code, s.item_name, s.kind,"
+        "SELECT bb.bill_id, s.estate_id, s.room_id, s.item_code, s.item_name, s.kind,"
         " s.amount_fen, s.subsidy_fen, s.program_id, s.basis"
         f" FROM {STAGE} s JOIN {BILL_STAGE} bb ON bb.room_id = s.room_id"
-        " ORDER BY bb.bill_id, s.position"), dict(estate_id=estate_id))
+        " ORDER BY bb.bill_id, s.position"))
 
 
-def _post_ledger(session, pg: bool, estate_id: int, today: date, issued_at: datetime,
-                 number_params: dict) -> None:
-    """One entry per bill: Dr receivable (room) the payable part, Dr subsidy_receivable (programme)
-    per subsidised line, Cr revenue per line (zero amounts are not written)."""
+def _post_ledger(session, period: str, today: date, issued_at: datetime) -> None:
+    """One entry per estate's run (the bills are its sub-ledger, as the late charges' entry per
+    estate and day): Dr receivable per bill (its room) the payable part, Dr subsidy_receivable per
+    programme and item, Cr revenue per item (zero amounts are not written). A summary entry keeps
+    the ledger's rows proportional to rooms, not to rooms × items."""
     session.execute(text(
-        "INSERT INTO journal_entry (id, estate_id, kind, source_type, source_id, business_date, memo, created_at)"
-        f" SELECT entry_id, :estate_id, 'bill', 'bill', bill_id, :business_date, {_number_sql(pg)}, :created_at"
-        f" FROM {BILL_STAGE} ORDER BY entry_id"
+        "INSERT INTO journal_entry (estate_id, kind, source_type, source_id, business_date, memo, created_at)"
+        " SELECT b.estate_id, 'bill', 'billing_run', b.run_id, :business_date, 'bills ' || :period, :created_at"
+        f" FROM {ESTATES} b WHERE b.estate_id IN (SELECT estate_id FROM {BILL_STAGE}) ORDER BY b.estate_code"
     ).bindparams(bindparam("business_date", type_=Date()), bindparam("created_at", type_=UTCDateTime()),
-                 bindparam("prefix", type_=String())),
-        dict(number_params, estate_id=estate_id, business_date=today, created_at=issued_at))
+                 bindparam("period", type_=String())),
+        dict(business_date=today, created_at=issued_at, period=period))
+    entry = (f" JOIN {ESTATES} b ON b.estate_id = {{alias}}.estate_id JOIN journal_entry je"
+             " ON je.kind = 'bill' AND je.source_type = 'billing_run' AND je.source_id = b.run_id")
     session.execute(text(
         "INSERT INTO journal_line (entry_id, estate_id, account, room_id, program_id, item_code, amount_fen)"
-        " SELECT entry_id, :estate_id, 'receivable', room_id, NULL, NULL, total - subsidy"
-        f" FROM {BILL_STAGE} WHERE total <> subsidy"
+        " SELECT je.id, bb.estate_id, 'receivable', bb.room_id, NULL, NULL, bb.total - bb.subsidy"
+        f" FROM {BILL_STAGE} bb{entry.format(alias='bb')} WHERE bb.total <> bb.subsidy"
         " UNION ALL"
-        " SELECT bb.entry_id, :estate_id, 'subsidy_receivable', NULL, s.program_id, s.item_code, s.subsidy_fen"
-        f" FROM {STAGE} s JOIN {BILL_STAGE} bb ON bb.room_id = s.room_id WHERE s.subsidy_fen > 0"
+        " SELECT je.id, s.estate_id, 'subsidy_receivable', NULL, s.program_id, s.item_code, SUM(s.subsidy_fen)"
+        f" FROM {STAGE} s{entry.format(alias='s')} WHERE s.subsidy_fen > 0"
+        " GROUP BY je.id, s.estate_id, s.program_id, s.item_code"
         " UNION ALL"
-        " SELECT bb.entry_id, :estate_id, 'revenue', NULL, NULL, s.item_code, -s.amount_fen"
-        f" FROM {STAGE} s JOIN {BILL_STAGE} bb ON bb.room_id = s.room_id"), dict(estate_id=estate_id))
+        " SELECT je.id, s.estate_id, 'revenue', NULL, NULL, s.item_code, -SUM(s.amount_fen)"
+        f" FROM {STAGE} s{entry.format(alias='s')} GROUP BY je.id, s.estate_id, s.item_code"))
+
+
+def room_counts(session, estate_ids: Sequence[int]) -> list[tuple[int, int]]:
+    """(estate id, rooms) for each estate, in the order given."""
+    from pms.estates.models import Room
+
+    counts = dict(session.execute(select(Room.estate_id, func.count(Room.id))
+                                  .where(Room.estate_id.in_(list(estate_ids))).group_by(Room.estate_id)).all())
+    return [(estate_id, counts.get(estate_id, 0)) for estate_id in estate_ids]
+
+
+def batches(estate_rooms: Sequence[tuple[int, int]], rooms: int = BATCH_ROOMS) -> list[list[int]]:
+    """Split (estate id, rooms) pairs, in order, into batches of whole estates of about `rooms`
+    rooms each (an estate larger than that is a batch of its own)."""
+    out: list[list[int]] = []
+    size = 0
+    for estate_id, count in estate_rooms:
+        if not out or size + count > rooms:
+            out.append([])
+            size = 0
+        out[-1].append(estate_id)
+        size += count
+    return out
 
 
 # ---- which estates are due (the scheduler) ---------------------------------------------------

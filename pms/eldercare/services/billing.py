@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Iterable, Iterator, Optional
 
-from sqlalchemy import Date, Integer, bindparam, func, literal_column, select, text
+from sqlalchemy import Date, bindparam, func, literal_column, select, text
 
 from pms.core import periods
 from pms.eldercare import rules
@@ -39,7 +39,7 @@ CODE_PREFIX = "care:"  # bill line codes: "care:" + the service's code (fee item
 POSITION = 1000  # care lines come after the fee plan's items on a bill
 
 # The visits a run of period P settles (v = visit, s = care_service).
-CANDIDATES = ("v.estate_id = :estate_id AND v.status = 'confirmed' AND v.price_fen IS NULL"
+CANDIDATES = ("v.estate_id IN :estate_ids AND v.status = 'confirmed' AND v.price_fen IS NULL"
               " AND v.confirmed_at IS NOT NULL AND v.date <= :last_day")
 
 
@@ -97,11 +97,15 @@ def _temporary(pg: bool) -> str:
     return " ON COMMIT DROP" if pg else ""
 
 
+def _estates(stmt):
+    return stmt.bindparams(bindparam("estate_ids", expanding=True))
+
+
 def _dates(stmt, *names):
     return stmt.bindparams(*(bindparam(n, type_=Date()) for n in names))
 
 
-def _eligible_ranges(session, estate_id: int, last: date) -> Iterator[Segment]:
+def _eligible_ranges(session, estate_ids: list[int], last: date) -> Iterator[Segment]:
     """The subsidy segments of the elders whose verified visits of subsidised services are due."""
     allowance_rules, service_subsidies = rules.shipped_rules()
     kinds = sorted({s.kind for s in service_subsidies})
@@ -112,7 +116,7 @@ def _eligible_ranges(session, estate_id: int, last: date) -> Iterator[Segment]:
                func.min(Visit.date), func.max(Visit.date))
         .join(CareService, CareService.id == Visit.service_id).join(Elder, Elder.id == Visit.elder_id)
         # The status as a literal, so that the partial index ix_visit_unbilled applies.
-        .where(Visit.estate_id == estate_id, Visit.status == literal_column("'confirmed'"), Visit.price_fen.is_(None),
+        .where(Visit.estate_id.in_(estate_ids), Visit.status == literal_column("'confirmed'"), Visit.price_fen.is_(None),
                Visit.confirmed_at.is_not(None), Visit.date <= last, Visit.verified.is_(True),
                CareService.program_id.is_not(None), CareService.price_fen > 0, CareService.kind.in_(kinds))
         .group_by(Visit.elder_id, Elder.birth_date, Elder.hardship, Elder.disability_tier, CareService.kind))
@@ -121,8 +125,9 @@ def _eligible_ranges(session, estate_id: int, last: date) -> Iterator[Segment]:
                                     allowance_rules, service_subsidies)
 
 
-def stage(session, pg: bool, estate, period: str, stage_table: str) -> None:
-    """Stage the period's care lines into the run's staging table (see the module docstring)."""
+def stage(session, pg: bool, estate_ids: list[int], period: str, stage_table: str) -> None:
+    """Stage the period's care lines of the estates into the run's staging table (see the module
+    docstring)."""
     last = periods.last_day(period)
     for table in (CARE_STAGE, SUBSIDY_STAGE):
         session.execute(text(f"DROP TABLE IF EXISTS {table}"))
@@ -130,7 +135,7 @@ def stage(session, pg: bool, estate, period: str, stage_table: str) -> None:
         f"CREATE TEMPORARY TABLE {SUBSIDY_STAGE} (elder_id INTEGER NOT NULL, kind VARCHAR(16) NOT NULL,"
         " first_day DATE NOT NULL, last_day DATE NOT NULL, fen BIGINT NOT NULL)" + _temporary(pg)))
     segments = [dict(elder_id=s.elder_id, kind=s.kind, first_day=s.first, last_day=s.last, fen=s.fen_per_day)
-                for s in _eligible_ranges(session, estate.id, last)]
+                for s in _eligible_ranges(session, estate_ids, last)]
     if segments:
         session.execute(_dates(text(
             f"INSERT INTO {SUBSIDY_STAGE} (elder_id, kind, first_day, last_day, fen)"
@@ -141,7 +146,7 @@ def stage(session, pg: bool, estate, period: str, stage_table: str) -> None:
         " subsidy BIGINT NOT NULL, bill_line_id INTEGER)" + _temporary(pg)))
     # The day's subsidy of a kind is spent on that day's verified visits in id order: `spent`
     # what earlier runs put on that day, `prior` the prices of the earlier visits in this run.
-    session.execute(_dates(text(
+    session.execute(_estates(_dates(text(
         f"INSERT INTO {CARE_STAGE} (visit_id, room_id, service_id, item_code, price, subsidy)"
         " SELECT visit_id, room_id, service_id, item_code, price,"
         "  CASE WHEN eligible = 0 OR day_fen <= spent + prior THEN 0"
@@ -158,34 +163,34 @@ def stage(session, pg: bool, estate, period: str, stage_table: str) -> None:
         "   AND v.date BETWEEN ss.first_day AND ss.last_day"
         "  LEFT JOIN (SELECT pv.elder_id, pv.date, ps.kind, SUM(pv.subsidy_fen) AS spent"
         "   FROM visit pv JOIN care_service ps ON ps.id = pv.service_id"
-        "   WHERE pv.estate_id = :estate_id AND pv.subsidy_fen > 0"
+        "   WHERE pv.estate_id IN :estate_ids AND pv.subsidy_fen > 0"
         f"    AND pv.elder_id IN (SELECT elder_id FROM {SUBSIDY_STAGE})"
         "   GROUP BY pv.elder_id, pv.date, ps.kind) u"
         "   ON u.elder_id = v.elder_id AND u.date = v.date AND u.kind = s.kind"
-        f"  WHERE {CANDIDATES}) x"), "last_day"), dict(estate_id=estate.id, last_day=last))
+        f"  WHERE {CANDIDATES}) x"), "last_day")), dict(estate_ids=list(estate_ids), last_day=last))
     # One line per (room, service): count × the price, the visits' subsidies, the words "助餐 ×22".
     session.execute(text(
-        f"INSERT INTO {stage_table} (room_id, room_code, item_code, item_name, kind, position, amount_fen,"
+        f"INSERT INTO {stage_table} (estate_id, room_id, room_code, item_code, item_name, kind, position, amount_fen,"
         " subsidy_fen, program_id, basis)"
-        " SELECT c.room_id, r.code, c.item_code,"
+        " SELECT r.estate_id, c.room_id, r.code, c.item_code,"
         "  SUBSTR(s.name, 1, 62 - LENGTH(CAST(COUNT(*) AS TEXT))) || ' ×' || CAST(COUNT(*) AS TEXT),"
-        f"  'care', {POSITION} + DENSE_RANK() OVER (ORDER BY c.item_code),"
+        f"  'care', {POSITION} + DENSE_RANK() OVER (PARTITION BY r.estate_id ORDER BY c.item_code),"
         "  COUNT(*) * CAST(s.price_fen AS BIGINT), SUM(c.subsidy),"
         "  CASE WHEN SUM(c.subsidy) > 0 THEN s.program_id END,"
         "  '{\"count\":' || CAST(COUNT(*) AS TEXT) || ',\"price_fen\":' || CAST(s.price_fen AS TEXT)"
         "  || ',\"unit\":\"' || s.unit || '\"}'"
         f" FROM {CARE_STAGE} c JOIN care_service s ON s.id = c.service_id JOIN room r ON r.id = c.room_id"
         " WHERE c.price > 0"
-        " GROUP BY c.room_id, r.code, c.item_code, s.id, s.name, s.price_fen, s.program_id, s.unit"))
+        " GROUP BY r.estate_id, c.room_id, r.code, c.item_code, s.id, s.name, s.price_fen, s.program_id, s.unit"))
 
 
-def record(session, pg: bool, run_id: int) -> None:
-    """Each staged visit gets its bill line (of this run), price and subsidy; then the staging goes."""
+def record(session, pg: bool, run_ids: list[int]) -> None:
+    """Each staged visit gets its bill line (of these runs), price and subsidy; then the staging goes."""
     session.execute(text(
         f"UPDATE {CARE_STAGE} SET bill_line_id = (SELECT bl.id FROM bill b"
         " JOIN bill_line bl ON bl.bill_id = b.id AND bl.item_code = "
-        f"{CARE_STAGE}.item_code WHERE b.room_id = {CARE_STAGE}.room_id AND b.billing_run_id = :run_id)"
-        " WHERE price > 0").bindparams(bindparam("run_id", type_=Integer())), dict(run_id=run_id))
+        f"{CARE_STAGE}.item_code WHERE b.room_id = {CARE_STAGE}.room_id AND b.billing_run_id IN :run_ids)"
+        " WHERE price > 0").bindparams(bindparam("run_ids", expanding=True)), dict(run_ids=list(run_ids)))
     session.execute(text(
         f"UPDATE visit SET bill_line_id = (SELECT c.bill_line_id FROM {CARE_STAGE} c WHERE c.visit_id = visit.id),"
         f" price_fen = (SELECT c.price FROM {CARE_STAGE} c WHERE c.visit_id = visit.id),"
@@ -205,13 +210,13 @@ class CareLines:
 
     name = NAME
 
-    def stage(self, session, pg: bool, estate, period: str) -> None:
+    def stage(self, session, pg: bool, estate_ids: list[int], period: str) -> None:
         from pms.billing.services.staging import STAGE
 
-        stage(session, pg, estate, period, STAGE)
+        stage(session, pg, estate_ids, period, STAGE)
 
-    def record(self, session, pg: bool, run_id: int) -> None:
-        record(session, pg, run_id)
+    def record(self, session, pg: bool, run_ids: list[int]) -> None:
+        record(session, pg, run_ids)
 
     def discard(self, session) -> None:
         discard(session)
