@@ -22,6 +22,7 @@ def bill_due_estates(app, today=None) -> int:
     from pms.core.db import unit_of_work
     from pms.core.estate_loop import for_each_batch
     from pms.estates.models import Estate
+    from pms.estates.services import estate_batches
 
     def bill(session, due: list[tuple[int, str]]) -> list[int]:
         period = due[0][1]  # a batch is of one period
@@ -42,7 +43,7 @@ def bill_due_estates(app, today=None) -> int:
             for period, pairs in groupby(due, key=lambda pair: pair[1]):
                 ids = [estate_id for estate_id, _p in pairs]
                 batches += [[(estate_id, period) for estate_id in batch]
-                            for batch in runs.batches(runs.room_counts(session, ids))]
+                            for batch in estate_batches(session, ids)]
         loop = for_each_batch(batches, bill, what="billing", log=log)
     return sum(created for _due, created in loop.results)
 

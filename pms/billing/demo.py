@@ -30,6 +30,7 @@ from pms.core import clock, periods
 from pms.core.auth import FINANCE, system_principal
 from pms.core.db import utcnow
 from pms.estates.models import Building, District, Entrance, Estate, Room
+from pms.estates.services import estate_batches
 from pms.subsidies.services import create_program, find_program
 
 ORDER = 10  # before statements and reports, which read bills
@@ -47,7 +48,7 @@ CHANNEL_WEIGHTS = (("wechat", 45), ("alipay", 25), ("bank", 15), ("cash", 15))
 def seed(session, ctx) -> None:
     """Fee plans, three billed periods and payments for the demo estates (flush only).
 
-    Estates go in batches of about `runs.BATCH_ROOMS` rooms (plans, the three runs, the payments),
+    Estates go in batches of about `estates.services.BATCH_ROOMS` rooms (plans, the three runs, the payments),
     and the session forgets each batch's objects once they are flushed, so a million households
     take no more memory than a hundred thousand.
     """
@@ -59,7 +60,7 @@ def seed(session, ctx) -> None:
     billed = [periods.add_months(current, -2), periods.add_months(current, -1), current]
     principal = _finance_principal(session, ctx)
     counts = {"bills": 0, "payments": 0, "irregular": 0}
-    for batch in runs.batches(runs.room_counts(session, ids)):
+    for batch in estate_batches(session, ids):
         _seed_batch(session, rng, today, billed, batch, principal, counts)
         session.flush()
         session.expunge_all()  # the batch's bills, plans and payments: written, no longer needed here

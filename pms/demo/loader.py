@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import date
 from types import ModuleType
-from typing import Callable, Optional
+from typing import Callable, Iterator, Optional
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, text
@@ -22,6 +22,7 @@ from pms.core.db import unit_of_work
 from pms.demo import people
 from pms.demo.people import OwnerFactory
 from pms.estates import services as estates
+from pms.estates.services import BATCH_ROOMS
 from pms.estates.models import Company, District, Estate
 from pms.estates.registry.importing import import_rows
 from pms.estates.registry.rows import ImportResult, RegistryRow
@@ -136,19 +137,33 @@ def estate_identity(index: int) -> tuple[str, str]:
 
 def generate_rows(rng: random.Random, households: Optional[int]) -> list[RegistryRow]:
     """Registry rows of the demo estates: exactly `households` rooms, or one estate by default."""
+    return [row for estate in generate_estates(rng, households) for row in estate]
+
+
+def generate_estates(rng: random.Random, households: Optional[int]) -> Iterator[list[RegistryRow]]:
+    """The registry rows of the demo estates, one estate at a time (a million rooms are never in
+    memory at once): exactly `households` rooms, or one estate by default."""
     owners = OwnerFactory(rng)
-    rows: list[RegistryRow] = []
+    made = 0
     index = 0
     while True:
-        want = None if households is None else min(ROOMS_PER_ESTATE, households - len(rows))
+        want = None if households is None else min(ROOMS_PER_ESTATE, households - made)
         if want is not None and want <= 0:
-            break
+            return
         code, name = estate_identity(index)
         street = STREETS[index % len(STREETS)] if index else STREETS[0]
-        rows.extend(_estate_rows(rng, owners, code, name, street, want, len(rows) + 2))
+        rows = _estate_rows(rng, owners, code, name, street, want, made + 2)
+        if index == 0:
+            _first_estate(rows)
+        made += len(rows)
+        yield rows
         index += 1
         if households is None:
-            break
+            return
+
+
+def _first_estate(rows: list[RegistryRow]) -> None:
+    """The demo resident owns their room; an owner of two flats for the subsidy checks."""
     home = resident_room_code(rows)
     for r in rows:
         if r.code == home:
@@ -157,14 +172,11 @@ def generate_rows(rng: random.Random, households: Optional[int]) -> list[Registr
     # on, the first two neighbouring residential rows of the first estate share one owner (with an
     # ID number), whom the subsidy checks see subsidised twice.
     for first, second in zip(rows[TWO_FLATS:], rows[TWO_FLATS + 1:]):
-        if first.estate_code != rows[0].estate_code:
-            break
         if first.usage == second.usage == "residential" and first.owner_id_number and home not in (
                 first.code, second.code):
             second.owner_name, second.owner_phone, second.owner_id_number = (
                 first.owner_name, first.owner_phone, first.owner_id_number)
             break
-    return rows
 
 
 def resident_room_code(rows: list[RegistryRow]) -> str:
@@ -202,21 +214,48 @@ def _estate_rows(rng, owners, code, name, street, want, first_row) -> list[Regis
 
 
 def load_estates(session, ctx: DemoContext, progress: Optional[Callable[[int], None]] = None) -> ImportResult:
-    """The demo company and its estates (idempotent: the same seed again changes nothing)."""
+    """The demo company and its estates (idempotent: the same seed again changes nothing).
+
+    Imported in chunks of whole estates (about `BATCH_ROOMS` rooms): generated, imported, then
+    forgotten by the session, so the memory a load takes does not grow with its size."""
     company = estates.find_company(session, COMPANY_CODE) or estates.create_company(
         session, COMPANY_CODE, COMPANY_NAME, actor="demo")
-    rows = generate_rows(ctx.rng, ctx.households)
-    result = import_rows(session, company, rows, actor="demo", progress=progress, source="pms demo load")
+    company_id = company.id
+    result = ImportResult()
+    sizes: dict[str, int] = {}
+    names: dict[str, str] = {}
+    chunk: list[RegistryRow] = []
+
+    def flush_chunk() -> None:
+        part = import_rows(session, session.get(Company, company_id), chunk, actor="demo", progress=progress,
+                           source="pms demo load")
+        result.created += part.created
+        result.updated += part.updated
+        result.unchanged += part.unchanged
+        result.warnings += part.warnings
+        result.estates += part.estates
+        for key, count in part.new.items():
+            result.new[key] = result.new.get(key, 0) + count
+        session.flush()
+        session.expunge_all()
+        chunk.clear()
+
+    for rows in generate_estates(ctx.rng, ctx.households):
+        if not sizes:
+            ctx.resident_room = resident_room_code(rows)
+        sizes[rows[0].estate_code] = len(rows)
+        names[rows[0].estate_code] = rows[0].estate_name
+        chunk += rows
+        if len(chunk) >= BATCH_ROOMS:
+            flush_chunk()
+    if chunk:
+        flush_chunk()
+    company = session.get(Company, company_id)
     district = session.scalar(select(District).where(District.code == DISTRICT_CODE))
     ctx.company = DemoCompany(company.id, company.code, company.name)
     ctx.district = DemoDistrict(district.id, district.code, district.name)
-    sizes: dict[str, int] = {}
-    for r in rows:
-        sizes[r.estate_code] = sizes.get(r.estate_code, 0) + 1
     ids = dict(session.execute(select(Estate.code, Estate.id).where(Estate.code.in_(list(sizes)))).all())
-    names = {r.estate_code: r.estate_name for r in rows}
     ctx.estates = [DemoEstate(ids[c], c, names[c], n) for c, n in sizes.items()]
-    ctx.resident_room = resident_room_code(rows)
     return result
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import Optional, Sequence
 
 from flask_babel import gettext as _
 from sqlalchemy import String, case, func, literal, or_, select
@@ -365,3 +365,30 @@ def import_registry(session, principal: Principal, data: bytes, *, company_code:
     else:
         company = session.get(Company, principal.company_id)
     return import_file(session, company, data, dry_run=dry_run, actor=principal.username, source=source)
+
+
+# How many rooms one unit of work of a batch job takes (whole estates): large enough that a
+# statement's fixed cost is shared by dozens of 500-room estates, small enough that a transaction
+# stays short and memory does not grow with the number of estates.
+BATCH_ROOMS = 20_000
+
+
+def estate_batches(session, estate_ids: Sequence[int], rooms: int = BATCH_ROOMS) -> list[list[int]]:
+    """The estates, in the order given, in batches of whole estates of about `rooms` rooms each
+    (an estate larger than that is a batch of its own)."""
+    counts = dict(session.execute(select(Room.estate_id, func.count(Room.id))
+                                  .where(Room.estate_id.in_(list(estate_ids))).group_by(Room.estate_id)).all())
+    return batches([(estate_id, counts.get(estate_id, 0)) for estate_id in estate_ids], rooms)
+
+
+def batches(estate_rooms: Sequence[tuple[int, int]], rooms: int = BATCH_ROOMS) -> list[list[int]]:
+    """Split (estate id, rooms) pairs, in order, into batches of whole estates of about `rooms`."""
+    out: list[list[int]] = []
+    size = 0
+    for estate_id, count in estate_rooms:
+        if not out or size + count > rooms:
+            out.append([])
+            size = 0
+        out[-1].append(estate_id)
+        size += count
+    return out

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from jobs.billing_late_fees import JOBS, accrue_late_fees_job
 from pms.billing.rules import Clause, late_fee_fen
 from pms.billing.services.late_fees import accrue_late_fees, catch_up_late_fees
-from pms.billing.models import JournalLine, LateFeeAccrual, LateFeeRun
+from pms.billing.models import JournalEntry, JournalLine, LateFeeAccrual, LateFeeRun
 from pms.billing.services.payments import record_payment, reverse_payment
 from tests.billing.helpers_payments import at, finance, issue_bill, make_plan
 from tests.billing.helpers_payments import assert_ledger_consistent
@@ -156,3 +156,23 @@ def test_job_is_registered_and_runs_per_estate(app, world):
     assert accrue_late_fees_job(app, through=date(2026, 3, 16)) == 150
     assert accrue_late_fees_job(app, through=date(2026, 3, 16)) == 0
     assert accrue_late_fees_job(app, through=date(2026, 3, 18)) == 10
+
+
+def test_a_batch_of_estates_at_different_days_accrues_each_as_alone(db, world):
+    """Two estates caught up together, one already a day ahead: the same accruals, runs and entries
+    as one estate at a time (hand-computed: 5 a day on 10,000 at 5/10,000, from Feb 15)."""
+    from pms.billing.services.late_fees import catch_up_late_fees_batch
+    a = issue_bill(db, world.r501, "2026-01", 10000, plan=make_plan(db, world.yjl, late_fee=(5, 30, 30)))
+    h = issue_bill(db, world.r101, "2026-01", 10000, plan=make_plan(db, world.hxy, late_fee=(5, 30, 30)))
+    accrue_late_fees(db, world.hxy.id, date(2026, 2, 15))  # HXY is a day ahead of YJL
+    accrue_late_fees(db, world.yjl.id, date(2026, 2, 14))
+    results = catch_up_late_fees_batch(db, [world.yjl.id, world.hxy.id], date(2026, 2, 17))
+    assert [[r.day.day for r in rs] for rs in results] == [[15, 16, 17], [16, 17]]
+    assert [[r.total_fen for r in rs] for rs in results] == [[5, 5, 5], [5, 5]]
+    assert [(bill, d.day, fen) for bill, d, fen in accruals(db)] == [
+        (a.id, 15, 5), (h.id, 15, 5), (a.id, 16, 5), (h.id, 16, 5), (a.id, 17, 5), (h.id, 17, 5)]
+    entries = db.execute(select(JournalEntry.estate_id, JournalEntry.business_date)
+                         .where(JournalEntry.kind == "late_fee").order_by(JournalEntry.id)).all()
+    assert len(entries) == 6 and {e for e, _d in entries} == {world.yjl.id, world.hxy.id}
+    assert catch_up_late_fees_batch(db, [world.yjl.id, world.hxy.id], date(2026, 2, 17)) == [[], []]
+    assert_ledger_consistent(db)

@@ -387,7 +387,7 @@ def test_a_batch_killed_half_way_leaves_no_estate_billed(app, db, estate, monkey
 
 
 def test_batches_hold_whole_estates_of_about_the_room_budget():
-    from pms.billing.services.runs import batches
+    from pms.estates.services import batches
     assert batches([(1, 500), (2, 500), (3, 500)], rooms=1000) == [[1, 2], [3]]
     assert batches([(1, 5000), (2, 10), (3, 10)], rooms=1000) == [[1], [2, 3]]
     assert batches([], rooms=1000) == []

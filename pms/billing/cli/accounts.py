@@ -117,9 +117,9 @@ def late_fees_group():
 def accrue(through, estate_code):
     """Accrue late charges day by day up to a day (what the 02:10 job does); idempotent."""
     from pms.billing.services import late_fees
-    from pms.core.estate_loop import for_each_estate
+    from pms.core.estate_loop import for_each_batch
     from pms.core.clock import today
-    from pms.estates.services import find_estate
+    from pms.estates.services import estate_batches, find_estate
 
     day = through.date() if through else today() - timedelta(days=1)
     with _work() as session:
@@ -130,10 +130,11 @@ def accrue(through, estate_code):
             estate_ids = [estate.id]
         else:
             estate_ids = late_fees.estates_with_bills(session)
-    # One transaction per estate; a failed estate is reported and the others still accrue.
+        batches = estate_batches(session, estate_ids)
+    # One transaction per batch of estates; a failed estate is reported and the others still accrue.
     with click.progressbar(length=len(estate_ids), label=_("estates")) as bar:
-        done = for_each_estate(estate_ids, lambda session, estate_id: late_fees.catch_up_late_fees(
-            session, estate_id, day), what="late fees", on_done=lambda _key: bar.update(1))
+        done = for_each_batch(batches, lambda session, ids: late_fees.catch_up_late_fees_batch(
+            session, ids, day), what="late fees", on_done=lambda _key: bar.update(1))
     days = sum(len(results) for _key, results in done.results)
     total = sum(r.total_fen for _key, results in done.results for r in results)
     click.echo(_("late fees through %(day)s: %(estates)d estates, %(days)d estate-days, %(total)d fen accrued",

@@ -73,6 +73,7 @@ def run(period, estate_code):
     from pms.core.db import unit_of_work
     from pms.core.estate_loop import for_each_batch
     from pms.estates.models import Estate
+    from pms.estates.services import estate_batches
 
     with unit_of_work() as session:
         stmt = select(Estate.id, Estate.code).order_by(Estate.code)
@@ -82,7 +83,7 @@ def run(period, estate_code):
         if not estate_code:  # every estate with a plan in force
             planned = runs.plans_in_force(session, [i for i, _c in estates], period)
             estates = [(i, c) for i, c in estates if i in planned]
-        batches = runs.batches(runs.room_counts(session, [i for i, _c in estates]))
+        batches = estate_batches(session, [i for i, _c in estates])
     if estate_code and not estates:
         click.echo(_("error: unknown estate %(code)s", code=estate_code), err=True)
         sys.exit(1)

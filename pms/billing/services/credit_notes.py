@@ -111,14 +111,17 @@ def issue_credit_note(session, principal: Principal, bill_number: str, *, amount
 
 
 def credits_until(session, until: date, *, room_id: Optional[int] = None,
-                  estate_id: Optional[int] = None) -> dict[int, list[tuple[date, int]]]:
-    """bill id → [(business day, fen)] of the room's (or estate's) credit notes up to `until`."""
+                  estate_id: Optional[int] = None,
+                  estate_ids: Optional[list[int]] = None) -> dict[int, list[tuple[date, int]]]:
+    """bill id → [(business day, fen)] of the room's (or estates') credit notes up to `until`."""
     stmt = select(CreditNote.bill_id, CreditNote.business_date, CreditNote.amount_fen).where(
         CreditNote.business_date <= until)
     if room_id is not None:
         stmt = stmt.where(CreditNote.room_id == room_id)
     if estate_id is not None:
         stmt = stmt.where(CreditNote.estate_id == estate_id)
+    if estate_ids is not None:
+        stmt = stmt.where(CreditNote.estate_id.in_(estate_ids))
     out: dict[int, list[tuple[date, int]]] = {}
     for bill_id, day, fen in session.execute(stmt):
         out.setdefault(bill_id, []).append((day, fen))

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Sequence
+from typing import Optional, Sequence
 
-from sqlalchemy import func, insert, or_, select
+from sqlalchemy import bindparam, func, insert, or_, select, update
 
 from pms.billing.services.credit_notes import credits_until
 from pms.billing.services.ledger import Line, post_entry
@@ -28,6 +28,7 @@ from pms.billing.models import (Bill, BillingRun, CreditNote, FeePlan, LateFeeAc
 from pms.billing.rules import clause_of, late_fee_fen
 from pms.billing.services.payments import start_of_day_utc
 from pms.core.clock import timezone as business_tz
+from pms.core.db import insert_ignoring_conflicts, utcnow
 
 # How far back a restarted scheduler catches up day by day; older backlog lands on the first day.
 MAX_CATCH_UP_DAYS = 400
@@ -47,75 +48,107 @@ class AccrualResult:
 
 
 def accrue_late_fees(session, estate_id: int, day: date) -> AccrualResult:
-    """Accrue one estate's late charges of one day (idempotent per estate and day).
+    """Accrue one estate's late charges of one day (idempotent per estate and day)."""
+    return accrue_late_fees_batch(session, [estate_id], day)[estate_id]
 
-    Set-based: the bills that can have grown that day (a clause, past grace, issued by then, owing
-    something at the end of the day) with their allocations and booked accruals in three
-    queries; accruals bulk-inserted; one journal entry for the estate and day.
+
+def accrue_late_fees_batch(session, estate_ids: Sequence[int], day: date) -> dict[int, AccrualResult]:
+    """Accrue several estates' late charges of one day together (idempotent per estate and day).
+
+    Set-based, the same statements for one estate or a hundred: the bills that can have grown that
+    day (a clause, past grace, issued by then, owing something at the end of the day) with their
+    allocations, credits and booked accruals in a few queries; accruals bulk-inserted; one journal
+    entry per estate and day. The run rows are claimed with INSERT … ON CONFLICT DO NOTHING, so an
+    estate another process accrued meanwhile is skipped, never accrued twice.
     """
-    if session.scalar(select(LateFeeRun.id).where(LateFeeRun.estate_id == estate_id,
-                                                  LateFeeRun.day == day)) is not None:
-        return AccrualResult(day=day, already_done=True)
-    previous = session.scalar(select(func.max(LateFeeRun.day)).where(LateFeeRun.estate_id == estate_id,
-                                                                      LateFeeRun.day < day))
-    run = LateFeeRun(estate_id=estate_id, day=day)
-    session.add(run)
-    session.flush()
+    ids = sorted(set(estate_ids))
+    results = {estate_id: AccrualResult(day=day, already_done=True) for estate_id in ids}
+    runs_table = LateFeeRun.__table__
+    claimed = dict(insert_ignoring_conflicts(
+        session, runs_table, [dict(estate_id=estate_id, day=day, accruals=0, total_fen=0, created_at=utcnow())
+                              for estate_id in ids],
+        ["estate_id", "day"], returning=(runs_table.c.estate_id, runs_table.c.id)))
+    if not claimed:
+        return results
+    previous = dict(session.execute(
+        select(LateFeeRun.estate_id, func.max(LateFeeRun.day))
+        .where(LateFeeRun.estate_id.in_(list(claimed)), LateFeeRun.day < day)
+        .group_by(LateFeeRun.estate_id)).all())
     day_end = start_of_day_utc(day + timedelta(days=1))
-    # A bill paid off now may still have grown since the previous run (days skipped, or paid
-    # before the job ran): include every bill that received or lost money since then.
-    since = start_of_day_utc(previous + timedelta(days=1)) if previous else None
-    moved = select(PaymentAllocation.bill_id).where(PaymentAllocation.estate_id == estate_id)
-    credited = select(CreditNote.bill_id).where(CreditNote.estate_id == estate_id)
-    if since is not None:
-        moved = moved.where(PaymentAllocation.allocated_at >= since)
-        credited = credited.where(CreditNote.business_date > previous)
-    rows = session.execute(
-        select(Bill.id, Bill.room_id, Bill.payable_fen, Bill.due_date,
-               FeePlan.late_fee_daily_rate_per_10k, FeePlan.late_fee_grace_days,
-               FeePlan.late_fee_cap_percent)
-        .join(BillingRun, BillingRun.id == Bill.billing_run_id)
-        .join(FeePlan, FeePlan.id == BillingRun.fee_plan_id)
-        .where(Bill.estate_id == estate_id, Bill.issued_at < day_end,
-               FeePlan.late_fee_daily_rate_per_10k > 0,
-               or_(Bill.status == "open", Bill.id.in_(moved), Bill.id.in_(credited)))
-        .order_by(Bill.id)).all()
+    rows = []
+    # A bill paid off now may still have grown since the estate's previous run (days skipped, or
+    # paid before the job ran): include every bill that received or lost money since then.
+    # Estates are grouped by their previous day (after a normal night: one group).
+    by_previous: dict[Optional[date], list[int]] = {}
+    for estate_id in claimed:
+        by_previous.setdefault(previous.get(estate_id), []).append(estate_id)
+    for last, group in by_previous.items():
+        moved = select(PaymentAllocation.bill_id).where(PaymentAllocation.estate_id.in_(group))
+        credited = select(CreditNote.bill_id).where(CreditNote.estate_id.in_(group))
+        if last is not None:
+            moved = moved.where(PaymentAllocation.allocated_at >= start_of_day_utc(last + timedelta(days=1)))
+            credited = credited.where(CreditNote.business_date > last)
+        rows += session.execute(
+            select(Bill.id, Bill.estate_id, Bill.room_id, Bill.payable_fen, Bill.due_date,
+                   FeePlan.late_fee_daily_rate_per_10k, FeePlan.late_fee_grace_days,
+                   FeePlan.late_fee_cap_percent)
+            .join(BillingRun, BillingRun.id == Bill.billing_run_id)
+            .join(FeePlan, FeePlan.id == BillingRun.fee_plan_id)
+            .where(Bill.estate_id.in_(group), Bill.issued_at < day_end,
+                   FeePlan.late_fee_daily_rate_per_10k > 0,
+                   or_(Bill.status == "open", Bill.id.in_(moved), Bill.id.in_(credited)))).all()
     bills = []
-    for bill_id, room_id, payable, due, rate, grace, cap in rows:
+    for bill_id, estate_id, room_id, payable, due, rate, grace, cap in sorted(rows):
         clause = clause_of(rate, grace, cap)
         if clause.first_charged_day(due) <= day:
-            bills.append((bill_id, room_id, payable, due, clause))
+            bills.append((bill_id, estate_id, room_id, payable, due, clause))
+    per_estate: dict[int, dict[int, int]] = {}  # estate → room → fen
+    counts: dict[int, int] = {}
     if bills:
-        ids = [b[0] for b in bills]
-        history = _allocations_until(session, ids, day_end)
+        bill_ids = [b[0] for b in bills]
+        history = _allocations_until(session, bill_ids, day_end)
         # Credit notes lower the outstanding amount from their business day, like a payment.
-        for bill_id, events in credits_until(session, day, estate_id=estate_id).items():
+        for bill_id, events in credits_until(session, day, estate_ids=list(claimed)).items():
             history.setdefault(bill_id, []).extend(events)
-        booked = dict(session.execute(
-            select(LateFeeAccrual.bill_id, func.sum(LateFeeAccrual.amount_fen))
-            .where(LateFeeAccrual.bill_id.in_(ids), LateFeeAccrual.day < day)
-            .group_by(LateFeeAccrual.bill_id)).all())
+        booked = _booked_before(session, bill_ids, day)
         new_rows = []
-        for bill_id, room_id, payable, due, clause in bills:
+        for bill_id, estate_id, room_id, payable, due, clause in bills:
             total = late_fee_fen(payable_fen=payable, due_date=due, clause=clause,
                                  payments=history.get(bill_id, ()), as_of=day)
             fen = total - booked.get(bill_id, 0)
             if fen > 0:
                 new_rows.append(dict(bill_id=bill_id, estate_id=estate_id, room_id=room_id, day=day,
                                      amount_fen=fen))
+                rooms = per_estate.setdefault(estate_id, {})
+                rooms[room_id] = rooms.get(room_id, 0) + fen
+                counts[estate_id] = counts.get(estate_id, 0) + 1
         if new_rows:
             session.execute(insert(LateFeeAccrual), new_rows)
-            per_room: dict[int, int] = {}
-            for r in new_rows:
-                per_room[r["room_id"]] = per_room.get(r["room_id"], 0) + r["amount_fen"]
-            run.accruals, run.total_fen = len(new_rows), sum(per_room.values())
-            post_entry(session, estate_id=estate_id, kind="late_fee", source_type="late_fee_run",
-                       source_id=run.id, business_date=day, memo=f"late fees {day.isoformat()}",
-                       lines=[*(Line("late_fee_receivable", fen, room_id=room)
-                                for room, fen in sorted(per_room.items())),
-                              Line("late_fee_revenue", -run.total_fen)])
+    for estate_id, rooms in sorted(per_estate.items()):
+        total = sum(rooms.values())
+        post_entry(session, estate_id=estate_id, kind="late_fee", source_type="late_fee_run",
+                   source_id=claimed[estate_id], business_date=day, memo=f"late fees {day.isoformat()}",
+                   lines=[*(Line("late_fee_receivable", fen, room_id=room) for room, fen in sorted(rooms.items())),
+                          Line("late_fee_revenue", -total)])
+    if per_estate:
+        session.execute(update(runs_table).where(runs_table.c.id == bindparam("run_id"))
+                        .values(accruals=bindparam("n"), total_fen=bindparam("fen")),
+                        [dict(run_id=claimed[e], n=counts[e], fen=sum(rooms.values()))
+                         for e, rooms in sorted(per_estate.items())])
+    for estate_id in claimed:
+        rooms = per_estate.get(estate_id, {})
+        results[estate_id] = AccrualResult(day=day, accruals=counts.get(estate_id, 0),
+                                           total_fen=sum(rooms.values()))
     session.flush()
-    return AccrualResult(day=day, accruals=run.accruals, total_fen=run.total_fen)
+    return results
+
+
+def _booked_before(session, bill_ids: Sequence[int], day: date) -> dict[int, int]:
+    """bill id → the late charges booked for it before `day`."""
+    return dict(session.execute(
+        select(LateFeeAccrual.bill_id, func.sum(LateFeeAccrual.amount_fen))
+        .where(LateFeeAccrual.bill_id.in_(list(bill_ids)), LateFeeAccrual.day < day)
+        .group_by(LateFeeAccrual.bill_id)).all())
 
 
 def _allocations_until(session, bill_ids: Sequence[int], until: datetime) -> dict[int, list]:
@@ -131,6 +164,10 @@ def _allocations_until(session, bill_ids: Sequence[int], until: datetime) -> dic
 def days_to_accrue(session, estate_id: int, through: date) -> list[date]:
     """The days still to do for an estate: from the day after its last run through `through`."""
     last = session.scalar(select(func.max(LateFeeRun.day)).where(LateFeeRun.estate_id == estate_id))
+    return _days_after(last, through)
+
+
+def _days_after(last: Optional[date], through: date) -> list[date]:
     if last is None:
         return [through]
     start = max(last + timedelta(days=1), through - timedelta(days=MAX_CATCH_UP_DAYS - 1))
@@ -139,9 +176,26 @@ def days_to_accrue(session, estate_id: int, through: date) -> list[date]:
 
 def catch_up_late_fees(session, estate_id: int, through: date) -> list[AccrualResult]:
     """Accrue every day not yet done for the estate up to `through` (each missed day once)."""
-    return [accrue_late_fees(session, estate_id, day) for day in days_to_accrue(session, estate_id, through)]
+    return catch_up_late_fees_batch(session, [estate_id], through)[0]
+
+
+def catch_up_late_fees_batch(session, estate_ids: Sequence[int], through: date) -> list[list[AccrualResult]]:
+    """`catch_up_late_fees` for several estates at once, day by day; one list per estate, in order."""
+    last = dict(session.execute(select(LateFeeRun.estate_id, func.max(LateFeeRun.day))
+                                .where(LateFeeRun.estate_id.in_(list(estate_ids)))
+                                .group_by(LateFeeRun.estate_id)).all())
+    days = {estate_id: _days_after(last.get(estate_id), through) for estate_id in set(estate_ids)}
+    done: dict[int, list[AccrualResult]] = {estate_id: [] for estate_id in days}
+    for day in sorted({d for ds in days.values() for d in ds}):
+        due = [estate_id for estate_id, ds in days.items() if day in ds]
+        for estate_id, result in accrue_late_fees_batch(session, due, day).items():
+            done[estate_id].append(result)
+    return [done[estate_id] for estate_id in estate_ids]
 
 
 def estates_with_bills(session) -> list[int]:
-    """The estates that have bills (the late-charge job's work list)."""
-    return list(session.scalars(select(Bill.estate_id).distinct().order_by(Bill.estate_id)))
+    """The estates that have bills (the late-charge job's work list), by an index probe each."""
+    from pms.estates.models import Estate
+
+    return list(session.scalars(select(Estate.id).where(select(Bill.id).where(Bill.estate_id == Estate.id)
+                                                        .exists()).order_by(Estate.id)))

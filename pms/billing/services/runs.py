@@ -37,9 +37,6 @@ from pms.estates.models import Company, Estate
 log = logging.getLogger("pms.billing")
 
 BILL_STAGE = "billing_stage_bills"  # one row per bill
-# How many rooms one unit of work bills (whole estates): large enough that a statement's fixed
-# cost is shared by dozens of 500-room estates, small enough that a transaction stays short.
-BATCH_ROOMS = 20_000
 
 
 @dataclass
@@ -359,29 +356,6 @@ def _post_ledger(session, period: str, today: date, issued_at: datetime) -> None
         " UNION ALL"
         " SELECT je.id, s.estate_id, 'revenue', NULL, NULL, s.item_code, -SUM(s.amount_fen)"
         f" FROM {STAGE} s{entry.format(alias='s')} GROUP BY je.id, s.estate_id, s.item_code"))
-
-
-def room_counts(session, estate_ids: Sequence[int]) -> list[tuple[int, int]]:
-    """(estate id, rooms) for each estate, in the order given."""
-    from pms.estates.models import Room
-
-    counts = dict(session.execute(select(Room.estate_id, func.count(Room.id))
-                                  .where(Room.estate_id.in_(list(estate_ids))).group_by(Room.estate_id)).all())
-    return [(estate_id, counts.get(estate_id, 0)) for estate_id in estate_ids]
-
-
-def batches(estate_rooms: Sequence[tuple[int, int]], rooms: int = BATCH_ROOMS) -> list[list[int]]:
-    """Split (estate id, rooms) pairs, in order, into batches of whole estates of about `rooms`
-    rooms each (an estate larger than that is a batch of its own)."""
-    out: list[list[int]] = []
-    size = 0
-    for estate_id, count in estate_rooms:
-        if not out or size + count > rooms:
-            out.append([])
-            size = 0
-        out[-1].append(estate_id)
-        size += count
-    return out
 
 
 # ---- which estates are due (the scheduler) ---------------------------------------------------
