@@ -1,6 +1,8 @@
 """Maintenance API: tickets and their workflow, photos, warranty, elevators, planned works, KPIs."""
 from __future__ import annotations
 
+import io
+
 from flask import Blueprint, request, send_file
 from flask_babel import gettext as _
 
@@ -182,8 +184,8 @@ def get_photo(id, photo_id):
     """Serve a photo only to people who may see the ticket (404 otherwise)."""
     principal, session = require_principal(), get_session()
     ticket = tickets.get_ticket(session, principal, id)
-    path, content_type = photos.photo_file(session, ticket, photo_id)
-    response = send_file(path, mimetype=content_type, max_age=0, conditional=True)
+    data, content_type = photos.photo_file(session, ticket, photo_id)
+    response = send_file(io.BytesIO(data), mimetype=content_type, max_age=0, etag=False)
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response

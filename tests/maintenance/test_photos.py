@@ -55,10 +55,18 @@ def test_upload_strips_location_and_serves_to_the_resident(api, clock, app, fmt,
     assert clean.format == fmt
     assert len(clean.getexif()) == 0 and not clean.getexif().get_ifd(0x8825)
     assert b"PhoneMaker" not in served.data and b"Exif\x00\x00" not in served.data
-    # stored under INSTANCE_DIR/uploads with a random name (never the client's file name)
-    files = list((Path(app.config["INSTANCE_DIR"]) / "uploads").rglob("*.*"))
+    # kept in the shared store (PMS_STORAGE_URL; here <instance>/storage) with a random name, never
+    # the client's file name, so any web server behind the proxy serves it
+    files = list((Path(app.config["INSTANCE_DIR"]) / "storage" / "photos").rglob("*.*"))
     assert len(files) == 1 and "kitchen" not in files[0].name and len(files[0].stem) == 32
     assert api.get("resident", f"/api/v1/tickets/{tid}").get_json()["photos"][0]["id"] == item["id"]
+    # A photo stored before the shared store (under <instance>/uploads/tickets) still serves.
+    legacy = Path(app.config["INSTANCE_DIR"]) / "uploads" / "tickets"
+    legacy.mkdir(parents=True, exist_ok=True)
+    files[0].rename(legacy / files[0].name)
+    assert api.get("resident", item["url"]).data == served.data
+    (legacy / files[0].name).unlink()
+    assert api.get("resident", item["url"]).status_code == 404
 
 
 def test_magic_bytes_decide_not_the_name():
@@ -101,7 +109,7 @@ def test_size_and_count_limits_save_nothing_half(api, clock, app):
     assert upload(api, "tech", tid, ("5.jpg", image_bytes()), ("6.jpg", image_bytes())).status_code == 201
     assert upload(api, "resident", tid, ("7.jpg", image_bytes())).status_code == 422
     assert stored_count(app) == 6
-    assert len(list((Path(app.config["INSTANCE_DIR"]) / "uploads").rglob("*.*"))) == 6
+    assert len(list((Path(app.config["INSTANCE_DIR"]) / "storage" / "photos").rglob("*.*"))) == 6
     # no file at all
     r = api.client.post(f"/api/v1/tickets/{tid}/photos", data={}, content_type="multipart/form-data",
                         headers=api.headers("resident"))

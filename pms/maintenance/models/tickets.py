@@ -124,7 +124,7 @@ class TicketEvent(SQLModel, table=True):
 
 
 class TicketPhoto(SQLModel, table=True):
-    """A photo of a ticket, re-encoded without metadata, stored under instance/uploads."""
+    """A photo of a ticket, re-encoded without metadata, kept in the shared store (core.storage)."""
 
     __tablename__ = "ticket_photo"
     __scope__ = ScopeRule()

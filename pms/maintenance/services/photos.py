@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from pms.core import clock
 from pms.core.auth import Principal
 from pms.core.errors import Conflict, Invalid, NotFound
+from pms.core.storage import storage
 from pms.maintenance import messages as msg
 from pms.maintenance import permissions
 from pms.maintenance.models import Ticket, TicketPhoto
@@ -116,10 +117,12 @@ def clean_image(data: bytes, field: str = "photo") -> CleanImage:
         raise bad(_("The file is not a readable image.")) from exc
 
 
-def upload_dir() -> Path:
-    path = Path(current_app.config["INSTANCE_DIR"]) / "uploads" / "tickets"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+PHOTO_PREFIX = "photos/tickets/"  # their key in the shared store (`core.storage`, PMS_STORAGE_URL)
+
+
+def legacy_upload_dir() -> Path:
+    """Where photos were kept before the shared store (read only: files stored there still serve)."""
+    return Path(current_app.config["INSTANCE_DIR"]) / "uploads" / "tickets"
 
 
 def photo_count(session, ticket: Ticket) -> int:
@@ -140,12 +143,13 @@ def add_photos(session, principal: Principal, ticket: Ticket, uploads: list[Uplo
                       fields={"photos": [_("At most %(n)d photos per request.", n=MAX_PHOTOS_PER_TICKET)]})
     cleaned = [clean_image(u.data, field=f"photos.{i}") for i, u in enumerate(uploads)]
     now = now or clock.now()
-    folder, written, photos = upload_dir(), [], []
+    # In the shared store, so every web server behind the proxy serves what any of them received.
+    store, written, photos = storage(), [], []
     try:
         for img in cleaned:
             name = f"{secrets.token_hex(16)}.{img.extension}"
-            (folder / name).write_bytes(img.data)
-            written.append(folder / name)
+            store.put(PHOTO_PREFIX + name, img.data, content_type=img.content_type)
+            written.append(PHOTO_PREFIX + name)
             photo = TicketPhoto(ticket_id=ticket.id, estate_id=ticket.estate_id, stored_name=name,
                                 content_type=img.content_type, size_bytes=len(img.data), width=img.width,
                                 height=img.height, uploaded_by_id=principal.user_id or None, uploaded_at=now)
@@ -155,8 +159,8 @@ def add_photos(session, principal: Principal, ticket: Ticket, uploads: list[Uplo
                message=msg.PHOTOS_ADDED, params={"n": len(photos)})
         session.flush()
     except Exception:
-        for path in written:
-            path.unlink(missing_ok=True)
+        for key in written:
+            store.delete(key)
         raise
     return photos
 
@@ -166,13 +170,16 @@ def photos_of(session, ticket: Ticket) -> list[TicketPhoto]:
                                 .order_by(TicketPhoto.id)))
 
 
-def photo_file(session, ticket: Ticket, photo_id: int) -> tuple[Path, str]:
-    """The stored file of a photo of this (already authorised) ticket; 404 otherwise."""
+def photo_file(session, ticket: Ticket, photo_id: int) -> tuple[bytes, str]:
+    """The bytes and type of a photo of this (already authorised) ticket; 404 otherwise."""
     photo = session.scalar(select(TicketPhoto).where(TicketPhoto.id == photo_id,
                                                      TicketPhoto.ticket_id == ticket.id))
     if photo is None:
         raise NotFound(_("Photo not found."))
-    path = upload_dir() / photo.stored_name
+    store = storage()
+    if store.exists(PHOTO_PREFIX + photo.stored_name):
+        return store.get(PHOTO_PREFIX + photo.stored_name), photo.content_type
+    path = legacy_upload_dir() / photo.stored_name
     if not path.is_file():
         raise NotFound(_("Photo not found."))
-    return path, photo.content_type
+    return path.read_bytes(), photo.content_type
