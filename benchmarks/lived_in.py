@@ -210,7 +210,7 @@ def _mib(kib: float) -> str:
     return f"{kib / 1024:.0f} MiB"
 
 
-def _verdict(ok: bool) -> str:
+def verdict(ok: bool) -> str:
     return "OK" if ok else "MISSED"
 
 
@@ -232,7 +232,7 @@ def report(r: dict) -> None:
         ok = own <= target and (name != "billing run" or own <= FLOOR_TARGET * floor)
         goal = f"≤ {target:g} s" + (f" and ≤ {FLOOR_TARGET:g}× floor" if name == "billing run" else "")
         print(f"  {name:<14}{wall:7.2f} s − start-up {start:.2f} s = own work {own:6.2f} s = {own / floor:6.1f}× floor"
-              f"  (target {goal}: {_verdict(ok)}); peak RSS {_mib(med(s.rss_kib for s in steps[name]))};"
+              f"  (target {goal}: {verdict(ok)}); peak RSS {_mib(med(s.rss_kib for s in steps[name]))};"
               f" runs {', '.join(f'{s.seconds:.2f}' for s in steps[name])}")
     for name, command in (("billing run", "pms billing run"), ("rerun", "pms billing run"),
                           ("late charges", "pms late-fees accrue")):
