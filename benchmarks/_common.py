@@ -24,11 +24,9 @@ POSTGRES_ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://
 @contextlib.contextmanager
 def fresh_sqlite() -> Iterator[str]:
     """A migrated SQLite file in a temporary directory."""
-    from pms.core.migrate import upgrade
-
     with tempfile.TemporaryDirectory(prefix="pms-bench-") as folder:
         url = f"sqlite:///{folder}/bench.sqlite3"
-        _quiet_upgrade(upgrade, url)
+        migrate(url)
         yield url
 
 
@@ -38,8 +36,6 @@ def fresh_postgres() -> Iterator[Optional[str]]:
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import OperationalError
-
-    from pms.core.migrate import upgrade
 
     admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
     name = f"pms_bench_{uuid.uuid4().hex[:12]}"
@@ -53,7 +49,7 @@ def fresh_postgres() -> Iterator[Optional[str]]:
         return
     url = make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
     try:
-        _quiet_upgrade(upgrade, url)
+        migrate(url)
         yield url
     finally:
         with admin.connect() as conn:
@@ -61,11 +57,40 @@ def fresh_postgres() -> Iterator[Optional[str]]:
         admin.dispose()
 
 
-def _quiet_upgrade(upgrade, url: str) -> None:
+def migrate(url: str) -> None:
+    """The schema at head, without alembic's chatter."""
     import logging
+
+    from pms.core.migrate import upgrade
 
     logging.getLogger("alembic").setLevel(logging.WARNING)
     upgrade(url)
+
+
+def create_table_like(conn, model, target: str) -> None:
+    """`target`: an empty table shaped like `model`'s, with the same keys, checks, indexes and
+    foreign keys (where a floor's bare INSERT … SELECT writes)."""
+    import re
+
+    from sqlalchemy import text
+
+    source = model.__table__
+    if conn.dialect.name == "postgresql":
+        conn.execute(text(f"CREATE TABLE {target} (LIKE {source.name} INCLUDING ALL)"))
+        for key in source.foreign_key_constraints:  # LIKE copies no foreign keys
+            conn.execute(text(
+                f"ALTER TABLE {target} ADD FOREIGN KEY ({', '.join(key.column_keys)}) REFERENCES "
+                f"{key.referred_table.name} ({', '.join(e.column.name for e in key.elements)})"))
+        return
+    ddl = conn.execute(text("SELECT type, sql FROM sqlite_master WHERE tbl_name = :t AND sql IS NOT NULL "
+                            "ORDER BY type DESC"), {"t": source.name}).all()
+    for kind, sql in ddl:  # the table, then its indexes renamed (index names are per database)
+        if kind == "table":
+            sql = re.sub(rf'^CREATE TABLE "?{source.name}"?', f"CREATE TABLE {target}", sql)
+        else:
+            sql = re.sub(rf'^CREATE (UNIQUE )?INDEX "?(\w+)"? ON "?{source.name}"?',
+                         lambda m: f"CREATE {m.group(1) or ''}INDEX {target}_{m.group(2)} ON {target}", sql)
+        conn.execute(text(sql))
 
 
 class Stopwatch:

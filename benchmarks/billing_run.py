@@ -33,6 +33,7 @@ from sqlalchemy import create_engine, insert, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 import lived_in  # noqa: E402  (benchmarks/ is on the path: this script's folder)
+from _common import create_table_like  # noqa: E402
 
 PG_BASE = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 FLOORS, ROOMS_PER_FLOOR, ENTRANCES_PER_BUILDING = 6, 2, 4
@@ -148,7 +149,8 @@ def bench(url: str, n_rooms: int, repeat: int) -> dict:
             late.append(seconds)
             accruals = sum(r.accruals for r in done)
         engine = get_engine()
-        _create_like_bill_line(engine)
+        with engine.begin() as conn:
+            create_table_like(conn, BillLine, "bench_line")
         bench_line = BillLine.__table__
         columns = ", ".join(c.name for c in bench_line.columns if c.name != "id")
         run_bills = f"(SELECT id FROM bill WHERE billing_run_id = {results[0].run_id})"
@@ -182,25 +184,6 @@ def bench(url: str, n_rooms: int, repeat: int) -> dict:
                 total_fen=results[0].total_fen)
 
 
-def _create_like_bill_line(engine) -> None:
-    """bench_line: a table shaped like bill_line, with the same keys, indexes and foreign keys."""
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            from pms.billing.models import BillLine
-
-            conn.execute(text("CREATE TABLE bench_line (LIKE bill_line INCLUDING ALL)"))
-            for key in BillLine.__table__.foreign_key_constraints:
-                target = key.elements[0].column.table.name
-                conn.execute(text(
-                    f"ALTER TABLE bench_line ADD FOREIGN KEY ({', '.join(key.column_keys)}) REFERENCES {target} "
-                    f"({', '.join(e.column.name for e in key.elements)})"))
-        else:
-            ddl = conn.execute(text("SELECT sql FROM sqlite_master WHERE tbl_name = 'bill_line' "
-                                    "AND sql IS NOT NULL ORDER BY type DESC")).scalars().all()
-            for statement in ddl:
-                conn.execute(text(statement.replace("bill_line", "bench_line")))
-
-
 def _setup(builder, n_rooms):
     from pms.core.db import unit_of_work
     with unit_of_work() as session:
@@ -219,8 +202,8 @@ def report(engine: str, r: dict, target: float) -> None:
     print(f"{engine}, synthetic: one estate of {r['bills']:,} rooms in an empty database: {r['lines']:,} bill lines, "
           f"{r['journal_lines']:,} journal lines, ¥{r['total_fen'] / 100:,.2f} a run (set-up: rooms "
           f"{r['build_s']:.1f} s, fee plan {r['plan_s']:.2f} s); medians of {len(r['full'])}", flush=True)
-    print(f"  {'floor':<14}{floor:7.2f} s  bare INSERT … SELECT of the run's {r['lines']:,} bill lines")
-    print(f"  {'area floor':<14}{floor_area:7.2f} s  the area lines alone, computed from the rooms")
+    print(f"  {'floor':<14}{floor:7.3f} s  bare INSERT … SELECT of the run's {r['lines']:,} bill lines")
+    print(f"  {'area floor':<14}{floor_area:7.3f} s  the area lines alone, computed from the rooms")
     ok = full <= target and full <= lived_in.FLOOR_TARGET * floor
     print(f"  {'billing run':<14}{full:7.2f} s = {full / floor:6.1f}× floor ({full / floor_area:.1f}× the area floor)"
           f"  (target ≤ {target:g} s and ≤ {lived_in.FLOOR_TARGET:g}× floor: {lived_in.verdict(ok)}); runs {runs(r['full'])}")

@@ -222,7 +222,7 @@ def report(r: dict) -> None:
           f"{_mib(r['load'].rss_kib)} (db upgrade {r['upgrade'].seconds:.1f} s, {_mib(r['upgrade'].rss_kib)}); "
           f"billing {r['period']} over every estate, medians of {r['repeat']} copies", flush=True)
     floor, start = med(r["floors"]), med(s.seconds for s in steps["pms start-up"])
-    print(f"  {'floor':<14}{floor:7.2f} s  bare INSERT … SELECT of {r['floor_period']}'s {r['lines']:,} bill lines")
+    print(f"  {'floor':<14}{floor:7.3f} s  bare INSERT … SELECT of {r['floor_period']}'s {r['lines']:,} bill lines")
     print(f"  {'pms start-up':<14}{start:7.2f} s  `pms routes` (the app built, no work), "
           f"{len(steps['pms start-up'])} runs; peak RSS {_mib(med(s.rss_kib for s in steps['pms start-up']))}")
     billing_target = BILLING_TARGET_S[r["engine"]]
