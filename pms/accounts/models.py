@@ -44,12 +44,14 @@ class User(SQLModel, table=True):
 
 
 class UserRoom(SQLModel, table=True):
-    """A resident account is linked to a room."""
+    """A resident account is linked to a room.
+
+    The room's estate closes the primary key (the estate key, issue 15): (user, room) stays unique."""
 
     __tablename__ = "user_room"
     user_id: int = Field(foreign_key="user_account.id", primary_key=True)
     room_id: int = Field(foreign_key="room.id", primary_key=True, index=True)
-    estate_id: int = Field(foreign_key="estate.id", index=True)
+    estate_id: int = Field(foreign_key="estate.id", primary_key=True, index=True)
 
 
 class ApiToken(SQLModel, table=True):

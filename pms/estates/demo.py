@@ -41,4 +41,4 @@ def seed(session, ctx) -> None:
         spouse = person.id
     rows = [dict(estate_id=room.estate_id, room_id=room.id, person_id=p, relation="owner") for p in owners]
     rows.append(dict(estate_id=room.estate_id, room_id=room.id, person_id=spouse, relation="family"))
-    insert_ignoring_conflicts(session, Residency, rows, ("room_id", "person_id"))
+    insert_ignoring_conflicts(session, Residency, rows, ("room_id", "person_id", "estate_id"))

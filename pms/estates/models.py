@@ -89,7 +89,8 @@ class Entrance(SQLModel, table=True):
 
     __tablename__ = "entrance"
     __scope__ = ScopeRule()
-    __table_args__ = (UniqueConstraint("building_id", "code"),)
+    # The building's estate closes the UNIQUE (the estate key, issue 15).
+    __table_args__ = (UniqueConstraint("building_id", "code", "estate_id"),)
     id: Optional[int] = Field(default=None, primary_key=True)
     estate_id: int = Field(foreign_key="estate.id", index=True)
     building_id: int = Field(foreign_key="building.id", index=True)
@@ -105,9 +106,10 @@ class Room(SQLModel, table=True):
         CheckConstraint("area_centi_m2 > 0", name="area_positive"),
         CheckConstraint("usage IN ('residential', 'commercial')", name="usage_known"),
         Index("ix_room_entrance_floor", "entrance_id", "floor"),
+        UniqueConstraint("estate_id", "id"),  # the estate key (issue 15); the code is unique everywhere
     )
     id: Optional[int] = Field(default=None, primary_key=True)
-    estate_id: int = Field(foreign_key="estate.id", index=True)
+    estate_id: int = Field(foreign_key="estate.id")
     building_id: int = Field(foreign_key="building.id", index=True)
     entrance_id: int = Field(foreign_key="entrance.id")
     code: str = Field(max_length=64, unique=True)
@@ -125,9 +127,11 @@ class Person(SQLModel, table=True):
     # By ID number: the registry's owner matching and the subsidy checks' "same person".
     __table_args__ = (Index("ix_person_estate_name_phone", "estate_id", "name", "phone"),
                       Index("ix_person_id_number", "id_number", postgresql_where=text("id_number IS NOT NULL"),
-                            sqlite_where=text("id_number IS NOT NULL")))
+                            sqlite_where=text("id_number IS NOT NULL")),
+                      # A person is registered by one estate (the same person in two: two rows).
+                      UniqueConstraint("estate_id", "id"))  # the estate key (issue 15)
     id: Optional[int] = Field(default=None, primary_key=True)
-    estate_id: int = Field(foreign_key="estate.id", index=True)
+    estate_id: int = Field(foreign_key="estate.id")
     name: str = Field(max_length=64, index=True)
     phone: str = Field(default="", max_length=32, index=True)
     id_number: Optional[str] = Field(default=None, max_length=18)
@@ -138,7 +142,7 @@ class Ownership(SQLModel, table=True):
 
     __tablename__ = "ownership"
     __scope__ = ScopeRule(room="room_id", resident="room")
-    __table_args__ = (UniqueConstraint("room_id", "person_id"),)
+    __table_args__ = (UniqueConstraint("room_id", "person_id", "estate_id"),)  # estate key: the room's
     id: Optional[int] = Field(default=None, primary_key=True)
     estate_id: int = Field(foreign_key="estate.id", index=True)
     room_id: int = Field(foreign_key="room.id", index=True)
@@ -154,7 +158,7 @@ class Residency(SQLModel, table=True):
     __tablename__ = "residency"
     __scope__ = ScopeRule(room="room_id", resident="room")
     __table_args__ = (
-        UniqueConstraint("room_id", "person_id"),
+        UniqueConstraint("room_id", "person_id", "estate_id"),  # estate key: the room's (issue 15)
         CheckConstraint("relation IN ('owner', 'family', 'tenant')", name="relation_known"),
     )
     id: Optional[int] = Field(default=None, primary_key=True)

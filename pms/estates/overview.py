@@ -21,7 +21,7 @@ def households_by_estate(session, principal: Principal) -> list[EstateHouseholds
     """Estates in the caller's scope with their number of rooms, in code order (natural: 2 before 10).
 
     Lighter than `services.list_estates` (no area, buildings, district or company): the room count
-    is an index-only scan of ix_room_estate_id.
+    is an index-only scan of uq_room_estate_id_id (the estate key).
     """
     rooms = select(Room.estate_id, func.count().label("n")).group_by(Room.estate_id).subquery()
     stmt = scoped(select(Estate.code, Estate.name, func.coalesce(rooms.c.n, 0))

@@ -169,7 +169,7 @@ def _elevators(session, manager, estate, today):
                              overdue=False, note="检验合格" if passed else "",
                              done_at=_local(d - timedelta(days=3), 10) if passed else None,
                              created_at=_local(d - timedelta(days=30), 2)))
-    insert_ignoring_conflicts(session, WorkOrder, rows, ("plan_id", "due_on"))
+    insert_ignoring_conflicts(session, WorkOrder, rows, ("plan_id", "due_on", "estate_id"))
 
 
 def _certificate(session, recorder, estate, today):

@@ -34,10 +34,11 @@ class PrintRun(SQLModel, table=True):
                         name="scope_known"),
         CheckConstraint("buildings_done >= 0 AND buildings_done <= buildings_total", name="progress_in_range"),
         Index("ix_print_run_status_heartbeat_at", "status", "heartbeat_at"),
+        UniqueConstraint("estate_id", "id"),  # the estate key (issue 15)
     )
     id: Optional[int] = Field(default=None, primary_key=True)
     company_id: int = Field(foreign_key="company.id")
-    estate_id: int = Field(foreign_key="estate.id", index=True)
+    estate_id: int = Field(foreign_key="estate.id")
     kind: str = Field(max_length=16)
     period: Optional[str] = Field(default=None, max_length=7)
     date_from: Optional[date] = None

@@ -59,11 +59,12 @@ class ProgramAllocation(SQLModel, table=True):
     programme row's lock)."""
 
     __tablename__ = "program_allocation"
-    __table_args__ = (CheckConstraint("amount_fen > 0", name="amount_positive"),)
+    __table_args__ = (CheckConstraint("amount_fen > 0", name="amount_positive"),
+                      UniqueConstraint("estate_id", "id"))  # the estate key (issue 15)
     __scope__ = ScopeRule()  # staff see their estates' rows; residents none
     id: Optional[int] = Field(default=None, primary_key=True)
     program_id: int = Field(foreign_key="program.id", index=True)
-    estate_id: int = Field(foreign_key="estate.id", index=True)
+    estate_id: int = Field(foreign_key="estate.id")
     amount_fen: int = Field(sa_type=BigInteger)
     created_by: str = Field(max_length=64)  # the username ("system" for the CLI)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
@@ -127,6 +128,7 @@ class ClaimLine(SQLModel, table=True):
         ForeignKeyConstraint(["estate_id", "claim_id"], ["claim.estate_id", "claim.id"]),
         Index("ux_claim_line_live_evidence", "evidence_type", "evidence_id", unique=True,
               sqlite_where=text(LIVE_LINE), postgresql_where=text(LIVE_LINE)),
+        UniqueConstraint("estate_id", "id"),  # the estate key (issue 15)
     )
     id: Optional[int] = Field(default=None, primary_key=True)
     claim_id: int = Field(index=True)
@@ -152,7 +154,8 @@ class Disbursement(SQLModel, table=True):
     __tablename__ = "disbursement"
     __scope__ = ScopeRule()
     __table_args__ = (CheckConstraint("amount_fen > 0", name="amount_positive"),
-                      ForeignKeyConstraint(["estate_id", "claim_id"], ["claim.estate_id", "claim.id"]))
+                      ForeignKeyConstraint(["estate_id", "claim_id"], ["claim.estate_id", "claim.id"]),
+                      UniqueConstraint("estate_id", "id"))  # the estate key (issue 15)
     id: Optional[int] = Field(default=None, primary_key=True)
     claim_id: int = Field(index=True)
     estate_id: int
@@ -170,7 +173,8 @@ class Clawback(SQLModel, table=True):
     __tablename__ = "clawback"
     __scope__ = ScopeRule()
     __table_args__ = (CheckConstraint("amount_fen > 0", name="amount_positive"),
-                      ForeignKeyConstraint(["estate_id", "claim_id"], ["claim.estate_id", "claim.id"]))
+                      ForeignKeyConstraint(["estate_id", "claim_id"], ["claim.estate_id", "claim.id"]),
+                      UniqueConstraint("estate_id", "id"))  # the estate key (issue 15)
     id: Optional[int] = Field(default=None, primary_key=True)
     claim_id: int = Field(index=True)
     estate_id: int
@@ -192,8 +196,9 @@ class ClaimFinding(SQLModel, table=True):
     __tablename__ = "claim_finding"
     __scope__ = ScopeRule()
     __table_args__ = (
-        # line_key: the claim line's id, 0 for a finding about the whole claim.
-        UniqueConstraint("claim_id", "rule", "line_key"),
+        # line_key: the claim line's id, 0 for a finding about the whole claim. The claim's estate
+        # closes the UNIQUE (the estate key, issue 15).
+        UniqueConstraint("claim_id", "rule", "line_key", "estate_id"),
         CheckConstraint("(dismissed_at IS NULL) = (dismissed_by IS NULL)", name="dismissed_by_someone"),
         CheckConstraint("dismissed_at IS NULL OR dismissal_reason <> ''", name="dismissed_with_reason"),
         ForeignKeyConstraint(["estate_id", "claim_id"], ["claim.estate_id", "claim.id"]),

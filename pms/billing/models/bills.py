@@ -103,14 +103,15 @@ class BillLine(SQLModel, table=True):
     __scope__ = ScopeRule(room="room_id", resident="room")
     # A billing run writes ~3 lines per room, so every key check counts (PostgreSQL checks each
     # foreign key per row): one composite key to the bill carries the estate and the room too.
-    # The fee item is (the run's plan, item_code); lines are read through their bill.
-    __table_args__ = (UniqueConstraint("bill_id", "item_code"),
+    # The fee item is (the run's plan, item_code); lines are read through their bill. The estate
+    # closes the UNIQUE (the estate key, issue 15): the bill decides it, so the key means the same.
+    __table_args__ = (UniqueConstraint("bill_id", "item_code", "estate_id"),
                       ForeignKeyConstraint(["bill_id", "estate_id", "room_id"],
                                            ["bill.id", "bill.estate_id", "bill.room_id"]),
                       CheckConstraint("subsidy_fen >= 0 AND subsidy_fen <= amount_fen",
                                       name="subsidy_within_amount"))
     id: Optional[int] = Field(default=None, primary_key=True)
-    bill_id: int  # indexed by UNIQUE (bill_id, item_code)
+    bill_id: int  # indexed by UNIQUE (bill_id, item_code, estate_id)
     estate_id: int
     room_id: int
     item_code: str = Field(max_length=32)

@@ -20,6 +20,7 @@ class CreditNote(SQLModel, table=True):
         UniqueConstraint("company_id", "year", "seq"),
         ForeignKeyConstraint(["bill_id", "estate_id", "room_id"], ["bill.id", "bill.estate_id", "bill.room_id"]),
         CheckConstraint("amount_fen > 0", name="amount_positive"),
+        UniqueConstraint("estate_id", "id"),  # the estate key (issue 15); numbers are the company's
     )
     id: Optional[int] = Field(default=None, primary_key=True)
     number: str = Field(max_length=32, unique=True)

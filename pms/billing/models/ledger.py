@@ -59,16 +59,18 @@ class JournalLine(SQLModel, table=True):
     __tablename__ = "journal_line"
     __scope__ = ScopeRule(room="room_id", resident="room")
     # A billing run posts ~5 lines per room: one composite key to the entry (its estate is the
-    # entry's), and partial indexes that skip the lines nobody looks up by room (revenue).
+    # entry's), and partial indexes that skip the lines nobody looks up by room (revenue). The
+    # estate key (issue 15) is the entry's index with estate_id and id appended: no extra index.
     __table_args__ = (
         ForeignKeyConstraint(["estate_id", "entry_id"], ["journal_entry.estate_id", "journal_entry.id"]),
+        UniqueConstraint("entry_id", "estate_id", "id"),
         Index("ix_journal_line_room_account", "room_id", "account",
               sqlite_where=text("room_id IS NOT NULL"), postgresql_where=text("room_id IS NOT NULL")),
         Index("ix_journal_line_prepayment", "estate_id", "room_id",
               sqlite_where=text(PREPAYMENT_CONDITION), postgresql_where=text(PREPAYMENT_CONDITION)),
     )
     id: Optional[int] = Field(default=None, primary_key=True)
-    entry_id: int = Field(index=True)
+    entry_id: int  # indexed by UNIQUE (entry_id, estate_id, id)
     estate_id: int
     account: str = Field(max_length=24)
     room_id: Optional[int] = Field(default=None, foreign_key="room.id")

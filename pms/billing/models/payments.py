@@ -23,9 +23,10 @@ class Payment(SQLModel, table=True):
     __table_args__ = (
         CheckConstraint("amount_fen > 0", name="amount_positive"),
         CheckConstraint("channel IN ('cash', 'bank', 'wechat', 'alipay')", name="channel_known"),
+        UniqueConstraint("estate_id", "id"),  # the estate key (issue 15); the idempotency key is global
     )
     id: Optional[int] = Field(default=None, primary_key=True)
-    estate_id: int = Field(foreign_key="estate.id", index=True)
+    estate_id: int = Field(foreign_key="estate.id")
     room_id: int = Field(foreign_key="room.id", index=True)
     amount_fen: int
     channel: str = Field(max_length=8)
@@ -42,11 +43,12 @@ class PaymentAllocation(SQLModel, table=True):
 
     __tablename__ = "payment_allocation"
     __scope__ = ScopeRule(room="room_id", resident="room")
-    __table_args__ = (CheckConstraint("amount_fen <> 0", name="amount_not_zero"),)
+    __table_args__ = (CheckConstraint("amount_fen <> 0", name="amount_not_zero"),
+                      UniqueConstraint("estate_id", "id"))  # the estate key (issue 15)
     id: Optional[int] = Field(default=None, primary_key=True)
     payment_id: int = Field(foreign_key="payment.id", index=True)
     bill_id: int = Field(foreign_key="bill.id", index=True)
-    estate_id: int = Field(foreign_key="estate.id", index=True)
+    estate_id: int = Field(foreign_key="estate.id")
     room_id: int = Field(foreign_key="room.id", index=True)
     amount_fen: int  # negative when a reversal takes it back
     from_prepayment: bool = Field(default=False)
@@ -58,8 +60,10 @@ class PaymentReversal(SQLModel, table=True):
 
     __tablename__ = "payment_reversal"
     __scope__ = ScopeRule(room="room_id", resident="room")
+    # A payment is reversed at most once; its estate closes the UNIQUE (the estate key, issue 15).
+    __table_args__ = (UniqueConstraint("payment_id", "estate_id"),)
     id: Optional[int] = Field(default=None, primary_key=True)
-    payment_id: int = Field(foreign_key="payment.id", unique=True)
+    payment_id: int = Field(foreign_key="payment.id")
     estate_id: int = Field(foreign_key="estate.id", index=True)
     room_id: int = Field(foreign_key="room.id", index=True)
     reason: str = Field(max_length=255)
@@ -72,7 +76,8 @@ class LateFeeAccrual(SQLModel, table=True):
 
     __tablename__ = "late_fee_accrual"
     __scope__ = ScopeRule(room="room_id", resident="room")
-    __table_args__ = (UniqueConstraint("bill_id", "day"),
+    # The bill's estate closes the UNIQUE (the estate key, issue 15).
+    __table_args__ = (UniqueConstraint("bill_id", "day", "estate_id"),
                       CheckConstraint("amount_fen >= 0", name="amount_not_negative"))
     id: Optional[int] = Field(default=None, primary_key=True)
     bill_id: int = Field(foreign_key="bill.id", index=True)
@@ -88,9 +93,10 @@ class Demand(SQLModel, table=True):
     __tablename__ = "demand"
     __scope__ = ScopeRule(room="room_id", resident="room")
     __table_args__ = (CheckConstraint(
-        "method IN ('letter', 'notice', 'sms', 'phone', 'visit', 'lawyer')", name="method_known"),)
+        "method IN ('letter', 'notice', 'sms', 'phone', 'visit', 'lawyer')", name="method_known"),
+        UniqueConstraint("estate_id", "id"))  # the estate key (issue 15)
     id: Optional[int] = Field(default=None, primary_key=True)
-    estate_id: int = Field(foreign_key="estate.id", index=True)
+    estate_id: int = Field(foreign_key="estate.id")
     room_id: int = Field(foreign_key="room.id", index=True)
     demanded_on: date
     method: str = Field(max_length=16)
@@ -116,6 +122,8 @@ class LateFeeSettlement(SQLModel, table=True):
                         " OR (kind = 'waived' AND channel IS NULL AND reason <> '' AND reverses_id IS NULL)"
                         " OR (kind = 'reversal' AND channel IS NULL AND reason <> '' AND reverses_id IS NOT NULL)",
                         name="paid_waived_or_reversal"),
+        # A settlement is reversed at most once; the estate closes the UNIQUE (the estate key, issue 15).
+        UniqueConstraint("reverses_id", "estate_id"),
     )
     id: Optional[int] = Field(default=None, primary_key=True)
     estate_id: int = Field(foreign_key="estate.id", index=True)
@@ -125,8 +133,7 @@ class LateFeeSettlement(SQLModel, table=True):
     channel: Optional[str] = Field(default=None, max_length=8)
     reference: str = Field(default="", max_length=128)
     reason: str = Field(default="", max_length=255)
-    # UNIQUE: a settlement is reversed at most once.
-    reverses_id: Optional[int] = Field(default=None, foreign_key="late_fee_settlement.id", unique=True)
+    reverses_id: Optional[int] = Field(default=None, foreign_key="late_fee_settlement.id")
     business_date: date
     recorded_by: str = Field(default="system", max_length=64)
     recorded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

@@ -45,7 +45,7 @@ class FeeItem(SQLModel, table=True):
     __tablename__ = "fee_item"
     __scope__ = ScopeRule()
     __table_args__ = (
-        UniqueConstraint("fee_plan_id", "code"),
+        UniqueConstraint("fee_plan_id", "code", "estate_id"),  # the plan's estate: the estate key (issue 15)
         CheckConstraint("kind IN ('area', 'elevator_share', 'fixed')", name="kind_known"),
         CheckConstraint("rate_fen_per_m2 IS NULL OR rate_fen_per_m2 >= 0", name="rate_not_negative"),
         CheckConstraint("monthly_cost_fen IS NULL OR monthly_cost_fen >= 0", name="cost_not_negative"),
@@ -70,7 +70,7 @@ class FeeItemEntrance(SQLModel, table=True):
 
     __tablename__ = "fee_item_entrance"
     __scope__ = ScopeRule()
-    __table_args__ = (UniqueConstraint("fee_item_id", "entrance_id"),)
+    __table_args__ = (UniqueConstraint("fee_item_id", "entrance_id", "estate_id"),)  # estate key: the item's
     id: Optional[int] = Field(default=None, primary_key=True)
     fee_item_id: int = Field(foreign_key="fee_item.id", index=True)
     estate_id: int = Field(foreign_key="estate.id", index=True)
@@ -82,7 +82,7 @@ class FeeItemFloorWeight(SQLModel, table=True):
 
     __tablename__ = "fee_item_floor_weight"
     __scope__ = ScopeRule()
-    __table_args__ = (UniqueConstraint("fee_item_id", "floor"),
+    __table_args__ = (UniqueConstraint("fee_item_id", "floor", "estate_id"),  # estate key: the item's
                       CheckConstraint("weight >= 0", name="weight_not_negative"))
     id: Optional[int] = Field(default=None, primary_key=True)
     fee_item_id: int = Field(foreign_key="fee_item.id", index=True)
@@ -96,7 +96,7 @@ class FeeItemRoom(SQLModel, table=True):
 
     __tablename__ = "fee_item_room"
     __scope__ = ScopeRule()
-    __table_args__ = (UniqueConstraint("fee_item_id", "room_id"),)
+    __table_args__ = (UniqueConstraint("fee_item_id", "room_id", "estate_id"),)  # estate key: the item's
     id: Optional[int] = Field(default=None, primary_key=True)
     fee_item_id: int = Field(foreign_key="fee_item.id", index=True)
     estate_id: int = Field(foreign_key="estate.id", index=True)
@@ -108,7 +108,7 @@ class FeePlanSubsidy(SQLModel, table=True):
 
     __tablename__ = "fee_plan_subsidy"
     __scope__ = ScopeRule()
-    __table_args__ = (UniqueConstraint("fee_plan_id", "item_code", "period"),
+    __table_args__ = (UniqueConstraint("fee_plan_id", "item_code", "period", "estate_id"),  # estate key: the plan's
                       CheckConstraint("percent BETWEEN 0 AND 100", name="percent_range"))
     id: Optional[int] = Field(default=None, primary_key=True)
     fee_plan_id: int = Field(foreign_key="fee_plan.id", index=True)

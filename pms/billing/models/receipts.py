@@ -21,13 +21,14 @@ class Receipt(SQLModel, table=True):
     Never edited except `void_at`, set when its payment or settlement is reversed; the reversal
     note is a receipt of its own (kind `reversal_note`, `reverses_id` → the voided receipt) and
     carries the same source. UNIQUE (kind, payment_id) / (kind, settlement_id): one receipt and
-    at most one reversal note per source (NULLs never collide)."""
+    at most one reversal note per source (NULLs never collide). The payment's estate closes the
+    first (the estate key, issue 15)."""
 
     __tablename__ = "receipt"
     __scope__ = ScopeRule(room="room_id", resident="room")
     __table_args__ = (
         UniqueConstraint("company_id", "year", "seq"),
-        UniqueConstraint("kind", "payment_id"),
+        UniqueConstraint("kind", "payment_id", "estate_id"),
         UniqueConstraint("kind", "settlement_id"),
         CheckConstraint("kind IN ('payment', 'late_fee_settlement', 'reversal_note')", name="kind_known"),
         CheckConstraint("amount_fen > 0", name="amount_positive"),

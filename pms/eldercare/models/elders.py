@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Optional
 
-from sqlalchemy import CheckConstraint
+from sqlalchemy import CheckConstraint, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from pms.core.auth import ScopeRule
@@ -24,11 +24,13 @@ class Elder(SQLModel, table=True):
         CheckConstraint("disability_tier IS NULL OR disability_tier IN (1, 2)", name="disability_tier_known"),
         CheckConstraint("hardship IS NULL OR hardship IN ('dibao', 'low_income', 'family_planning')",
                         name="hardship_known"),
+        # One elder per person; the person's estate closes the UNIQUE (the estate key, issue 15).
+        UniqueConstraint("person_id", "estate_id"),
     )
     id: Optional[int] = Field(default=None, primary_key=True)
     estate_id: int = Field(foreign_key="estate.id", index=True)
     room_id: int = Field(foreign_key="room.id", index=True)
-    person_id: int = Field(foreign_key="person.id", unique=True)  # one elder per person
+    person_id: int = Field(foreign_key="person.id")
     name: str = Field(max_length=64)
     birth_date: date
     lives_alone: bool = Field(default=False)
@@ -51,9 +53,10 @@ class EmergencyContact(SQLModel, table=True):
 
     __tablename__ = "elder_contact"
     __scope__ = ScopeRule()
+    __table_args__ = (UniqueConstraint("estate_id", "id"),)  # the estate key (issue 15)
     id: Optional[int] = Field(default=None, primary_key=True)
     elder_id: int = Field(foreign_key="elder.id", index=True)
-    estate_id: int = Field(foreign_key="estate.id", index=True)
+    estate_id: int = Field(foreign_key="estate.id")
     position: int = Field(default=0)
     name: str = Field(max_length=64)
     phone: str = Field(max_length=32)

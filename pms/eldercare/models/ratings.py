@@ -16,7 +16,7 @@ class VisitRating(SQLModel, table=True):
 
     __tablename__ = "visit_rating"
     __scope__ = ScopeRule(room="room_id", resident="room")
-    __table_args__ = (UniqueConstraint("visit_id"),
+    __table_args__ = (UniqueConstraint("visit_id", "estate_id"),  # estate key: the visit's (issue 15)
                       CheckConstraint("stars BETWEEN 1 AND 5", name="stars_range"))
     id: Optional[int] = Field(default=None, primary_key=True)
     visit_id: int = Field(foreign_key="visit.id")

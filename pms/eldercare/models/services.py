@@ -55,9 +55,10 @@ class CarePlan(SQLModel, table=True):
                         name="weekdays_sane"),
         CheckConstraint("end_time > start_time", name="window_ordered"),
         CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="dates_ordered"),
+        UniqueConstraint("estate_id", "id"),  # the estate key (issue 15)
     )
     id: Optional[int] = Field(default=None, primary_key=True)
-    estate_id: int = Field(foreign_key="estate.id", index=True)
+    estate_id: int = Field(foreign_key="estate.id")
     room_id: int = Field(foreign_key="room.id", index=True)
     elder_id: int = Field(foreign_key="elder.id", index=True)
     service_id: int = Field(foreign_key="care_service.id")

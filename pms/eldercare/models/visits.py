@@ -20,12 +20,13 @@ class Visit(SQLModel, table=True):
     """A visit: service, elder, date, place (the room), worker, start/end — and the evidence.
 
     `slot` names where a generated visit came from ('plan-<id>' or 'check-in'); UNIQUE (elder,
-    date, slot) makes generation idempotent (bookings have no slot)."""
+    date, slot) makes generation idempotent (bookings have no slot); the elder's estate closes it
+    (the estate key, issue 15)."""
 
     __tablename__ = "visit"
     __scope__ = ScopeRule(room="room_id", resident="room")
     __table_args__ = (
-        UniqueConstraint("elder_id", "date", "slot"),
+        UniqueConstraint("elder_id", "date", "slot", "estate_id"),
         CheckConstraint("status IN ('planned', 'checked_in', 'checked_out', 'confirmed', 'missed', 'cancelled')",
                         name="status_known"),
         CheckConstraint("ends_at > starts_at", name="window_ordered"),
@@ -46,7 +47,7 @@ class Visit(SQLModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     estate_id: int = Field(foreign_key="estate.id")
     room_id: int = Field(foreign_key="room.id", index=True)
-    elder_id: int = Field(foreign_key="elder.id")  # looked up through UNIQUE (elder_id, date, slot)
+    elder_id: int = Field(foreign_key="elder.id")  # looked up through UNIQUE (elder_id, date, slot, estate_id)
     service_id: int = Field(foreign_key="care_service.id")
     plan_id: Optional[int] = Field(default=None, foreign_key="care_plan.id")
     slot: Optional[str] = Field(default=None, max_length=24)
@@ -78,7 +79,7 @@ class VisitAlert(SQLModel, table=True):
 
     __tablename__ = "visit_alert"
     __scope__ = ScopeRule()
-    __table_args__ = (UniqueConstraint("visit_id", "kind"),
+    __table_args__ = (UniqueConstraint("visit_id", "kind", "estate_id"),  # estate key: the visit's (issue 15)
                       CheckConstraint("kind IN ('missed_check_in')", name="kind_known"),
                       # The escalation reads the open, not yet escalated alerts every five minutes:
                       # a handful among a year's alerts.
@@ -102,7 +103,8 @@ class EmergencyCall(SQLModel, table=True):
     __tablename__ = "emergency_call"
     __scope__ = ScopeRule(room="room_id", resident="room")
     __table_args__ = (CheckConstraint("responded_at IS NULL OR responder_id IS NOT NULL", name="responder_known"),
-                      Index("ix_emergency_call_estate_received", "estate_id", "received_at"))
+                      # The estate's calls by time, and the estate key (issue 15).
+                      UniqueConstraint("estate_id", "received_at", "id"))
     id: Optional[int] = Field(default=None, primary_key=True)
     estate_id: int = Field(foreign_key="estate.id")
     room_id: int = Field(foreign_key="room.id", index=True)

@@ -55,7 +55,7 @@ def sweep_missed(session, *, now: Optional[datetime] = None) -> int:
         missed += session.scalars(update(table).where(InIds(table.c.id, ids), table.c.status == "planned")
                                   .values(status="missed").returning(table.c.id)).all()
     rows = [dict(visit_id=i, estate_id=estates[i], kind=KIND, created_at=now, finding="") for i in sorted(missed)]
-    new_ids = insert_rows_ignoring_conflicts(session, VisitAlert.__table__, rows, ("visit_id", "kind"),
+    new_ids = insert_rows_ignoring_conflicts(session, VisitAlert.__table__, rows, ("visit_id", "kind", "estate_id"),
                                              returning="visit_id")
     if new_ids:
         _notify(session, sorted(new_ids), now)

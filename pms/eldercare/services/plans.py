@@ -170,7 +170,8 @@ def generate_visits(session, *, today: Optional[date] = None, days: int = HORIZO
                  status="planned", outcome="", note="", pin_failures=0, created_at=now)
             for elder_id, day, slot, estate_id, room_id, service_id, start, end, worker_id, plan_id in fresh]
     # Rows another scheduler inserted meanwhile are ignored here and counted by it.
-    return insert_rows_ignoring_conflicts(session, Visit.__table__, rows, ("elder_id", "date", "slot"))
+    return insert_rows_ignoring_conflicts(session, Visit.__table__, rows,
+                                          ("elder_id", "date", "slot", "estate_id"))
 
 
 def _check_ins(session, window, first, last, estate_filter) -> list[tuple]:

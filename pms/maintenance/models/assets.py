@@ -44,7 +44,8 @@ class WarrantyComponent(SQLModel, table=True):
     __table_args__ = (
         CheckConstraint("kind IN (" + ", ".join(repr(k) for k in COMPONENT_CODES) + ")", name="kind_known"),
         CheckConstraint("entrance_id IS NULL OR building_id IS NOT NULL", name="entrance_in_building"),
-        Index("ix_warranty_component_estate_kind", "estate_id", "kind"),
+        # The estate's components by kind, and the estate key (issue 15).
+        UniqueConstraint("estate_id", "kind", "id"),
     )
     id: Optional[int] = Field(default=None, primary_key=True)
     project_id: int = Field(foreign_key="renovation_project.id", index=True)
@@ -62,9 +63,11 @@ class Equipment(SQLModel, table=True):
 
     __tablename__ = "equipment"
     __scope__ = ScopeRule(resident="estate")
-    __table_args__ = (CheckConstraint("kind IN ('elevator')", name="kind_known"),)
+    __table_args__ = (CheckConstraint("kind IN ('elevator')", name="kind_known"),
+                      # The estate key (issue 15); the registration number is unique everywhere.
+                      UniqueConstraint("estate_id", "id"))
     id: Optional[int] = Field(default=None, primary_key=True)
-    estate_id: int = Field(foreign_key="estate.id", index=True)
+    estate_id: int = Field(foreign_key="estate.id")
     building_id: int = Field(foreign_key="building.id")
     entrance_id: int = Field(foreign_key="entrance.id", index=True)
     kind: str = Field(default="elevator", max_length=16)
@@ -86,7 +89,8 @@ class EquipmentCertificate(SQLModel, table=True):
     __scope__ = ScopeRule(resident="estate")  # like the elevator: its estate's residents see it
     __table_args__ = (
         CheckConstraint("valid_until IS NULL OR valid_until >= issued_on", name="valid_after_issue"),
-        Index("ix_equipment_certificate_estate_issued", "estate_id", "issued_on"),
+        # The estate's certificates by issue date, and the estate key (issue 15).
+        UniqueConstraint("estate_id", "issued_on", "id"),
     )
     id: Optional[int] = Field(default=None, primary_key=True)
     equipment_id: int = Field(foreign_key="equipment.id", index=True)
@@ -104,7 +108,7 @@ class MaintenancePlan(SQLModel, table=True):
 
     __tablename__ = "maintenance_plan"
     __scope__ = ScopeRule()
-    __table_args__ = (UniqueConstraint("equipment_id", "kind"),
+    __table_args__ = (UniqueConstraint("equipment_id", "kind", "estate_id"),  # estate key: the elevator's
                       CheckConstraint("kind IN ('maintenance', 'inspection')", name="kind_known"),
                       CheckConstraint("interval_days IS NULL OR interval_days > 0", name="interval_positive"))
     id: Optional[int] = Field(default=None, primary_key=True)
@@ -117,12 +121,13 @@ class MaintenancePlan(SQLModel, table=True):
 
 
 class WorkOrder(SQLModel, table=True):
-    """One due occurrence of a plan; UNIQUE (plan, due date) makes generation idempotent."""
+    """One due occurrence of a plan; UNIQUE (plan, due date) makes generation idempotent (the
+    plan's estate closes it: the estate key, issue 15)."""
 
     __tablename__ = "work_order"
     __scope__ = ScopeRule()
     __table_args__ = (
-        UniqueConstraint("plan_id", "due_on"),
+        UniqueConstraint("plan_id", "due_on", "estate_id"),
         CheckConstraint("status IN ('open', 'done')", name="status_known"),
         CheckConstraint("result IS NULL OR result IN ('done', 'passed', 'failed')", name="result_known"),
         Index("ix_work_order_status_due", "status", "due_on"),

@@ -63,9 +63,10 @@ class Ticket(SQLModel, table=True):
         CheckConstraint("respond_by <= resolve_by", name="deadlines_ordered"),
         Index("ix_ticket_estate_submitted", "estate_id", "submitted_at"),
         Index("ix_ticket_status_deadlines", "status", "respond_by", "resolve_by"),
+        UniqueConstraint("estate_id", "id"),  # the estate key (issue 15)
     )
     id: Optional[int] = Field(default=None, primary_key=True)
-    estate_id: int = Field(foreign_key="estate.id", index=True)
+    estate_id: int = Field(foreign_key="estate.id")
     room_id: Optional[int] = Field(default=None, foreign_key="room.id", index=True)
     building_id: Optional[int] = Field(default=None, foreign_key="building.id")
     entrance_id: Optional[int] = Field(default=None, foreign_key="entrance.id")
@@ -109,9 +110,10 @@ class TicketEvent(SQLModel, table=True):
 
     __tablename__ = "ticket_event"
     __scope__ = ScopeRule()
+    __table_args__ = (UniqueConstraint("estate_id", "id"),)  # the estate key (issue 15)
     id: Optional[int] = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="ticket.id", index=True)
-    estate_id: int = Field(foreign_key="estate.id", index=True)
+    estate_id: int = Field(foreign_key="estate.id")
     at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     actor_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
     actor_name: str = Field(max_length=64)
@@ -129,10 +131,12 @@ class TicketPhoto(SQLModel, table=True):
     __tablename__ = "ticket_photo"
     __scope__ = ScopeRule()
     __table_args__ = (CheckConstraint("content_type IN ('image/jpeg', 'image/png', 'image/webp')",
-                                      name="content_type_known"),)
+                                      name="content_type_known"),
+                      # The estate key (issue 15); a stored name is unique everywhere.
+                      UniqueConstraint("estate_id", "id"))
     id: Optional[int] = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="ticket.id", index=True)
-    estate_id: int = Field(foreign_key="estate.id", index=True)
+    estate_id: int = Field(foreign_key="estate.id")
     stored_name: str = Field(max_length=64, unique=True)
     content_type: str = Field(max_length=16)
     size_bytes: int
@@ -150,10 +154,11 @@ class TicketCost(SQLModel, table=True):
     __table_args__ = (
         CheckConstraint("kind IN ('material', 'labour')", name="kind_known"),
         CheckConstraint("quantity > 0 AND unit_price_fen >= 0 AND amount_fen >= 0", name="amounts_sane"),
+        UniqueConstraint("estate_id", "id"),  # the estate key (issue 15)
     )
     id: Optional[int] = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="ticket.id", index=True)
-    estate_id: int = Field(foreign_key="estate.id", index=True)
+    estate_id: int = Field(foreign_key="estate.id")
     kind: str = Field(max_length=16)
     description: str = Field(max_length=200)
     quantity: int = Field(default=1)  # pieces/metres for materials, minutes for labour
@@ -164,10 +169,11 @@ class TicketCost(SQLModel, table=True):
 
 
 class TicketAlert(SQLModel, table=True):
-    """An SLA breach alert that was sent: one per ticket and kind (the job's idempotency key)."""
+    """An SLA breach alert that was sent: one per ticket and kind (the job's idempotency key, which
+    the ticket's estate closes: the estate key, issue 15)."""
 
     __tablename__ = "ticket_alert"
-    __table_args__ = (UniqueConstraint("ticket_id", "kind"),
+    __table_args__ = (UniqueConstraint("ticket_id", "kind", "estate_id"),
                       CheckConstraint("kind IN ('respond_breach', 'resolve_breach')", name="kind_known"))
     id: Optional[int] = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="ticket.id")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import CheckConstraint, Index
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from pms.core.auth import ScopeRule
@@ -21,9 +21,10 @@ class PlannedWork(SQLModel, table=True):
                         name="service_known"),
         CheckConstraint("ends_at > starts_at", name="window_ordered"),
         Index("ix_planned_work_entrance_window", "entrance_id", "starts_at", "ends_at"),
+        UniqueConstraint("estate_id", "id"),  # the estate key (issue 15)
     )
     id: Optional[int] = Field(default=None, primary_key=True)
-    estate_id: int = Field(foreign_key="estate.id", index=True)
+    estate_id: int = Field(foreign_key="estate.id")
     building_id: int = Field(foreign_key="building.id")
     entrance_id: int = Field(foreign_key="entrance.id")
     service: str = Field(max_length=16)

@@ -35,7 +35,7 @@ def check_sla(session, *, now: Optional[datetime] = None) -> int:
             rows.append(dict(ticket_id=ticket_id, estate_id=estate_id, kind="respond_breach", created_at=now))
         if resolve_by < now:
             rows.append(dict(ticket_id=ticket_id, estate_id=estate_id, kind="resolve_breach", created_at=now))
-    new_ids = insert_ignoring_conflicts(session, TicketAlert, rows, ("ticket_id", "kind"),
+    new_ids = insert_ignoring_conflicts(session, TicketAlert, rows, ("ticket_id", "kind", "estate_id"),
                                         returning=TicketAlert.id)
     if not new_ids:
         return 0

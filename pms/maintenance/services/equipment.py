@@ -64,8 +64,8 @@ def generate_work_orders(session, *, today: Optional[date] = None,
                          horizon_days: Optional[dict] = None, estate_id: Optional[int] = None) -> int:
     """Create the work orders falling due from today to the horizon; returns how many are new.
 
-    Idempotent through UNIQUE (plan_id, due_on): a second run (or a run after a crash) inserts
-    nothing twice.
+    Idempotent through UNIQUE (plan_id, due_on, estate_id): a second run (or a run after a crash)
+    inserts nothing twice.
     """
     today = today or clock.today()
     horizon = {**HORIZON_DAYS, **(horizon_days or {})}
@@ -79,7 +79,7 @@ def generate_work_orders(session, *, today: Optional[date] = None,
                          kind=plan.kind, due_on=d, status="open", overdue=False, note="",
                          created_at=clock.now())
                     for d in due_dates(plan, today, until))
-    return len(insert_ignoring_conflicts(session, WorkOrder, rows, ("plan_id", "due_on"),
+    return len(insert_ignoring_conflicts(session, WorkOrder, rows, ("plan_id", "due_on", "estate_id"),
                                          returning=WorkOrder.id))
 
 

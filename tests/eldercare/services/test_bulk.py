@@ -30,10 +30,10 @@ def test_rows_arrive_as_given_and_conflicts_are_skipped(app, api):
                      service_id=service_id, starts_at=start, ends_at=start.replace(hour=2), worker_id=None,
                      plan_id=None, status="planned", outcome="", note='说"明"\\ 1, {2}', pin_failures=0,
                      created_at=start) for d in (2, 3)]
-        assert insert_rows_ignoring_conflicts(session, Visit.__table__, rows, ("elder_id", "date", "slot")) == 2
-        assert insert_rows_ignoring_conflicts(session, Visit.__table__, rows, ("elder_id", "date", "slot")) == 0
-        assert insert_rows_ignoring_conflicts(session, Visit.__table__, rows[:1], ("elder_id", "date", "slot"),
-                                              returning="id") == []
+        key = ("elder_id", "date", "slot", "estate_id")
+        assert insert_rows_ignoring_conflicts(session, Visit.__table__, rows, key) == 2
+        assert insert_rows_ignoring_conflicts(session, Visit.__table__, rows, key) == 0
+        assert insert_rows_ignoring_conflicts(session, Visit.__table__, rows[:1], key, returning="id") == []
         stored = session.execute(select(Visit.note, Visit.starts_at, Visit.worker_id, Visit.id)
                                  .order_by(Visit.date)).all()
         assert [(n, s, w) for n, s, w, _i in stored] == [('说"明"\\ 1, {2}', start, None)] * 2
