@@ -10,9 +10,13 @@ households, months of bills with the 先尝后买 subsidy), for the oldest bille
   check     every anomaly rule over those claims, as the nightly job runs them (`check_claims`,
             jobs.subsidies.CHUNK claims a transaction), summed (target ≤ 5 s);
   per estate (`--per-estate`) the same claims built estate by estate, 200 units of work.
-The month's claims are deleted before each round, so it can be rerun.
+The month's claims are deleted before each round, so it can be rerun. The synthetic shape beside
+it: one estate of as many rooms in an empty database, one month billed with the subsidy
+(billing_run.py's estate and fee plan), the same steps; its rooms have no owners, so every line
+is a `vacant_room` finding (the checks' writing at its largest).
 
-    .venv/bin/python benchmarks/claims.py [--households 100000] [--database-url URL] [--per-estate]
+    .venv/bin/python benchmarks/claims.py [--shape synthetic|lived-in|both] [--households 100000]
+        [--database-url URL] [--per-estate]
         (URL: an already loaded demo, migrated to head; otherwise a fresh PostgreSQL demo is loaded)
 """
 from __future__ import annotations
@@ -141,20 +145,50 @@ def run(url: str, per_estate: bool) -> None:
               f"{median(estate_times) * 1000:.0f} ms an estate)")
 
 
+def load_synthetic(url: str, rooms: int) -> None:
+    """One estate of `rooms` rooms in an empty database with one month billed (billing_run.py's)."""
+    from datetime import date
+
+    from billing_run import PERIODS, build_rooms, plan_document
+    from pms import create_app
+    from pms.billing.services import runs
+    from pms.billing.services.plans import apply_fee_plan
+    from pms.core.db import unit_of_work
+    from pms.subsidies.services import create_program
+
+    app = create_app({"DATABASE_URL": url, "LOG_LEVEL": "WARNING"})
+    with app.app_context(), app.test_request_context():
+        with unit_of_work() as session:
+            estate, entrances = build_rooms(session, rooms)
+            create_program(session, "TBB-2026", "先尝后买", district_code="110112", kind="property_service")
+            apply_fee_plan(session, estate, plan_document(entrances))
+            runs.run_billing(session, estate, PERIODS[0], triggered_by="bench", today=date(2026, 11, 23))
+    app.extensions["pms_engine"].dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--households", type=int, default=100_000)
+    parser.add_argument("--shape", choices=("synthetic", "lived-in", "both"), default="both")
+    parser.add_argument("--households", type=int, default=100_000, help="the demo's, and the synthetic estate's rooms")
     parser.add_argument("--database-url")
     parser.add_argument("--per-estate", action="store_true", help="also build estate by estate (slow)")
     args = parser.parse_args()
     if args.database_url:
         run(args.database_url, args.per_estate)
         return
-    with fresh_postgres() as url:
-        if url is None:
-            raise SystemExit("PostgreSQL is not reachable")
-        load_demo(url, args.households)
-        run(url, args.per_estate)
+    for shape in ("synthetic", "lived-in"):
+        if args.shape not in (shape, "both"):
+            continue
+        with fresh_postgres() as url:
+            if url is None:
+                raise SystemExit("PostgreSQL is not reachable")
+            if shape == "synthetic":
+                load_synthetic(url, args.households)
+                print(f"synthetic: one estate of {args.households:,} rooms in an empty database")
+            else:
+                load_demo(url, args.households)
+                print(f"lived-in: the demo, --households {args.households:,}")
+            run(url, args.per_estate)
 
 
 if __name__ == "__main__":
