@@ -4,7 +4,7 @@ its own floor measured in the same run (issue 15).
 Synthetic: one estate of N rooms (--elders, 5,000) in an empty database, an elder in each with a
 daily meal plan; a fresh database per repeat.
 Lived-in: as many elders spread over --estates estates of 500 rooms (200: 100,000 rooms), one
-company (as the demo), a care worker per 20 elders' rounds, a fifth of the elders living alone
+company (as the demo), a care worker for each round of 20 meals, a fifth of the elders living alone
 with a daily check-in instead of a plan, each with an emergency contact, and four weeks of history
 up to yesterday: the visits made by the product's own generation, checked in and out as the
 workers' check-ins leave them (90 % confirmed by the elder, 7 % awaiting it), the rest swept
@@ -162,7 +162,7 @@ def live_history(app, seed: int = 15) -> dict:
     rng = random.Random(seed)
     first = LIVED_DAY - timedelta(days=HISTORY_DAYS)
     try:
-        clock.set_today(first - timedelta(days=1), 0, frozen=True)  # made a week ahead, as the scheduler does
+        clock.set_today(first - timedelta(days=1), 0, frozen=True)  # made before their days (created_at)
         with unit_of_work() as session:
             generated = plans.generate_visits(session, today=first, days=HISTORY_DAYS)
         # The workers' check-ins and check-outs and the elders' confirmations (as `visits` writes
