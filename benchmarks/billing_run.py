@@ -90,8 +90,10 @@ def plan_document(entrances: list[str]) -> dict:
             "late_fee": {"daily_rate_per_10k": 5, "grace_days": 30, "cap_percent": 30},
             "items": [
                 {"code": "PROPERTY", "name": "物业服务费", "kind": "area", "rate_fen_per_m2": 120},
-                {"code": "ELEVATOR", "name": "电梯运行费", "kind": "elevator_share", "entrances": entrances,
-                 "monthly_cost_fen": 180007, "floor_weights": WEIGHTS},
+                # A plan names at most 1,000 entrances per item: one elevator item per 1,000.
+                *({"code": f"ELEVATOR{n or ''}", "name": "电梯运行费", "kind": "elevator_share",
+                   "entrances": entrances[start:start + 1000], "monthly_cost_fen": 180007, "floor_weights": WEIGHTS}
+                  for n, start in enumerate(range(0, len(entrances), 1000))),
                 {"code": "TRASH", "name": "垃圾清运费", "kind": "fixed", "amount_fen": 1000}],
             "subsidies": [{"program": "TBB-2026", "item": "PROPERTY",
                            "percent_by_period": {p: 50 for p in PERIODS}}]}

@@ -176,3 +176,17 @@ def test_a_batch_of_estates_at_different_days_accrues_each_as_alone(db, world):
     assert len(entries) == 6 and {e for e, _d in entries} == {world.yjl.id, world.hxy.id}
     assert catch_up_late_fees_batch(db, [world.yjl.id, world.hxy.id], date(2026, 2, 17)) == [[], []]
     assert_ledger_consistent(db)
+
+
+def test_more_bills_than_one_statement_may_name_are_read_in_chunks(db, world, bills, monkeypatch):
+    """An estate of 100,000 rooms has more bills past grace than an IN list may hold: the bills'
+    allocations and booked charges are read in chunks, with the same result as at once."""
+    from pms.billing.services import late_fees
+    monkeypatch.setattr(late_fees, "ID_CHUNK", 1)  # two bills of YJL: two chunks each
+    a, b, _c = bills
+    accrue_late_fees(db, world.yjl.id, date(2026, 2, 15))
+    record_payment(db, finance(), room_code="YJL-3-2-501", amount_fen=4000, channel="cash",
+                   received_at=at(date(2026, 2, 18)))
+    catch_up_late_fees(db, world.yjl.id, date(2026, 2, 20))
+    assert [fen for bill_id, _day, fen in accruals(db) if bill_id == a.id] == [5, 5, 5, 3, 3, 3]
+    assert sum(fen for bill_id, _d, fen in accruals(db) if bill_id == b.id) == 60
