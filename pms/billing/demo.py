@@ -92,8 +92,8 @@ def _seed_batch(session, rng, today, billed, estate_ids, principal, counts) -> N
 
 
 def _refresh_statistics(session) -> None:
-    # Hundreds of runs in one transaction outpace autovacuum: with stale statistics PostgreSQL
-    # scans every bill's journal entry for each run (the monthly job never meets this).
+    # Many runs in one transaction outpace autovacuum: with stale statistics PostgreSQL plans
+    # the next batch's joins as if the tables were empty (the monthly job never meets this).
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("ANALYZE bill, bill_line, journal_entry, journal_line"))
 
