@@ -26,14 +26,13 @@ def bill_due_estates(app, today=None) -> int:
 
     def bill(session, due: list[tuple[int, str]]) -> list[int]:
         period = due[0][1]  # a batch is of one period
-        estates = session.scalars(select(Estate).where(Estate.id.in_([estate_id for estate_id, _p in due]))).all()
+        by_id = {e.id: e for e in session.scalars(select(Estate).where(Estate.id.in_([e for e, _p in due])))}
+        estates = [by_id[estate_id] for estate_id, _p in due]  # results come in this order
         results = runs.run_billing_batch(session, estates, period, triggered_by="scheduler", today=today)
         for result in results:
             log.info("billing estate=%s period=%s bills=%s total_fen=%s", result.estate, period,
                      result.bills_created, result.total_fen)
-        by_id = {e.code: e.id for e in estates}
-        created = {by_id[r.estate]: r.bills_created for r in results}
-        return [created[estate_id] for estate_id, _p in due]
+        return [result.bills_created for result in results]
 
     with app.app_context():
         today = today or clock.today()

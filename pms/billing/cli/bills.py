@@ -70,6 +70,7 @@ def run(period, estate_code):
     from sqlalchemy import select
 
     from pms.billing.services import runs
+    from pms.billing.services.plans import plans_in_force
     from pms.core.db import unit_of_work
     from pms.core.estate_loop import for_each_batch
     from pms.estates.models import Estate
@@ -81,7 +82,7 @@ def run(period, estate_code):
             stmt = stmt.where(Estate.code == estate_code)
         estates = session.execute(stmt).all()
         if not estate_code:  # every estate with a plan in force
-            planned = runs.plans_in_force(session, [i for i, _c in estates], period)
+            planned = plans_in_force(session, [i for i, _c in estates], period)
             estates = [(i, c) for i, c in estates if i in planned]
         batches = estate_batches(session, [i for i, _c in estates])
     if estate_code and not estates:

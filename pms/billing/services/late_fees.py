@@ -22,7 +22,7 @@ from typing import Optional, Sequence
 from sqlalchemy import bindparam, func, insert, or_, select, update
 
 from pms.billing.services.credit_notes import credits_until
-from pms.billing.services.ledger import Line, post_entry
+from pms.billing.services.ledger import Entry, Line, post_entries
 from pms.billing.models import (Bill, BillingRun, CreditNote, FeePlan, LateFeeAccrual, LateFeeRun,
                                 PaymentAllocation)
 from pms.billing.rules import clause_of, late_fee_fen
@@ -124,12 +124,11 @@ def accrue_late_fees_batch(session, estate_ids: Sequence[int], day: date) -> dic
                 counts[estate_id] = counts.get(estate_id, 0) + 1
         if new_rows:
             session.execute(insert(LateFeeAccrual), new_rows)
-    for estate_id, rooms in sorted(per_estate.items()):
-        total = sum(rooms.values())
-        post_entry(session, estate_id=estate_id, kind="late_fee", source_type="late_fee_run",
-                   source_id=claimed[estate_id], business_date=day, memo=f"late fees {day.isoformat()}",
-                   lines=[*(Line("late_fee_receivable", fen, room_id=room) for room, fen in sorted(rooms.items())),
-                          Line("late_fee_revenue", -total)])
+    post_entries(session, [Entry(
+        estate_id, "late_fee", "late_fee_run", claimed[estate_id], day,
+        (*(Line("late_fee_receivable", fen, room_id=room) for room, fen in sorted(rooms.items())),
+         Line("late_fee_revenue", -sum(rooms.values()))), memo=f"late fees {day.isoformat()}")
+        for estate_id, rooms in sorted(per_estate.items())])
     if per_estate:
         session.execute(update(runs_table).where(runs_table.c.id == bindparam("run_id"))
                         .values(accruals=bindparam("n"), total_fen=bindparam("fen")),

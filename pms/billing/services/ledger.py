@@ -27,26 +27,52 @@ class UnbalancedEntry(ValueError):
     """An entry whose lines do not sum to zero was about to be posted."""
 
 
+@dataclass(frozen=True)
+class Entry:
+    """A balanced entry to post (`post_entries`)."""
+
+    estate_id: int
+    kind: str
+    source_type: str
+    source_id: int
+    business_date: date
+    lines: tuple[Line, ...]
+    memo: str = ""
+
+
 def post_entry(session, *, estate_id: int, kind: str, source_type: str, source_id: int,
                business_date: date, lines: Iterable[Line], memo: str = "") -> int:
-    """Post one balanced entry; its id. Zero lines are dropped.
+    """Post one balanced entry; its id. Zero lines are dropped."""
+    return post_entries(session, [Entry(estate_id, kind, source_type, source_id, business_date,
+                                        tuple(lines), memo)])[0]
 
-    Two Core INSERTs (the entry, then its lines in one batch) rather than ORM objects: every
-    money movement posts one, so this sits on the front desk's hot path.
+
+def post_entries(session, entries: list[Entry]) -> list[int]:
+    """Post balanced entries; their ids, in order. Zero lines are dropped.
+
+    Two Core INSERTs whatever the number of entries (the entries, then all their lines in one
+    batch) rather than ORM objects: every money movement posts one, so this sits on the front
+    desk's hot path, and the nightly jobs post one per estate of a batch.
     """
-    lines = [line for line in lines if line.amount_fen != 0]
-    if sum(line.amount_fen for line in lines) != 0:
-        raise UnbalancedEntry(f"{kind} {source_type}:{source_id} does not balance")
-    entries = JournalEntry.__table__
-    entry_id = session.scalar(insert(entries).values(
-        estate_id=estate_id, kind=kind, source_type=source_type, source_id=source_id,
-        business_date=business_date, memo=memo, created_at=utcnow()).returning(entries.c.id))
-    if lines:
-        session.execute(insert(JournalLine.__table__), [
-            dict(entry_id=entry_id, estate_id=estate_id, account=line.account, room_id=line.room_id,
+    kept = []
+    for entry in entries:
+        lines = [line for line in entry.lines if line.amount_fen != 0]
+        if sum(line.amount_fen for line in lines) != 0:
+            raise UnbalancedEntry(f"{entry.kind} {entry.source_type}:{entry.source_id} does not balance")
+        kept.append(lines)
+    if not entries:
+        return []
+    now = utcnow()
+    ids = list(session.scalars(insert(JournalEntry.__table__).returning(
+        JournalEntry.__table__.c.id, sort_by_parameter_order=True),
+        [dict(estate_id=e.estate_id, kind=e.kind, source_type=e.source_type, source_id=e.source_id,
+              business_date=e.business_date, memo=e.memo, created_at=now) for e in entries]))
+    rows = [dict(entry_id=entry_id, estate_id=entry.estate_id, account=line.account, room_id=line.room_id,
                  program_id=line.program_id, item_code=line.item_code, amount_fen=line.amount_fen)
-            for line in lines])
-    return entry_id
+            for entry_id, entry, lines in zip(ids, entries, kept) for line in lines]
+    if rows:
+        session.execute(insert(JournalLine.__table__), rows)
+    return ids
 
 
 def first_unbalanced_entry(session) -> Optional[Breach]:

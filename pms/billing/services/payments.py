@@ -19,12 +19,12 @@ from typing import Iterable, Optional, Sequence
 from sqlalchemy import func, insert, select
 
 from pms.billing import permissions
-from pms.billing.models import Bill, JournalEntry, JournalLine, Payment, PaymentAllocation, PaymentReversal
+from pms.billing.models import Bill, JournalLine, Payment, PaymentAllocation, PaymentReversal
 from pms.billing.models.ledger import PREPAYMENT_LINES
 from pms.billing.models.payments import CHANNELS
 from pms.billing.rules import amount_errors, bill_status, reason_errors
 from pms.billing.services import receipts
-from pms.billing.services.ledger import Line, post_entry
+from pms.billing.services.ledger import Entry, Line, post_entries, post_entry
 from pms.core import audit
 from pms.core.auth import Principal, get_in_scope
 from pms.core.db import insert_ignoring_conflicts, lock_row, lock_rows, locked, utcnow
@@ -268,20 +268,14 @@ def apply_prepayments_of_estates(session, estate_ids: Sequence[int], *, business
     session.flush()
     ids = list(session.scalars(insert(PaymentAllocation).returning(
         PaymentAllocation.id, sort_by_parameter_order=True), rows))
-    now = utcnow()
-    entry_ids = list(session.scalars(insert(JournalEntry).returning(
-        JournalEntry.id, sort_by_parameter_order=True),
-        [dict(estate_id=row["estate_id"], kind="prepayment_use", source_type="payment_allocation",
-              source_id=alloc_id, business_date=business_date, memo="", created_at=now)
-         for alloc_id, row in zip(ids, rows)]))
-    lines = []
+    post_entries(session, [
+        Entry(row["estate_id"], "prepayment_use", "payment_allocation", alloc_id, business_date,
+              (Line("prepayment", row["amount_fen"], room_id=row["room_id"]),
+               Line("receivable", -row["amount_fen"], room_id=row["room_id"])))
+        for alloc_id, row in zip(ids, rows)])
     applied: dict[int, int] = {}
-    for entry_id, row in zip(entry_ids, rows):
-        for account, fen in (("prepayment", row["amount_fen"]), ("receivable", -row["amount_fen"])):
-            lines.append(dict(entry_id=entry_id, estate_id=row["estate_id"], account=account,
-                              room_id=row["room_id"], program_id=None, item_code=None, amount_fen=fen))
+    for row in rows:
         applied[row["estate_id"]] = applied.get(row["estate_id"], 0) + row["amount_fen"]
-    session.execute(insert(JournalLine), lines)
     return applied
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Optional
+from typing import Optional, Sequence
 
 from flask_babel import gettext as _
 from sqlalchemy import func, insert, select
@@ -62,9 +62,19 @@ def ensure_may_read(principal: Principal) -> None:
 
 def plan_in_force(session, estate_id: int, period: str) -> Optional[FeePlan]:
     """The plan whose effective_from is the latest one ≤ period, or None."""
-    return session.scalar(select(FeePlan)
-                          .where(FeePlan.estate_id == estate_id, FeePlan.effective_from <= period)
-                          .order_by(FeePlan.effective_from.desc()).limit(1))
+    return plans_in_force(session, [estate_id], period).get(estate_id)
+
+
+def plans_in_force(session, estate_ids: Sequence[int], period: str) -> dict[int, FeePlan]:
+    """Each estate's plan in force in `period` (the latest effective_from ≤ period), in one query."""
+    if not estate_ids:
+        return {}
+    latest = (select(FeePlan.estate_id, func.max(FeePlan.effective_from).label("effective_from"))
+              .where(FeePlan.estate_id.in_(list(estate_ids)), FeePlan.effective_from <= period)
+              .group_by(FeePlan.estate_id).subquery())
+    return {plan.estate_id: plan for plan in session.scalars(
+        select(FeePlan).join(latest, (latest.c.estate_id == FeePlan.estate_id)
+                             & (latest.c.effective_from == FeePlan.effective_from)))}
 
 
 def plans_of_estate(session, estate_id: int) -> list[FeePlan]:

@@ -8,9 +8,9 @@ registered line sources); (3) reserves a gap-free range of bill numbers per comp
 counter row's lock; (4) stages one row per bill with its number and id; (5) inserts the bills
 (numbered in estate-code, then room-code order), their lines, and one journal entry per estate
 (the bills are its sub-ledger: receivable per bill, subsidy and revenue per item), all with
-INSERT … SELECT, and lets the line sources record what the lines charged; (6) lets the payments service apply prepayments. The statements are
-the same for one estate or fifty, so an estate of 500 rooms no longer pays a dozen round trips of
-its own. Nothing is committed here: the caller's unit of work (one per batch) commits or rolls
+INSERT … SELECT, and lets the line sources record what the lines charged; (6) lets the payments
+service apply prepayments. The statements are the same for one estate or fifty, so an estate of 500
+rooms no longer pays a dozen round trips of its own. Nothing is committed here: the caller's unit of work (one per batch) commits or rolls
 everything back, so a run killed half-way leaves no estate half-billed.
 """
 from __future__ import annotations
@@ -26,6 +26,7 @@ from sqlalchemy import Date, Integer, String, bindparam, func, select, text, upd
 from pms.billing import permissions
 from pms.billing.models import BillingRun, FeePlan, NumberCounter
 from pms.billing.services import line_sources, staging
+from pms.billing.services.plans import plans_in_force
 from pms.billing.services.staging import ESTATES, STAGE, BatchEstate
 from pms.core import audit
 from pms.core import clock, periods
@@ -113,13 +114,8 @@ def run_billing_batch(session, estates: Sequence[Estate], period: str, *, trigge
                          periods.day_in_period(period, plans[e.id].due_day), claimed[e.id])
              for e in todo if e.id in claimed]
     staged = _issue(session, batch, period, today) if batch else {}
-    for estate_id, lines in staged.items():  # the run rows' totals
-        session.execute(update(BillingRun.__table__).where(BillingRun.__table__.c.id == claimed[estate_id])
-                        .values(bills_created=lines.bills, total_fen=lines.total_fen, subsidy_fen=lines.subsidy_fen,
-                                payable_fen=lines.total_fen - lines.subsidy_fen))
     if batch:
-        session.execute(update(BillingRun.__table__).where(BillingRun.__table__.c.id.in_(
-            [b.run_id for b in batch])).values(finished_at=utcnow()))
+        _finish_runs(session, batch, staged)
     applied = apply_prepayments(session, sorted(staged), business_date=today) if staged else {}
     results, entries = {}, []
     for estate in estates:
@@ -142,6 +138,20 @@ def run_billing_batch(session, estates: Sequence[Estate], period: str, *, trigge
         log.info("billed %s %s: %d bills, %d fen", estate.code, period, result.bills_created, result.total_fen)
     audit.record_many(session, entries)
     return [results[estate_id] for estate_id in given]
+
+
+def _finish_runs(session, batch: list[BatchEstate], staged: dict[int, staging.Staged]) -> None:
+    """The run rows' totals and finish time, one executemany for the batch."""
+    table = BillingRun.__table__
+    finished = utcnow()
+    rows = []
+    for estate in batch:
+        lines = staged.get(estate.estate_id, staging.Staged(0, 0, 0))
+        rows.append(dict(run_id=estate.run_id, bills=lines.bills, total=lines.total_fen, subsidy=lines.subsidy_fen,
+                         payable=lines.total_fen - lines.subsidy_fen, finished=finished))
+    session.execute(update(table).where(table.c.id == bindparam("run_id")).values(
+        bills_created=bindparam("bills"), total_fen=bindparam("total"), subsidy_fen=bindparam("subsidy"),
+        payable_fen=bindparam("payable"), finished_at=bindparam("finished")), rows)
 
 
 def _issue(session, batch: list[BatchEstate], period: str, today: date) -> dict[int, staging.Staged]:
@@ -197,18 +207,6 @@ def preview_billing(session, estate: Estate, period: str, *, today: Optional[dat
     staging.drop(session)
     return RunPreview(estate.code, estate.name, period, lines.bills, lines.total_fen, lines.subsidy_fen,
                       lines.total_fen - lines.subsidy_fen, due, already_billed=False)
-
-
-def plans_in_force(session, estate_ids: Sequence[int], period: str) -> dict[int, FeePlan]:
-    """Each estate's plan in force in `period` (the latest effective_from ≤ period), in one query."""
-    if not estate_ids:
-        return {}
-    latest = (select(FeePlan.estate_id, func.max(FeePlan.effective_from).label("effective_from"))
-              .where(FeePlan.estate_id.in_(list(estate_ids)), FeePlan.effective_from <= period)
-              .group_by(FeePlan.estate_id).subquery())
-    return {plan.estate_id: plan for plan in session.scalars(
-        select(FeePlan).join(latest, (latest.c.estate_id == FeePlan.estate_id)
-                             & (latest.c.effective_from == FeePlan.effective_from)))}
 
 
 def _no_plan(estate: Estate, period: str) -> Invalid:
