@@ -50,6 +50,11 @@ def today(instant: Optional[datetime] = None) -> date:
     return (instant or now()).astimezone(timezone()).date()
 
 
+def start_of_day_utc(day: date) -> datetime:
+    """The first instant of business day `day`, in UTC."""
+    return datetime.combine(day, time.min, tzinfo=timezone()).astimezone(_tz.utc)
+
+
 def set_now(instant: datetime, *, frozen: bool = False) -> None:
     """Make `instant` (aware) the current instant; time runs on from it unless `frozen`."""
     global _state

@@ -8,7 +8,7 @@ shows, asking the same tables (`core.auth.may_do`) so a figure appears only when
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 from pms.billing.services import overview as billing
 from pms.core import clock, periods
@@ -27,13 +27,12 @@ from pms.maintenance.services.kpis import previous_period
 from pms.notifications import services as inbox
 from pms.statements import public_notice
 
-TREND_MONTHS = 12
+TREND_MONTHS = billing.SNAPSHOT_MONTHS
 
 
 def trend_periods(today: date, months: int = TREND_MONTHS) -> list[str]:
     """The last `months` periods up to and including today's, oldest first."""
-    current = periods.period_of(today)
-    return [periods.add_months(current, -i) for i in range(months - 1, -1, -1)]
+    return billing.snapshot_periods(today, months)
 
 
 def week_of(today: date) -> tuple[date, date]:
@@ -42,13 +41,12 @@ def week_of(today: date) -> tuple[date, date]:
     return monday, monday + timedelta(days=6)
 
 
-def _collection_trend(session, principal: Principal, today: date, grid=None) -> dict[str, Any]:
-    """Collection by amount for the last 12 months, and this month's against last month's."""
+def _collection_trend(today: date, grid, as_of: Optional[datetime] = None) -> dict[str, Any]:
+    """Collection by amount for the last 12 months, and this month's against last month's; `as_of`
+    when the figures come from the snapshot rather than live."""
     period_list = trend_periods(today)
-    if grid is None:
-        grid = billing.collection_grid(session, principal, period_list)
     months = billing.totals_by_period(grid, period_list)
-    return {"months": months, "this": months[-1], "last": months[-2],
+    return {"months": months, "this": months[-1], "last": months[-2], "as_of": as_of,
             "rates": [float(m.rate_by_amount) if m.rate_by_amount is not None else None for m in months]}
 
 
@@ -90,7 +88,9 @@ def manager_home(session, principal: Principal, now: datetime) -> dict[str, Any]
         "urgency_labels": {code: str(label) for code, label in rules.URGENCIES.items()},
     }
     if may_do(principal, "billing.collection.read"):
-        data["collection"] = _collection_trend(session, principal, today)
+        # The snapshot, not a scan of every open bill in the company (a million at city scale).
+        data["collection"] = _collection_trend(today, *billing.collection_snapshot(session, principal,
+                                                                                   trend_periods(today)))
     if may_do(principal, "billing.arrears.read"):
         data["arrears_90"], data["arrears_90_estates"] = billing.arrears_older_than(session, principal, today, 90)
     return data
@@ -111,7 +111,7 @@ def finance_home(session, principal: Principal, now: datetime) -> dict[str, Any]
         "aging": owed.aging(),
         "arrears_estates": billing.estate_tallies(session, owed.top_estates(overdue=True)),
         "run": billing.run_state(session, principal, today),
-        "collection": _collection_trend(session, principal, today, grid),
+        "collection": _collection_trend(today, grid),  # live: `owed` has read the open bills anyway
         "current_period": periods.period_of(today),
     }
 
@@ -126,14 +126,14 @@ def auditor_home(session, principal: Principal, now: datetime) -> dict[str, Any]
     """The district's estates with last month's collection rate, SLA compliance and complaints."""
     today = clock.today(now)
     period = previous_period(today)
-    grid = billing.collection_grid(session, principal, trend_periods(today))
+    grid, as_of = billing.collection_snapshot(session, principal, trend_periods(today))
     kpis = maintenance.kpis_by_estate(session, principal, period, now=now)
     rows = []
     for e in estate_overview.households_by_estate(session, principal):
         kpi = kpis.get(e.code)
         rows.append({"estate": e, "collection": grid.get((period, e.code)), "kpi": kpi,
                      "complaints_per_100": maintenance.per_100(kpi.complaints if kpi else 0, e.households)})
-    return {"period": period, "rows": rows, "collection": _collection_trend(session, principal, today, grid)}
+    return {"period": period, "rows": rows, "collection": _collection_trend(today, grid, as_of)}
 
 
 def officer_home(session, principal: Principal, now: datetime) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from typing import Optional
 from sqlalchemy import select
 
 from pms.billing.models import Receipt
+from pms.core.clock import start_of_day_utc
 from pms.core.codes import natural_key
 from pms.core.errors import Invalid, NotFound
 from pms.core.i18n import translate as _
@@ -60,8 +61,6 @@ def range_label(start: date, end: date) -> str:
 def plan_receipts(session, estate_code: str, start: date, end: date, sink: Sink, *,
                   building: Optional[str] = None, locale: str = "zh_CN") -> list[BuildingJob]:
     """One job per building with receipts issued from `start` to `end` (both included)."""
-    from pms.billing.services.payments import start_of_day_utc
-
     if end < start:
         raise Invalid(_("The range ends before it starts."), fields={"to": [_("Must not be before the start.")]})
     estate = services.find_estate(session, estate_code)

@@ -72,6 +72,13 @@ def test_demo_bills_three_periods_with_realistic_payments(db, ctx):
     for name, breach in checks:
         assert breach is None, (name, breach)
     assert ctx.notes and "2026-12 is not billed yet" in ctx.notes[0]
+    # The homes' collection snapshot holds the figures after the payments, not the runs' (nothing paid).
+    from pms.billing.services import overview
+    from pms.core.auth import system_principal
+    months = overview.snapshot_periods(ctx.today)
+    grid, _as_of = overview.collection_snapshot(db, system_principal(), months)
+    assert len(grid) == 6 and grid == overview.collection_grid(db, system_principal(), months)
+    assert all(c.received_fen > 0 for c in grid.values())
 
 
 def test_demo_plan_uses_the_published_weights_and_elevators_on_tall_entrances(db, ctx):

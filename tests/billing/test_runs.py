@@ -391,3 +391,30 @@ def test_batches_hold_whole_estates_of_about_the_room_budget():
     assert batches([(1, 500), (2, 500), (3, 500)], rooms=1000) == [[1, 2], [3]]
     assert batches([(1, 5000), (2, 10), (3, 10)], rooms=1000) == [[1], [2, 3]]
     assert batches([], rooms=1000) == []
+
+
+def test_a_run_writes_its_collection_snapshot_and_the_job_refreshes_it(app, db, estate, clock):
+    """The homes read the snapshot: a run writes its estate's month at once; the five-minute job
+    brings in what was paid since."""
+    from jobs.billing import JOBS, refresh_collection
+    from pms.billing.models import CollectionSnapshot
+    from pms.billing.services.payments import record_payment
+    from pms.core.auth import system_principal
+
+    assert [j.cron for j in JOBS if j.id == "collection_snapshot"] == [{"minute": "*/5"}]
+    clock.set_today(FEB)
+    result = run_billing(db, estate, "2026-02", today=FEB)
+    db.commit()
+    row = db.get(CollectionSnapshot, (estate.id, "2026-02"))
+    # 13 bills, none paid yet: receivable is the run's payable: 6 × (5233 + 5236) + 15003 + 180007 + 15000.
+    assert result.payable_fen == 6 * (10467 - 5234 + 10473 - 5237) + 15003 + 180007 + 15000 == 272824
+    assert (row.receivable_fen, row.received_fen, row.households, row.households_paid) == (272824, 0, 13, 0)
+    # The shop pays its 15003 in full; the snapshot still says nothing was paid until the job runs.
+    record_payment(db, system_principal(), room_code="YJL-1-1-101", amount_fen=15003, channel="cash")
+    db.commit()
+    db.expire_all()
+    assert db.get(CollectionSnapshot, (estate.id, "2026-02")).received_fen == 0
+    assert refresh_collection(app) == 1
+    db.rollback()  # a fresh read: the job committed on its own connection
+    row = db.get(CollectionSnapshot, (estate.id, "2026-02"))
+    assert (row.received_fen, row.households_paid) == (15003, 1)

@@ -89,6 +89,39 @@ def test_collection_grid_matches_the_collection_page(db, home_world):
     assert (totals[0].households, totals[0].rate_by_amount, totals[1].received_fen) == (0, None, 8000)
 
 
+def test_the_collection_snapshot_is_the_live_grid_as_of_its_refresh(db, world, home_world):
+    """The homes' snapshot holds the live grid's figures per (period, estate) as of the refresh;
+    what happens after it shows at the next refresh, and the page says when that was."""
+    manager = principal(db, "manager")
+    months = homes.trend_periods(TODAY)
+    assert billing.collection_snapshot(db, manager, months) == ({}, None)  # never refreshed
+    written = billing.refresh_collection_snapshot(db, months, now=NOW)
+    # The runs of Nov, Jan, Feb and Mar: YJL's four months and HXY's November.
+    assert written == 5
+    grid, as_of = billing.collection_snapshot(db, manager, months)
+    assert grid == billing.collection_grid(db, manager, months) and as_of == NOW
+    jan = grid[("2026-01", "YJL")]
+    assert (jan.receivable_fen, jan.received_fen, jan.households, jan.households_paid) == (14000, 8000, 2, 1)
+    # r502 pays the 3000 February still owes: the snapshot keeps the refresh's figures …
+    from pms.billing.services import payments
+    payments.record_payment(db, principal(db, "finance"), room_code=world.r502.code, amount_fen=3000, channel="cash")
+    feb = billing.collection_snapshot(db, manager, months)[0][("2026-02", "YJL")]
+    assert (feb.received_fen, feb.households_paid) == (2000, 0)
+    # … until the next refresh, which rewrites the rows in place (no duplicate key).
+    later = NOW + timedelta(minutes=5)
+    assert billing.refresh_collection_snapshot(db, months, now=later) == 5
+    grid, as_of = billing.collection_snapshot(db, manager, months)
+    assert (grid[("2026-02", "YJL")].received_fen, grid[("2026-02", "YJL")].households_paid, as_of) == (5000, 1, later)
+    # A refresh of one estate touches its rows only; a full refresh forgets months before the window.
+    assert billing.refresh_collection_snapshot(db, ["2026-03"], estate_ids=[home_world.bills.r501_nov.estate_id],
+                                               now=later + timedelta(minutes=1)) == 1
+    assert billing.collection_snapshot(db, manager, months)[1] == later
+    assert billing.refresh_collection_snapshot(db, ["2026-02", "2026-03"], now=later) == 2
+    assert set(billing.collection_snapshot(db, manager, months)[0]) == {("2026-02", "YJL"), ("2026-03", "YJL")}
+    with pytest.raises(Forbidden):
+        billing.collection_snapshot(db, principal(db, "tech"), months)
+
+
 def test_residents_open_bills_and_last_payment(db, home_world):
     resident = principal(db, "resident")  # room YJL-3-2-501
     bills = billing.open_bills_of_own_rooms(db, resident, TODAY)
@@ -148,8 +181,10 @@ def test_each_role_gets_its_home(db, home_world):
     for user, template in expected.items():
         name, context = homes.home_for(db, principal(db, user), now=NOW)
         assert name == template, user
+    billing.refresh_collection_snapshot(db, homes.trend_periods(TODAY), now=NOW)  # the job's refresh
     _name, manager = homes.home_for(db, principal(db, "manager"), now=NOW)
     assert manager["unread"] == 2 and manager["works_this_week"] == 1
+    assert manager["collection"]["as_of"] == NOW
     assert [(m.period, m.rate_by_amount) for m in manager["collection"]["months"][-3:]] == [
         ("2026-01", "57.1"), ("2026-02", "40.0"), ("2026-03", "0.0")]
     _name, tech = homes.home_for(db, principal(db, "tech"), now=NOW)

@@ -19,7 +19,7 @@ from pms.billing.services.late_fees import business_day
 from pms.billing.models import (Bill, BillingRun, Demand, FeePlan, LateFeeSettlement, Payment,
                                 PaymentAllocation, PaymentReversal)
 from pms.billing.rules import AGING_BUCKETS, aging_bucket, bill_status, clause_of, late_fee_fen, limitation_flag
-from pms.billing.services.payments import start_of_day_utc
+from pms.core.clock import start_of_day_utc
 from pms.core.auth import Principal, get_in_scope
 from pms.core.clock import today
 from pms.estates import services as estates

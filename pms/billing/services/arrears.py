@@ -20,7 +20,7 @@ from pms.billing.services.accounts import get_room_for_billing
 from pms.billing.services.late_fees import business_day
 from pms.billing.models import Bill, Demand, Payment, PaymentAllocation, PaymentReversal
 from pms.billing.models.payments import DEMAND_METHODS
-from pms.billing.services.payments import start_of_day_utc
+from pms.core.clock import start_of_day_utc
 from pms.core.i18n import translate as _
 from pms.core.auth import Principal
 from pms.core.errors import Invalid

@@ -26,7 +26,7 @@ from pms.billing.services.ledger import Entry, Line, post_entries
 from pms.billing.models import (Bill, BillingRun, CreditNote, FeePlan, LateFeeAccrual, LateFeeRun,
                                 PaymentAllocation)
 from pms.billing.rules import clause_of, late_fee_fen
-from pms.billing.services.payments import start_of_day_utc
+from pms.core.clock import start_of_day_utc
 from pms.core.clock import timezone as business_tz
 from pms.core.db import insert_ignoring_conflicts, utcnow
 

@@ -2,23 +2,26 @@
 
 Every figure is one aggregate query over the caller's scope (`core.auth.scoped`), never a loop over
 rows; each function checks the billing permission that the page behind the figure checks, so a
-count never shows what its link would refuse.
+count never shows what its link would refuse. The collection trend at city scale reads a snapshot
+(`collection_snapshot`) that a job and each billing run refresh from the same live figures.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Optional
+from typing import Callable, Optional, Sequence
 
-from sqlalchemy import and_, case, func, select, text
+from sqlalchemy import and_, case, delete, func, select, text
 
 from pms.billing import permissions
-from pms.billing.models import Bill, BillingRun, FeePlan, Payment, PaymentReversal
+from pms.billing.models import Bill, BillingRun, CollectionSnapshot, FeePlan, Payment, PaymentReversal
 from pms.billing.rules import AGING_BUCKETS
 from pms.billing.services.collection import CollectionRates
-from pms.billing.services.payments import start_of_day_utc
-from pms.core import periods
+from pms.core.clock import start_of_day_utc
+from pms.core import clock, periods
 from pms.core.auth import Principal, scoped
+from pms.core.db import dialect_insert
+from pms.core.sql import InIds
 from pms.estates.models import Estate, Room
 
 # What a household still owes on a bill.
@@ -109,28 +112,88 @@ def collection_grid(session, principal: Principal, period_list: list[str], *,
     `owed_summary` already at hand stands for the open bills.
     """
     permissions.ensure(principal, "collection.read")
-    runs = session.execute(scoped(
+    rows = _collection_rows(session, period_list, lambda stmt, model: scoped(stmt, model, principal),
+                            None if owed is None else owed.by_period_estate())
+    return {(period, code): c for period, _estate_id, code, c in rows}
+
+
+def _collection_rows(session, period_list: list[str], restrict: Callable,
+                     still_owed: Optional[dict] = None) -> list[tuple[str, int, str, Collection]]:
+    """(period, estate id, estate code, collection) of the estates `restrict(stmt, model)` keeps."""
+    runs = session.execute(restrict(
         select(BillingRun.period, BillingRun.estate_id, Estate.code, func.sum(BillingRun.payable_fen),
                func.sum(BillingRun.bills_created))
         .join(Estate, Estate.id == BillingRun.estate_id).where(BillingRun.period.in_(period_list))
-        .group_by(BillingRun.period, BillingRun.estate_id, Estate.code), BillingRun, principal)).all()
-    credited = {(p, e): (int(w or 0), int(v or 0)) for p, e, w, v in session.execute(scoped(
+        .group_by(BillingRun.period, BillingRun.estate_id, Estate.code), BillingRun)).all()
+    credited = {(p, e): (int(w or 0), int(v or 0)) for p, e, w, v in session.execute(restrict(
         select(Bill.period, Bill.estate_id, func.sum(Bill.waived_fen),
                func.sum(case((Bill.status == "void", 1), else_=0)))
-        .where(IS_WAIVED, Bill.period.in_(period_list)).group_by(Bill.period, Bill.estate_id), Bill, principal))}
-    if owed is not None:
-        still_owed = owed.by_period_estate()
-    else:
-        still_owed = {(p, e): (int(n), int(fen or 0)) for p, e, n, fen in session.execute(
-            _owed_bills(principal, Bill.period, Bill.estate_id, func.count(), func.sum(OUTSTANDING))
-            .where(Bill.period.in_(period_list)).group_by(Bill.period, Bill.estate_id))}
-    grid = {}
+        .where(IS_WAIVED, Bill.period.in_(period_list)).group_by(Bill.period, Bill.estate_id), Bill))}
+    if still_owed is None:
+        still_owed = {(p, e): (int(n), int(fen or 0)) for p, e, n, fen in session.execute(restrict(
+            select(Bill.period, Bill.estate_id, func.count(), func.sum(OUTSTANDING))
+            .where(IS_OPEN, Bill.period.in_(period_list)).group_by(Bill.period, Bill.estate_id), Bill))}
+    rows = []
     for period, estate_id, code, payable, bills in runs:
         waived, void = credited.get((period, estate_id), (0, 0))
         open_bills, owed = still_owed.get((period, estate_id), (0, 0))
         receivable, households = int(payable) - waived, int(bills) - void
-        grid[(period, code)] = Collection(period, receivable, receivable - owed, households, households - open_bills)
-    return grid
+        rows.append((period, estate_id, code,
+                     Collection(period, receivable, receivable - owed, households, households - open_bills)))
+    return rows
+
+
+# The snapshot keeps the months the homes' collection trend shows (home.services.TREND_MONTHS).
+SNAPSHOT_MONTHS = 12
+
+
+def snapshot_periods(today: date, months: int = SNAPSHOT_MONTHS) -> list[str]:
+    """The last `months` periods up to and including today's, oldest first."""
+    current = periods.period_of(today)
+    return [periods.add_months(current, -i) for i in range(months - 1, -1, -1)]
+
+
+def refresh_collection_snapshot(session, period_list: list[str], *, estate_ids: Optional[Sequence[int]] = None,
+                                now: Optional[datetime] = None) -> int:
+    """Rewrite the snapshot rows of `period_list` (of `estate_ids`, else of every estate) from the
+    live figures, as of `now`; a full refresh also drops the rows of older periods. Rows written.
+
+    An upsert, not delete-then-insert: a billing run refreshing its estates while the job
+    refreshes everything cannot collide on the key; the later commit wins with equally live figures.
+    """
+    now = now or clock.now()
+    if estate_ids is None:
+        restrict = lambda stmt, _model: stmt  # noqa: E731  (every estate)
+    else:
+        restrict = lambda stmt, model: stmt.where(InIds(model.estate_id, estate_ids))  # noqa: E731
+    values = [{"estate_id": estate_id, "period": period, "receivable_fen": c.receivable_fen,
+               "received_fen": c.received_fen, "households": c.households, "households_paid": c.households_paid,
+               "refreshed_at": now}
+              for period, estate_id, _code, c in _collection_rows(session, period_list, restrict)]
+    if estate_ids is None:
+        session.execute(delete(CollectionSnapshot).where(CollectionSnapshot.period < min(period_list)))
+    if values:
+        stmt = dialect_insert(session, CollectionSnapshot)
+        session.execute(stmt.on_conflict_do_update(
+            index_elements=["estate_id", "period"],
+            set_={name: stmt.excluded[name] for name in values[0] if name not in ("estate_id", "period")}), values)
+    return len(values)
+
+
+def collection_snapshot(session, principal: Principal, period_list: list[str]
+                        ) -> tuple[dict[tuple[str, str], Collection], Optional[datetime]]:
+    """`collection_grid` as of the last refresh (`refresh_collection_snapshot`), and when that was:
+    the oldest row read, None when nothing is billed yet. What a home page shows at city scale."""
+    permissions.ensure(principal, "collection.read")
+    rows = session.execute(scoped(
+        select(CollectionSnapshot.period, Estate.code, CollectionSnapshot.receivable_fen,
+               CollectionSnapshot.received_fen, CollectionSnapshot.households, CollectionSnapshot.households_paid,
+               CollectionSnapshot.refreshed_at)
+        .join(Estate, Estate.id == CollectionSnapshot.estate_id)
+        .where(CollectionSnapshot.period.in_(period_list)), CollectionSnapshot, principal)).all()
+    grid = {(period, code): Collection(period, int(receivable), int(received), households, paid)
+            for period, code, receivable, received, households, paid, _at in rows}
+    return grid, min((row.refreshed_at for row in rows), default=None)
 
 
 def collection_by_period(session, principal: Principal, period_list: list[str]) -> list[Collection]:

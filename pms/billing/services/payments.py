@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime
 from typing import Iterable, Optional, Sequence
 
 from sqlalchemy import func, insert, select
@@ -30,7 +30,7 @@ from pms.core.auth import Principal, get_in_scope
 from pms.core.db import insert_ignoring_conflicts, lock_row, lock_rows, locked, utcnow
 from pms.core.errors import Conflict, Invalid, NotFound
 from pms.core.i18n import translate as _
-from pms.core.clock import timezone as business_tz
+from pms.core.clock import start_of_day_utc
 from pms.core.clock import today
 from pms.estates.models import Room
 
@@ -69,11 +69,6 @@ class ReversalResult:
     prepayment_reversed_fen: int = 0
     reapplied_fen: int = 0
     reversal_note: str = ""  # the reversal note's number ("" when the payment had no receipt)
-
-
-def start_of_day_utc(day: date) -> datetime:
-    """The first instant of a business day, in UTC."""
-    return datetime.combine(day, time.min, tzinfo=business_tz()).astimezone(timezone.utc)
 
 
 def request_hash(room_code: str, amount_fen: int, channel: str, reference: str) -> str:

@@ -25,7 +25,7 @@ from sqlalchemy import Date, Integer, String, bindparam, func, select, text, upd
 
 from pms.billing import permissions
 from pms.billing.models import BillingRun, FeePlan, NumberCounter
-from pms.billing.services import line_sources, staging
+from pms.billing.services import line_sources, overview, staging
 from pms.billing.services.plans import plans_in_force
 from pms.billing.services.staging import ESTATES, STAGE, BatchEstate
 from pms.core import audit
@@ -117,6 +117,8 @@ def run_billing_batch(session, estates: Sequence[Estate], period: str, *, trigge
     if batch:
         _finish_runs(session, batch, staged)
     applied = apply_prepayments(session, sorted(staged), business_date=today) if staged else {}
+    if batch:  # the homes' collection shows the new month at once, not at the next refresh
+        overview.refresh_collection_snapshot(session, [period], estate_ids=[b.estate_id for b in batch], now=started)
     results, entries = {}, []
     for estate in estates:
         if estate.id not in claimed:
