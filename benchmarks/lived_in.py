@@ -9,7 +9,8 @@ Loads the demo once into a base database (its time and peak RSS printed), then p
     do: the rerun),
   - `pms late-fees accrue` (the nightly late-charge job over the same data),
   - before each of those, `pms routes`: the start-up every `pms` command pays (the app built, no
-    work), sampled among the steps so that the machine's load drifts alike,
+    work), sampled among the steps so that the machine's load drifts alike, and a bare Python
+    importing the stack's libraries (flask, sqlmodel, psycopg, …): the start-up's own floor,
 and the floor: a bare INSERT … SELECT of the current period's bill lines into a table shaped like
 bill_line. Medians of the repeats; each step as wall time − start-up = its own work, and that own
 work's ratio to the floor (an own work within the start-up's spread is noise, not a verdict).
@@ -67,6 +68,19 @@ def run_pms(env: dict, *args: str) -> Step:
     line = [ln for ln in proc.stderr.splitlines() if ln.startswith("__time ")][-1]
     _tag, seconds, rss = line.split()
     return Step(float(seconds), int(rss), proc.stdout)
+
+
+# The libraries every `pms` process imports before any pms code runs: the part of the start-up
+# that no change to pms can remove (the fixed stack's own import time on this machine).
+STACK_IMPORTS = "import flask, flask_babel, marshmallow, psycopg, sqlalchemy.orm, sqlmodel"
+
+
+def stack_import(env: dict) -> Step:
+    """Wall seconds and peak RSS of a Python process that imports the stack and stops."""
+    proc = subprocess.run([GNU_TIME, "-f", "__time %e %M", sys.executable, "-c", STACK_IMPORTS], env=env,
+                          capture_output=True, text=True, check=True)
+    _tag, seconds, rss = [ln for ln in proc.stderr.splitlines() if ln.startswith("__time ")][-1].split()
+    return Step(float(seconds), int(rss), "")
 
 
 class Postgres:
@@ -181,7 +195,8 @@ def measure(engine: str, households: int, repeat: int) -> dict:
     env = pms_env(instance)
     this_period = periods.period_of(today())
     period = periods.add_months(this_period, 1)
-    steps: dict[str, list[Step]] = {name: [] for name in ("pms start-up", "billing run", "rerun", "late charges")}
+    steps: dict[str, list[Step]] = {name: [] for name in ("stack import", "pms start-up", "billing run", "rerun",
+                                                          "late charges")}
     floors, lines = [], 0
     try:
         base = {**env, "PMS_DATABASE_URL": db.base_url()}
@@ -197,6 +212,7 @@ def measure(engine: str, households: int, repeat: int) -> dict:
                 for name, args in (("billing run", ("billing", "run", "--period", period)),
                                    ("rerun", ("billing", "run", "--period", period)),
                                    ("late charges", ("late-fees", "accrue"))):
+                    steps["stack import"].append(stack_import(copy))
                     steps["pms start-up"].append(run_pms(copy, "routes"))
                     steps[name].append(run_pms(copy, *args))
             finally:
@@ -229,6 +245,9 @@ def report(r: dict) -> None:
     print(f"  {'pms start-up':<14}{start:7.2f} s  `pms routes` (the app built, no work) before each step: "
           f"{len(starts)} runs, {min(starts):.2f}–{max(starts):.2f} s; peak RSS "
           f"{_mib(med(s.rss_kib for s in steps['pms start-up']))}")
+    stack = med(s.seconds for s in steps["stack import"])
+    print(f"  {'stack import':<14}{stack:7.2f} s  `python -c \"{STACK_IMPORTS}\"`: of the start-up, what the fixed "
+          f"stack's libraries take before any pms code runs")
     billing_target = BILLING_TARGET_S[r["engine"]]
     for name, target in (("billing run", billing_target), ("rerun", RERUN_TARGET_S), ("late charges", LATE_TARGET_S)):
         wall = med(s.seconds for s in steps[name])
