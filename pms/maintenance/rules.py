@@ -159,6 +159,18 @@ def inspection_due_dates(accepted_on: date, until: date) -> Iterator[date]:
         yield due
 
 
+def last_inspection_due_before(accepted_on: date, today: date) -> Optional[date]:
+    """The latest `inspection_due_dates` day before `today`, None before the first; O(1), for
+    the tens of thousands of elevators a company-wide count looks at."""
+    years = today.year - accepted_on.year
+    if add_years(accepted_on, years) >= today:
+        years -= 1
+    if years > INSPECTION_YEARS[-1]:
+        return add_years(accepted_on, years)
+    scheduled = [y for y in INSPECTION_YEARS if y <= years]
+    return add_years(accepted_on, scheduled[-1]) if scheduled else None
+
+
 def maintenance_due_dates(anchor: date, until: date, interval_days: int = MAINTENANCE_INTERVAL_DAYS,
                           since: Optional[date] = None) -> Iterator[date]:
     """Every `interval_days` after `anchor`, from `since` (inclusive) up to `until` (inclusive)."""

@@ -80,3 +80,26 @@ def test_workflow_table():
     assert rules.next_statuses("resolved") == ["closed", "reopened"]
     assert rules.next_statuses("reopened") == ["assigned", "in_progress"]
     assert rules.next_statuses("closed") == [] and rules.next_statuses("cancelled") == []
+
+
+def test_last_inspection_due_before_is_the_schedules_last_day_before_today():
+    """The O(1) rule agrees with the schedule, day by day, around every scheduled year and 29 February."""
+    from datetime import date, timedelta
+
+    from pms.maintenance.rules import inspection_due_dates, last_inspection_due_before
+
+    # By hand: accepted 2010-06-15 → years 1, 4, 7, 9, 11, 13, 15, then 16, 17 …
+    assert last_inspection_due_before(date(2010, 6, 15), date(2011, 6, 15)) is None  # the first is due today
+    assert last_inspection_due_before(date(2010, 6, 15), date(2011, 6, 16)) == date(2011, 6, 15)
+    assert last_inspection_due_before(date(2010, 6, 15), date(2017, 1, 1)) == date(2014, 6, 15)  # year 4
+    assert last_inspection_due_before(date(2010, 6, 15), date(2026, 6, 16)) == date(2026, 6, 15)  # year 16
+    for accepted in (date(2010, 6, 15), date(2008, 2, 29), date(1999, 12, 31), date(2000, 1, 1)):
+        day = accepted - timedelta(days=3)
+        while day < date(2030, 1, 1):
+            past = [d for d in inspection_due_dates(accepted, day) if d < day]
+            assert last_inspection_due_before(accepted, day) == (past[-1] if past else None), (accepted, day)
+            day += timedelta(days=5)
+        for due in inspection_due_dates(accepted, date(2040, 1, 1)):  # each boundary exactly
+            for day in (due - timedelta(days=1), due, due + timedelta(days=1)):
+                past = [d for d in inspection_due_dates(accepted, day) if d < day]
+                assert last_inspection_due_before(accepted, day) == (past[-1] if past else None), (accepted, day)

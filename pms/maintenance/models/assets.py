@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Optional
 
-from sqlalchemy import BigInteger, CheckConstraint, Index, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from pms.core.auth import ScopeRule
@@ -131,6 +131,10 @@ class WorkOrder(SQLModel, table=True):
         CheckConstraint("status IN ('open', 'done')", name="status_known"),
         CheckConstraint("result IS NULL OR result IN ('done', 'passed', 'failed')", name="result_known"),
         Index("ix_work_order_status_due", "status", "due_on"),
+        # Each elevator's inspection results (the homes' stopped count): a small part of the table.
+        Index("ix_work_order_inspection_results", "plan_id", "due_on", "result",
+              postgresql_where=text("kind = 'inspection' AND result IS NOT NULL"),
+              sqlite_where=text("kind = 'inspection' AND result IS NOT NULL")),
     )
     id: Optional[int] = Field(default=None, primary_key=True)
     plan_id: int = Field(foreign_key="maintenance_plan.id")

@@ -135,11 +135,11 @@ def inspection_state(accepted_on: date, results: list[tuple[date, str]], today: 
     """'stopped' when the latest inspection due date before today has no passed inspection on or
     after it, or the latest recorded inspection failed (an uninspected or failed elevator must
     stop). `results`: (due_on, result) of the inspection work orders with a result."""
-    passed_due = [d for d in rules.inspection_due_dates(accepted_on, today) if d < today]
+    lapsed = rules.last_inspection_due_before(accepted_on, today)
     if results and max(results)[1] == "failed":
         return "stopped", _("The last periodic inspection failed.")
-    if passed_due and not any(r == "passed" and d >= passed_due[-1] for d, r in results):
-        return "stopped", _("The periodic inspection due on %(day)s has lapsed.", day=passed_due[-1].isoformat())
+    if lapsed is not None and not any(r == "passed" and d >= lapsed for d, r in results):
+        return "stopped", _("The periodic inspection due on %(day)s has lapsed.", day=lapsed.isoformat())
     return "in_service", ""
 
 
