@@ -20,4 +20,17 @@ def work_print_runs(app, workers: int = 2) -> list[int]:
     return worked
 
 
-JOBS = [Job(id="print_runs", func=work_print_runs, cron={"second": "*/5"})]
+def expire_print_runs(app) -> list[int]:
+    """Delete the PDFs of runs finished more than PMS_PRINT_RUN_KEEP_DAYS ago; the runs expired."""
+    from pms.core.db import unit_of_work
+    from pms.statements import print_runs
+
+    with app.app_context(), unit_of_work() as session:
+        expired = print_runs.expire_files(session, keep_days=app.config["PRINT_RUN_KEEP_DAYS"])
+    if expired:
+        log.info("print runs expired: %s", expired)
+    return expired
+
+
+JOBS = [Job(id="print_runs", func=work_print_runs, cron={"second": "*/5"}),
+        Job(id="print_run_expiry", func=expire_print_runs, cron={"hour": 4, "minute": 20})]

@@ -114,4 +114,7 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
         "SMTP_FROM": env.get("PMS_SMTP_FROM", "pms@localhost"),
         # How many reverse proxies (nginx) stand in front: their X-Forwarded-For/-Proto are trusted.
         "PROXY_COUNT": _int(env, "PMS_PROXY_COUNT", 0),
+        # A print run's PDFs stay in storage this many days after it finished (then the daily
+        # print_run_expiry job deletes them; the run's record stays). 0 keeps them for ever.
+        "PRINT_RUN_KEEP_DAYS": _int(env, "PMS_PRINT_RUN_KEEP_DAYS", 30),
     }

@@ -163,4 +163,16 @@ def work_print_runs(workers):
     click.echo(_("%(runs)d print runs processed", runs=len(done)))
 
 
+@print_runs_group.command("expire")
+def expire_print_runs():
+    """Delete the PDFs of runs finished more than PMS_PRINT_RUN_KEEP_DAYS ago (the scheduler does it daily)."""
+    from pms.core.db import unit_of_work
+    from pms.statements import print_runs
+
+    keep = current_app.config["PRINT_RUN_KEEP_DAYS"]
+    with unit_of_work() as session:
+        expired = print_runs.expire_files(session, keep_days=keep)
+    click.echo(_("print runs expired: %(count)d (files kept %(days)d days)", count=len(expired), days=keep))
+
+
 commands = [group, notices_group, receipts_group, print_runs_group]

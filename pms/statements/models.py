@@ -54,6 +54,8 @@ class PrintRun(SQLModel, table=True):
     started_at: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
     finished_at: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
     heartbeat_at: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
+    # When the run's PDFs were deleted from storage (PMS_PRINT_RUN_KEEP_DAYS after it finished).
+    files_deleted_at: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
 
 
 class PublicNotice(SQLModel, table=True):

@@ -179,8 +179,30 @@ def run_state(run: PrintRun, *, with_files: bool = True) -> dict[str, Any]:
             "buildings_total": run.buildings_total, "buildings_done": run.buildings_done,
             "documents": run.documents, "percent": percent, "error": run.error or None,
             "created_at": run.created_at, "started_at": run.started_at, "finished_at": run.finished_at,
-            "files": run_files(run) if with_files and run.status == "done" else [],
-            "requested_by": run.requested_by}
+            "files": run_files(run) if with_files and run.status == "done" and not run.files_deleted_at else [],
+            "files_deleted_at": run.files_deleted_at, "requested_by": run.requested_by}
+
+
+def expire_files(session, *, keep_days: int, now=None) -> list[int]:
+    """Delete the PDFs of runs finished more than `keep_days` ago from storage and mark each run;
+    the ids expired. Files first, then the mark: a crash between leaves the run to be expired
+    again, which finds nothing left to delete (idempotent). keep_days 0: nothing expires."""
+    from pms.core.storage import storage
+
+    if keep_days <= 0:
+        return []
+    now = now or utcnow()
+    ids = list(session.scalars(select(PrintRun.id).where(
+        PrintRun.status.in_(("done", "failed")), PrintRun.files_deleted_at.is_(None),
+        PrintRun.finished_at < now - timedelta(days=keep_days)).order_by(PrintRun.id)))
+    store = storage()
+    for run_id in ids:
+        for key in list(store.keys(f"{PREFIX}/{run_id}/")):
+            store.delete(key)
+    if ids:
+        session.execute(update(PrintRun).where(PrintRun.id.in_(ids)).values(files_deleted_at=now)
+                        .execution_options(synchronize_session=False))
+    return ids
 
 
 # --- the scheduler's side ------------------------------------------------------------------

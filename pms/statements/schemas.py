@@ -135,6 +135,8 @@ class PrintRunStateSchema(Schema):
     started_at = fields.DateTime(allow_none=True)
     finished_at = fields.DateTime(allow_none=True)
     files = fields.List(fields.String())
+    files_deleted_at = fields.DateTime(allow_none=True, metadata={
+        "description": "when its PDFs were deleted from storage (PMS_PRINT_RUN_KEEP_DAYS after it finished)"})
 
 
 class PublishNoticeSchema(Schema):

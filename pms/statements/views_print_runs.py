@@ -3,7 +3,7 @@ many buildings and documents and their total, confirm; then the run's page with 
 (polled every 2 s) and, once done, a download link per building, served from storage."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
 from pms.core import clock, periods
@@ -68,7 +68,8 @@ def run_page(run_id):
     principal, session = require_principal(), get_session()
     run = print_runs.get_run(session, principal, run_id)
     return render_template("statements/print_run.html", run=print_runs.run_state(run), kinds=KINDS,
-                           estate=print_runs.estate_of(session, run))
+                           estate=print_runs.estate_of(session, run),
+                           keep_days=current_app.config["PRINT_RUN_KEEP_DAYS"])
 
 
 @bp.get("/statements/print-runs/<int:run_id>/state")

@@ -164,6 +164,39 @@ def test_preview_confirm_progress_download(app, client, printable, db, pdf_tools
     assert work(app) == []  # nothing left to claim
 
 
+def test_files_are_deleted_the_configured_days_after_the_run_finished(app, client, printable, db, clock):
+    """PMS_PRINT_RUN_KEEP_DAYS after it finished the daily job deletes a run's PDFs; its record,
+    page and state stay, saying when; a second expiry finds nothing to do."""
+    from datetime import timedelta
+
+    from jobs.print_runs import JOBS, expire_print_runs
+    from pms.core.storage import storage
+
+    assert [j.cron for j in JOBS if j.id == "print_run_expiry"] == [{"hour": 4, "minute": 20}]
+    logged_in(client, "finance")
+    client.post("/statements/print-runs", data={"kind": "statements", "estate": "YJL", "period": "2026-01"})
+    assert work(app) == [1]
+    fresh(db)
+    finished = db.get(PrintRun, 1).finished_at
+    assert sorted(storage().keys("print-runs/1/"))  # the PDFs (and their manifests) are there
+    keep = app.config["PRINT_RUN_KEEP_DAYS"]
+    assert keep == 30
+    clock.set(finished + timedelta(days=keep) - timedelta(minutes=1))
+    assert expire_print_runs(app) == []  # 30 days less a minute: kept
+    clock.set(finished + timedelta(days=keep, minutes=1))
+    assert expire_print_runs(app) == [1]
+    assert list(storage().keys("print-runs/1/")) == []
+    fresh(db)
+    assert db.get(PrintRun, 1).files_deleted_at == finished + timedelta(days=keep, minutes=1)
+    logged_in(client, "finance")  # a month later: the old session is over
+    state = client.get("/statements/print-runs/1/state").get_json()
+    assert (state["status"], state["files"], state["files_deleted_at"] is not None) == ("done", [], True)
+    html = client.get("/statements/print-runs/1").get_data(as_text=True)
+    assert 'id="print-run-files-deleted"' in html and "批次完成 30 天后" in html and "print-run-files\"" not in html
+    assert client.get("/statements/print-runs/1/files/YJL-2026-01-1.pdf").status_code == 404
+    assert expire_print_runs(app) == []  # done once
+
+
 def test_previews_of_receipts_and_notices_and_a_refusal(client, printable):
     logged_in(client, "manager")
     html = client.get("/statements/print-runs?lang=en&kind=receipts&estate=YJL&from=2026-02-01&to=2026-02-28"
