@@ -1,4 +1,5 @@
-"""Maintenance jobs: SLA-breach alerts, preventive work orders ahead of time, overdue flags.
+"""Maintenance jobs: SLA-breach alerts, preventive work orders ahead of time, overdue flags, the
+homes' elevator counts.
 
 Each body opens an app context and one unit of work, calls one service, logs. All three are
 idempotent (UNIQUE constraints on alerts and on (plan, due date); flags are set once).
@@ -42,8 +43,21 @@ def flag_overdue(app) -> None:
     log.info("maintenance.flag_overdue: %d work order(s) flagged", count)
 
 
+def refresh_elevator_snapshot(app) -> int:
+    """Recompute every estate's elevator counts for the homes; estates written."""
+    from pms.core.db import unit_of_work
+    from pms.maintenance.services import overview
+
+    with app.app_context(), unit_of_work() as session:
+        count = overview.refresh_elevator_snapshot(session)
+    log.info("maintenance.elevator_snapshot: %d estate(s)", count)
+    return count
+
+
 JOBS = [
     Job(id="maintenance.check_sla", func=check_sla, cron={"minute": "*/5"}),
     Job(id="maintenance.generate_work_orders", func=generate_work_orders, cron={"hour": 2, "minute": 10}),
     Job(id="maintenance.flag_overdue", func=flag_overdue, cron={"hour": 0, "minute": 15}),
+    # New orders, a lapse at midnight: the homes read the counts as of this refresh.
+    Job(id="maintenance.elevator_snapshot", func=refresh_elevator_snapshot, cron={"minute": "*/5"}),
 ]

@@ -41,11 +41,9 @@ def week_of(today: date) -> tuple[date, date]:
     return monday, monday + timedelta(days=6)
 
 
-def _collection_trend(today: date, grid, as_of: Optional[datetime] = None) -> dict[str, Any]:
+def _collection_trend(months: list, as_of: Optional[datetime] = None) -> dict[str, Any]:
     """Collection by amount for the last 12 months, and this month's against last month's; `as_of`
     when the figures come from the snapshot rather than live."""
-    period_list = trend_periods(today)
-    months = billing.totals_by_period(grid, period_list)
     return {"months": months, "this": months[-1], "last": months[-2], "as_of": as_of,
             "rates": [float(m.rate_by_amount) if m.rate_by_amount is not None else None for m in months]}
 
@@ -80,17 +78,20 @@ def resident_home(session, principal: Principal, now: datetime) -> dict[str, Any
 def manager_home(session, principal: Principal, now: datetime) -> dict[str, Any]:
     """Today's queue by urgency and SLA risk, unassigned, elevators, works this week, money."""
     today = clock.today(now)
+    # The elevators' counts and the collection trend come from snapshots refreshed every five
+    # minutes (and at once by a recorded result, a billing run): not from every elevator and every
+    # open bill of the company on each view (tens of thousands and a million at city scale).
+    elevators, elevators_as_of = maintenance.elevator_snapshot(session, principal)
     data: dict[str, Any] = {
         "queue": maintenance.queue_counts(session, principal, now=now),
-        "elevators": maintenance.elevator_counts(session, principal, today),
+        "elevators": elevators, "elevators_as_of": elevators_as_of,
         "works_this_week": maintenance.planned_works_between(session, principal, now, now + timedelta(days=7)),
         "repairs": _repair_trend(session, principal, today),
         "urgency_labels": {code: str(label) for code, label in rules.URGENCIES.items()},
     }
     if may_do(principal, "billing.collection.read"):
-        # The snapshot, not a scan of every open bill in the company (a million at city scale).
-        data["collection"] = _collection_trend(today, *billing.collection_snapshot(session, principal,
-                                                                                   trend_periods(today)))
+        data["collection"] = _collection_trend(*billing.collection_snapshot_by_period(session, principal,
+                                                                                      trend_periods(today)))
     if may_do(principal, "billing.arrears.read"):
         data["arrears_90"], data["arrears_90_estates"] = billing.arrears_older_than(session, principal, today, 90)
     return data
@@ -111,7 +112,8 @@ def finance_home(session, principal: Principal, now: datetime) -> dict[str, Any]
         "aging": owed.aging(),
         "arrears_estates": billing.estate_tallies(session, owed.top_estates(overdue=True)),
         "run": billing.run_state(session, principal, today),
-        "collection": _collection_trend(today, grid),  # live: `owed` has read the open bills anyway
+        # Live: `owed` has read the open bills anyway.
+        "collection": _collection_trend(billing.totals_by_period(grid, period_list)),
         "current_period": periods.period_of(today),
     }
 
@@ -126,14 +128,16 @@ def auditor_home(session, principal: Principal, now: datetime) -> dict[str, Any]
     """The district's estates with last month's collection rate, SLA compliance and complaints."""
     today = clock.today(now)
     period = previous_period(today)
-    grid, as_of = billing.collection_snapshot(session, principal, trend_periods(today))
+    by_estate = billing.collection_snapshot_by_estate(session, principal, period)
     kpis = maintenance.kpis_by_estate(session, principal, period, now=now)
     rows = []
     for e in estate_overview.households_by_estate(session, principal):
         kpi = kpis.get(e.code)
-        rows.append({"estate": e, "collection": grid.get((period, e.code)), "kpi": kpi,
+        rows.append({"estate": e, "collection": by_estate.get(e.code), "kpi": kpi,
                      "complaints_per_100": maintenance.per_100(kpi.complaints if kpi else 0, e.households)})
-    return {"period": period, "rows": rows, "collection": _collection_trend(today, grid, as_of)}
+    return {"period": period, "rows": rows,
+            "collection": _collection_trend(*billing.collection_snapshot_by_period(session, principal,
+                                                                                   trend_periods(today)))}
 
 
 def officer_home(session, principal: Principal, now: datetime) -> dict[str, Any]:

@@ -23,7 +23,8 @@ from pms.core.db import insert_ignoring_conflicts
 from pms.estates.models import Building, Entrance, Estate, Room
 from pms.maintenance import rules
 from pms.maintenance.models import Equipment, MaintenancePlan, RenovationProject, WorkOrder
-from pms.maintenance.services import alerts, certificates, costs, equipment, photos, sla, tickets, warranty, works
+from pms.maintenance.services import (alerts, certificates, costs, equipment, overview, photos, sla, tickets, warranty,
+                                     works)
 
 DESCRIPTIONS = {
     "plumbing": ["厨房下水道堵塞", "卫生间水管滴漏", "楼上渗水到我家天花板"],
@@ -101,6 +102,7 @@ def seed(session, ctx) -> None:
     equipment.generate_work_orders(session, today=today)
     equipment.flag_overdue(session, today=today)
     alerts.check_sla(session, now=_local(today, 0))
+    overview.refresh_elevator_snapshot(session, today=today)  # the homes start from the loaded elevators
 
 
 def _projects(session, manager, estate, entrances, today, index):

@@ -90,36 +90,49 @@ def test_collection_grid_matches_the_collection_page(db, home_world):
 
 
 def test_the_collection_snapshot_is_the_live_grid_as_of_its_refresh(db, world, home_world):
-    """The homes' snapshot holds the live grid's figures per (period, estate) as of the refresh;
-    what happens after it shows at the next refresh, and the page says when that was."""
+    """The homes' snapshot holds the live figures per (period, estate) as of the refresh, summed per
+    period in SQL; what happens after it shows at the next refresh, and the page says when that was."""
     manager = principal(db, "manager")
     months = homes.trend_periods(TODAY)
-    assert billing.collection_snapshot(db, manager, months) == ({}, None)  # never refreshed
+
+    def snapshot():
+        return billing.collection_snapshot_by_period(db, manager, months)
+
+    def figures(c):
+        return (c.period, c.receivable_fen, c.received_fen, c.households, c.households_paid)
+
+    assert snapshot() == ([billing.Collection(p, 0, 0, 0, 0) for p in months], None)  # never refreshed
     written = billing.refresh_collection_snapshot(db, months, now=NOW)
     # The runs of Nov, Jan, Feb and Mar: YJL's four months and HXY's November.
     assert written == 5
-    grid, as_of = billing.collection_snapshot(db, manager, months)
-    assert grid == billing.collection_grid(db, manager, months) and as_of == NOW
-    jan = grid[("2026-01", "YJL")]
-    assert (jan.receivable_fen, jan.received_fen, jan.households, jan.households_paid) == (14000, 8000, 2, 1)
+    totals, as_of = snapshot()
+    assert [figures(c) for c in totals] == [figures(c) for c in billing.collection_by_period(db, manager, months)]
+    assert as_of == NOW
+    # January: r501 10000 − 4000 credited, nothing paid; b4 8000 paid → 14000 receivable, 8000 received.
+    assert figures(totals[months.index("2026-01")]) == ("2026-01", 14000, 8000, 2, 1)
+    assert {code: figures(c) for code, c in billing.collection_snapshot_by_estate(db, manager, "2026-01").items()} == {
+        "YJL": ("2026-01", 14000, 8000, 2, 1)}  # HXY is the other company's
     # r502 pays the 3000 February still owes: the snapshot keeps the refresh's figures …
     from pms.billing.services import payments
     payments.record_payment(db, principal(db, "finance"), room_code=world.r502.code, amount_fen=3000, channel="cash")
-    feb = billing.collection_snapshot(db, manager, months)[0][("2026-02", "YJL")]
-    assert (feb.received_fen, feb.households_paid) == (2000, 0)
+    feb = months.index("2026-02")
+    assert figures(snapshot()[0][feb]) == ("2026-02", 5000, 2000, 1, 0)
     # … until the next refresh, which rewrites the rows in place (no duplicate key).
     later = NOW + timedelta(minutes=5)
     assert billing.refresh_collection_snapshot(db, months, now=later) == 5
-    grid, as_of = billing.collection_snapshot(db, manager, months)
-    assert (grid[("2026-02", "YJL")].received_fen, grid[("2026-02", "YJL")].households_paid, as_of) == (5000, 1, later)
-    # A refresh of one estate touches its rows only; a full refresh forgets months before the window.
+    totals, as_of = snapshot()
+    assert (figures(totals[feb]), as_of) == (("2026-02", 5000, 5000, 1, 1), later)
+    # A refresh of one estate touches its rows only; the page's "as of" is the oldest row shown.
     assert billing.refresh_collection_snapshot(db, ["2026-03"], estate_ids=[home_world.bills.r501_nov.estate_id],
                                                now=later + timedelta(minutes=1)) == 1
-    assert billing.collection_snapshot(db, manager, months)[1] == later
+    assert snapshot()[1] == later
+    # A full refresh forgets the months before its window.
     assert billing.refresh_collection_snapshot(db, ["2026-02", "2026-03"], now=later) == 2
-    assert set(billing.collection_snapshot(db, manager, months)[0]) == {("2026-02", "YJL"), ("2026-03", "YJL")}
+    assert [c.households for c in snapshot()[0]] == [0] * 10 + [1, 2]
     with pytest.raises(Forbidden):
-        billing.collection_snapshot(db, principal(db, "tech"), months)
+        billing.collection_snapshot_by_period(db, principal(db, "tech"), months)
+    with pytest.raises(Forbidden):
+        billing.collection_snapshot_by_estate(db, principal(db, "tech"), "2026-01")
 
 
 def test_residents_open_bills_and_last_payment(db, home_world):
@@ -151,6 +164,90 @@ def test_elevators_due_and_stopped_agree_with_the_register(db, home_world):
     assert equipment.elevator_status(db, home_world.lift, TODAY)[0] == "stopped"
     other = maintenance.elevator_counts(db, principal(db, "other_manager"), TODAY)
     assert (other.due, other.stopped) == (0, 0)
+
+
+def test_elevators_alike_are_counted_together_each_by_the_rule(db, world, home_world):
+    """Six more elevators, five accepted the same day (2020-03-01: inspections due 2021-03-01,
+    2024-03-01, then 2027-03-01, so on 12 March 2026 the lapsed day is 2024-03-01): grouped by
+    acceptance day, last result and last pass, each group judged once, the same verdict as the
+    register's per elevator. An order overdue for a week counts as due."""
+    from datetime import date
+
+    from pms.maintenance.models import Equipment, MaintenancePlan, WorkOrder
+
+    estate_id = home_world.lift.estate_id
+
+    def elevator(number, accepted, results=(), open_due=None):
+        lift = Equipment(estate_id=estate_id, building_id=world.r501.building_id, entrance_id=world.r501.entrance_id,
+                         registration_number=number, accepted_on=accepted)
+        db.add(lift)
+        db.flush()
+        plan = MaintenancePlan(equipment_id=lift.id, estate_id=estate_id, kind="inspection", anchor_on=accepted)
+        db.add(plan)
+        db.flush()
+        for due_on, result in results:
+            db.add(WorkOrder(plan_id=plan.id, equipment_id=lift.id, estate_id=estate_id, kind="inspection",
+                             due_on=due_on, status="done", result=result))
+        if open_due is not None:
+            db.add(WorkOrder(plan_id=plan.id, equipment_id=lift.id, estate_id=estate_id, kind="inspection",
+                             due_on=open_due, overdue=open_due < TODAY))
+        db.flush()
+        return lift
+
+    accepted = date(2020, 3, 1)
+    lifts = {
+        "passed": elevator("A-1", accepted, [(date(2021, 3, 1), "passed"), (date(2024, 3, 1), "passed")]),
+        "passed too": elevator("A-2", accepted, [(date(2021, 3, 1), "passed"), (date(2024, 3, 1), "passed")]),
+        # Passed in 2021, never since: the 2024-03-01 inspection lapsed.
+        "lapsed": elevator("A-3", accepted, [(date(2021, 3, 1), "passed")], open_due=date(2026, 3, 5)),
+        "lapsed too": elevator("A-5", accepted, [(date(2021, 3, 1), "passed")]),
+        # Passed in 2021, failed in 2024: stopped by the failure.
+        "failed": elevator("A-4", accepted, [(date(2021, 3, 1), "passed"), (date(2024, 3, 1), "failed")]),
+        # Accepted last spring: the first inspection (2026-05-20) is not due yet.
+        "new": elevator("B-1", date(2025, 5, 20)),
+    }
+    states = {name: equipment.elevator_status(db, lift, TODAY)[0] for name, lift in lifts.items()}
+    assert states == {"passed": "in_service", "passed too": "in_service", "lapsed": "stopped",
+                      "lapsed too": "stopped", "failed": "stopped", "new": "in_service"}
+    counts = maintenance.elevator_counts(db, principal(db, "manager"), TODAY)
+    # The fixture's lift (stopped, maintenance due 14 March) and A-3 (its order a week overdue).
+    assert (counts.due, counts.stopped) == (2, 1 + 3)
+
+
+def test_the_elevator_snapshot_is_the_live_count_and_a_result_refreshes_its_estate(app, db, home_world, clock):
+    """The manager's home reads the counts as of the five-minute job; recording a result updates its
+    estate at once; a lapse shows after the next refresh; another company's estates stay apart."""
+    from jobs.maintenance import JOBS, refresh_elevator_snapshot
+    from pms.maintenance.models import MaintenancePlan, WorkOrder
+    from pms.maintenance.services import equipment as equipment_service
+
+    assert [j.cron for j in JOBS if j.id == "maintenance.elevator_snapshot"] == [{"minute": "*/5"}]
+    manager = principal(db, "manager")
+    assert maintenance.elevator_snapshot(db, manager) == (maintenance.ElevatorCounts(0, 0), None)
+    assert maintenance.refresh_elevator_snapshot(db, today=TODAY, now=NOW) == 1  # YJL: the only estate with one
+    counts, as_of = maintenance.elevator_snapshot(db, manager)
+    assert ((counts.due, counts.stopped), as_of) == ((1, 1), NOW)
+    assert maintenance.elevator_snapshot(db, principal(db, "other_manager"))[0] == maintenance.ElevatorCounts(0, 0)
+    # The lapsed 2026-01-10 inspection passes today: the lift runs again, on the home at once.
+    lift = home_world.lift
+    plan = db.scalar(select(MaintenancePlan).where(MaintenancePlan.equipment_id == lift.id,
+                                                   MaintenancePlan.kind == "inspection"))
+    order = WorkOrder(plan_id=plan.id, equipment_id=lift.id, estate_id=lift.estate_id, kind="inspection",
+                      due_on=TODAY)
+    db.add(order)
+    db.flush()
+    assert maintenance.elevator_snapshot(db, manager)[0].due == 1  # the new order waits for a refresh
+    equipment_service.complete_work_order(db, manager, order.id, result="passed")
+    counts, _as_of = maintenance.elevator_snapshot(db, manager)
+    # Due: the maintenance order of 14 March (the inspection is done); stopped: none.
+    assert (counts.due, counts.stopped) == (1, 0)
+    assert (counts.due, counts.stopped) == tuple(vars(maintenance.elevator_counts(db, manager, TODAY)).values())
+    db.commit()
+    # In March 2029 the year-4 inspection (2029-01-10) has lapsed unpassed: the five-minute job sees it.
+    clock.set_today(TODAY.replace(year=2029))
+    assert refresh_elevator_snapshot(app) == 1
+    db.rollback()
+    assert maintenance.elevator_snapshot(db, manager)[0].stopped == 1
 
 
 def test_planned_works_and_monthly_trend(db, home_world):

@@ -180,20 +180,33 @@ def refresh_collection_snapshot(session, period_list: list[str], *, estate_ids: 
     return len(values)
 
 
-def collection_snapshot(session, principal: Principal, period_list: list[str]
-                        ) -> tuple[dict[tuple[str, str], Collection], Optional[datetime]]:
-    """`collection_grid` as of the last refresh (`refresh_collection_snapshot`), and when that was:
-    the oldest row read, None when nothing is billed yet. What a home page shows at city scale."""
+def collection_snapshot_by_period(session, principal: Principal, period_list: list[str]
+                                  ) -> tuple[list[Collection], Optional[datetime]]:
+    """`collection_by_period` as of the last refresh (`refresh_collection_snapshot`), summed in SQL
+    (one row per period, however many estates), and when that was: the oldest row read, None when
+    nothing is billed yet. What a home page shows at city scale."""
     permissions.ensure(principal, "collection.read")
+    snap = CollectionSnapshot
     rows = session.execute(scoped(
-        select(CollectionSnapshot.period, Estate.code, CollectionSnapshot.receivable_fen,
-               CollectionSnapshot.received_fen, CollectionSnapshot.households, CollectionSnapshot.households_paid,
-               CollectionSnapshot.refreshed_at)
-        .join(Estate, Estate.id == CollectionSnapshot.estate_id)
-        .where(CollectionSnapshot.period.in_(period_list)), CollectionSnapshot, principal)).all()
-    grid = {(period, code): Collection(period, int(receivable), int(received), households, paid)
-            for period, code, receivable, received, households, paid, _at in rows}
-    return grid, min((row.refreshed_at for row in rows), default=None)
+        select(snap.period, func.sum(snap.receivable_fen), func.sum(snap.received_fen), func.sum(snap.households),
+               func.sum(snap.households_paid), func.min(snap.refreshed_at))
+        .where(snap.period.in_(period_list)).group_by(snap.period), snap, principal)).all()
+    found = {period: Collection(period, int(receivable), int(received), int(households), int(paid))
+             for period, receivable, received, households, paid, _at in rows}
+    months = [found.get(p, Collection(p, 0, 0, 0, 0)) for p in period_list]
+    return months, min((row[-1] for row in rows), default=None)
+
+
+def collection_snapshot_by_estate(session, principal: Principal, period: str) -> dict[str, Collection]:
+    """One period's snapshot per estate in scope, by estate code (`collection_by_estate` as of the
+    last refresh)."""
+    permissions.ensure(principal, "collection.read")
+    snap = CollectionSnapshot
+    rows = session.execute(scoped(
+        select(Estate.code, snap.receivable_fen, snap.received_fen, snap.households, snap.households_paid)
+        .join(Estate, Estate.id == snap.estate_id).where(snap.period == period), snap, principal))
+    return {code: Collection(period, int(receivable), int(received), households, paid)
+            for code, receivable, received, households, paid in rows}
 
 
 def collection_by_period(session, principal: Principal, period_list: list[str]) -> list[Collection]:

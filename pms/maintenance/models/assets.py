@@ -149,3 +149,20 @@ class WorkOrder(SQLModel, table=True):
     done_by_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
     note: str = Field(default="", max_length=500)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class ElevatorSnapshot(SQLModel, table=True):
+    """An estate's elevators with work due within a week and those stopped, as of `refreshed_at`.
+
+    A read model for the home pages: judging every elevator of a company takes its plans and
+    inspection results (tens of thousands at city scale) on each view. A job refreshes every estate
+    every few minutes (an inspection lapses at midnight) and recording a result refreshes its
+    estate at once (pms.maintenance.services.overview).
+    """
+
+    __tablename__ = "elevator_snapshot"
+    __scope__ = ScopeRule()
+    estate_id: int = Field(foreign_key="estate.id", primary_key=True)
+    due: int = Field(default=0)
+    stopped: int = Field(default=0)
+    refreshed_at: datetime = Field(sa_type=UTCDateTime, nullable=False)

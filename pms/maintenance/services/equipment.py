@@ -16,6 +16,7 @@ from pms.estates.models import Building, Entrance, Estate
 from pms.maintenance import permissions, rules
 from pms.maintenance.models import Equipment, MaintenancePlan, WorkOrder
 from pms.maintenance.services.common import resolve_location
+from pms.maintenance.services import overview
 
 # How far ahead work orders are created: maintenance visits a month, inspections a quarter
 # (the inspection body has to be booked).
@@ -108,6 +109,8 @@ def complete_work_order(session, principal: Principal, work_order_id: int, *, re
     order.overdue = False
     order.done_at, order.done_by_id = clock.now(), principal.user_id or None
     session.flush()
+    # The homes' elevator counts show this result at once, not at the next refresh.
+    overview.refresh_elevator_snapshot(session, estate_ids=[order.estate_id])
     audit.record(session, actor=principal.username, action="maintenance.work_order_done",
                  object_type="work_order", object_id=order.id, estate_id=order.estate_id,
                  payload={"result": result, "kind": order.kind, "due_on": order.due_on})

@@ -2,7 +2,8 @@
 requests, elevators due or stopped, planned works, monthly opened/closed, KPIs per estate.
 
 Each figure is one aggregate query over what the caller may see (`tickets.visible`,
-`core.auth.scoped`), never a loop that queries per row.
+`core.auth.scoped`), never a loop that queries per row. The elevators' counts at city scale are
+read from a snapshot per estate (`elevator_snapshot`) that a job and each recorded result refresh.
 """
 from __future__ import annotations
 
@@ -12,14 +13,16 @@ from datetime import date, datetime, timedelta
 from typing import Optional
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, bindparam, case, func, or_, select, text
+from sqlalchemy import and_, bindparam, case, delete, func, or_, select, text
 
 from pms.billing.rules import percent_one_decimal
 from pms.core import clock
 from pms.core.auth import Principal, scoped
+from pms.core.db import dialect_insert
+from pms.core.sql import InIds
 from pms.estates.models import Estate
 from pms.maintenance import permissions, rules
-from pms.maintenance.models import MaintenancePlan, PlannedWork, Ticket, WorkOrder
+from pms.maintenance.models import ElevatorSnapshot, MaintenancePlan, PlannedWork, Ticket, WorkOrder
 from pms.maintenance.services import tickets as ticket_service
 from pms.maintenance.services.kpis import month_bounds
 
@@ -96,39 +99,85 @@ def queue_counts(session, principal: Principal, *, now: Optional[datetime] = Non
 
 
 def elevator_counts(session, principal: Principal, today: date) -> ElevatorCounts:
-    """Elevators in scope: how many have work due within a week (or overdue), how many are stopped.
+    """Elevators in scope: how many have work due within a week (or overdue), how many are stopped
+    (live; the homes read `elevator_snapshot`)."""
+    per_estate = _elevator_counts(session, lambda stmt, model: scoped(stmt, model, principal), today)
+    return ElevatorCounts(due=sum(c.due for c in per_estate.values()),
+                          stopped=sum(c.stopped for c in per_estate.values()))
+
+
+def _elevator_counts(session, restrict, today: date) -> dict[int, ElevatorCounts]:
+    """Per estate id that `restrict(stmt, model)` keeps and that has elevators: due and stopped.
 
     Stopped as `equipment.elevator_status` decides, for all elevators at once: the latest recorded
     inspection failed, or the latest inspection date already passed (TSG T7001 years, from the
-    plan's anchor) without a passed inspection since. One query fetches each inspection plan's
-    anchor, its last result and its last passed date; the dates are the pure rule's.
+    plan's anchor) without a passed inspection since. One aggregate over the inspection results
+    (ix_work_order_inspection_results) gives each plan's last result day, last failure and last
+    pass (a plan has one order per day: the last result failed when the last failure is the last
+    result); elevators alike (same estate, acceptance day, last result, last pass: retrofits come
+    in batches) are counted together, so the rule runs once per group, not once per elevator.
     """
-    due = session.scalar(scoped(select(func.count(func.distinct(WorkOrder.equipment_id))).where(
-        WorkOrder.status == "open",
-        or_(WorkOrder.overdue.is_(True), WorkOrder.due_on <= today + timedelta(days=ELEVATOR_DUE_WITHIN_DAYS))),
-        WorkOrder, principal)) or 0
-    # Inspection results only (ix_work_order_inspection_results): maintenance visits, every 15
-    # days, are most work orders and never decide whether an elevator may run.
+    # Overdue orders are open ones due before today (`equipment.flag_overdue`), so "overdue or due
+    # within a week" is one range of ix_work_order_status_due.
+    counts: dict[int, ElevatorCounts] = {}
+    for estate_id, n in session.execute(restrict(
+            select(WorkOrder.estate_id, func.count(func.distinct(WorkOrder.equipment_id)))
+            .where(WorkOrder.status == "open", WorkOrder.due_on <= today + timedelta(days=ELEVATOR_DUE_WITHIN_DAYS))
+            .group_by(WorkOrder.estate_id), WorkOrder)):
+        counts[estate_id] = ElevatorCounts(due=int(n), stopped=0)
     # A literal, so PostgreSQL's generic plans still match the partial index.
     inspected = text("work_order.kind = 'inspection' AND work_order.result IS NOT NULL")
-    last_due = (select(WorkOrder.plan_id, func.max(WorkOrder.due_on).label("due_on"))
-                .where(inspected).group_by(WorkOrder.plan_id).subquery())
-    last_result = (select(WorkOrder.plan_id, WorkOrder.result)
-                   .join(last_due, and_(last_due.c.plan_id == WorkOrder.plan_id, last_due.c.due_on == WorkOrder.due_on))
-                   .where(inspected).subquery())
-    passed = (select(WorkOrder.plan_id, func.max(WorkOrder.due_on).label("due_on"))
-              .where(inspected, WorkOrder.result == "passed").group_by(WorkOrder.plan_id).subquery())
-    rows = session.execute(scoped(
-        select(MaintenancePlan.anchor_on, last_result.c.result, passed.c.due_on)
-        .outerjoin(last_result, last_result.c.plan_id == MaintenancePlan.id)
-        .outerjoin(passed, passed.c.plan_id == MaintenancePlan.id)
-        .where(MaintenancePlan.kind == "inspection"), MaintenancePlan, principal)).all()
-    stopped = 0
-    for anchor, result, passed_on in rows:
+    results = (select(WorkOrder.plan_id, func.max(WorkOrder.due_on).label("last_due"),
+                      func.max(case((WorkOrder.result == "failed", WorkOrder.due_on))).label("last_failed"),
+                      func.max(case((WorkOrder.result == "passed", WorkOrder.due_on))).label("last_passed"))
+               .where(inspected).group_by(WorkOrder.plan_id).subquery())
+    failed = case((results.c.last_failed == results.c.last_due, 1), else_=0)
+    groups = session.execute(restrict(
+        select(MaintenancePlan.estate_id, MaintenancePlan.anchor_on, failed, results.c.last_passed, func.count())
+        .outerjoin(results, results.c.plan_id == MaintenancePlan.id)
+        .where(MaintenancePlan.kind == "inspection")
+        .group_by(MaintenancePlan.estate_id, MaintenancePlan.anchor_on, failed, results.c.last_passed),
+        MaintenancePlan)).all()
+    for estate_id, anchor, last_failed, passed_on, n in groups:
         lapsed = rules.last_inspection_due_before(anchor, today)
-        if result == "failed" or (lapsed is not None and (passed_on is None or passed_on < lapsed)):
-            stopped += 1
-    return ElevatorCounts(due=int(due), stopped=stopped)
+        found = counts.setdefault(estate_id, ElevatorCounts(due=0, stopped=0))
+        if last_failed or (lapsed is not None and (passed_on is None or passed_on < lapsed)):
+            found.stopped += int(n)
+    return counts
+
+
+def refresh_elevator_snapshot(session, *, today: Optional[date] = None, estate_ids: Optional[list[int]] = None,
+                              now: Optional[datetime] = None) -> int:
+    """Rewrite the snapshot rows of `estate_ids` (else of every estate with elevators; rows of
+    estates without any left are dropped) from the live counts, as of `now`. Rows written."""
+    now = now or clock.now()
+    today = today or clock.today(now)
+    if estate_ids is None:
+        restrict = lambda stmt, _model: stmt  # noqa: E731  (every estate)
+    else:
+        restrict = lambda stmt, model: stmt.where(InIds(model.estate_id, estate_ids))  # noqa: E731
+    counts = _elevator_counts(session, restrict, today)
+    targets = sorted(counts) if estate_ids is None else sorted(set(estate_ids))
+    if estate_ids is None:
+        session.execute(delete(ElevatorSnapshot).where(ElevatorSnapshot.estate_id.not_in(targets or [0])))
+    values = [{"estate_id": estate_id, "due": counts.get(estate_id, ElevatorCounts(0, 0)).due,
+               "stopped": counts.get(estate_id, ElevatorCounts(0, 0)).stopped, "refreshed_at": now}
+              for estate_id in targets]
+    if values:
+        stmt = dialect_insert(session, ElevatorSnapshot)
+        session.execute(stmt.on_conflict_do_update(
+            index_elements=["estate_id"], set_={k: stmt.excluded[k] for k in ("due", "stopped", "refreshed_at")}),
+            values)
+    return len(values)
+
+
+def elevator_snapshot(session, principal: Principal) -> tuple[ElevatorCounts, Optional[datetime]]:
+    """`elevator_counts` as of the last refresh, summed in SQL, and when that was (the oldest row
+    read; None before the first refresh)."""
+    due, stopped, as_of = session.execute(scoped(
+        select(func.sum(ElevatorSnapshot.due), func.sum(ElevatorSnapshot.stopped),
+               func.min(ElevatorSnapshot.refreshed_at)), ElevatorSnapshot, principal)).one()
+    return ElevatorCounts(due=int(due or 0), stopped=int(stopped or 0)), as_of
 
 
 def planned_works_between(session, principal: Principal, start: datetime, end: datetime) -> int:
