@@ -414,6 +414,13 @@ def test_a_run_writes_its_collection_snapshot_and_the_job_refreshes_it(app, db, 
     db.commit()
     db.expire_all()
     assert db.get(CollectionSnapshot, (estate.id, "2026-02")).received_fen == 0
+    # An estate's own refresh (the run's, estate by estate) and the job's (all at once) agree.
+    from pms.billing.services.overview import refresh_collection_snapshot
+    assert refresh_collection_snapshot(db, ["2026-02"], estate_ids=[estate.id]) == 1
+    row = db.get(CollectionSnapshot, (estate.id, "2026-02"))
+    db.refresh(row)
+    assert (row.received_fen, row.households_paid) == (15003, 1)
+    db.rollback()
     assert refresh_collection(app) == 1
     db.rollback()  # a fresh read: the job committed on its own connection
     row = db.get(CollectionSnapshot, (estate.id, "2026-02"))
