@@ -234,6 +234,19 @@ def dialect_insert(session, table):
     return (sqlite.insert if is_sqlite(session) else postgresql.insert)(table)
 
 
+def upsert(session, model, rows: Sequence[dict], key: Sequence[str]) -> None:
+    """INSERT … ON CONFLICT (key) DO UPDATE of every other column given, on both engines: rows
+    written whole whether or not they existed (read models refreshed by several writers)."""
+    if not rows:
+        return
+    # In key order: two writers upserting overlapping rows lock them in the same order, so one
+    # waits for the other instead of deadlocking (a billing run's estates and the five-minute job).
+    rows = sorted(rows, key=lambda row: tuple(row[name] for name in key))
+    stmt = dialect_insert(session, model)
+    session.execute(stmt.on_conflict_do_update(
+        index_elements=list(key), set_={name: stmt.excluded[name] for name in rows[0] if name not in key}), rows)
+
+
 def insert_ignoring_conflicts(session, model, rows: Sequence[dict], conflict: Sequence[str],
                               returning=None, chunk: int = 500) -> list:
     """INSERT … ON CONFLICT (conflict) DO NOTHING in chunks; the `returning` values (a column, or a

@@ -20,7 +20,7 @@ from pms.billing.services.collection import CollectionRates
 from pms.core.clock import start_of_day_utc
 from pms.core import clock, periods
 from pms.core.auth import Principal, scoped
-from pms.core.db import dialect_insert
+from pms.core.db import upsert
 from pms.core.sql import InIds
 from pms.estates.models import Estate, Room
 
@@ -192,11 +192,7 @@ def refresh_collection_snapshot(session, period_list: list[str], *, estate_ids: 
               for period, estate_id, _code, c in _collection_rows(session, period_list, restrict, owed)]
     if estate_ids is None:
         session.execute(delete(CollectionSnapshot).where(CollectionSnapshot.period < min(period_list)))
-    if values:
-        stmt = dialect_insert(session, CollectionSnapshot)
-        session.execute(stmt.on_conflict_do_update(
-            index_elements=["estate_id", "period"],
-            set_={name: stmt.excluded[name] for name in values[0] if name not in ("estate_id", "period")}), values)
+    upsert(session, CollectionSnapshot, values, ("estate_id", "period"))
     return len(values)
 
 

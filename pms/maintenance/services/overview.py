@@ -18,7 +18,7 @@ from sqlalchemy import and_, bindparam, case, delete, func, or_, select, text
 from pms.billing.rules import percent_one_decimal
 from pms.core import clock
 from pms.core.auth import Principal, scoped
-from pms.core.db import dialect_insert
+from pms.core.db import upsert
 from pms.core.sql import InIds
 from pms.estates.models import Estate
 from pms.maintenance import permissions, rules
@@ -163,11 +163,7 @@ def refresh_elevator_snapshot(session, *, today: Optional[date] = None, estate_i
     values = [{"estate_id": estate_id, "due": counts.get(estate_id, ElevatorCounts(0, 0)).due,
                "stopped": counts.get(estate_id, ElevatorCounts(0, 0)).stopped, "refreshed_at": now}
               for estate_id in targets]
-    if values:
-        stmt = dialect_insert(session, ElevatorSnapshot)
-        session.execute(stmt.on_conflict_do_update(
-            index_elements=["estate_id"], set_={k: stmt.excluded[k] for k in ("due", "stopped", "refreshed_at")}),
-            values)
+    upsert(session, ElevatorSnapshot, values, ("estate_id",))
     return len(values)
 
 
