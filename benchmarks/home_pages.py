@@ -3,7 +3,9 @@
 On the lived-in demo (`pms demo load --households N`, 100,000 households by default) each demo
 user logs in through the login form, then `GET /` is timed with Flask's test client (no network,
 no gunicorn: the time the server spends, queries and template included). Target: median and p95
-≤ 100 ms for every home on PostgreSQL.
+≤ 100 ms for every home on PostgreSQL. The resident's account page (their first room's
+`/rooms/<code>/account`, the page a resident opens most after the home) is timed the same way,
+target ≤ 50 ms (issue 15).
 
     .venv/bin/python benchmarks/home_pages.py [--engine postgresql|sqlite|both]
         [--households 100000] [--requests 30] [--database-url URL] [--queries]
@@ -22,6 +24,7 @@ from _common import ROOT, fresh_postgres, fresh_sqlite
 from concurrent_payments import load_demo
 
 TARGET_MS = 100.0
+ACCOUNT_TARGET_MS = 50.0
 
 
 def _percentile(values: list[float], pct: int) -> float:
@@ -110,8 +113,28 @@ def bench(engine_name: str, url: str, args) -> bool:
         ok = ok and verdict == "ok"
         print(f"  {username:12s} {role:12s} {median:10.1f} {p95:8.1f} {max(samples):8.1f}  {verdict}", flush=True)
         print_slowest(timings, 5)
+        if role == "resident":
+            ok = account_page(app, client, args, timings) and ok
     app.extensions["pms_engine"].dispose()
     return ok
+
+
+def account_page(app, client, args, timings) -> bool:
+    """Time the logged-in resident's account page of their first room; True when within target."""
+    from sqlalchemy import text
+
+    with app.extensions["pms_engine"].connect() as conn:
+        room = conn.execute(text(
+            "SELECT r.code FROM room r JOIN user_room ur ON ur.room_id = r.id JOIN user_account u ON u.id = ur.user_id"
+            " WHERE u.username = 'resident' ORDER BY r.code LIMIT 1")).scalar_one()
+    path = f"/rooms/{room}/account"
+    samples = sample(client, path, args.requests, warm_up=3, timings=timings)
+    median, p95 = statistics.median(samples), _percentile(samples, 95)
+    verdict = "ok" if p95 <= ACCOUNT_TARGET_MS else "SLOW"
+    print(f"  {'':12s} {path:12s} {median:10.1f} {p95:8.1f} {max(samples):8.1f}  {verdict} (target ≤ "
+          f"{ACCOUNT_TARGET_MS:.0f} ms)", flush=True)
+    print_slowest(timings, 5)
+    return verdict == "ok"
 
 
 def main() -> None:

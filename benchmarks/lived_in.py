@@ -8,9 +8,10 @@ Loads the demo once into a base database (its time and peak RSS printed), then p
   - `pms billing run --period NEXT` (every estate, in batches), then the same again (nothing to
     do: the rerun),
   - `pms late-fees accrue` (the nightly late-charge job over the same data),
-  - before each of those, `pms routes`: the start-up every `pms` command pays (the app built, no
-    work), sampled among the steps so that the machine's load drifts alike, and a bare Python
-    importing the stack's libraries (flask, sqlmodel, psycopg, …): the start-up's own floor,
+  - before each of those, the start-up every such `pms` command pays (the console script's commands
+    registered and its app built without the pages and the API, no work), sampled among the steps
+    so that the machine's load drifts alike, and a bare Python importing the stack's libraries
+    (flask, sqlmodel, psycopg, …): the start-up's own floor,
 and the floor: a bare INSERT … SELECT of the current period's bill lines into a table shaped like
 bill_line. Medians of the repeats; each step as wall time − start-up = its own work, and that own
 work's ratio to the floor (an own work within the start-up's spread is noise, not a verdict).
@@ -75,12 +76,21 @@ def run_pms(env: dict, *args: str) -> Step:
 STACK_IMPORTS = "import flask, flask_babel, marshmallow, psycopg, sqlalchemy.orm, sqlmodel"
 
 
-def stack_import(env: dict) -> Step:
-    """Wall seconds and peak RSS of a Python process that imports the stack and stops."""
-    proc = subprocess.run([GNU_TIME, "-f", "__time %e %M", sys.executable, "-c", STACK_IMPORTS], env=env,
+# What `pms billing run` and every other non-web command do before their own work (pms.cli).
+PMS_STARTUP = "import pms.cli; from pms import create_app; create_app(web=False)"
+
+
+def python_step(env: dict, code: str) -> Step:
+    """Wall seconds and peak RSS of a Python process that runs `code` and stops."""
+    proc = subprocess.run([GNU_TIME, "-f", "__time %e %M", sys.executable, "-c", code], env=env,
                           capture_output=True, text=True, check=True)
     _tag, seconds, rss = [ln for ln in proc.stderr.splitlines() if ln.startswith("__time ")][-1].split()
     return Step(float(seconds), int(rss), "")
+
+
+def stack_import(env: dict) -> Step:
+    """Wall seconds and peak RSS of a Python process that imports the stack and stops."""
+    return python_step(env, STACK_IMPORTS)
 
 
 class Postgres:
@@ -213,7 +223,7 @@ def measure(engine: str, households: int, repeat: int) -> dict:
                                    ("rerun", ("billing", "run", "--period", period)),
                                    ("late charges", ("late-fees", "accrue"))):
                     steps["stack import"].append(stack_import(copy))
-                    steps["pms start-up"].append(run_pms(copy, "routes"))
+                    steps["pms start-up"].append(python_step(copy, PMS_STARTUP))
                     steps[name].append(run_pms(copy, *args))
             finally:
                 db.drop(url)
@@ -242,7 +252,7 @@ def report(r: dict) -> None:
     starts = [s.seconds for s in steps["pms start-up"]]
     floor, start, spread = med(r["floors"]), med(starts), max(starts) - min(starts)
     print(f"  {'floor':<14}{floor:7.3f} s  bare INSERT … SELECT of {r['floor_period']}'s {r['lines']:,} bill lines")
-    print(f"  {'pms start-up':<14}{start:7.2f} s  `pms routes` (the app built, no work) before each step: "
+    print(f"  {'pms start-up':<14}{start:7.2f} s  `{PMS_STARTUP}` (a command's start-up, no work) before each step: "
           f"{len(starts)} runs, {min(starts):.2f}–{max(starts):.2f} s; peak RSS "
           f"{_mib(med(s.rss_kib for s in steps['pms start-up']))}")
     stack = med(s.seconds for s in steps["stack import"])

@@ -59,8 +59,8 @@ def import_models() -> None:
         domain_module(domain, "models")
 
 
-def create_app(test_config: dict | None = None) -> Flask:
-    """The application factory."""
+def create_app(test_config: dict | None = None, *, web: bool = True) -> Flask:
+    """The application factory; `web=False` leaves out the pages and the API (a `pms` command's app)."""
     app = Flask(
         "pms",
         template_folder=str(PROJECT_ROOT / "templates"),
@@ -77,7 +77,6 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"],
                                 x_proto=app.config["PROXY_COUNT"], x_host=0)
     from pms.core.api import API_PREFIX, install_input_guards
-    from pms.core.openapi import spec_for_current_app
 
     import_models()
     db.init_app(app)
@@ -97,15 +96,18 @@ def create_app(test_config: dict | None = None) -> Flask:
         services = domain_module(domain, "services")
         if services is not None and hasattr(services, "init_app"):
             services.init_app(app)
+        if not web:
+            continue
         for views in domain_parts(domain, "views"):
             app.register_blueprint(views.bp)
         for api in domain_parts(domain, "api"):
             http.csrf.exempt(api.bp)
             app.register_blueprint(api.bp, url_prefix=API_PREFIX)
 
-    @app.get(f"{API_PREFIX}/openapi.json")
-    def openapi():
-        """The OpenAPI 3 document of the whole API."""
-        return jsonify(spec_for_current_app())
+    if web:
+        @app.get(f"{API_PREFIX}/openapi.json")
+        def openapi():
+            """The OpenAPI 3 document of the whole API."""
+            return jsonify(spec_for_current_app())
 
     return app

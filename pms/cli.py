@@ -10,7 +10,20 @@ from flask.cli import FlaskGroup
 from pms import create_app, domain_names, domain_parts
 
 
-@click.group(cls=FlaskGroup, create_app=lambda: create_app(), add_default_commands=True,
+# Commands that serve or list the pages and the API get the whole app; every other command
+# (billing run, imports, prints…) builds it without its 227 routes and their modules: a third of
+# the start-up, which a cron-driven command pays on every call.
+WEB_COMMANDS = {"run", "routes", "shell", "scheduler"}
+
+
+def _command_app():
+    """The app for the command being run."""
+    context = click.get_current_context(silent=True)
+    command = context.find_root().invoked_subcommand if context is not None else None
+    return create_app(web=command is None or command in WEB_COMMANDS)
+
+
+@click.group(cls=FlaskGroup, create_app=_command_app, add_default_commands=True,
              add_version_option=False)
 def cli():
     """pms: property management for renovated old estates."""

@@ -280,7 +280,7 @@ def _init_worker(config: dict, parent_pid: int) -> None:
     from pms import create_app
 
     _watch_parent(parent_pid)
-    _worker_app = create_app(config)
+    _worker_app = create_app(config, web=False)  # it renders PDFs only: no pages, no API
     _worker_app.app_context().push()
     # The app, its templates and modules live as long as the worker: out of every collection.
     gc.collect()
