@@ -1,4 +1,4 @@
-"""Estate figures for the home pages: the estates in scope with their households, in one query."""
+"""Estate figures for the home pages: the estates in scope with their households, a page at a time."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from pms.core.auth import Principal, scoped
 from pms.core.codes import natural_key
+from pms.core.pagination import Page
 from pms.estates.models import Estate, Room
 
 
@@ -17,14 +18,21 @@ class EstateHouseholds:
     households: int  # rooms (户) of the estate
 
 
-def households_by_estate(session, principal: Principal) -> list[EstateHouseholds]:
-    """Estates in the caller's scope with their number of rooms, in code order (natural: 2 before 10).
+def households_by_estate(session, principal: Principal, *, page: int = 1,
+                         per_page: int | None = None) -> tuple[list[EstateHouseholds], Page]:
+    """A page of the estates in the caller's scope in code order (natural: 2 before 10) with their
+    number of rooms, and where that page sits (all of them on one page without `per_page`; a page
+    past the end is the last one).
 
-    Lighter than `services.list_estates` (no area, buildings, district or company): the room count
-    is an index-only scan of uq_room_estate_id_id (the estate key).
+    Lighter than `services.list_estates` (no area, buildings, district or company): rooms are
+    counted for the page's estates only, an index-only scan of uq_room_estate_id_id (the estate
+    key) each, not of every room of a district.
     """
-    rooms = select(Room.estate_id, func.count().label("n")).group_by(Room.estate_id).subquery()
-    stmt = scoped(select(Estate.code, Estate.name, func.coalesce(rooms.c.n, 0))
-                  .outerjoin(rooms, rooms.c.estate_id == Estate.id), Estate, principal)
-    rows = [EstateHouseholds(code, name, int(n)) for code, name, n in session.execute(stmt)]
-    return sorted(rows, key=lambda e: natural_key(e.code))
+    estates = sorted(session.execute(scoped(select(Estate.id, Estate.code, Estate.name), Estate, principal)).all(),
+                     key=lambda row: natural_key(row.code))
+    per_page = per_page or max(1, len(estates))
+    shown = Page(min(page, Page(1, per_page, len(estates)).pages), per_page, len(estates))
+    estates = estates[shown.offset:shown.offset + per_page]
+    counts = dict(session.execute(select(Room.estate_id, func.count()).where(Room.estate_id.in_([e.id for e in estates]))
+                                  .group_by(Room.estate_id)).all()) if estates else {}
+    return [EstateHouseholds(e.code, e.name, int(counts.get(e.id, 0))) for e in estates], shown

@@ -100,3 +100,31 @@ def test_menu_follows_the_permission_tables(app, world, user, shown, hidden):
 def test_anonymous_home_goes_to_login(client):
     response = client.get("/")
     assert response.status_code in (302, 401)
+
+
+def test_the_districts_estates_are_listed_a_page_at_a_time(app, world, monkeypatch):
+    """Three estates of the district, two per page in code order: page 2 holds the third; a page
+    past the end shows the last; another district's estate is on no page."""
+    from sqlalchemy import select
+
+    from pms.core.db import get_session
+    from pms.estates.models import Company, District
+    from pms.home import services
+    from tests import factories as f
+
+    monkeypatch.setattr(services, "ESTATES_PER_PAGE", 2)
+    with app.app_context():
+        s = get_session()
+        tongzhou = s.scalars(select(District).where(District.code == "110112")).one()
+        acme = s.scalars(select(Company).where(Company.code == "ACME")).one()
+        f.make_estate(s, "AAA", "安安苑", acme, tongzhou)
+        f.make_estate(s, "ZZZ", "枣庄里", acme, tongzhou)
+        s.commit()
+    client = logged_in(app.test_client(), "auditor")
+    first, second, past = (_main(text(client.get(p))) for p in ("/", "/?page=2", "/?page=9"))
+    assert "安安苑" in first and "云景里" in first and "枣庄里" not in first
+    assert "第 1–2 个小区，共 3 个" in first and "第 3–3 个小区，共 3 个" in second
+    assert "枣庄里" in second and "安安苑" not in second and "云景里" not in second
+    assert past == second
+    assert all("和兴园" not in page for page in (first, second))
+    assert client.get("/?page=0").status_code == 422

@@ -213,14 +213,17 @@ def collection_snapshot_by_period(session, principal: Principal, period_list: li
     return months, min((row[-1] for row in rows), default=None)
 
 
-def collection_snapshot_by_estate(session, principal: Principal, period: str) -> dict[str, Collection]:
-    """One period's snapshot per estate in scope, by estate code (`collection_by_estate` as of the
-    last refresh)."""
+def collection_snapshot_by_estate(session, principal: Principal, period: str,
+                                  codes: Optional[Sequence[str]] = None) -> dict[str, Collection]:
+    """One period's snapshot per estate in scope (of `codes` only, if given), by estate code
+    (`collection_by_estate` as of the last refresh)."""
     permissions.ensure(principal, "collection.read")
     snap = CollectionSnapshot
-    rows = session.execute(scoped(
-        select(Estate.code, snap.receivable_fen, snap.received_fen, snap.households, snap.households_paid)
-        .join(Estate, Estate.id == snap.estate_id).where(snap.period == period), snap, principal))
+    stmt = (select(Estate.code, snap.receivable_fen, snap.received_fen, snap.households, snap.households_paid)
+            .join(Estate, Estate.id == snap.estate_id).where(snap.period == period))
+    if codes is not None:
+        stmt = stmt.where(Estate.code.in_(list(codes)))
+    rows = session.execute(scoped(stmt, snap, principal))
     return {code: Collection(period, int(receivable), int(received), households, paid)
             for code, receivable, received, households, paid in rows}
 

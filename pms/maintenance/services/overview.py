@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Optional
+from typing import Optional, Sequence
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, bindparam, case, delete, func, or_, select, text
@@ -212,10 +212,11 @@ def opened_closed_by_month(session, principal: Principal, period_list: list[str]
     return values[0::2], values[1::2]
 
 
-def kpis_by_estate(session, principal: Principal, period: str, *,
-                   now: Optional[datetime] = None) -> dict[str, EstateKpi]:
-    """Per estate in scope with requests submitted in `period` (cancelled ones left out): SLA
-    met/breached exactly as `kpis.estate_kpis` counts them, and complaints."""
+def kpis_by_estate(session, principal: Principal, period: str, *, now: Optional[datetime] = None,
+                   codes: Optional[Sequence[str]] = None) -> dict[str, EstateKpi]:
+    """Per estate in scope (of `codes` only, if given) with requests submitted in `period`
+    (cancelled ones left out): SLA met/breached exactly as `kpis.estate_kpis` counts them, and
+    complaints."""
     permissions.ensure(principal, "kpis.read")
     now = now or clock.now()
     start, end = month_bounds(period, clock.timezone())
@@ -232,7 +233,8 @@ def kpis_by_estate(session, principal: Principal, period: str, *,
                          func.sum(case((and_(met, ~breached), 1), else_=0)),
                          func.sum(case((Ticket.is_complaint.is_(True), 1), else_=0)))
                   .join(Estate, Estate.id == Ticket.estate_id)
-                  .where(Ticket.submitted_at >= start, Ticket.submitted_at < end, Ticket.status != "cancelled")
+                  .where(Ticket.submitted_at >= start, Ticket.submitted_at < end, Ticket.status != "cancelled",
+                         *([] if codes is None else [Estate.code.in_(list(codes))]))
                   .group_by(Estate.code), Ticket, principal)
     return {code: EstateKpi(requests=int(n), sla_breached=int(b or 0), sla_met=int(m or 0), complaints=int(c or 0))
             for code, n, b, m, c in session.execute(stmt)}
