@@ -108,6 +108,8 @@ def create_app(test_config: dict | None = None, *, web: bool = True) -> Flask:
         @app.get(f"{API_PREFIX}/openapi.json")
         def openapi():
             """The OpenAPI 3 document of the whole API."""
+            from pms.core.openapi import spec_for_current_app
+
             return jsonify(spec_for_current_app())
 
     return app
