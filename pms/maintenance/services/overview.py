@@ -228,14 +228,16 @@ def kpis_by_estate(session, principal: Principal, period: str, *, now: Optional[
     met = and_(Ticket.responded_at.is_not(None), Ticket.responded_at <= Ticket.respond_by,
                done_at.is_not(None), done_at <= Ticket.resolve_by)
     breached = or_(resp_bad, res_bad)
-    stmt = scoped(select(Estate.code, func.count(Ticket.id),
-                         func.sum(case((breached, 1), else_=0)),
-                         func.sum(case((and_(met, ~breached), 1), else_=0)),
-                         func.sum(case((Ticket.is_complaint.is_(True), 1), else_=0)))
-                  .join(Estate, Estate.id == Ticket.estate_id)
-                  .where(Ticket.submitted_at >= start, Ticket.submitted_at < end, Ticket.status != "cancelled",
-                         *([] if codes is None else [Estate.code.in_(list(codes))]))
-                  .group_by(Estate.code), Ticket, principal)
+    stmt = (select(Estate.code, func.count(Ticket.id),
+                   func.sum(case((breached, 1), else_=0)),
+                   func.sum(case((and_(met, ~breached), 1), else_=0)),
+                   func.sum(case((Ticket.is_complaint.is_(True), 1), else_=0)))
+            .join(Estate, Estate.id == Ticket.estate_id)
+            .where(Ticket.submitted_at >= start, Ticket.submitted_at < end, Ticket.status != "cancelled")
+            .group_by(Estate.code))
+    if codes is not None:
+        stmt = stmt.where(Estate.code.in_(list(codes)))
+    stmt = scoped(stmt, Ticket, principal)
     return {code: EstateKpi(requests=int(n), sla_breached=int(b or 0), sla_met=int(m or 0), complaints=int(c or 0))
             for code, n, b, m, c in session.execute(stmt)}
 
