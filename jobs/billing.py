@@ -48,15 +48,14 @@ def bill_due_estates(app, today=None) -> int:
 
 
 def refresh_collection(app) -> int:
-    """Recompute the homes' collection snapshot of the last 12 months; estate months written."""
-    from pms.billing.services.overview import refresh_collection_snapshot, snapshot_periods
-    from pms.core import clock
+    """Recompute the homes' snapshots: collection of the last 12 months, what open bills owe; rows written."""
+    from pms.billing.services.overview import refresh_snapshots
     from pms.core.db import unit_of_work
 
     with app.app_context(), unit_of_work() as session:
-        written = refresh_collection_snapshot(session, snapshot_periods(clock.today()))
-    log.info("collection snapshot refreshed: %d estate months", written)
-    return written
+        months, owed = refresh_snapshots(session)
+    log.info("collection snapshot refreshed: %d estate months, %d owed rows", months, owed)
+    return months + owed
 
 
 JOBS = [Job(id="billing_daily", func=bill_due_estates, cron={"hour": 1, "minute": 10}),

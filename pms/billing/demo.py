@@ -24,7 +24,7 @@ from sqlalchemy import func, select, text
 
 from pms.billing.models import Bill, FeePlan
 from pms.billing.services.bulk_payments import Settlement, record_settlements
-from pms.billing.services.overview import refresh_collection_snapshot, snapshot_periods
+from pms.billing.services.overview import refresh_snapshots
 from pms.billing.services.plans import apply_fee_plan
 from pms.billing.services import runs
 from pms.core import clock, periods
@@ -66,7 +66,7 @@ def seed(session, ctx) -> None:
         session.flush()
         session.expunge_all()  # the batch's bills, plans and payments: written, no longer needed here
     # The payments came after the runs wrote their snapshot rows: the homes start from today's figures.
-    refresh_collection_snapshot(session, snapshot_periods(today))
+    refresh_snapshots(session)
     if hasattr(ctx, "note"):
         ctx.note(f"billing: {len(ids)} fee plans, {counts['bills']} bills for {', '.join(billed)}, "
                  f"{counts['payments']} payments in bulk; {periods.add_months(current, 1)} is not billed yet")

@@ -99,22 +99,22 @@ def manager_home(session, principal: Principal, now: datetime) -> dict[str, Any]
 
 
 def finance_home(session, principal: Principal, now: datetime) -> dict[str, Any]:
-    """Bills due this week, payments today, arrears by age, the billing run, the collection trend."""
+    """Bills due this week, payments today, arrears by age, the billing run, the collection trend
+    (what is owed and collected as of the snapshots' refresh; payments today and the run live)."""
     today = clock.today(now)
     monday, sunday = week_of(today)
     owed = billing.owed_summary(session, principal, today, monday, sunday)
-    period_list = trend_periods(today)
-    grid = billing.collection_grid(session, principal, period_list, owed=owed)
     return {
         "week": (monday, sunday),
         "due_this_week": owed.in_window(),
         "due_estates": billing.estate_tallies(session, owed.top_estates(overdue=False)),
         "payments_today": billing.payments_on(session, principal, today),
         "aging": owed.aging(),
+        "owed_as_of": owed.as_of,
         "arrears_estates": billing.estate_tallies(session, owed.top_estates(overdue=True)),
         "run": billing.run_state(session, principal, today),
-        # Live: `owed` has read the open bills anyway.
-        "collection": _collection_trend(billing.totals_by_period(grid, period_list)),
+        "collection": _collection_trend(*billing.collection_snapshot_by_period(session, principal,
+                                                                                 trend_periods(today))),
         "current_period": periods.period_of(today),
     }
 

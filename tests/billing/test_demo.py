@@ -80,6 +80,12 @@ def test_demo_bills_three_periods_with_realistic_payments(db, ctx):
         snapshot = overview.collection_snapshot_by_estate(db, system_principal(), period)
         assert len(snapshot) == 2 and snapshot == overview.collection_by_estate(db, system_principal(), period)
         assert all(c.received_fen > 0 for c in snapshot.values())
+    # And the owed snapshot what the open bills still owe (the finance home's arrears by age).
+    from pms.billing.models import OwedSnapshot
+    owed = db.execute(select(func.sum(OwedSnapshot.open_bills), func.sum(OwedSnapshot.owed_fen))).one()
+    live = db.execute(select(func.count(), func.sum(Bill.payable_fen - Bill.waived_fen - Bill.paid_fen))
+                      .where(Bill.status == "open")).one()
+    assert tuple(owed) == tuple(live) and live[0] > 0
 
 
 def test_demo_plan_uses_the_published_weights_and_elevators_on_tall_entrances(db, ctx):

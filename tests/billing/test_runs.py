@@ -397,7 +397,7 @@ def test_a_run_writes_its_collection_snapshot_and_the_job_refreshes_it(app, db, 
     """The homes read the snapshot: a run writes its estate's month at once; the five-minute job
     brings in what was paid since."""
     from jobs.billing import JOBS, refresh_collection
-    from pms.billing.models import CollectionSnapshot
+    from pms.billing.models import CollectionSnapshot, OwedSnapshot
     from pms.billing.services.payments import record_payment
     from pms.core.auth import system_principal
 
@@ -409,6 +409,9 @@ def test_a_run_writes_its_collection_snapshot_and_the_job_refreshes_it(app, db, 
     # 13 bills, none paid yet: receivable is the run's payable: 6 × (5233 + 5236) + 15003 + 180007 + 15000.
     assert result.payable_fen == 6 * (10467 - 5234 + 10473 - 5237) + 15003 + 180007 + 15000 == 272824
     assert (row.receivable_fen, row.received_fen, row.households, row.households_paid) == (272824, 0, 13, 0)
+    # … and what its bills owe, due on the plan's day (the finance home's bills due this week).
+    owed = db.get(OwedSnapshot, (estate.id, "2026-02", date(2026, 2, 15)))
+    assert (owed.open_bills, owed.owed_fen, owed.refreshed_at is not None) == (13, 272824, True)
     # The shop pays its 15003 in full; the snapshot still says nothing was paid until the job runs.
     record_payment(db, system_principal(), room_code="YJL-1-1-101", amount_fen=15003, channel="cash")
     db.commit()
@@ -421,7 +424,10 @@ def test_a_run_writes_its_collection_snapshot_and_the_job_refreshes_it(app, db, 
     db.refresh(row)
     assert (row.received_fen, row.households_paid) == (15003, 1)
     db.rollback()
-    assert refresh_collection(app) == 1
+    # The job writes the estate's month and, for the finance home, what February's open bills owe.
+    assert refresh_collection(app) == 2
     db.rollback()  # a fresh read: the job committed on its own connection
     row = db.get(CollectionSnapshot, (estate.id, "2026-02"))
     assert (row.received_fen, row.households_paid) == (15003, 1)
+    owed = db.scalars(select(OwedSnapshot).where(OwedSnapshot.estate_id == estate.id)).all()
+    assert [(o.period, o.open_bills, o.owed_fen) for o in owed] == [("2026-02", 12, 272824 - 15003)]

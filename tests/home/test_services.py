@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from pms.billing.services import collection as collection_service
 from pms.billing.services import overview as billing
@@ -39,11 +39,12 @@ def test_arrears_by_age_and_over_90_days(db, home_world):
     # Everything overdue: 3 bills, 19000.
     assert [(e.estate_code, e.count, e.fen) for e in billing.estate_tallies(db, owed.top_estates(overdue=True))] == [
         ("YJL", 3, 19000)]
-    # What each period's open bills owe (the open part of the collection grid).
-    assert owed.by_period_estate() == {("2025-11", home_world.bills.r501_nov.estate_id): (1, 10000),
-                                       ("2026-01", home_world.bills.r501_nov.estate_id): (1, 6000),
-                                       ("2026-02", home_world.bills.r501_nov.estate_id): (1, 3000),
-                                       ("2026-03", home_world.bills.r501_nov.estate_id): (2, 16000)}
+    assert owed.as_of == NOW  # the fixture's refresh, as the five-minute job's
+    # The same snapshot read a year later (2027-03-12): Nov, Jan and Feb are 482, 421 and 390 days
+    # overdue (365+: 10000 + 6000 + 3000); March's two bills 362 days (91-365: 16000).
+    later = billing.owed_summary(db, finance, TODAY + timedelta(days=365), monday, sunday).aging()
+    assert {b: (t.count, t.fen) for b, t in later.items()} == {
+        "0-30": (0, 0), "31-90": (0, 0), "91-365": (2, 16000), "365+": (3, 19000)}
     with pytest.raises(Forbidden):
         billing.owed_summary(db, principal(db, "tech"), TODAY, monday, sunday)
 
@@ -83,8 +84,6 @@ def test_collection_grid_matches_the_collection_page(db, home_world):
         assert (mine.receivable_fen, mine.received_fen, mine.households, mine.households_paid) == (
             page.receivable_fen, page.received_fen, page.households, page.households_paid), period
     assert ("2025-11", "HXY") not in grid  # the other company's estate
-    monday, sunday = homes.week_of(TODAY)
-    assert billing.collection_grid(db, manager, months, owed=billing.owed_summary(db, manager, TODAY, monday, sunday)) == grid
     totals = billing.totals_by_period(grid, ["2025-12", "2026-01"])
     assert (totals[0].households, totals[0].rate_by_amount, totals[1].received_fen) == (0, None, 8000)
 
@@ -133,6 +132,38 @@ def test_the_collection_snapshot_is_the_live_grid_as_of_its_refresh(db, world, h
         billing.collection_snapshot_by_period(db, principal(db, "tech"), months)
     with pytest.raises(Forbidden):
         billing.collection_snapshot_by_estate(db, principal(db, "tech"), "2026-01")
+
+
+def test_the_owed_snapshot_is_the_open_bills_as_of_its_refresh(db, world, home_world):
+    """One row per estate, period and due date with the open bills and what they owe; a payment
+    shows at the next refresh, which rewrites rows in place and drops what is no longer owed."""
+    from pms.billing.models import OwedSnapshot
+    from pms.billing.services import payments
+
+    def rows():
+        return sorted((r.period, r.due_date.isoformat(), r.open_bills, r.owed_fen, r.refreshed_at)
+                      for r in db.scalars(select(OwedSnapshot).where(OwedSnapshot.estate_id == world.yjl.id)))
+
+    # Open in YJL: r501 Nov 10000; r501 Jan 10000 − 4000 credited; r502 Feb 5000 − 2000 paid;
+    # March r501 10000 + r502 6000. b4's bills are paid or void; HXY's November is paid.
+    assert rows() == [("2025-11", "2025-11-15", 1, 10000, NOW), ("2026-01", "2026-01-15", 1, 6000, NOW),
+                      ("2026-02", "2026-02-15", 1, 3000, NOW), ("2026-03", "2026-03-15", 2, 16000, NOW)]
+    assert db.scalar(select(func.count()).select_from(OwedSnapshot)
+                     .where(OwedSnapshot.estate_id == world.hxy.id)) == 0
+    # r502 pays the 3000 February still owes and 1000 of March: nothing moves until the refresh …
+    payments.record_payment(db, principal(db, "finance"), room_code=world.r502.code, amount_fen=4000, channel="cash")
+    assert rows()[2] == ("2026-02", "2026-02-15", 1, 3000, NOW)
+    # … which drops February (nothing open) and rewrites March in place.
+    later = NOW + timedelta(minutes=5)
+    assert billing.refresh_owed_snapshot(db, now=later) == 3
+    assert rows() == [("2025-11", "2025-11-15", 1, 10000, later), ("2026-01", "2026-01-15", 1, 6000, later),
+                      ("2026-03", "2026-03-15", 2, 15000, later)]
+    finance = principal(db, "finance")
+    monday, sunday = homes.week_of(TODAY)
+    owed = billing.owed_summary(db, finance, TODAY, monday, sunday)
+    assert ((owed.in_window().count, owed.in_window().fen), owed.as_of) == ((2, 15000), later)
+    # The other company sees its own estates only: nothing is owed there.
+    assert billing.owed_summary(db, principal(db, "other_manager"), TODAY, monday, sunday).rows == []
 
 
 def test_residents_open_bills_and_last_payment(db, home_world):

@@ -109,14 +109,14 @@ def run(period, estate_code):
 
 @billing.command("refresh-collection")
 def refresh_collection():
-    """Recompute the home pages' collection snapshot for the last 12 months (the scheduler does it every 5 minutes)."""
-    from pms.billing.services.overview import refresh_collection_snapshot, snapshot_periods
-    from pms.core import clock
+    """Recompute the home pages' snapshots of collection (last 12 months) and of what is owed (the scheduler does it every 5 minutes)."""
+    from pms.billing.services.overview import refresh_snapshots
     from pms.core.db import unit_of_work
 
     with unit_of_work() as session:
-        written = refresh_collection_snapshot(session, snapshot_periods(clock.today()))
-    click.echo(_("collection snapshot refreshed: %(rows)d estate months", rows=written))
+        months, owed = refresh_snapshots(session)
+    click.echo(_("collection snapshot refreshed: %(rows)d estate months, %(owed)d rows of money owed",
+                 rows=months, owed=owed))
 
 
 commands = [fees, billing]

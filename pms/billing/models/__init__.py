@@ -1,5 +1,5 @@
 """Billing tables: plans, runs and bills (plans.py, bills.py), payments and arrears
-(payments.py), receipts (receipts.py), the home pages' collection snapshot (snapshots.py) and the double-entry ledger (ledger.py)."""
+(payments.py), receipts (receipts.py), the home pages' snapshots of collection and of what is owed (snapshots.py) and the double-entry ledger (ledger.py)."""
 from pms.billing.models.bills import Bill, BillingRun, BillLine, NumberCounter
 from pms.billing.models.credit_notes import CreditNote
 from pms.billing.models.late_fee_runs import LateFeeRun
@@ -7,11 +7,11 @@ from pms.billing.models.ledger import JournalEntry, JournalLine
 from pms.billing.models.payments import (Demand, LateFeeAccrual, LateFeeSettlement, Payment,
                                          PaymentAllocation, PaymentReversal)
 from pms.billing.models.receipts import Receipt
-from pms.billing.models.snapshots import CollectionSnapshot
+from pms.billing.models.snapshots import CollectionSnapshot, OwedSnapshot
 from pms.billing.models.plans import (FeeItem, FeeItemEntrance, FeeItemFloorWeight, FeeItemRoom,
                                       FeePlan, FeePlanSubsidy)
 
 __all__ = ["Bill", "BillingRun", "BillLine", "NumberCounter", "CreditNote", "JournalEntry", "JournalLine",
-           "CollectionSnapshot", "LateFeeRun", "Demand", "LateFeeAccrual", "LateFeeSettlement", "Payment", "PaymentAllocation",
+           "CollectionSnapshot", "OwedSnapshot", "LateFeeRun", "Demand", "LateFeeAccrual", "LateFeeSettlement", "Payment", "PaymentAllocation",
            "PaymentReversal", "Receipt", "FeeItem", "FeeItemEntrance", "FeeItemFloorWeight", "FeeItemRoom", "FeePlan",
            "FeePlanSubsidy"]

@@ -2,8 +2,9 @@
 
 Every figure is one aggregate query over the caller's scope (`core.auth.scoped`), never a loop over
 rows; each function checks the billing permission that the page behind the figure checks, so a
-count never shows what its link would refuse. The collection trend at city scale reads a snapshot
-(`collection_snapshot`) that a job and each billing run refresh from the same live figures.
+count never shows what its link would refuse. At city scale the collection trend and what is still
+owed read snapshots (`collection_snapshot`, `owed_snapshot`) that a job refreshes from the same
+live figures every five minutes (each billing run also writes its own estates' rows).
 """
 from __future__ import annotations
 
@@ -11,16 +12,17 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Callable, Optional, Sequence
 
-from sqlalchemy import and_, case, delete, func, select, text
+from sqlalchemy import and_, case, delete, func, literal, select, text
 
 from pms.billing import permissions
-from pms.billing.models import Bill, BillingRun, CollectionSnapshot, FeePlan, Payment, PaymentReversal
+from pms.billing.models import (Bill, BillingRun, CollectionSnapshot, FeePlan, OwedSnapshot, Payment,
+                                PaymentReversal)
 from pms.billing.rules import AGING_BUCKETS
 from pms.billing.services.collection import CollectionRates
 from pms.core.clock import start_of_day_utc
 from pms.core import clock, periods
 from pms.core.auth import Principal, scoped
-from pms.core.db import upsert
+from pms.core.db import UTCDateTime, dialect_insert, upsert
 from pms.core.sql import InIds
 from pms.estates.models import Estate, Room
 
@@ -97,8 +99,7 @@ def _owed_bills(principal: Principal, *columns):
     return scoped(select(*columns).where(IS_OPEN), Bill, principal)
 
 
-def collection_grid(session, principal: Principal, period_list: list[str], *,
-                    owed: Optional["Owed"] = None) -> dict[tuple[str, str], Collection]:
+def collection_grid(session, principal: Principal, period_list: list[str]) -> dict[tuple[str, str], Collection]:
     """Collection per (period, estate code) of the periods in `period_list`, over the estates in scope.
 
     The same figures as `collection.collection_rates` (received ÷ receivable of the period's
@@ -108,12 +109,10 @@ def collection_grid(session, principal: Principal, period_list: list[str], *,
       received   = receivable − what open bills still owe (paid and void bills owe nothing),
       households = the runs' bills − void bills (void: credited in full, nothing paid),
       paid       = households − open bills (a bill is open exactly while something is owed).
-    Only the runs, the few credited bills and the open bills are read (partial indexes); an
-    `owed_summary` already at hand stands for the open bills.
+    Only the runs, the few credited bills and the open bills are read (partial indexes).
     """
     permissions.ensure(principal, "collection.read")
-    rows = _collection_rows(session, period_list, lambda stmt, model: scoped(stmt, model, principal),
-                            None if owed is None else owed.by_period_estate())
+    rows = _collection_rows(session, period_list, lambda stmt, model: scoped(stmt, model, principal))
     return {(period, code): c for period, _estate_id, code, c in rows}
 
 
@@ -173,7 +172,7 @@ def snapshot_periods(today: date, months: int = SNAPSHOT_MONTHS) -> list[str]:
 
 
 def refresh_collection_snapshot(session, period_list: list[str], *, estate_ids: Optional[Sequence[int]] = None,
-                                now: Optional[datetime] = None) -> int:
+                                now: Optional[datetime] = None, still_owed: Optional[dict] = None) -> int:
     """Rewrite the snapshot rows of `period_list` (of `estate_ids`, else of every estate) from the
     live figures, as of `now`; a full refresh also drops the rows of older periods. Rows written.
 
@@ -185,7 +184,9 @@ def refresh_collection_snapshot(session, period_list: list[str], *, estate_ids: 
         restrict = lambda stmt, _model: stmt  # noqa: E731  (every estate)
     else:
         restrict = lambda stmt, model: stmt.where(InIds(model.estate_id, estate_ids))  # noqa: E731
-    owed = None if estate_ids is None else _still_owed_of_estates(session, period_list, estate_ids)
+    owed = still_owed
+    if owed is None and estate_ids is not None:
+        owed = _still_owed_of_estates(session, period_list, estate_ids)
     values = [{"estate_id": estate_id, "period": period, "receivable_fen": c.receivable_fen,
                "received_fen": c.received_fen, "households": c.households, "households_paid": c.households_paid,
                "refreshed_at": now}
@@ -268,15 +269,17 @@ def arrears_older_than(session, principal: Principal, today: date, days: int = 9
 
 @dataclass
 class Owed:
-    """What the open bills in scope still owe, in one pass: per (period, estate id, age bucket —
-    None while not yet overdue —, due within the window) the number of bills and the money."""
+    """What the open bills in scope still owed at the last refresh (`refresh_owed_snapshot`): per
+    (estate id, age bucket — None while not yet overdue —, due within the window) the number of
+    bills and the money; `as_of` is the oldest row read (None when nothing is owed)."""
 
-    rows: list[tuple[str, int, Optional[str], bool, int, int]]
+    rows: list[tuple[int, Optional[str], bool, int, int]]
+    as_of: Optional[datetime] = None
 
     def aging(self) -> dict[str, Tally]:
         """Overdue money per age bucket (AGING_BUCKETS: 0-30, 31-90, 91-365, 365+ days overdue)."""
         found = {b: Tally(0, 0) for b in AGING_BUCKETS}
-        for _period, _estate, bucket, _window, n, fen in self.rows:
+        for _estate, bucket, _window, n, fen in self.rows:
             if bucket is not None:
                 found[bucket].count += n
                 found[bucket].fen += fen
@@ -287,18 +290,10 @@ class Owed:
         rows = [(n, fen) for *_key, window, n, fen in self.rows if window]
         return Tally(sum(n for n, _f in rows), sum(f for _n, f in rows))
 
-    def by_period_estate(self) -> dict[tuple[str, int], tuple[int, int]]:
-        """(open bills, money owed) per (period, estate id)."""
-        out: dict[tuple[str, int], tuple[int, int]] = {}
-        for period, estate_id, _bucket, _window, n, fen in self.rows:
-            bills, owed = out.get((period, estate_id), (0, 0))
-            out[(period, estate_id)] = (bills + n, owed + fen)
-        return out
-
     def top_estates(self, *, overdue: bool, limit: int = 5) -> list[tuple[int, int, int]]:
         """(estate id, bills, fen) of the estates owing most: overdue money, or money due in the window."""
         sums: dict[int, list[int]] = {}
-        for _period, estate_id, bucket, window, n, fen in self.rows:
+        for estate_id, bucket, window, n, fen in self.rows:
             if (bucket is not None) if overdue else window:
                 total = sums.setdefault(estate_id, [0, 0])
                 total[0] += n
@@ -307,20 +302,69 @@ class Owed:
         return [(estate_id, n, fen) for estate_id, (n, fen) in ranked]
 
 
+def refresh_owed_snapshot(session, *, now: Optional[datetime] = None) -> int:
+    """Rewrite the owed snapshot from the open bills as of `now`, in SQL: one grouped pass over them
+    (ix_bill_open_due) upserted by key, then the rows whose estate, period and due date have
+    nothing open any more are dropped. Rows written.
+
+    An upsert in key order, not delete-then-insert: the job and `pms billing refresh-collection`
+    running at once wait for each other instead of colliding on the key or deadlocking.
+    """
+    now = now or clock.now()
+    snap = OwedSnapshot.__table__
+    grouped = (select(Bill.estate_id, Bill.period, Bill.due_date, func.count(), func.sum(OUTSTANDING),
+                      literal(now, UTCDateTime()))
+               .where(IS_OPEN).group_by(Bill.estate_id, Bill.period, Bill.due_date)
+               .order_by(Bill.estate_id, Bill.period, Bill.due_date))
+    stmt = dialect_insert(session, snap).from_select(
+        ["estate_id", "period", "due_date", "open_bills", "owed_fen", "refreshed_at"], grouped)
+    session.execute(stmt.on_conflict_do_update(
+        index_elements=["estate_id", "period", "due_date"],
+        set_={name: stmt.excluded[name] for name in ("open_bills", "owed_fen", "refreshed_at")}))
+    still_open = (select(Bill.id).where(IS_OPEN, Bill.estate_id == snap.c.estate_id, Bill.period == snap.c.period,
+                                        Bill.due_date == snap.c.due_date).exists())
+    session.execute(delete(snap).where(~still_open))
+    # What is left is what was written: every row with something open was rewritten above.
+    return session.scalar(select(func.count()).select_from(snap))
+
+
+def refresh_run_snapshots(session, period: str, due_dates: dict[int, date], *, now: datetime) -> None:
+    """A billing run's estates (estate id → the due date of its bills) in both snapshots for its
+    period, from one look-up of what their open bills owe: the homes show the new month at once."""
+    owed = _still_owed_of_estates(session, [period], list(due_dates))
+    refresh_collection_snapshot(session, [period], estate_ids=list(due_dates), now=now, still_owed=owed)
+    # A run issues every bill of its estate and period with the plan's one due date.
+    upsert(session, OwedSnapshot, [
+        {"estate_id": estate_id, "period": period, "due_date": due, "open_bills": owed[(period, estate_id)][0],
+         "owed_fen": owed[(period, estate_id)][1], "refreshed_at": now}
+        for estate_id, due in due_dates.items() if (period, estate_id) in owed], ("estate_id", "period", "due_date"))
+
+
+def refresh_snapshots(session, *, now: Optional[datetime] = None) -> tuple[int, int]:
+    """What the five-minute job does: the collection snapshot of the last 12 months and the owed
+    snapshot, as of `now`; (estate months, owed rows) written."""
+    now = now or clock.now()
+    return (refresh_collection_snapshot(session, snapshot_periods(clock.today(now)), now=now),
+            refresh_owed_snapshot(session, now=now))
+
+
 def owed_summary(session, principal: Principal, today: date, first: date, last: date) -> Owed:
-    """One scan of the open bills in scope (ix_bill_open_due) for everything the finance home
-    shows about money still owed: arrears by age, bills due in [first, last], per estate, and the
-    open part of each period's collection."""
+    """Everything the finance home shows about money still owed, from the owed snapshot (a few rows
+    per estate, whatever the number of bills): arrears by age on `today`, bills due in [first, last],
+    per estate."""
     permissions.ensure(principal, "arrears.read")
     permissions.ensure(principal, "bill.read")
-    bucket = case((Bill.due_date >= today, None),
-                  (Bill.due_date >= today - timedelta(days=30), "0-30"),
-                  (Bill.due_date >= today - timedelta(days=90), "31-90"),
-                  (Bill.due_date >= today - timedelta(days=365), "91-365"), else_="365+")
-    window = case((and_(Bill.due_date >= first, Bill.due_date <= last), 1), else_=0)
-    stmt = _owed_bills(principal, Bill.period, Bill.estate_id, bucket, window, func.count(), func.sum(OUTSTANDING)
-                       ).group_by(Bill.period, Bill.estate_id, bucket, window)
-    return Owed([(p, e, b, bool(w), int(n), int(fen or 0)) for p, e, b, w, n, fen in session.execute(stmt)])
+    snap = OwedSnapshot
+    bucket = case((snap.due_date >= today, None),
+                  (snap.due_date >= today - timedelta(days=30), "0-30"),
+                  (snap.due_date >= today - timedelta(days=90), "31-90"),
+                  (snap.due_date >= today - timedelta(days=365), "91-365"), else_="365+")
+    window = case((and_(snap.due_date >= first, snap.due_date <= last), 1), else_=0)
+    stmt = scoped(select(snap.estate_id, bucket, window, func.sum(snap.open_bills), func.sum(snap.owed_fen),
+                         func.min(snap.refreshed_at)).group_by(snap.estate_id, bucket, window), snap, principal)
+    rows = session.execute(stmt).all()
+    return Owed([(e, b, bool(w), int(n), int(fen or 0)) for e, b, w, n, fen, _at in rows],
+                min((row[-1] for row in rows), default=None))
 
 
 def estate_tallies(session, top: list[tuple[int, int, int]]) -> list[EstateTally]:

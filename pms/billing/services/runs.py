@@ -117,8 +117,8 @@ def run_billing_batch(session, estates: Sequence[Estate], period: str, *, trigge
     if batch:
         _finish_runs(session, batch, staged)
     applied = apply_prepayments(session, sorted(staged), business_date=today) if staged else {}
-    if batch:  # the homes' collection shows the new month at once, not at the next refresh
-        overview.refresh_collection_snapshot(session, [period], estate_ids=[b.estate_id for b in batch], now=started)
+    if batch:  # the homes show the new month at once, not at the next refresh
+        overview.refresh_run_snapshots(session, period, {b.estate_id: b.due_date for b in batch}, now=started)
     results, entries = {}, []
     for estate in estates:
         if estate.id not in claimed:
