@@ -12,11 +12,14 @@ target ≤ 50 ms (issue 15).
 
 `--database-url` reuses an already loaded demo database instead of loading a fresh one (it is only
 read: the homes write nothing). `--queries` also prints each home's slowest SQL statements.
+`--links N` also times every page one tap away (each link on the home, N requests each): no target,
+it shows which page behind a count grows with the city.
 """
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import statistics
 import time
 
@@ -25,6 +28,7 @@ from concurrent_payments import load_demo
 
 TARGET_MS = 100.0
 ACCOUNT_TARGET_MS = 50.0
+_HREF = re.compile(r'href="(/[^"#]*)"')
 
 
 def _percentile(values: list[float], pct: int) -> float:
@@ -115,8 +119,23 @@ def bench(engine_name: str, url: str, args) -> bool:
         print_slowest(timings, 5)
         if role == "resident":
             ok = account_page(app, client, args, timings) and ok
+        if args.links:
+            one_tap_away(client, args, timings)
     app.extensions["pms_engine"].dispose()
     return ok
+
+
+def one_tap_away(client, args, timings) -> None:
+    """Time each page the home links to (not the static files, PDFs or logging out)."""
+    home = client.get("/").get_data(as_text=True)
+    main = home[home.index("<main"):home.index("</main>")]
+    links = sorted({h.replace("&amp;", "&") for h in _HREF.findall(main)
+                    if not h.startswith("/static/") and not h.endswith(".pdf") and h != "/logout"})
+    for path in links:
+        samples = sample(client, path, args.links, warm_up=1, timings=timings)
+        print(f"  {'':12s} {'→ ' + path:<58s} {statistics.median(samples):8.1f} ms median, "
+              f"max {max(samples):.1f}", flush=True)
+        print_slowest(timings, 3)
 
 
 def account_page(app, client, args, timings) -> bool:
@@ -144,6 +163,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=30)
     parser.add_argument("--database-url", help="reuse this loaded demo database (read only)")
     parser.add_argument("--queries", action="store_true", help="print each home's slowest statements")
+    parser.add_argument("--links", type=int, default=0, metavar="N",
+                        help="also time each page the home links to, N requests each")
     raise SystemExit(0 if on_demo(bench, parser.parse_args()) else 1)
 
 
