@@ -10,10 +10,16 @@
     time goes: Jinja, WeasyPrint layout, write_pdf);
 (c) peak resident memory of the parent and of the largest worker over a --large run (default
     10,000 statements) against the --statements run: flat means about the same (workers are
-    recycled every few buildings). Each run is its own process, so each peak is its own.
+    recycled every few buildings). Each run is its own process, so each peak is its own;
+(d) with --in URL[,URL…] instead: the same print run of --statements statements (the first estates'
+    oldest month) in each of several demo databases already loaded (e.g. of 100,000 and 400,000
+    households, `pms demo load`): peak RSS of the parent and the largest worker beside the
+    database's households, to show that a print run's memory does not grow with the estates around
+    it. Nothing is loaded or dropped; only the rendered files are written (to a temporary folder).
 
     .venv/bin/python benchmarks/statements.py [--statements 2000] [--large 10000] [--repeat 20]
         [--workers 2] [--engine sqlite|postgresql] [--no-profile]
+    .venv/bin/python benchmarks/statements.py --in URL,URL [--statements 1000]
 
 The demo is loaded once (households enough for --large statements: three billed months per
 household) into a scratch SQLite file or PostgreSQL database, dropped afterwards. The lived-in
@@ -213,6 +219,29 @@ def profile_building(url: str) -> str:
     return "\n".join(lines)
 
 
+def households(url: str) -> int:
+    """The rooms of a loaded demo database (one household each)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        count = conn.execute(text("SELECT COUNT(*) FROM room")).scalar()
+    engine.dispose()
+    return count
+
+
+def in_databases(urls: list[str], statements: int, workers: int) -> None:
+    """(d): the same print run in each database; its peak memory beside the database's size."""
+    for url in urls:
+        size = households(url)
+        run = print_run(url, statements, workers)
+        print(f"(d) {size:,} households: print run of {run['statements']} statements ({run['buildings']} buildings) "
+              f"with {workers} workers in {run['seconds']:.1f} s (data read {run['plan_seconds']:.1f} s); peak RSS "
+              f"parent {run['parent_peak_kib'] / 1024:.0f} MiB, largest worker {run['worker_peak_kib'] / 1024:.0f} MiB",
+              flush=True)
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+
+
 class _Capture:
     def __init__(self):
         self.parts = []
@@ -232,12 +261,16 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--engine", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--no-profile", action="store_true")
+    parser.add_argument("--in", dest="databases", help="(d): loaded demo databases' URLs, comma-separated")
     parser.add_argument("--child-run", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_run:
         child_run(args.url, args.child_run, args.workers, args.out)
+        return
+    if args.databases:
+        in_databases(args.databases.split(","), args.statements, args.workers)
         return
 
     from pms.core import pdf
