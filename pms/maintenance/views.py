@@ -72,6 +72,8 @@ COST_FORM = form_spec("cost", {"kind": _l("Kind"), "description": _l("Descriptio
 REMOVE_COST_FORM = form_spec("remove-cost", {})
 NOTE_FORM = form_spec("note", {"note": _l("Note")})
 KPI_FORM = form_spec("kpis", {"estate": _l("Estate"), "period": _l("Month")})
+ELEVATORS_FORM = form_spec("elevators", {"estate": _l("Estate"), "state": _l("Show"), "elevator": _l("Elevator"),
+                                         "page": _l("Page")})
 CERTIFICATE_FORM = form_spec("certificate", {
     "number": _l("Certificate number"), "issued_on": _l("Issued on"), "issuer": _l("Inspection body"),
     "valid_until": _l("Valid until (optional)")})
@@ -285,20 +287,37 @@ def kpi_page():
                            estate_options=[(e.code, f"{e.name} ({e.code})") for e in estate_list]), status
 
 
-def _elevators_page(**_kwargs):
+ELEVATOR_PAGE_SIZE = 20
+
+
+def _elevators_page(elevator_id=None, **_kwargs):
     principal, session, banners = _common()
-    elevators = equipment.list_elevators(session, principal)
-    return render_template("maintenance/elevators.html", elevators=elevators,
+    if elevator_id is None:
+        args, status = load_query(ELEVATORS_FORM, s.ElevatorPageQuerySchema())
+    else:  # a refused certificate form: its elevator alone, the form open with its messages
+        args, status = s.ElevatorPageQuerySchema().load({"elevator": elevator_id}), 200
+    estate = estates.get_estate(session, principal, args["estate"]) if args.get("estate") else None
+    estate_id = estate.id if estate else None
+    if args.get("elevator"):  # 404 for someone else's elevator
+        equipment.get_elevator(session, principal, args["elevator"])
+    elevators, total = equipment.elevator_page(
+        session, principal, estate_id=estate_id, state=args["state"], elevator_id=args.get("elevator"),
+        limit=ELEVATOR_PAGE_SIZE, offset=(args["page"] - 1) * ELEVATOR_PAGE_SIZE)
+    return render_template("maintenance/elevators.html", elevators=elevators, total=total, args=args,
+                           page=Page(number=args["page"], per_page=ELEVATOR_PAGE_SIZE, total=total),
+                           estates=readmodels.estate_choices(session, principal),
+                           filtered=bool(args.get("estate") or args.get("elevator") or args["state"] != "all"),
                            certificates=certificates.certificates_of(session, principal, [e.id for e in elevators]),
                            may_record=certificates.may_record(principal), today=clock.today(),
-                           orders=equipment.list_work_orders(session, principal, status="open", limit=50),
-                           banners=banners)
+                           orders=equipment.open_orders(session, principal, estate_id=estate_id, limit=50),
+                           banners=banners), status
 
 
 @bp.get("/elevators")
 @login_required
 def elevator_list():
-    """Elevators with their state (停用 when an inspection lapsed) and inspection certificates."""
+    """Elevators with their state (停用 when an inspection lapsed) and inspection certificates, a
+    page at a time: by estate, stopped or with work due, or one elevator."""
     return _elevators_page()
 
 
@@ -311,7 +330,7 @@ def record_certificate(elevator_id):
     data = load_data(s.CertificateInSchema(), _form("number", "issued_on", "issuer", "valid_until"))
     found = certificates.record_certificate(session, principal, elevator_id, **data)
     flash(_("Certificate %(number)s recorded.", number=found.number), "success")
-    return redirect(url_for(".elevator_list") + f"#elevator-{elevator_id}")
+    return redirect(url_for(".elevator_list", elevator=elevator_id) + f"#elevator-{elevator_id}")
 
 
 def _planned_works_page():

@@ -185,7 +185,7 @@ def test_room_list_pages(client, world, big_entrance):
     assert codes[:4] == ["YJL-4-1-101", "YJL-4-1-102", "YJL-4-1-103", "YJL-4-1-201"]
     assert codes[-1] == "YJL-4-1-1003" and len(codes) == 30
     page = text(first)
-    assert "33 户" in page and "第 1 / 2 页" in page and "显示第 1–30 户" in page
+    assert "33 户" in page and "第 1 / 2 页" in page and "显示第 1–30 项" in page
     assert 'href="/rooms?estate=YJL&amp;building=4&amp;entrance=1&amp;page=2"' in page
     second = client.get(url + "&page=2")
     assert ROOM_LINK.findall(text(second)) == ["YJL-4-1-1101", "YJL-4-1-1102", "YJL-4-1-1103"]

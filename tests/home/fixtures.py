@@ -20,6 +20,46 @@ TODAY = date(2026, 3, 12)  # a Thursday: the week runs 9–15 March
 NOW = datetime(2026, 3, 12, 2, 0, tzinfo=timezone.utc)  # 10:00 in Beijing
 
 
+def add_elevator(session, world, estate_id, number, accepted, results=(), open_due=None):
+    """An elevator at r501's entrance with its inspection plan, its past inspections' (day, result)
+    and, with `open_due`, an open inspection order due that day (overdue when before TODAY)."""
+    lift = Equipment(estate_id=estate_id, building_id=world.r501.building_id, entrance_id=world.r501.entrance_id,
+                     registration_number=number, accepted_on=accepted)
+    session.add(lift)
+    session.flush()
+    plan = MaintenancePlan(equipment_id=lift.id, estate_id=estate_id, kind="inspection", anchor_on=accepted)
+    session.add(plan)
+    session.flush()
+    for due_on, result in results:
+        session.add(WorkOrder(plan_id=plan.id, equipment_id=lift.id, estate_id=estate_id, kind="inspection",
+                              due_on=due_on, status="done", result=result))
+    if open_due is not None:
+        session.add(WorkOrder(plan_id=plan.id, equipment_id=lift.id, estate_id=estate_id, kind="inspection",
+                              due_on=open_due, overdue=open_due < TODAY))
+    session.flush()
+    return lift
+
+
+def add_six_elevators(session, world, estate_id) -> dict:
+    """Six more elevators, five accepted the same day (2020-03-01: inspections due 2021-03-01,
+    2024-03-01, then 2027-03-01, so on 12 March 2026 the lapsed day is 2024-03-01), by name."""
+    accepted = date(2020, 3, 1)
+    passed = [(date(2021, 3, 1), "passed"), (date(2024, 3, 1), "passed")]
+    return {
+        "passed": add_elevator(session, world, estate_id, "A-1", accepted, passed),
+        "passed too": add_elevator(session, world, estate_id, "A-2", accepted, passed),
+        # Passed in 2021, never since: the 2024-03-01 inspection lapsed; its order a week overdue.
+        "lapsed": add_elevator(session, world, estate_id, "A-3", accepted, [(date(2021, 3, 1), "passed")],
+                               open_due=date(2026, 3, 5)),
+        "lapsed too": add_elevator(session, world, estate_id, "A-5", accepted, [(date(2021, 3, 1), "passed")]),
+        # Passed in 2021, failed in 2024: stopped by the failure.
+        "failed": add_elevator(session, world, estate_id, "A-4", accepted,
+                               [(date(2021, 3, 1), "passed"), (date(2024, 3, 1), "failed")]),
+        # Accepted last spring: the first inspection (2026-05-20) is not due yet.
+        "new": add_elevator(session, world, estate_id, "B-1", date(2025, 5, 20)),
+    }
+
+
 def principal(session, username):
     """The principal of a world user (as a request would build it)."""
     from sqlalchemy import select

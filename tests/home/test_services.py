@@ -14,7 +14,7 @@ from pms.estates.models import Estate
 from pms.maintenance.services import equipment, kpis
 from pms.maintenance.services import overview as maintenance
 from pms.home import services as homes
-from tests.home.fixtures import NOW, TODAY, build, principal
+from tests.home.fixtures import NOW, TODAY, add_six_elevators, build, principal
 
 
 @pytest.fixture
@@ -198,45 +198,10 @@ def test_elevators_due_and_stopped_agree_with_the_register(db, home_world):
 
 
 def test_elevators_alike_are_counted_together_each_by_the_rule(db, world, home_world):
-    """Six more elevators, five accepted the same day (2020-03-01: inspections due 2021-03-01,
-    2024-03-01, then 2027-03-01, so on 12 March 2026 the lapsed day is 2024-03-01): grouped by
-    acceptance day, last result and last pass, each group judged once, the same verdict as the
-    register's per elevator. An order overdue for a week counts as due."""
-    from datetime import date
-
-    from pms.maintenance.models import Equipment, MaintenancePlan, WorkOrder
-
-    estate_id = home_world.lift.estate_id
-
-    def elevator(number, accepted, results=(), open_due=None):
-        lift = Equipment(estate_id=estate_id, building_id=world.r501.building_id, entrance_id=world.r501.entrance_id,
-                         registration_number=number, accepted_on=accepted)
-        db.add(lift)
-        db.flush()
-        plan = MaintenancePlan(equipment_id=lift.id, estate_id=estate_id, kind="inspection", anchor_on=accepted)
-        db.add(plan)
-        db.flush()
-        for due_on, result in results:
-            db.add(WorkOrder(plan_id=plan.id, equipment_id=lift.id, estate_id=estate_id, kind="inspection",
-                             due_on=due_on, status="done", result=result))
-        if open_due is not None:
-            db.add(WorkOrder(plan_id=plan.id, equipment_id=lift.id, estate_id=estate_id, kind="inspection",
-                             due_on=open_due, overdue=open_due < TODAY))
-        db.flush()
-        return lift
-
-    accepted = date(2020, 3, 1)
-    lifts = {
-        "passed": elevator("A-1", accepted, [(date(2021, 3, 1), "passed"), (date(2024, 3, 1), "passed")]),
-        "passed too": elevator("A-2", accepted, [(date(2021, 3, 1), "passed"), (date(2024, 3, 1), "passed")]),
-        # Passed in 2021, never since: the 2024-03-01 inspection lapsed.
-        "lapsed": elevator("A-3", accepted, [(date(2021, 3, 1), "passed")], open_due=date(2026, 3, 5)),
-        "lapsed too": elevator("A-5", accepted, [(date(2021, 3, 1), "passed")]),
-        # Passed in 2021, failed in 2024: stopped by the failure.
-        "failed": elevator("A-4", accepted, [(date(2021, 3, 1), "passed"), (date(2024, 3, 1), "failed")]),
-        # Accepted last spring: the first inspection (2026-05-20) is not due yet.
-        "new": elevator("B-1", date(2025, 5, 20)),
-    }
+    """Six more elevators (fixtures.add_six_elevators), grouped by acceptance day, last result and
+    last pass, each group judged once: the same verdict as the register's per elevator. An order
+    overdue for a week counts as due."""
+    lifts = add_six_elevators(db, world, home_world.lift.estate_id)
     states = {name: equipment.elevator_status(db, lift, TODAY)[0] for name, lift in lifts.items()}
     assert states == {"passed": "in_service", "passed too": "in_service", "lapsed": "stopped",
                       "lapsed too": "stopped", "failed": "stopped", "new": "in_service"}

@@ -241,7 +241,7 @@ def test_the_claim_page_drills_to_the_certificate_and_the_works(client, api, ele
     officer.get("/?lang=en")
     html = page_text(officer.get(f"/claims/{elevator_claim}"))
     assert "Inspection certificate JY-A1, issued 2026-02-10 by 北京市特种设备检验检测研究院" in html
-    assert f'href="/maintenance/elevators#elevator-{elevators["A"]}"' in html and "YJL-3-2" in html
+    assert f'href="/maintenance/elevators?elevator={elevators["A"]}#elevator-{elevators["A"]}"' in html and "YJL-3-2" in html
     html = page_text(officer.get(f"/claims/{works_claim}"))
     assert "Renovation project P1 by 北京城建修缮工程有限公司, accepted 2026-02-15" in html and "¥12,345.65" in html
     assert officer.get("/maintenance/elevators").status_code == 200

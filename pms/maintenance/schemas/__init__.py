@@ -15,6 +15,7 @@ from pms.maintenance.schemas.tickets import (TicketCreateSchema, TicketCreatedSc
                                              SlaPolicySchema)
 from pms.maintenance.schemas.assets import (ComponentInSchema, ProjectInSchema, ProjectCreatedSchema,
                                             ComponentOutSchema, ComponentListSchema, EstateQuerySchema,
+                                            ELEVATOR_STATES, ElevatorPageQuerySchema,
                                             ElevatorInSchema, ElevatorSchema, ElevatorListSchema,
                                             WorkOrderSchema, WorkOrderListSchema, WorkOrderQuerySchema,
                                             WorkOrderDoneSchema, CertificateInSchema, CertificateSchema,
@@ -30,7 +31,8 @@ __all__ = ["LOCATION_HELP", "UtcDateTime", "LocationField", "one_of", "TicketCre
            "SlaClockSchema", "SlaSchema", "PersonRefSchema", "WarrantyInfoSchema", "PhotoSchema", "CostOutSchema",
            "EventSchema", "TicketSummarySchema", "TicketSchema", "TicketListSchema", "PhotoListSchema",
            "SlaMinutesSchema", "SlaPolicySchema", "ComponentInSchema", "ProjectInSchema", "ProjectCreatedSchema",
-           "ComponentOutSchema", "ComponentListSchema", "EstateQuerySchema", "ElevatorInSchema", "ElevatorSchema",
+           "ComponentOutSchema", "ComponentListSchema", "EstateQuerySchema", "ELEVATOR_STATES",
+           "ElevatorPageQuerySchema", "ElevatorInSchema", "ElevatorSchema",
            "ElevatorListSchema", "WorkOrderSchema", "WorkOrderListSchema", "WorkOrderQuerySchema",
            "WorkOrderDoneSchema", "CertificateInSchema", "CertificateSchema", "CertificateQuerySchema",
            "CertificateListSchema", "PlannedWorkInSchema", "PlannedWorkSchema", "PlannedWorkListSchema",

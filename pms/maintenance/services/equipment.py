@@ -167,21 +167,65 @@ def elevator_status(session, elevator: Equipment, today: date) -> tuple[str, str
 def list_elevators(session, principal: Principal, *, estate_id: Optional[int] = None,
                    today: Optional[date] = None) -> list[ElevatorView]:
     """Elevators in scope with their state and next due dates."""
+    return elevator_page(session, principal, estate_id=estate_id, today=today)[0]
+
+
+def get_elevator(session, principal: Principal, elevator_id: int) -> Equipment:
+    """An elevator in scope (404 otherwise)."""
+    return get_in_scope(session, Equipment, Equipment.id == elevator_id, principal=principal)
+
+
+def elevator_page(session, principal: Principal, *, estate_id: Optional[int] = None, state: str = "all",
+                  elevator_id: Optional[int] = None, limit: Optional[int] = None, offset: int = 0,
+                  today: Optional[date] = None) -> tuple[list[ElevatorView], int]:
+    """A page of the elevators in scope (estate code, then id order) that match the filters, and
+    how many match. `state`: all, stopped (as the homes count them), or due (work due within a
+    week, or overdue)."""
     today = today or clock.today()
-    stmt = scoped(select(Equipment), Equipment, principal)
+    stmt = scoped(select(Equipment.id), Equipment, principal).join(Estate, Estate.id == Equipment.estate_id)
     if estate_id is not None:
         stmt = stmt.where(Equipment.estate_id == estate_id)
-    # Places and overdue counts for all listed elevators in one query each, not per elevator.
+    if elevator_id is not None:
+        stmt = stmt.where(Equipment.id == elevator_id)
+    if state == "due":
+        stmt = stmt.where(Equipment.id.in_(select(WorkOrder.equipment_id).where(*overview.work_due_by(today))))
+    stmt = stmt.order_by(Estate.code, Equipment.id)
+    end = None if limit is None else offset + limit
+    if state == "stopped":  # the rule runs in Python: each elevator's inspection summary, then a slice
+        ids = _stopped(session, stmt, today)
+        return _elevator_views(session, ids[offset:end], today), len(ids)
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    page = stmt.offset(offset) if limit is None else stmt.offset(offset).limit(limit)
+    return _elevator_views(session, list(session.scalars(page)), today), total
+
+
+def _stopped(session, stmt, today: date) -> list[int]:
+    """The ids `stmt` selects, in its order, of the elevators that must stop (`overview.is_stopped`)."""
+    results, failed = overview.inspection_summary()
+    rows = session.execute(stmt.add_columns(MaintenancePlan.anchor_on, failed, results.c.last_passed)
+                           .outerjoin(MaintenancePlan, (MaintenancePlan.equipment_id == Equipment.id)
+                                      & (MaintenancePlan.kind == "inspection"))
+                           .outerjoin(results, results.c.plan_id == MaintenancePlan.id))
+    return [row[0] for row in rows if overview.is_stopped(row[1], row[2], row[3], today)]
+
+
+def _elevator_views(session, ids: list[int], today: date) -> list[ElevatorView]:
+    """The views of these elevators, in this order: places, overdue orders and inspection states
+    in one query each, not per elevator."""
+    if not ids:
+        return []
     overdue_counts = (select(WorkOrder.equipment_id, func.count(WorkOrder.id).label("n"))
-                      .where(WorkOrder.overdue.is_(True)).group_by(WorkOrder.equipment_id).subquery())
-    stmt = (stmt.add_columns(Estate.code, Building.code, Entrance.code, func.coalesce(overdue_counts.c.n, 0))
-            .join(Estate, Estate.id == Equipment.estate_id).join(Building, Building.id == Equipment.building_id)
-            .join(Entrance, Entrance.id == Equipment.entrance_id)
-            .outerjoin(overdue_counts, overdue_counts.c.equipment_id == Equipment.id))
+                      .where(WorkOrder.overdue.is_(True), WorkOrder.equipment_id.in_(ids))
+                      .group_by(WorkOrder.equipment_id).subquery())
+    rows = {row[0].id: row for row in session.execute(
+        select(Equipment, Estate.code, Building.code, Entrance.code, func.coalesce(overdue_counts.c.n, 0))
+        .join(Estate, Estate.id == Equipment.estate_id).join(Building, Building.id == Equipment.building_id)
+        .join(Entrance, Entrance.id == Equipment.entrance_id)
+        .outerjoin(overdue_counts, overdue_counts.c.equipment_id == Equipment.id)
+        .where(Equipment.id.in_(ids)))}
+    results = inspection_results(session, ids)  # states set-based, not per elevator
     views = []
-    listed = session.execute(stmt.order_by(Equipment.estate_id, Equipment.id)).all()
-    results = inspection_results(session, [row[0].id for row in listed])  # states set-based, not per elevator
-    for el, estate_code, building_code, entrance_code, overdue in listed:
+    for el, estate_code, building_code, entrance_code, overdue in (rows[i] for i in ids):
         status, reason = inspection_state(el.accepted_on, results[el.id], today)
         inspections = list(rules.inspection_due_dates(el.accepted_on, today + timedelta(days=3660)))
         past = [d for d in inspections if d < today]
@@ -200,6 +244,34 @@ def list_elevators(session, principal: Principal, *, estate_id: Optional[int] = 
                                   next_inspection_due=future[0] if future else None,
                                   next_maintenance_due=next_maint, overdue_orders=overdue))
     return views
+
+
+@dataclass
+class OpenOrder:
+    """An open work order with its elevator's place, for the elevators page."""
+
+    order: WorkOrder
+    place: str
+    registration_number: str
+
+
+def open_orders(session, principal: Principal, *, estate_id: Optional[int] = None,
+                limit: int = 50) -> list[OpenOrder]:
+    """Open work orders in scope, earliest due first, with the elevator each is for."""
+    # The page's orders first, from work_order alone (ix_work_order_status_due), then their places:
+    # a day's orders company-wide are thousands, and joining them all before the limit cost 40 ms.
+    first = scoped(select(WorkOrder.id), WorkOrder, principal).where(WorkOrder.status == "open")
+    if estate_id is not None:
+        first = first.where(WorkOrder.estate_id == estate_id)
+    ids = list(session.scalars(first.order_by(WorkOrder.due_on, WorkOrder.id).limit(limit)))
+    if not ids:
+        return []
+    stmt = (select(WorkOrder, Estate.code, Building.code, Entrance.code, Equipment.registration_number)
+            .join(Equipment, Equipment.id == WorkOrder.equipment_id).join(Estate, Estate.id == Equipment.estate_id)
+            .join(Building, Building.id == Equipment.building_id).join(Entrance, Entrance.id == Equipment.entrance_id)
+            .where(WorkOrder.id.in_(ids)).order_by(WorkOrder.due_on, WorkOrder.id))
+    return [OpenOrder(order, f"{estate}-{building}-{entrance}", number)
+            for order, estate, building, entrance, number in session.execute(stmt)]
 
 
 def list_work_orders(session, principal: Principal, *, estate_id: Optional[int] = None,

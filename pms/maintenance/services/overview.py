@@ -117,21 +117,12 @@ def _elevator_counts(session, restrict, today: date) -> dict[int, ElevatorCounts
     result); elevators alike (same estate, acceptance day, last result, last pass: retrofits come
     in batches) are counted together, so the rule runs once per group, not once per elevator.
     """
-    # Overdue orders are open ones due before today (`equipment.flag_overdue`), so "overdue or due
-    # within a week" is one range of ix_work_order_status_due.
     counts: dict[int, ElevatorCounts] = {}
     for estate_id, n in session.execute(restrict(
             select(WorkOrder.estate_id, func.count(func.distinct(WorkOrder.equipment_id)))
-            .where(WorkOrder.status == "open", WorkOrder.due_on <= today + timedelta(days=ELEVATOR_DUE_WITHIN_DAYS))
-            .group_by(WorkOrder.estate_id), WorkOrder)):
+            .where(*work_due_by(today)).group_by(WorkOrder.estate_id), WorkOrder)):
         counts[estate_id] = ElevatorCounts(due=int(n), stopped=0)
-    # A literal, so PostgreSQL's generic plans still match the partial index.
-    inspected = text("work_order.kind = 'inspection' AND work_order.result IS NOT NULL")
-    results = (select(WorkOrder.plan_id, func.max(WorkOrder.due_on).label("last_due"),
-                      func.max(case((WorkOrder.result == "failed", WorkOrder.due_on))).label("last_failed"),
-                      func.max(case((WorkOrder.result == "passed", WorkOrder.due_on))).label("last_passed"))
-               .where(inspected).group_by(WorkOrder.plan_id).subquery())
-    failed = case((results.c.last_failed == results.c.last_due, 1), else_=0)
+    results, failed = inspection_summary()
     groups = session.execute(restrict(
         select(MaintenancePlan.estate_id, MaintenancePlan.anchor_on, failed, results.c.last_passed, func.count())
         .outerjoin(results, results.c.plan_id == MaintenancePlan.id)
@@ -139,11 +130,40 @@ def _elevator_counts(session, restrict, today: date) -> dict[int, ElevatorCounts
         .group_by(MaintenancePlan.estate_id, MaintenancePlan.anchor_on, failed, results.c.last_passed),
         MaintenancePlan)).all()
     for estate_id, anchor, last_failed, passed_on, n in groups:
-        lapsed = rules.last_inspection_due_before(anchor, today)
         found = counts.setdefault(estate_id, ElevatorCounts(due=0, stopped=0))
-        if last_failed or (lapsed is not None and (passed_on is None or passed_on < lapsed)):
+        if is_stopped(anchor, last_failed, passed_on, today):
             found.stopped += int(n)
     return counts
+
+
+def work_due_by(today: date) -> tuple:
+    """Work orders that make an elevator "due": open and due within a week, or overdue.
+
+    Overdue orders are open ones due before today (`equipment.flag_overdue`), so this is one range
+    of ix_work_order_status_due."""
+    return WorkOrder.status == "open", WorkOrder.due_on <= today + timedelta(days=ELEVATOR_DUE_WITHIN_DAYS)
+
+
+def inspection_summary():
+    """Per inspection plan: its last result day, last failure and last pass (a subquery with
+    plan_id, last_due, last_failed, last_passed) and the expression "its last result failed" (a plan
+    has one order per day, so the last result failed when the last failure is the last result)."""
+    # A literal, so PostgreSQL's generic plans still match the partial index.
+    inspected = text("work_order.kind = 'inspection' AND work_order.result IS NOT NULL")
+    results = (select(WorkOrder.plan_id, func.max(WorkOrder.due_on).label("last_due"),
+                      func.max(case((WorkOrder.result == "failed", WorkOrder.due_on))).label("last_failed"),
+                      func.max(case((WorkOrder.result == "passed", WorkOrder.due_on))).label("last_passed"))
+               .where(inspected).group_by(WorkOrder.plan_id).subquery())
+    return results, case((results.c.last_failed == results.c.last_due, 1), else_=0)
+
+
+def is_stopped(anchor: Optional[date], last_failed: int, passed_on: Optional[date], today: date) -> bool:
+    """Whether an elevator must stop (TSG T7001): its last inspection failed, or the latest
+    inspection date before today (from the plan's anchor) passed without a passed inspection since."""
+    if anchor is None:  # no inspection plan
+        return False
+    lapsed = rules.last_inspection_due_before(anchor, today)
+    return bool(last_failed) or (lapsed is not None and (passed_on is None or passed_on < lapsed))
 
 
 def refresh_elevator_snapshot(session, *, today: Optional[date] = None, estate_ids: Optional[list[int]] = None,
