@@ -29,7 +29,7 @@ def get_estate(estate):
     principal = require_principal()
     session = get_session()
     services.get_estate(session, principal, estate)
-    summary = next(s for s in services.list_estates(session, principal) if s.code == estate)
+    summary = services.list_estates(session, principal, codes=[estate])[0]
     return EstateSchema().dump(summary)
 
 

@@ -85,6 +85,15 @@ class RoomQuerySchema(PageArgsSchema):
     q = fields.String(load_default="", validate=validate.Length(max=64))
 
 
+class EstatePageArgsSchema(Schema):
+    """Query string of the estate list: a page."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
+
+
 class RoomPageArgsSchema(Schema):
     """Query string of the room list page: a place (estate › building › entrance), a search, a page."""
 

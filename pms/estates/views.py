@@ -9,11 +9,13 @@ from pms.core.db import get_session
 from pms.core.forms import form_spec, load_query
 from pms.core.pagination import Page
 from pms.estates import services
-from pms.estates.schemas import RoomPageArgsSchema
+from pms.estates.schemas import EstatePageArgsSchema, RoomPageArgsSchema
 
 bp = Blueprint("estates", __name__)
 
 ROOMS_PER_PAGE = 30
+ESTATES_PER_PAGE = 50
+ESTATE_LIST_FORM = form_spec("estate-list", {"page": _l("Page")})
 ROOM_SEARCH_FORM = form_spec("room-search", {"q": _l("Find a room by code, owner name or phone"),
                                              "page": _l("Page")})
 
@@ -21,9 +23,12 @@ ROOM_SEARCH_FORM = form_spec("room-search", {"q": _l("Find a room by code, owner
 @bp.get("/estates")
 @login_required
 def estate_list():
-    """Estates in scope."""
-    estates = services.list_estates(get_session(), require_principal())
-    return render_template("estates/list.html", estates=estates)
+    """Estates in scope, a page at a time (their rooms counted for that page only)."""
+    args, status = load_query(ESTATE_LIST_FORM, EstatePageArgsSchema())
+    estates, total = services.estate_page(get_session(), require_principal(), limit=ESTATES_PER_PAGE,
+                                          offset=(args["page"] - 1) * ESTATES_PER_PAGE)
+    return render_template("estates/list.html", estates=estates,
+                           page=Page(number=args["page"], per_page=ESTATES_PER_PAGE, total=total)), status
 
 
 @bp.get("/estates/<code>")

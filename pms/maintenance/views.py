@@ -254,7 +254,7 @@ def queue():
                                        estate_code=args.get("estate"), search=args.get("q"),
                                        limit=QUEUE_PAGE_SIZE, offset=offset, **filters)
     page = Page(number=args["page"], per_page=QUEUE_PAGE_SIZE, total=total)
-    in_scope = readmodels.estate_choices(session, principal)
+    in_scope = estates.estate_choices(session, principal)
     return render_template("maintenance/queue.html", tickets=readmodels.ticket_views(session, principal, rows),
                            total=total, page=page, banners=banners, rules=rules, status=status,
                            args=args, statuses=s.QUEUE_STATUSES, estates=in_scope,
@@ -279,12 +279,12 @@ def kpi_page():
     """KPIs per estate and month (managers and auditors)."""
     principal, session, banners = _common()
     args, status = load_query(KPI_FORM, s.KpiPageQuerySchema())
-    estate_list = estates.list_estates(session, principal)
-    estate = args["estate"] or (estate_list[0].code if estate_list else "")
+    estate_list = estates.estate_choices(session, principal)
+    estate = args["estate"] or (estate_list[0][0] if estate_list else "")
     period = args["period"] or kpis.previous_period(clock.today())
     result = kpis.kpis_for(session, principal, estate, period) if estate else None
     return render_template("maintenance/kpis.html", k=result, banners=banners, period=period, estate=estate,
-                           estate_options=[(e.code, f"{e.name} ({e.code})") for e in estate_list]), status
+                           estate_options=[(code, f"{name} ({code})") for code, name in estate_list]), status
 
 
 ELEVATOR_PAGE_SIZE = 20
@@ -305,7 +305,7 @@ def _elevators_page(elevator_id=None, **_kwargs):
         limit=ELEVATOR_PAGE_SIZE, offset=(args["page"] - 1) * ELEVATOR_PAGE_SIZE)
     return render_template("maintenance/elevators.html", elevators=elevators, total=total, args=args,
                            page=Page(number=args["page"], per_page=ELEVATOR_PAGE_SIZE, total=total),
-                           estates=readmodels.estate_choices(session, principal),
+                           estates=estates.estate_choices(session, principal),
                            filtered=bool(args.get("estate") or args.get("elevator") or args["state"] != "all"),
                            certificates=certificates.certificates_of(session, principal, [e.id for e in elevators]),
                            may_record=certificates.may_record(principal), today=clock.today(),

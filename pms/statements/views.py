@@ -54,7 +54,7 @@ def _print_page():
             preview = services.building_print(session, estate, args["period"], args["building"])["cover"]
         except Invalid as err:  # e.g. no bills there: said beside the building, the choice kept
             status = remember_refusal(PRINT_FORM, err, request.args)
-    options = [(e.code, f"{e.name} ({e.code})") for e in estates.list_estates(session, principal)]
+    options = [(code, f"{name} ({code})") for code, name in estates.estate_choices(session, principal)]
     return render_template("statements/print.html", preview=preview, estate_options=options,
                            period=args["period"] or periods.period_of(clock.today())), status
 

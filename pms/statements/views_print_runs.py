@@ -36,7 +36,7 @@ def _runs_page():
         except Invalid as err:
             status = remember_refusal(RUN_FORM, err, request.args)
     today = clock.today()
-    options = [(e.code, f"{e.name} ({e.code})") for e in estates.list_estates(session, principal)]
+    options = [(code, f"{name} ({code})") for code, name in estates.estate_choices(session, principal)]
     recent = print_runs.recent_runs(session, principal)
     return render_template("statements/print_runs.html", preview=preview, estate_options=options,
                            kinds=KINDS, recent=recent, period=periods.period_of(today),

@@ -216,3 +216,29 @@ def test_an_estates_rooms_come_in_natural_order(app, client, world):
     codes = ROOM_LINK.findall(text(logged_in(client, "manager").get("/rooms?estate=YJL")))
     ours = [c for c in codes if c in {"YJL-10-1-101", "YJL-2-1-1001", "YJL-2-1-901"}]
     assert ours == ["YJL-2-1-901", "YJL-2-1-1001", "YJL-10-1-101"]
+
+
+def test_the_estate_list_is_paged_in_natural_order_counting_only_the_page(client, world, db, monkeypatch):
+    """E2 before E10 (natural order), 2 a page; each estate's rooms are its own (YJL 2, HXY 1)."""
+    from sqlalchemy import select
+
+    from pms.estates import services, views
+    from pms.estates.models import Estate
+    from tests.home.fixtures import principal
+
+    yjl = db.scalar(select(Estate).where(Estate.code == "YJL"))
+    for code in ("E10", "E2"):
+        estate = Estate(code=code, name=f"小区{code}", company_id=yjl.company_id, district_id=yjl.district_id,
+                        street_id=yjl.street_id)
+        db.add(estate)
+    db.commit()
+    summaries, total = services.estate_page(db, principal(db, "admin"), limit=2, offset=2)
+    assert ([(e.code, e.rooms, e.buildings) for e in summaries], total) == ([("HXY", 1, 1), ("YJL", 2, 1)], 4)
+    assert services.estate_page(db, principal(db, "manager"), limit=2) == (
+        services.list_estates(db, principal(db, "manager"), codes=["E2", "E10"]), 3)  # YJL and its company's two
+    monkeypatch.setattr(views, "ESTATES_PER_PAGE", 2)
+    admin = logged_in(client, "admin")
+    pages = [text(admin.get(f"/estates?page={n}")) for n in (1, 2, 3)]
+    assert [re.findall(r'href="/estates/([A-Z0-9]+)"', p) for p in pages] == [["E2", "E10"], ["HXY", "YJL"], []]
+    assert "第 2 / 2 页" in pages[1] and "显示第 3–4 项" in pages[1]
+    assert admin.get("/estates?page=0").status_code == 422

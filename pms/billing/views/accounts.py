@@ -221,8 +221,8 @@ def collection_rates():
     """Collection rates per estate, building and period (managers, finance, auditors)."""
     principal, session = require_principal(), get_session()
     args, status = load_query(COLLECTION_FORM, CollectionPageQuerySchema())
-    in_scope = estates.list_estates(session, principal)
-    estate_code = args["estate"] or (in_scope[0].code if in_scope else None)
+    in_scope = estates.estate_choices(session, principal)
+    estate_code = args["estate"] or (in_scope[0][0] if in_scope else None)
     report, periods = None, []
     if estate_code:
         estate = collection.get_estate_for_collection(session, principal, estate_code)
@@ -236,5 +236,5 @@ def collection_rates():
     else:
         collection.ensure_reader(principal)
     return render_template("billing/collection.html", report=report, periods=periods, estate_code=estate_code,
-                           estate_options=[(e.code, f"{e.name} ({e.code})") for e in in_scope],
+                           estate_options=[(code, f"{name} ({code})") for code, name in in_scope],
                            sort=args["sort"]), status

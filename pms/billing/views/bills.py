@@ -76,7 +76,7 @@ def _runs_page(preview=None):
     principal, session = require_principal(), get_session()
     items = bills.list_runs(session, principal)
     may_run = runs.may_run(principal)
-    options = [(e.code, f"{e.name} ({e.code})") for e in estates.list_estates(session, principal)] if may_run else []
+    options = [(code, f"{name} ({code})") for code, name in estates.estate_choices(session, principal)] if may_run else []
     return render_template("billing/runs.html", runs=items, may_run=may_run, preview=preview, estate_options=options,
                            may_print=statements.may_print(principal),
                            names=display_names(session, [r.triggered_by for r in items]),

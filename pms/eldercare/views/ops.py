@@ -81,7 +81,7 @@ def kpi_page():
     if not may(principal, "kpi.read"):
         raise Forbidden(_("Your role may not do this."))
     args, status = load_query(f.KPI_FORM, f.CareKpiQuerySchema())
-    options = [(e.code, e.name) for e in estates.list_estates(session, principal)]
+    options = estates.estate_choices(session, principal)
     month = args["month"] or periods.period_of(clock.today())
     code = args["estate"] or (options[0][0] if options else "")
     figures = None

@@ -10,8 +10,7 @@ from sqlalchemy import select
 from pms.accounts.models import User
 from pms.core import clock
 from pms.core import messages as stored
-from pms.core.auth import TECHNICIAN, Principal, scope_filter
-from pms.core.codes import natural_key
+from pms.core.auth import TECHNICIAN, Principal
 from pms.estates.models import Estate
 from pms.estates.services import shown_phone
 from pms.maintenance import rules
@@ -180,8 +179,3 @@ def technicians_in(session, estate_codes: list[str]) -> list[PersonRef]:
     return sorted((PersonRef(u.username, u.display_name or u.username) for u in users),
                   key=lambda p: (p.display_name, p.username))
 
-
-def estate_choices(session, principal: Principal) -> list[tuple[str, str]]:
-    """(code, name) of the estates in the caller's scope, codes in natural order (the queue's filter)."""
-    rows = session.execute(select(Estate.code, Estate.name).where(scope_filter(Estate, principal))).all()
-    return sorted(((c, n) for c, n in rows), key=lambda r: natural_key(r[0]))
