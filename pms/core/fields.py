@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Optional
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate
 
 from pms.core import periods
 from pms.core.i18n import _l
@@ -124,6 +124,19 @@ def utc_text(instant: Optional[datetime]) -> Optional[str]:
         return None
     utc = instant.astimezone(timezone.utc)
     return f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}Z"
+
+
+class FilterQuerySchema(Schema):
+    """A page's GET filter form: a field left blank (a filter at "any") is missing, values are
+    trimmed, and arguments the page does not read (?lang=, a shared link's extras) are ignored."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    @pre_load
+    def _drop_blanks(self, data, **_kwargs):
+        return {k: v.strip() if isinstance(v, str) else v for k, v in dict(data).items()
+                if v is not None and str(v).strip() != ""}
 
 
 class PagedSchema(Schema):

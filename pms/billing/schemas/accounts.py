@@ -10,7 +10,7 @@ from marshmallow import (EXCLUDE, Schema, ValidationError, fields, post_load, pr
 from pms.billing.rules import AGING_BUCKETS
 from pms.billing.models.payments import CHANNELS, DEMAND_METHODS, LATE_FEE_SETTLEMENT_KINDS
 from pms.core.money import format_fen, parse_yuan
-from pms.core.fields import BusinessDate, Period
+from pms.core.fields import BusinessDate, FilterQuerySchema, Period
 from pms.core.codes import natural_key
 from pms.core.sorting import sort_field
 
@@ -337,23 +337,15 @@ class AccountPageQuerySchema(_FormSchema):
     receipt = fields.String(load_default=None, validate=validate.Length(max=64))
 
 
-class ArrearsPageQuerySchema(_FormSchema):
+class ArrearsPageQuerySchema(FilterQuerySchema):
     format = fields.String(load_default="html", validate=validate.OneOf(("html", "csv", "xlsx")))
     building = fields.String(load_default=None)
     as_of = BusinessDate(load_default=None)
     sort = sort_field(ARREARS_SORT_KEYS, default="room")
 
-    @pre_load
-    def drop_blanks(self, data, **_kwargs):
-        return {k: v for k, v in dict(data).items() if v not in ("", None)}
 
-
-class CollectionPageQuerySchema(_FormSchema):
+class CollectionPageQuerySchema(FilterQuerySchema):
     estate = fields.String(load_default=None)
     period = Period(load_default=None)
     building = fields.String(load_default=None)
     sort = sort_field(COLLECTION_SORT_KEYS, default="building")
-
-    @pre_load
-    def drop_blanks(self, data, **_kwargs):
-        return {k: v for k, v in dict(data).items() if v not in ("", None)}

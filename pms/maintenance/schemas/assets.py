@@ -1,10 +1,10 @@
 """Renovation projects with their warranty components, elevators and their work orders."""
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema, fields, pre_load, validate
+from marshmallow import Schema, fields, validate
 
 from pms.core.api import MAX_ID
-from pms.core.fields import BoundedList, BusinessDate
+from pms.core.fields import BoundedList, BusinessDate, FilterQuerySchema
 from pms.core.pagination import MAX_PAGE
 from pms.maintenance import rules
 from pms.maintenance.schemas.fields import one_of
@@ -61,20 +61,13 @@ class EstateQuerySchema(Schema):
 ELEVATOR_STATES = ("all", "stopped", "due")
 
 
-class ElevatorPageQuerySchema(Schema):
+class ElevatorPageQuerySchema(FilterQuerySchema):
     """/maintenance/elevators?estate=&state=&elevator=&page= (blank fields: no filter)."""
-
-    class Meta:
-        unknown = EXCLUDE
 
     estate = fields.String(validate=validate.Length(min=1, max=32))
     state = fields.String(load_default="all", validate=one_of(ELEVATOR_STATES))
     elevator = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
-
-    @pre_load
-    def _drop_blanks(self, data, **_kwargs):
-        return {k: v for k, v in dict(data).items() if v not in ("", None)}
 
 
 class ElevatorInSchema(Schema):

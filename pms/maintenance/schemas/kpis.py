@@ -1,27 +1,20 @@
 """The maintenance KPIs of an estate and month: the query (API and page) and the dump."""
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema, fields, pre_load, validate
+from marshmallow import Schema, fields, validate
 
-from pms.core.fields import Period
+from pms.core.fields import FilterQuerySchema, Period
 
 
 class KpiQuerySchema(Schema):
     period = Period(required=True)
 
 
-class KpiPageQuerySchema(Schema):
+class KpiPageQuerySchema(FilterQuerySchema):
     """The KPI page's filter form (blank fields: the first estate, the previous month)."""
-
-    class Meta:
-        unknown = EXCLUDE
 
     estate = fields.String(load_default=None, validate=validate.Length(max=32))
     period = Period(load_default=None)
-
-    @pre_load
-    def _drop_blanks(self, data, **_kwargs):
-        return {k: v for k, v in dict(data).items() if v not in ("", None)}
 
 
 class KpiSchema(Schema):

@@ -3,9 +3,9 @@ ticket, and the estate's SLA policy. Separate load (input) and dump (output) sch
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from pms.core.fields import PagedSchema
+from pms.core.fields import FilterQuerySchema, PagedSchema
 from pms.core.pagination import PageArgsSchema
 from pms.maintenance import rules
 from pms.maintenance.schemas.fields import LOCATION_HELP, LocationField, UtcDateTime, one_of
@@ -114,22 +114,13 @@ class TicketQuerySchema(PageArgsSchema, TicketFilterFields):
 QUEUE_STATUSES = ("open", "all", *rules.STATUSES)
 
 
-class QueueQuerySchema(TicketFilterFields):
+class QueueQuerySchema(TicketFilterFields, FilterQuerySchema):
     """/maintenance/queue?status=&urgency=&category=&estate=&assignee=&q=&page= (blank = no filter)."""
-
-    class Meta:
-        unknown = EXCLUDE
 
     status = fields.String(load_default="open", validate=one_of(QUEUE_STATUSES))
     estate = fields.String(validate=validate.Length(min=1, max=32))
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
     all = fields.Boolean(load_default=False, metadata={"description": "old link: same as status=all"})
-
-    @pre_load
-    def drop_blanks(self, data, **_kwargs):
-        """Browsers send empty strings for the filters left at 'any'."""
-        return {k: v.strip() if isinstance(v, str) else v for k, v in dict(data).items()
-                if v is not None and str(v).strip() != ""}
 
 
 # ---- dumps ---------------------------------------------------------------------------------
