@@ -63,8 +63,10 @@ def list_billing_runs():
     principal, session = require_principal(), get_session()
     args = load_args(BillingRunQuerySchema())
     found = estates.get_estate(session, principal, args["estate"]) if args.get("estate") else None
-    items = bills.list_runs(session, principal, estate=found, period=args.get("period"))
-    return BillingRunListSchema().dump({"items": items})
+    items, total = bills.run_page(session, principal, estate=found, period=args.get("period"),
+                                  limit=args["limit"], offset=args["offset"])
+    return BillingRunListSchema().dump({"items": items, "total": total, "limit": args["limit"],
+                                        "offset": args["offset"]})
 
 
 @bp.get("/rooms/<room>/bills")

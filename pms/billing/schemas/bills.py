@@ -12,7 +12,8 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from pms.billing.models.plans import ITEM_KINDS
-from pms.core.fields import BoundedDict, BoundedList, Period
+from pms.core.fields import BoundedDict, BoundedList, FilterQuerySchema, PagedSchema, Period
+from pms.core.pagination import MAX_LIMIT, MAX_OFFSET, MAX_PAGE
 from pms.estates.models import USAGES
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
@@ -184,13 +185,24 @@ class BillingRunRowSchema(Schema):
     finished_at = fields.DateTime(allow_none=True)
 
 
-class BillingRunListSchema(Schema):
+class BillingRunListSchema(PagedSchema):
     items = fields.List(fields.Nested(BillingRunRowSchema))
 
 
 class BillingRunQuerySchema(Schema):
     estate = fields.String(validate=validate.Length(min=1, max=32))
     period = Period()
+    limit = fields.Integer(load_default=MAX_LIMIT, validate=validate.Range(min=1, max=MAX_LIMIT),
+                           metadata={"description": "at most this many runs (500 unless given)"})
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_OFFSET))
+
+
+class RunPageQuerySchema(FilterQuerySchema):
+    """/billing/runs?estate=&period=&page= (blank fields: no filter)."""
+
+    estate = fields.String(validate=validate.Length(min=1, max=32))
+    period = Period()
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
 
 
 class BillLineSchema(Schema):

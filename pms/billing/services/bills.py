@@ -7,11 +7,11 @@ from datetime import date, datetime
 from typing import Optional
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from pms.billing import permissions
 from pms.billing.models import Bill, BillingRun, BillLine
-from pms.core.auth import Principal, scoped
+from pms.core.auth import Principal, scope_filter, scoped
 from pms.core.errors import Forbidden, NotFound
 from pms.estates import services as estates
 from pms.estates.models import Estate, Room
@@ -35,20 +35,31 @@ class RunRow:
 
 
 def list_runs(session, principal: Principal, *, estate: Optional[Estate] = None,
-              period: Optional[str] = None, limit: int = 500) -> list[RunRow]:
-    """Billing runs in scope, newest period first."""
+              period: Optional[str] = None, limit: int = 500, offset: int = 0) -> list[RunRow]:
+    """Billing runs in scope, newest period first (then by estate code)."""
+    return run_page(session, principal, estate=estate, period=period, limit=limit, offset=offset)[0]
+
+
+def run_page(session, principal: Principal, *, estate: Optional[Estate] = None, period: Optional[str] = None,
+             limit: int = 50, offset: int = 0) -> tuple[list[RunRow], int]:
+    """A page of `list_runs` and how many runs match in all."""
     permissions.ensure(principal, "run.read")
-    stmt = scoped(select(BillingRun, Estate.code, Estate.name).join(Estate, Estate.id == BillingRun.estate_id),
-                  BillingRun, principal)
+    conditions = [scope_filter(BillingRun, principal)]
     if estate is not None:
-        stmt = stmt.where(BillingRun.estate_id == estate.id)
+        conditions.append(BillingRun.estate_id == estate.id)
     if period:
-        stmt = stmt.where(BillingRun.period == period)
-    rows = session.execute(stmt.order_by(BillingRun.period.desc(), Estate.code).limit(limit)).all()
+        conditions.append(BillingRun.period == period)
+    total = session.scalar(select(func.count(BillingRun.id)).where(*conditions))
+    if offset >= total:
+        return [], total
+    rows = session.execute(
+        select(BillingRun, Estate.code, Estate.name).join(Estate, Estate.id == BillingRun.estate_id)
+        .where(*conditions).order_by(BillingRun.period.desc(), Estate.code, BillingRun.id)
+        .limit(limit).offset(offset)).all()
     return [RunRow(run_id=r.id, estate=code, estate_name=name, period=r.period, fee_plan_id=r.fee_plan_id,
                    bills_created=r.bills_created, total_fen=r.total_fen, subsidy_fen=r.subsidy_fen,
                    payable_fen=r.payable_fen, triggered_by=r.triggered_by, started_at=r.started_at,
-                   finished_at=r.finished_at) for r, code, name in rows]
+                   finished_at=r.finished_at) for r, code, name in rows], total
 
 
 @dataclass

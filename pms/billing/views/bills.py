@@ -10,14 +10,15 @@ from flask_babel import lazy_gettext as _l
 from pms.accounts.services import display_names
 from pms.billing.services import bills, plans, runs
 from pms.billing.schemas.accounts import BILL_LIST_SORT_KEYS, BillsPageQuerySchema
-from pms.billing.schemas.bills import BillingRunRequestSchema
+from pms.billing.schemas.bills import BillingRunRequestSchema, RunPageQuerySchema
 from pms.core import clock, periods
 from pms.core.api import load_data
 from pms.core.auth import login_required, require_principal
 from pms.core.db import get_session
 from pms.core.errors import Invalid
-from pms.core.forms import form_spec, handles
+from pms.core.forms import form_spec, handles, load_query
 from pms.core.money import format_fen
+from pms.core.pagination import Page
 from pms.core.sorting import sort_rows
 from pms.estates import services as estates
 from pms.statements import services as statements
@@ -27,6 +28,9 @@ bp = Blueprint("billing", __name__)
 
 FEE_PLAN_FORM = form_spec("fee-plan", {"document": _l("Fee plan document (JSON)")}, files=("document",))
 RUN_FORM = form_spec("billing-run", {"estate": _l("Estate"), "period": _l("Period")})
+RUN_LIST_FORM = form_spec("billing-runs", {"estate": _l("Estate"), "period": _l("Period"), "page": _l("Page")})
+# A month of a company's estates is hundreds of runs: the page shows them 50 at a time.
+RUNS_PER_PAGE = 50
 
 
 def _fees_page(code):
@@ -74,19 +78,26 @@ def upload_fees(code):
 
 def _runs_page(preview=None):
     principal, session = require_principal(), get_session()
-    items = bills.list_runs(session, principal)
+    args, status = load_query(RUN_LIST_FORM, RunPageQuerySchema())
+    estate = estates.get_estate(session, principal, args["estate"]) if args.get("estate") else None
+    items, total = bills.run_page(session, principal, estate=estate, period=args.get("period"),
+                                  limit=RUNS_PER_PAGE, offset=(args["page"] - 1) * RUNS_PER_PAGE)
     may_run = runs.may_run(principal)
-    options = [(code, f"{name} ({code})") for code, name in estates.estate_choices(session, principal)] if may_run else []
+    choices = estates.estate_choices(session, principal)
+    options = [(code, f"{name} ({code})") for code, name in choices] if may_run else []
     return render_template("billing/runs.html", runs=items, may_run=may_run, preview=preview, estate_options=options,
+                           estates=choices, args=args, filtered=bool(args.get("estate") or args.get("period")),
+                           page=Page(number=args["page"], per_page=RUNS_PER_PAGE, total=total),
                            may_print=statements.may_print(principal),
                            names=display_names(session, [r.triggered_by for r in items]),
-                           current=periods.period_of(clock.today()))
+                           current=periods.period_of(clock.today())), status
 
 
 @bp.get("/billing/runs")
 @login_required
 def run_list():
-    """Every billing run in scope with its totals; a form to run a period."""
+    """Billing runs in scope with their totals, newest period first, 50 a page, by estate or period;
+    a form to run a period."""
     return _runs_page()
 
 
