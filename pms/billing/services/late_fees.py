@@ -29,6 +29,7 @@ from pms.billing.rules import clause_of, late_fee_fen
 from pms.core.clock import start_of_day_utc
 from pms.core.clock import timezone as business_tz
 from pms.core.db import insert_ignoring_conflicts, utcnow
+from pms.core.sql import InIds
 
 # How far back a restarted scheduler catches up day by day; older backlog lands on the first day.
 MAX_CATCH_UP_DAYS = 400
@@ -94,11 +95,14 @@ def accrue_late_fees_batch(session, estate_ids: Sequence[int], day: date) -> dic
                    FeePlan.late_fee_cap_percent)
             .join(BillingRun, BillingRun.id == Bill.billing_run_id)
             .join(FeePlan, FeePlan.id == BillingRun.fee_plan_id)
-            .where(Bill.estate_id.in_(group), Bill.issued_at < day_end,
+            # due_date < day: no bill due on or after the day can be past its grace (grace ≥ 0),
+            # so this month's bills, not yet due, are not read at all.
+            .where(Bill.estate_id.in_(group), Bill.issued_at < day_end, Bill.due_date < day,
                    FeePlan.late_fee_daily_rate_per_10k > 0,
                    or_(Bill.status == "open", Bill.id.in_(moved), Bill.id.in_(credited)))).all()
     bills = []
-    for bill_id, estate_id, room_id, payable, due, rate, grace, cap in sorted(rows):
+    # By bill id (plain tuples: comparing SQLAlchemy rows costs microseconds each, seconds in all).
+    for bill_id, estate_id, room_id, payable, due, rate, grace, cap in sorted(map(tuple, rows)):
         clause = clause_of(rate, grace, cap)
         if clause.first_charged_day(due) <= day:
             bills.append((bill_id, estate_id, room_id, payable, due, clause))
@@ -143,7 +147,8 @@ def accrue_late_fees_batch(session, estate_ids: Sequence[int], day: date) -> dic
 
 
 # Bills per IN list: an estate of 100,000 rooms has more bills past grace than a statement may
-# carry parameters (PostgreSQL: 65,535).
+# carry parameters (SQLite's expanding IN; PostgreSQL binds each chunk as one array, which spares
+# it parsing a statement of 10,000 placeholders: 1.7 s of a night's 5 batches at 100,000 households).
 ID_CHUNK = 10_000
 
 
@@ -158,7 +163,7 @@ def _booked_before(session, bill_ids: Sequence[int], day: date) -> dict[int, int
     for chunk in _chunks(bill_ids):
         booked.update(session.execute(
             select(LateFeeAccrual.bill_id, func.sum(LateFeeAccrual.amount_fen))
-            .where(LateFeeAccrual.bill_id.in_(chunk), LateFeeAccrual.day < day)
+            .where(InIds(LateFeeAccrual.bill_id, chunk), LateFeeAccrual.day < day)
             .group_by(LateFeeAccrual.bill_id)).all())
     return booked
 
@@ -166,11 +171,12 @@ def _booked_before(session, bill_ids: Sequence[int], day: date) -> dict[int, int
 def _allocations_until(session, bill_ids: Sequence[int], until: datetime) -> dict[int, list]:
     """(business day, fen) of each bill's allocations before `until`, in one query."""
     history: dict[int, list] = {}
+    tz = business_tz()
     for chunk in _chunks(bill_ids):
         for bill_id, at, fen in session.execute(
                 select(PaymentAllocation.bill_id, PaymentAllocation.allocated_at, PaymentAllocation.amount_fen)
-                .where(PaymentAllocation.bill_id.in_(chunk), PaymentAllocation.allocated_at < until)):
-            history.setdefault(bill_id, []).append((business_day(at), fen))
+                .where(InIds(PaymentAllocation.bill_id, chunk), PaymentAllocation.allocated_at < until)):
+            history.setdefault(bill_id, []).append((at.astimezone(tz).date(), fen))
     return history
 
 
