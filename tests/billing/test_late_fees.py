@@ -190,3 +190,16 @@ def test_more_bills_than_one_statement_may_name_are_read_in_chunks(db, world, bi
     catch_up_late_fees(db, world.yjl.id, date(2026, 2, 20))
     assert [fen for bill_id, _day, fen in accruals(db) if bill_id == a.id] == [5, 5, 5, 3, 3, 3]
     assert sum(fen for bill_id, _d, fen in accruals(db) if bill_id == b.id) == 60
+
+
+def test_without_grace_a_bill_is_charged_from_the_day_after_its_due_date(db, world):
+    """Grace 0: due 2026-01-15, so the 15th itself is free and the 16th is the first charged day
+    (10,000 fen × 5 / 10,000 = 5 fen); a bill due on the day of the run is not read at all."""
+    plan = make_plan(db, world.yjl, late_fee=(5, 0, 30))
+    due_yesterday = issue_bill(db, world.r501, "2026-01", 10000, plan=plan)
+    assert due_yesterday.due_date == date(2026, 1, 15)
+    assert accrue_late_fees(db, world.yjl.id, date(2026, 1, 15)).accruals == 0
+    day = accrue_late_fees(db, world.yjl.id, date(2026, 1, 16))
+    assert (day.accruals, day.total_fen) == (1, 5)
+    assert accruals(db) == [(due_yesterday.id, date(2026, 1, 16), 5)]
+    assert_ledger_consistent(db)
