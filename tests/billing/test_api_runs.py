@@ -335,10 +335,12 @@ def test_run_button_previews_then_bills_a_period(client, planned, db):
 
 
 def _four_runs(client):
-    """YJL billed for 2026-09, 2026-10 and 2026-11, HXY for 2026-11."""
-    for month in ("2026-09", "2026-10", "2026-11"):
+    """YJL billed for the last three months (oldest first), HXY for last month; their periods."""
+    months = [period(-3), period(-2), period(-1)]
+    for month in months:
         assert run(client, period=month).status_code == 201
-    assert run(client, "other_manager", "HXY").status_code == 201
+    assert run(client, "other_manager", "HXY", period=months[-1]).status_code == 201
+    return months
 
 
 def _listed(html):
@@ -350,12 +352,12 @@ def _listed(html):
 
 
 def test_run_list_api_pages_with_a_total(client, planned):
-    _four_runs(client)
+    old, mid, new = _four_runs(client)
     headers = bearer(client, "admin")
     body = client.get("/api/v1/billing-runs?limit=2&offset=1", headers=headers).get_json()
     assert body["total"] == 4 and body["limit"] == 2 and body["offset"] == 1
-    # newest period first, then by estate code: 11 HXY, 11 YJL, 10 YJL, 09 YJL
-    assert [(i["period"], i["estate"]) for i in body["items"]] == [("2026-11", "YJL"), ("2026-10", "YJL")]
+    # newest period first, then by estate code: new HXY, new YJL, mid YJL, old YJL
+    assert [(i["period"], i["estate"]) for i in body["items"]] == [(new, "YJL"), (mid, "YJL")]
     assert client.get("/api/v1/billing-runs?limit=0", headers=headers).status_code == 422
     assert client.get("/api/v1/billing-runs?offset=9", headers=headers).get_json()["items"] == []
 
@@ -363,37 +365,37 @@ def test_run_list_api_pages_with_a_total(client, planned):
 def test_runs_page_pages_and_filters(client, planned, monkeypatch):
     from pms.billing.views import bills as views
     monkeypatch.setattr(views, "RUNS_PER_PAGE", 2)
-    _four_runs(client)
+    old, mid, new = _four_runs(client)
     login(client, "admin")
     first = client.get("/billing/runs").get_data(as_text=True)
-    assert _listed(first) == [("2026-11", "HXY"), ("2026-11", "YJL")]
+    assert _listed(first) == [(new, "HXY"), (new, "YJL")]
     assert "第 1 / 2 页" in first and 'rel="next" href="/billing/runs?page=2"' in first
     second = client.get("/billing/runs?page=2").get_data(as_text=True)
-    assert _listed(second) == [("2026-10", "YJL"), ("2026-09", "YJL")]
+    assert _listed(second) == [(mid, "YJL"), (old, "YJL")]
     assert 'rel="next"' not in second
     # past the end: an empty page that says so, not an error
     past = client.get("/billing/runs?page=3").get_data(as_text=True)
     assert _listed(past) == []
     by_estate = client.get("/billing/runs?estate=YJL&period=").get_data(as_text=True)
-    assert _listed(by_estate) == [("2026-11", "YJL"), ("2026-10", "YJL")]
+    assert _listed(by_estate) == [(new, "YJL"), (mid, "YJL")]
     assert 'rel="next" href="/billing/runs?estate=YJL&amp;period=&amp;page=2"' in by_estate
-    by_period = client.get("/billing/runs?period=%202026-11%20").get_data(as_text=True)
-    assert _listed(by_period) == [("2026-11", "HXY"), ("2026-11", "YJL")] and "第 1 / 2 页" not in by_period
-    nothing = client.get("/billing/runs?estate=HXY&period=2026-09").get_data(as_text=True)
+    by_period = client.get(f"/billing/runs?period=%20{new}%20").get_data(as_text=True)
+    assert _listed(by_period) == [(new, "HXY"), (new, "YJL")] and "第 1 / 2 页" not in by_period
+    nothing = client.get(f"/billing/runs?estate=HXY&period={old}").get_data(as_text=True)
     assert _listed(nothing) == [] and 'href="/billing/runs">' in nothing  # "clear filters"
     # a wrong period: the page's defaults, the message beside the field, 422
     wrong = client.get("/billing/runs?period=2026-13")
     assert wrong.status_code == 422 and 'id="billing-runs-period" value="2026-13"' in wrong.get_data(as_text=True)
-    assert _listed(wrong.get_data(as_text=True)) == [("2026-11", "HXY"), ("2026-11", "YJL")]
+    assert _listed(wrong.get_data(as_text=True)) == [(new, "HXY"), (new, "YJL")]
     assert client.get("/billing/runs?page=0").status_code == 422
 
 
 def test_runs_page_answers_404_for_someone_elses_estate(client, planned):
-    _four_runs(client)
+    new = _four_runs(client)[-1]
     login(client, "manager")
     assert client.get("/billing/runs?estate=HXY").status_code == 404
     assert client.get("/billing/runs?estate=NOPE").status_code == 404
     own = client.get("/billing/runs").get_data(as_text=True)
     assert {code for _period, code in _listed(own)} == {"YJL"}
     login(client, "other_auditor")
-    assert _listed(client.get("/billing/runs?period=2026-11").get_data(as_text=True)) == [("2026-11", "HXY")]
+    assert _listed(client.get(f"/billing/runs?period={new}").get_data(as_text=True)) == [(new, "HXY")]
