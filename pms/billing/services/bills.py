@@ -34,15 +34,10 @@ class RunRow:
     finished_at: Optional[datetime]
 
 
-def list_runs(session, principal: Principal, *, estate: Optional[Estate] = None,
-              period: Optional[str] = None, limit: int = 500, offset: int = 0) -> list[RunRow]:
-    """Billing runs in scope, newest period first (then by estate code)."""
-    return run_page(session, principal, estate=estate, period=period, limit=limit, offset=offset)[0]
-
-
 def run_page(session, principal: Principal, *, estate: Optional[Estate] = None, period: Optional[str] = None,
              limit: int = 50, offset: int = 0) -> tuple[list[RunRow], int]:
-    """A page of `list_runs` and how many runs match in all."""
+    """A page of the billing runs in scope, newest period first (then by estate code), and how many
+    runs match in all."""
     permissions.ensure(principal, "run.read")
     conditions = [scope_filter(BillingRun, principal)]
     if estate is not None:
