@@ -19,13 +19,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Optional, Sequence
 
-from sqlalchemy import bindparam, func, insert, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 
 from pms.billing.services.credit_notes import credits_until
 from pms.billing.services.ledger import Entry, Line, post_entries
 from pms.billing.models import (Bill, BillingRun, CreditNote, FeePlan, LateFeeAccrual, LateFeeRun,
                                 PaymentAllocation)
 from pms.billing.rules import clause_of, late_fee_fen
+from pms.core.bulk import insert_rows
 from pms.core.clock import start_of_day_utc
 from pms.core.clock import timezone as business_tz
 from pms.core.db import insert_ignoring_conflicts, utcnow
@@ -126,8 +127,7 @@ def accrue_late_fees_batch(session, estate_ids: Sequence[int], day: date) -> dic
                 rooms = per_estate.setdefault(estate_id, {})
                 rooms[room_id] = rooms.get(room_id, 0) + fen
                 counts[estate_id] = counts.get(estate_id, 0) + 1
-        if new_rows:
-            session.execute(insert(LateFeeAccrual), new_rows)
+        insert_rows(session, LateFeeAccrual, new_rows)  # COPY on PostgreSQL: every unpaid bill, a night
     post_entries(session, [Entry(
         estate_id, "late_fee", "late_fee_run", claimed[estate_id], day,
         (*(Line("late_fee_receivable", fen, room_id=room) for room, fen in sorted(rooms.items())),

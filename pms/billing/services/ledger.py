@@ -9,6 +9,7 @@ from sqlalchemy import func, insert, select
 
 from pms.billing.models import JournalEntry, JournalLine
 from pms.core.audit import Breach
+from pms.core.bulk import insert_rows
 from pms.core.db import utcnow
 
 
@@ -70,8 +71,9 @@ def post_entries(session, entries: list[Entry]) -> list[int]:
     rows = [dict(entry_id=entry_id, estate_id=entry.estate_id, account=line.account, room_id=line.room_id,
                  program_id=line.program_id, item_code=line.item_code, amount_fen=line.amount_fen)
             for entry_id, entry, lines in zip(ids, entries, kept) for line in lines]
-    if rows:
-        session.execute(insert(JournalLine.__table__), rows)
+    # COPY on PostgreSQL: a night's late charges post a line per room owing (100,000 in one
+    # estate of the synthetic benchmark: 3.1 s as an executemany, one statement per row).
+    insert_rows(session, JournalLine, rows)
     return ids
 
 
