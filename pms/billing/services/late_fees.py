@@ -102,9 +102,12 @@ def accrue_late_fees_batch(session, estate_ids: Sequence[int], day: date) -> dic
                    FeePlan.late_fee_daily_rate_per_10k > 0,
                    or_(Bill.status == "open", Bill.id.in_(moved), Bill.id.in_(credited)))).all()
     bills = []
+    clauses = {}  # one Clause per plan's terms, not one per bill
     # By bill id (plain tuples: comparing SQLAlchemy rows costs microseconds each, seconds in all).
     for bill_id, estate_id, room_id, payable, due, rate, grace, cap in sorted(map(tuple, rows)):
-        clause = clause_of(rate, grace, cap)
+        clause = clauses.get((rate, grace, cap))
+        if clause is None:
+            clause = clauses[rate, grace, cap] = clause_of(rate, grace, cap)
         if clause.first_charged_day(due) <= day:
             bills.append((bill_id, estate_id, room_id, payable, due, clause))
     per_estate: dict[int, dict[int, int]] = {}  # estate → room → fen
