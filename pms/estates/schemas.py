@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
-from pms.core.fields import PagedSchema
+from pms.core.fields import FilterQuerySchema, PagedSchema
 from pms.core.pagination import MAX_PAGE, PageArgsSchema
 
 
@@ -85,11 +85,8 @@ class RoomQuerySchema(PageArgsSchema):
     q = fields.String(load_default="", validate=validate.Length(max=64))
 
 
-class EstatePageArgsSchema(Schema):
+class EstatePageArgsSchema(FilterQuerySchema):
     """Query string of the estate list: a page."""
-
-    class Meta:
-        unknown = EXCLUDE
 
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
 

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from pms.billing import permissions
 from pms.billing.models import Bill, BillingRun, BillLine
-from pms.core.auth import Principal, scope_filter, scoped
+from pms.core.auth import Principal, scoped
 from pms.core.errors import Forbidden, NotFound
 from pms.estates import services as estates
 from pms.estates.models import Estate, Room
@@ -39,16 +39,17 @@ def run_page(session, principal: Principal, *, estate: Optional[Estate] = None, 
     """A page of the billing runs in scope, newest period first (then by estate code), and how many
     runs match in all."""
     permissions.ensure(principal, "run.read")
-    conditions = [scope_filter(BillingRun, principal)]
+    conditions = []
     if estate is not None:
         conditions.append(BillingRun.estate_id == estate.id)
     if period:
         conditions.append(BillingRun.period == period)
-    total = session.scalar(select(func.count(BillingRun.id)).where(*conditions))
+    total = session.scalar(scoped(select(func.count(BillingRun.id)), BillingRun, principal).where(*conditions))
     if offset >= total:
         return [], total
     rows = session.execute(
-        select(BillingRun, Estate.code, Estate.name).join(Estate, Estate.id == BillingRun.estate_id)
+        scoped(select(BillingRun, Estate.code, Estate.name).join(Estate, Estate.id == BillingRun.estate_id),
+               BillingRun, principal)
         .where(*conditions).order_by(BillingRun.period.desc(), Estate.code, BillingRun.id)
         .limit(limit).offset(offset)).all()
     return [RunRow(run_id=r.id, estate=code, estate_name=name, period=r.period, fee_plan_id=r.fee_plan_id,
