@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from sqlalchemy import select
 
+from pms.billing.models import Bill
 from pms.core.errors import Invalid
+from pms.estates.models import Estate, Room
 from pms.reports.services import overview as ov
 from tests.maintenance.test_kpis import _yjl, at, march  # noqa: F401  (fixture)
 
@@ -115,3 +118,44 @@ def test_a_bad_span_names_the_period(app, text):
 def test_a_bad_period_is_a_422_on_the_page_and_the_api(api, client, world):
     reply = api.get("auditor", "/api/v1/reports/overview", query_string={"period": "2026-13"})
     assert reply.status_code == 422 and "period" in reply.get_json()["error"]["fields"]
+
+
+def _bill_of(db, room: str, period: str = "2026-03") -> Bill:
+    db.expire_all()
+    return db.scalars(select(Bill).join(Room, Room.id == Bill.room_id)
+                      .where(Room.code == room, Bill.period == period)).one()
+
+
+def _read_bill_by_bill(db, period: str = "2026-03") -> tuple[int, int, int, int]:
+    """The definition, bill by bill: (bills, paid in full, receivable, received) of YJL's bills not void."""
+    bills = db.scalars(select(Bill).join(Estate, Estate.id == Bill.estate_id)
+                       .where(Estate.code == "YJL", Bill.period == period, Bill.status != "void")).all()
+    return (len(bills), sum(b.paid_fen >= b.payable_fen - b.waived_fen for b in bills),
+            sum(b.payable_fen - b.waived_fen for b in bills), sum(b.paid_fen for b in bills))
+
+
+def test_collection_counts_credit_notes_part_payments_and_void_bills(api, paid_claim, db):
+    """502's bill (payable 5193): 193 credited, then 2000 paid; then that payment reversed and the
+    remaining 5000 credited, so the bill is void and leaves the figures. 501 stays paid (8193)."""
+    number = _bill_of(db, "YJL-3-2-502").number
+    assert api.post("finance", f"/api/v1/bills/{number}/credit-notes",
+                    {"amount_fen": 193, "reason": "电梯停运三天"}).status_code == 201
+    paid = api.post("finance", "/api/v1/payments", {"room": "YJL-3-2-502", "amount_fen": 2000, "channel": "cash",
+                                                   "reference": "R2", "idempotency_key": "reports-502"})
+    assert paid.status_code == 201, paid.get_json()
+    (yjl,) = _overview(api)["estates"]
+    # receivable 8193 + (5193 − 193) = 13193; received 8193 + 2000 = 10193; 502 still owes 3000
+    assert (yjl["bills"], yjl["bills_paid"], yjl["receivable_fen"], yjl["received_fen"]) == (2, 1, 13193, 10193)
+    assert (yjl["collection_by_amount"], yjl["collection_by_household"]) == ("77.3", "50.0")  # 77.26 %
+    assert _read_bill_by_bill(db) == (2, 1, 13193, 10193)
+
+    assert api.post("finance", f"/api/v1/payments/{paid.get_json()['id']}/reversal",
+                    {"reason": "收错了房间"}).status_code == 201
+    assert api.post("finance", f"/api/v1/bills/{number}/credit-notes",
+                    {"amount_fen": 5000, "reason": "房屋空置减免"}).status_code == 201
+    assert _bill_of(db, "YJL-3-2-502").status == "void"
+    body = _overview(api)
+    (yjl,) = body["estates"]
+    assert (yjl["bills"], yjl["bills_paid"], yjl["receivable_fen"], yjl["received_fen"]) == (1, 1, 8193, 8193)
+    assert yjl["collection_by_amount"] == "100.0" and body["total"]["receivable_fen"] == 8193
+    assert _read_bill_by_bill(db) == (1, 1, 8193, 8193)
