@@ -12,6 +12,7 @@ from pms.core.db import commit_apart, get_session
 from pms.core.errors import NotAuthenticated
 
 bp = Blueprint("accounts_api", __name__)
+bp.record_once(throttle.install)
 
 
 def _own_account(view):

@@ -324,8 +324,6 @@ def find_user(session, username: str) -> Optional[User]:
 
 
 def init_app(app) -> None:
-    """Teach core how to resolve sessions and tokens to principals."""
-    from pms.accounts import throttle
-
+    """Teach core how to resolve sessions and tokens to principals (the login throttle comes with
+    the login page and the token endpoint: `throttle.install`)."""
     auth.register_principal_loaders(from_session=principal_for_session, from_token=principal_for_token)
-    throttle.init_app(app)

@@ -20,6 +20,7 @@ from pms.core.errors import Invalid, NotAuthenticated
 from pms.core.forms import form_spec, handles, keep
 
 bp = Blueprint("accounts", __name__)
+bp.record_once(throttle.install)
 
 LOGIN_FORM = form_spec("login", {"username": _l("Username"), "password": _l("Password")})
 PASSWORD_FORM = form_spec("password", {"current": _l("Current password"), "new": _l("New password"),

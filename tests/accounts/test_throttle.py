@@ -158,3 +158,15 @@ def test_memory_counts_per_worker(app, world, database_url, tmp_path):
         assert refuse(b).status_code == 200
     finally:
         second.extensions["pms_engine"].dispose()
+
+
+@pytest.mark.parametrize("web", [True, False])
+def test_the_limiter_comes_with_the_login_pages(database_url, tmp_path, web):
+    """An app with the pages gets the limiter; a `pms` command's app (no pages) has nothing to
+    throttle and does without it."""
+    built = create_app({"DATABASE_URL": database_url, "TESTING": True, "INSTANCE_DIR": str(tmp_path / "instance"),
+                        "PMS_ENV": "testing", "RATELIMIT_ENABLED": True}, web=web)
+    try:
+        assert ("pms_limiter" in built.extensions) is web
+    finally:
+        built.extensions["pms_engine"].dispose()
