@@ -4,7 +4,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from pms.core.fields import Instant
-from pms.core.pagination import PageArgsSchema
+from pms.core.pagination import MAX_PAGE, PageArgsSchema
 
 SPAN_HELP = "a month YYYY-MM or a year YYYY; default last month"
 
@@ -13,6 +13,12 @@ class PortalQuerySchema(Schema):
     period = fields.String(load_default=None, validate=validate.Length(max=7), metadata={"description": SPAN_HELP})
     district = fields.String(load_default=None, validate=validate.Length(max=6),
                              metadata={"description": "the platform only: which district (default the first)"})
+
+
+class PortalPageQuerySchema(PortalQuerySchema):
+    """The overview page's arguments: its estate table is shown a page at a time."""
+
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
 
 
 class RowsQuerySchema(PortalQuerySchema, PageArgsSchema):

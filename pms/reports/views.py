@@ -27,10 +27,13 @@ def _filters(args) -> tables.Filters:
 @bp.get("/reports")
 @login_required
 def portal():
-    """The district's overview: money per programme and estate, figures per estate, charts."""
-    args = load_args(s.PortalQuerySchema())
+    """The district's overview: money per programme and estate, figures per estate (the district's
+    total, then 50 estates a page: a city district has thousands), charts."""
+    args = load_args(s.PortalPageQuerySchema())
     found = ov.overview(get_session(), require_principal(), district=args["district"], period=args["period"])
-    return render_template("reports/overview.html", o=found, args=args)
+    page = Page(number=args["page"], per_page=PER_PAGE, total=len(found.estates))
+    return render_template("reports/overview.html", o=found, args=args, page=page,
+                           estates=found.estates[page.offset:page.offset + PER_PAGE])
 
 
 @bp.get("/reports/programs/<code>")

@@ -159,3 +159,26 @@ def test_collection_counts_credit_notes_part_payments_and_void_bills(api, paid_c
     assert (yjl["bills"], yjl["bills_paid"], yjl["receivable_fen"], yjl["received_fen"]) == (1, 1, 8193, 8193)
     assert yjl["collection_by_amount"] == "100.0" and body["total"]["receivable_fen"] == 8193
     assert _read_bill_by_bill(db) == (1, 1, 8193, 8193)
+
+
+def test_the_page_shows_the_district_total_then_a_page_of_estates(client, world, db, clock, monkeypatch):
+    """A city district has thousands of estates: the page shows its total on every page and the
+    estates a page at a time (1 here instead of 50), in code order; the API keeps them all."""
+    from pms.estates.models import Company, District
+    from pms.reports import views
+    from tests import factories as f
+    from tests.subsidies.helpers import Api
+    from tests.web import logged_in, text
+
+    yjl = db.scalars(select(Estate).where(Estate.code == "YJL")).one()
+    f.make_estate(db, "AAY", "安澜苑", db.get(Company, yjl.company_id), db.get(District, yjl.district_id))
+    db.commit()
+    monkeypatch.setattr(views, "PER_PAGE", 1)
+    logged_in(client, "auditor")
+    first, second = text(client.get("/reports")), text(client.get("/reports?page=2"))
+    assert "全区合计" in first and "全区合计" in second
+    assert "(AAY)" in first and "(YJL)" not in first and "第 1–1 个小区，共 2 个" in first
+    assert "(YJL)" in second and "(AAY)" not in second and 'rel="prev"' in second
+    assert client.get("/reports?page=0").status_code == 422
+    assert [e["estate"] for e in Api(client).get("auditor", "/api/v1/reports/overview").get_json()["estates"]] == \
+        ["AAY", "YJL"]
