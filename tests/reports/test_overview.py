@@ -182,3 +182,15 @@ def test_the_page_shows_the_district_total_then_a_page_of_estates(client, world,
     assert client.get("/reports?page=0").status_code == 422
     assert [e["estate"] for e in Api(client).get("auditor", "/api/v1/reports/overview").get_json()["estates"]] == \
         ["AAY", "YJL"]
+
+
+def test_the_page_lists_programmes_and_each_programme_page_its_estates(client, paid_claim):
+    """The overview's money table has a row per programme; the programme's page has its estates."""
+    from tests.web import logged_in, text
+
+    logged_in(client, "auditor")
+    page = text(client.get("/reports?period=2026-03"))
+    assert 'id="money-TBB-2026"' in page and 'id="money-YL-2026"' in page
+    assert 'id="money-TBB-2026-YJL"' not in page and "各小区的补贴资金见各项目页面。" in page
+    program = text(client.get("/reports/programs/TBB-2026?period=2026-03"))
+    assert "云景里 (YJL)" in program and "¥200.00" in program  # YJL's allocation of 20000 fen
