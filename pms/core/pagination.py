@@ -7,6 +7,7 @@ above 2^63 used to reach SQLite as an OverflowError, a 500).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Sequence, TypeVar
 
 from marshmallow import Schema, fields, validate
 
@@ -14,6 +15,7 @@ DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 MAX_OFFSET = 10_000_000
 MAX_PAGE = 100_000
+T = TypeVar("T")
 
 
 class PageArgsSchema(Schema):
@@ -30,6 +32,15 @@ class Page:
     number: int
     per_page: int
     total: int
+
+    @classmethod
+    def within(cls, number: int, per_page: int, total: int) -> Page:
+        """Page `number` of `total` items, or the last page when `number` is past the end."""
+        return cls(min(number, cls(1, per_page, total).pages), per_page, total)
+
+    def slice(self, items: Sequence[T]) -> Sequence[T]:
+        """This page's part of a list held in memory."""
+        return items[self.offset:self.offset + self.per_page]
 
     @property
     def offset(self) -> int:

@@ -32,8 +32,8 @@ def households_by_estate(session, principal: Principal, *, page: int = 1,
                      key=lambda row: natural_key(row.code))
     total = len(estates)
     per_page = per_page or max(1, total)
-    shown = Page(min(page, Page(1, per_page, total).pages), per_page, total)
-    estates = estates[shown.offset:shown.offset + per_page]
+    shown = Page.within(page, per_page, total)
+    estates = shown.slice(estates)
     counts = dict(session.execute(select(Room.estate_id, func.count())
                                   .where(Room.estate_id.in_([e.id for e in estates])).group_by(Room.estate_id)).all())
     return [EstateHouseholds(e.code, e.name, int(counts.get(e.id, 0))) for e in estates], shown

@@ -31,9 +31,8 @@ def portal():
     total, then 50 estates a page: a city district has thousands), charts."""
     args = load_args(s.PortalPageQuerySchema())
     found = ov.overview(get_session(), require_principal(), district=args["district"], period=args["period"])
-    page = Page(number=args["page"], per_page=PER_PAGE, total=len(found.estates))
-    return render_template("reports/overview.html", o=found, args=args, page=page,
-                           estates=found.estates[page.offset:page.offset + PER_PAGE])
+    page = Page.within(args["page"], PER_PAGE, len(found.estates))
+    return render_template("reports/overview.html", o=found, args=args, page=page, estates=page.slice(found.estates))
 
 
 @bp.get("/reports/programs/<code>")

@@ -179,6 +179,7 @@ def test_the_page_shows_the_district_total_then_a_page_of_estates(client, world,
     assert "全区合计" in first and "全区合计" in second
     assert "(AAY)" in first and "(YJL)" not in first and "第 1–1 个小区，共 2 个" in first
     assert "(YJL)" in second and "(AAY)" not in second and 'rel="prev"' in second
+    assert "(YJL)" in text(client.get("/reports?page=9"))  # past the end: the last page
     assert client.get("/reports?page=0").status_code == 422
     assert [e["estate"] for e in Api(client).get("auditor", "/api/v1/reports/overview").get_json()["estates"]] == \
         ["AAY", "YJL"]

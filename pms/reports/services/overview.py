@@ -32,6 +32,7 @@ from sqlalchemy import and_, case, func, not_, or_, select
 from pms.billing.services.overview import collection_of_estates
 from pms.billing.rules import percent_one_decimal
 from pms.core import clock, periods
+from pms.core.codes import natural_key
 from pms.core.auth import DISTRICT_ROLES, Principal
 from pms.core.errors import Invalid, NotFound
 from pms.eldercare.models import Visit, VisitAlert
@@ -293,7 +294,7 @@ def _count(condition):
 BillSums = dict[tuple[int, str], tuple[int, int, int, int]]
 
 
-def bill_sums(session, estate_ids: list[int], first: str, last: str) -> BillSums:
+def bill_sums(session, estate_ids: list[int], months: list[str]) -> BillSums:
     """(estate, period) → (bills, paid in full, receivable, received) of the bills not void.
 
     Computed as the homes' collection is (`billing.services.overview.collection_of_estates`), from
@@ -304,20 +305,21 @@ def bill_sums(session, estate_ids: list[int], first: str, last: str) -> BillSums
     scan of all of them (479 ms of the page's 888 ms at 400,000 households); the open ones are
     about a month's.
     """
-    months = Span(f"{first}..{last}", first, last).months
     return {(estate_id, period): (c.households, c.households_paid, c.receivable_fen, c.received_fen)
             for (period, estate_id), c in collection_of_estates(session, months, estate_ids).items()}
 
 
 def estate_figures(session, district: District, span: Span, *, estate_code: Optional[str] = None,
                    now: Optional[datetime] = None, bills: Optional[BillSums] = None) -> list[EstateFigures]:
-    """Each estate of the district (code order) with its figures in the span: six grouped queries
-    (five when the bills' sums are given: `overview` reads them once for the figures and the trend)."""
+    """Each estate of the district (natural code order, 2 before 10, as the auditor's home) with its
+    figures in the span: six grouped queries (five when the bills' sums are given: `overview` reads
+    them once for the figures and the trend)."""
     now = now or clock.now()
-    stmt = select(Estate).where(Estate.district_id == district.id).order_by(Estate.code)
+    stmt = select(Estate).where(Estate.district_id == district.id)
     if estate_code is not None:
         stmt = stmt.where(Estate.code == estate_code)
-    estates = {e.id: EstateFigures(e.code, e.name) for e in session.scalars(stmt)}
+    estates = {e.id: EstateFigures(e.code, e.name)
+               for e in sorted(session.scalars(stmt), key=lambda e: natural_key(e.code))}
     if not estates:
         return []
     ids = list(estates)
@@ -331,7 +333,7 @@ def estate_figures(session, district: District, span: Span, *, estate_code: Opti
     fill(select(Room.estate_id, func.count(Room.id)).where(Room.estate_id.in_(ids)).group_by(Room.estate_id),
          "households")
     if bills is None:
-        bills = bill_sums(session, ids, span.first, span.last)
+        bills = bill_sums(session, ids, span.months)
     for (estate_id, period), sums in bills.items():
         if span.first <= period <= span.last and estate_id in estates:
             row = estates[estate_id]
@@ -403,8 +405,8 @@ def overview(session, principal: Principal, *, district: Optional[str] = None,
     found = district_for(session, principal, district)
     span = parse_span(period)
     ids = list(session.scalars(select(Estate.id).where(Estate.district_id == found.id)))
-    # One pass over the bills of the trend's 12 months (they include the span's) for both.
-    sums = bill_sums(session, ids, min(span.first, trend_months(span)[0]), span.last) if ids else {}
+    # One read of the trend's 12 months (they include the span's: its last month, or its year) for both.
+    sums = bill_sums(session, ids, trend_months(span)) if ids else {}
     rows = estate_figures(session, found, span, bills=sums)
     return Overview(found, span, money(session, found, span), rows, total_of(rows, found.name),
                     collection_trend(sums, span), clock.now())
